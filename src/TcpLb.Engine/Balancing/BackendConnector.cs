@@ -1,0 +1,72 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using TcpLb.Engine.Net;
+
+namespace TcpLb.Engine.Balancing
+{
+    /// <summary>Opens a connection to a backend, trying each of its addresses, within a timeout.</summary>
+    internal static class BackendConnector
+    {
+        /// <summary>A connected socket, or null when no address of the backend accepted in time.</summary>
+        public static async Task<Socket?> ConnectAsync(Backend backend, TimeSpan timeout, CancellationToken stopping)
+        {
+            IPEndPoint[] endPoints = backend.EndPoints;
+            int start = backend.PreferredIndex;
+            for (int i = 0; i < endPoints.Length; i++)
+            {
+                int index = (start + i) % endPoints.Length;
+                Socket? socket = await TryConnectAsync(endPoints[index], timeout, stopping).ConfigureAwait(false);
+                if (socket != null)
+                {
+                    if (index != start)
+                    {
+                        backend.PreferredIndex = index;
+                    }
+                    return socket;
+                }
+            }
+            return null;
+        }
+
+        private static async Task<Socket?> TryConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken stopping)
+        {
+            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            SocketAwaitableEventArgs args = SocketEventArgsPool.Rent();
+            try
+            {
+                SocketAwaitableEventArgs pending = socket.ConnectAsync(args, endPoint);
+                if (!pending.IsCompleted)
+                {
+                    // Only a connect that did not finish at once needs a timer.
+                    using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+                    {
+                        deadline.CancelAfter(timeout);
+                        using (deadline.Token.Register(CancelConnect, args))
+                        {
+                            await pending;
+                        }
+                    }
+                }
+                else
+                {
+                    pending.GetResult();
+                }
+                return socket;
+            }
+            catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+            {
+                socket.Dispose();
+                return null;
+            }
+            finally
+            {
+                SocketEventArgsPool.Return(args);
+            }
+        }
+
+        private static void CancelConnect(object? state) => Socket.CancelConnectAsync((SocketAsyncEventArgs)state!);
+    }
+}

@@ -1,0 +1,64 @@
+using System;
+using System.Globalization;
+using System.Management.Automation;
+using System.Net;
+using TcpLb.Engine.Balancing;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>
+    /// Turns one -Backend value into a backend address: a port, "host:port", "[v6]:port", or a
+    /// TcpBackend job.
+    /// </summary>
+    internal static class BackendArgument
+    {
+        public static bool TryConvert(object? value, out BackendAddress? address, out string? reason)
+        {
+            object? inner = value is PSObject wrapped ? wrapped.BaseObject : value;
+            switch (inner)
+            {
+                case TcpBackendJob job:
+                    return FromJob(job, out address, out reason);
+                case int _:
+                case long _:
+                case short _:
+                case byte _:
+                    return BackendAddress.TryParse(Convert.ToString(inner, CultureInfo.InvariantCulture), out address, out reason);
+                case string text:
+                    return BackendAddress.TryParse(text, out address, out reason);
+                case null:
+                    address = null;
+                    reason = $"A backend is null. Accepted: {BackendAddress.AcceptedForms}, or a job from Start-TcpBackend.";
+                    return false;
+                default:
+                    address = null;
+                    reason = $"'{inner}' ({inner.GetType().Name}) is not a valid backend. Accepted: {BackendAddress.AcceptedForms}, or a job from Start-TcpBackend.";
+                    return false;
+            }
+        }
+
+        private static bool FromJob(TcpBackendJob job, out BackendAddress? address, out string? reason)
+        {
+            if (job.JobStateInfo.State != JobState.Running)
+            {
+                address = null;
+                reason = $"Backend job '{job.Name}' (Id {job.Id}) is {job.JobStateInfo.State}, not Running. Start a new one with Start-TcpBackend.";
+                return false;
+            }
+            IPAddress listen = job.Backend.LocalEndPoint.Address;
+            // A backend listening on every address is reached over loopback.
+            if (listen.Equals(IPAddress.Any))
+            {
+                listen = IPAddress.Loopback;
+            }
+            else if (listen.Equals(IPAddress.IPv6Any))
+            {
+                listen = IPAddress.IPv6Loopback;
+            }
+            address = new BackendAddress(listen.ToString(), job.Port);
+            reason = null;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using TcpLb.Engine.Probing;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>Invoke-TcpProbe: opens connections, one result object per connection, streamed as each completes.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "TcpProbe")]
+    [OutputType(typeof(TcpProbeResult), typeof(TcpProbeJob))]
+    public sealed class InvokeTcpProbeCommand : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; } = TcpProbeOptions.DefaultPort;
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("ListenAddress")]
+        [ValidateNotNullOrEmpty]
+        public string ComputerName { get; set; } = "localhost";
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; } = TcpProbeOptions.DefaultCount;
+
+        [Parameter]
+        [AllowEmptyString]
+        public string Message { get; set; } = TcpProbeOptions.DefaultMessage;
+
+        /// <summary>Milliseconds allowed for each connection: connect, send, and the whole reply.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Timeout { get; set; } = 5000;
+
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int Concurrency { get; set; } = 1;
+
+        [Parameter]
+        public SwitchParameter AsJob { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var options = new TcpProbeOptions
+            {
+                ComputerName = ComputerName,
+                Port = Port,
+                Count = Count,
+                Message = Message ?? "",
+                Timeout = TimeSpan.FromMilliseconds(Timeout),
+                Concurrency = Concurrency,
+            };
+
+            if (AsJob)
+            {
+                var job = new TcpProbeJob(MyInvocation.Line, "TcpProbe:" + Port, options);
+                JobRepository.Add(job);
+                job.Start();
+                WriteObject(job);
+                return;
+            }
+
+            // Results arrive on pool threads; they are written here, on the pipeline thread, as
+            // they come. The bound gives a slow pipeline back-pressure instead of a growing queue.
+            using (var results = new BlockingCollection<TcpProbeResult>(boundedCapacity: 1024))
+            {
+                Task run = TcpProbe.RunAsync(options, r => results.Add(r), _stop.Token)
+                    .ContinueWith(t => { results.CompleteAdding(); return t; }, TaskScheduler.Default)
+                    .Unwrap();
+                try
+                {
+                    foreach (TcpProbeResult result in results.GetConsumingEnumerable(_stop.Token))
+                    {
+                        WriteObject(result);
+                    }
+                    run.GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C or a stopped pipeline: stop quietly.
+                }
+                catch (ArgumentException e)
+                {
+                    ThrowTerminatingError(new ErrorRecord(e, "InvalidProbeTarget", ErrorCategory.InvalidArgument, ComputerName));
+                }
+            }
+        }
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        public void Dispose() => _stop.Dispose();
+    }
+}

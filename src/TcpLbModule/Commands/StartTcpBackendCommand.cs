@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Net;
+using TcpLb.Engine.Backends;
+using TcpLb.Engine.Net;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>Start-TcpBackend: one test backend job per port.</summary>
+    [Cmdlet(VerbsLifecycle.Start, "TcpBackend")]
+    [OutputType(typeof(TcpBackendJob))]
+    public sealed class StartTcpBackendCommand : PSCmdlet
+    {
+        private readonly List<TcpBackendJob> _started = new List<TcpBackendJob>();
+        private IPAddress _listenAddress = IPAddress.Loopback;
+
+        /// <summary>Ports to listen on; 0 picks a free port.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(0, 65535)]
+        public int[] Port { get; set; } = new int[0];
+
+        [Parameter]
+        public TcpBackendMode Mode { get; set; } = TcpBackendMode.Identify;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ListenAddress { get; set; } = "127.0.0.1";
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+
+        protected override void ProcessRecord()
+        {
+            foreach (int port in Port)
+            {
+                var backend = new TcpTestBackend(new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode });
+                try
+                {
+                    backend.Start();
+                }
+                catch (ListenerBindException e)
+                {
+                    // Nothing half-started: the backends this call already started go too.
+                    foreach (TcpBackendJob job in _started)
+                    {
+                        job.StopJob();
+                        JobRepository.Remove(job);
+                    }
+                    ThrowTerminatingError(new ErrorRecord(e, e.IsAddressInUse ? "PortInUse" : "ListenFailed", ErrorCategory.ResourceUnavailable, port));
+                }
+
+                var started = new TcpBackendJob(MyInvocation.Line, Name ?? "TcpBackend:" + backend.Port, backend);
+                JobRepository.Add(started);
+                _started.Add(started);
+                WriteObject(started);
+            }
+        }
+    }
+}

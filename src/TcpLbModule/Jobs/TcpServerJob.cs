@@ -1,0 +1,55 @@
+using System;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using TcpLb.Engine.Net;
+
+namespace TcpLbModule.Jobs
+{
+    /// <summary>A job that owns a listening engine server (a backend or a balancer).</summary>
+    public abstract class TcpServerJob : TcpLbJob
+    {
+        private const int EventCap = 1000;
+        private readonly TcpServer _server;
+
+        protected TcpServerJob(string command, string name, string jobTypeName, TcpServer server)
+            : base(command, name, jobTypeName, EventCap)
+        {
+            _server = server;
+            Location = Endpoints.Format(server.LocalEndPoint);
+            SetJobState(JobState.Running);
+            ModuleJobRegistry.Add(this);
+            WriteVerboseMessage($"{jobTypeName} listening on {Location}.");
+            server.Completion.ContinueWith(OnServerCompleted, TaskScheduler.Default);
+        }
+
+        /// <summary>The bound port (the real one when 0 was asked for).</summary>
+        public int Port => _server.Port;
+
+        /// <summary>The address the listener is bound to.</summary>
+        public string ListenAddress => _server.LocalEndPoint.Address.ToString();
+
+        public override string Location { get; }
+
+        /// <summary>Connections being handled right now.</summary>
+        public int ActiveConnections => _server.ActiveConnections;
+
+        public override string StatusMessage => JobStateInfo.State == JobState.Running ? "Listening on " + Location : JobStateInfo.State.ToString();
+
+        protected override void StopCore()
+        {
+            // Stop-Job must return promptly: StopAsync aborts open connections and is bounded.
+            _server.StopAsync().GetAwaiter().GetResult();
+            WriteVerboseMessage($"{PSJobTypeName} on {Location} stopped; the port is free.");
+        }
+
+        private void OnServerCompleted(Task completion)
+        {
+            if (completion.IsFaulted)
+            {
+                Exception error = completion.Exception!.GetBaseException();
+                Error.Add(new ErrorRecord(error, "ListenerFailed", ErrorCategory.ConnectionError, Location));
+                Finish(JobState.Failed);
+            }
+        }
+    }
+}

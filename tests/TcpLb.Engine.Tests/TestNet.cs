@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using TcpLb.Engine.Backends;
+using TcpLb.Engine.Balancing;
+using TcpLb.Engine.Probing;
+
+namespace TcpLb.Engine.Tests
+{
+    /// <summary>Starts engine servers on ephemeral loopback ports and stops them when disposed.</summary>
+    internal sealed class TestNet : IAsyncDisposable
+    {
+        public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+        private readonly List<Net.TcpServer> _servers = new List<Net.TcpServer>();
+
+        public TcpTestBackend Backend(TcpBackendMode mode = TcpBackendMode.Identify)
+        {
+            var backend = new TcpTestBackend(new TcpTestBackendOptions { Port = 0, Mode = mode });
+            backend.Start();
+            _servers.Add(backend);
+            return backend;
+        }
+
+        public TcpBalancer Balancer(params int[] backendPorts) => Balancer(o => { }, backendPorts);
+
+        public TcpBalancer Balancer(Action<TcpBalancerOptions> configure, params int[] backendPorts)
+        {
+            var options = new TcpBalancerOptions { Port = 0 };
+            foreach (int port in backendPorts)
+            {
+                options.Backends.Add(new BackendAddress("127.0.0.1", port));
+            }
+            configure(options);
+            var balancer = new TcpBalancer(options);
+            balancer.Start();
+            _servers.Add(balancer);
+            return balancer;
+        }
+
+        /// <summary>A port that nothing listens on (bound, then released).</summary>
+        public static int ClosedPort()
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        }
+
+        public static async Task<Socket> ConnectAsync(int port)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Patience);
+            return socket;
+        }
+
+        public static async Task<List<TcpProbeResult>> ProbeAsync(int port, int count, int concurrency = 1, string message = "Hello")
+        {
+            var results = new List<TcpProbeResult>();
+            var options = new TcpProbeOptions { ComputerName = "127.0.0.1", Port = port, Count = count, Concurrency = concurrency, Message = message };
+            await TcpProbe.RunAsync(options, r => { lock (results) { results.Add(r); } }).WaitAsync(Patience);
+            return results.OrderBy(r => r.Sequence).ToList();
+        }
+
+        /// <summary>Reads until EOF.</summary>
+        public static async Task<byte[]> ReadToEndAsync(Socket socket)
+        {
+            var all = new List<byte>();
+            var buffer = new byte[8192];
+            int read;
+            using var timeout = new CancellationTokenSource(Patience);
+            while ((read = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, timeout.Token)) > 0)
+            {
+                all.AddRange(buffer.Take(read));
+            }
+            return all.ToArray();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (Net.TcpServer server in _servers)
+            {
+                await server.StopAsync();
+            }
+        }
+    }
+}
