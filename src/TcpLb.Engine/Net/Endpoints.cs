@@ -36,12 +36,19 @@ namespace TcpLb.Engine.Net
             return resolved[0];
         }
 
-        /// <summary>All addresses of a host, IPv4 first; throws an <see cref="ArgumentException"/> naming the host when it does not resolve.</summary>
+        /// <summary>All addresses of a host, IPv4 first (for localhost: 127.0.0.1 and ::1); throws an <see cref="ArgumentException"/> naming the host when it does not resolve.</summary>
         public static IPAddress[] ResolveHost(string host)
         {
             if (IPAddress.TryParse(host, out IPAddress? literal))
             {
                 return new[] { literal };
+            }
+            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                // localhost is loopback by definition (RFC 6761), whichever family the resolver
+                // lists: try both, so a listener on ::1 is reached even where localhost maps to
+                // 127.0.0.1 only, and the other way round.
+                return new[] { IPAddress.Loopback, IPAddress.IPv6Loopback };
             }
             IPAddress[] addresses;
             try
