@@ -1,5 +1,3 @@
-using System;
-
 namespace TcpLb.HelpBuilder
 {
     /// <summary>
@@ -34,17 +32,5 @@ namespace TcpLb.HelpBuilder
             string where = Line > 0 ? $"{File}({Line})" : File;
             return $"{where}: error {Code}: [{Section}] {Message}";
         }
-    }
-
-    /// <summary>Thrown by the reader when a file is too broken to read further.</summary>
-    internal sealed class HelpSchemaException : Exception
-    {
-        public HelpSchemaException(HelpDiagnostic diagnostic)
-            : base(diagnostic.ToString())
-        {
-            Diagnostic = diagnostic;
-        }
-
-        public HelpDiagnostic Diagnostic { get; }
     }
 }

@@ -198,7 +198,7 @@ namespace TcpLb.HelpBuilder
                     errors.Add(new HelpDiagnostic(file, line, where, "each parameter set needs exactly one ``` code block with the syntax line, and nothing else."));
                     continue;
                 }
-                command.Syntax.Add(new SyntaxBlock(setName, MarkdownText.CodeText(code[0]), code[0].Line + 1) { IsDefault = isDefault });
+                command.Syntax.Add(new SyntaxBlock(setName, MarkdownText.CodeText(code[0]), FirstContentLine(code[0])) { IsDefault = isDefault });
             }
             if (command.Syntax.Count == 0)
             {
@@ -310,34 +310,42 @@ namespace TcpLb.HelpBuilder
 
         private static void ReadLinks(CommandHelp command, List<Block> body, List<HelpDiagnostic> errors)
         {
-            string file = command.SourceFile;
-            foreach (Block block in body)
+            foreach (ParagraphBlock paragraph in body.SelectMany(Paragraphs))
             {
-                foreach (ParagraphBlock paragraph in Paragraphs(block))
+                List<LinkHelp>? links = LinksOnly(paragraph);
+                if (links == null)
                 {
-                    foreach (Inline inline in paragraph.Inline ?? Enumerable.Empty<Inline>())
-                    {
-                        switch (inline)
-                        {
-                            case LinkInline link when !link.IsImage:
-                                command.Links.Add(new LinkHelp(MarkdownText.InlineText(link), link.Url ?? ""));
-                                break;
-                            case AutolinkInline autolink:
-                                command.Links.Add(new LinkHelp(autolink.Url, autolink.Url));
-                                break;
-                            case LineBreakInline _:
-                                break;
-                            case LiteralInline literal when literal.Content.IsEmptyOrWhitespace():
-                                break;
-                            default:
-                                errors.Add(new HelpDiagnostic(file, paragraph.Line + 1, RelatedLinks,
-                                    $"expected only [text](uri) links, found '{MarkdownText.InlineText(paragraph.Inline)}'."));
-                                goto nextParagraph;
-                        }
-                    }
-                nextParagraph:;
+                    errors.Add(new HelpDiagnostic(command.SourceFile, paragraph.Line + 1, RelatedLinks,
+                        $"expected only [text](uri) links, found '{MarkdownText.InlineText(paragraph.Inline)}'."));
+                    continue;
+                }
+                command.Links.AddRange(links);
+            }
+        }
+
+        /// <summary>The links of a paragraph that holds nothing else (line breaks and spaces aside); null otherwise.</summary>
+        private static List<LinkHelp>? LinksOnly(ParagraphBlock paragraph)
+        {
+            var links = new List<LinkHelp>();
+            foreach (Inline inline in paragraph.Inline ?? Enumerable.Empty<Inline>())
+            {
+                switch (inline)
+                {
+                    case LinkInline link when !link.IsImage:
+                        links.Add(new LinkHelp(MarkdownText.InlineText(link), link.Url ?? ""));
+                        break;
+                    case AutolinkInline autolink:
+                        links.Add(new LinkHelp(autolink.Url, autolink.Url));
+                        break;
+                    case LineBreakInline _:
+                        break;
+                    case LiteralInline literal when literal.Content.IsEmptyOrWhitespace():
+                        break;
+                    default:
+                        return null;
                 }
             }
+            return links;
         }
 
         private static IEnumerable<ParagraphBlock> Paragraphs(Block block)

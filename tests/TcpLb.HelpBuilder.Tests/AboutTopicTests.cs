@@ -1,0 +1,45 @@
+using System.IO;
+using System.Linq;
+using static TcpLb.HelpBuilder.Tests.TestDocs;
+
+namespace TcpLb.HelpBuilder.Tests
+{
+    /// <summary>module/en-US/about_TcpLbModule.help.txt, the classic about_ topic Get-Help shows.</summary>
+    public class AboutTopicTests
+    {
+        private static string AboutFile => Path.Combine(RepoRoot(), "module", "en-US", "about_TcpLbModule.help.txt");
+
+        private static string[] Lines => File.ReadAllLines(AboutFile);
+
+        [Fact]
+        public void HasTheClassicSectionsInOrder()
+        {
+            string[] headings = Lines.Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0])).ToArray();
+            Assert.Equal(new[] { "TOPIC", "SHORT DESCRIPTION", "LONG DESCRIPTION", "EXAMPLES", "SEE ALSO" }, headings);
+            Assert.Equal("    about_TcpLbModule", Lines[1]);
+        }
+
+        [Fact]
+        public void FitsAnEightyColumnConsole()
+        {
+            Assert.All(Lines.Select((l, i) => (l, i)), x => Assert.True(x.l.Length <= 80, $"line {x.i + 1} is {x.l.Length} characters"));
+            Assert.DoesNotContain(Lines, l => l.Contains('\t'));
+        }
+
+        [Theory]
+        [InlineData("Start-TcpBackend")]
+        [InlineData("Start-TcpBalancer")]
+        [InlineData("Invoke-TcpProbe")]
+        [InlineData("THE JOBS MODEL")]
+        [InlineData("WALKTHROUGH")]
+        [InlineData("USING IT IN CI")]
+        [InlineData("finally")]
+        [InlineData("BAD INPUT")]
+        [InlineData("$backends = 8088, 8077, 8070 | Start-TcpBackend")]
+        [InlineData("Get-Job | Stop-Job; Get-Job | Remove-Job")]
+        public void CoversTheTopic(string text)
+        {
+            Assert.Contains(text, File.ReadAllText(AboutFile));
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Xml.Linq;
+using static TcpLb.HelpBuilder.Tests.TestDocs;
+
+namespace TcpLb.HelpBuilder.Tests
+{
+    /// <summary>The repository's own docs/: every file converts, and each says what the cmdlets do.</summary>
+    public class RealDocsTests
+    {
+        public static readonly string[] Cmdlets = { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe" };
+
+        public static IEnumerable<object[]> DocFiles =>
+            HelpBuild.FindDocs(DocsDir).Select(f => new object[] { Path.GetFileName(f) });
+
+        private static CommandHelp ReadDoc(string fileName)
+        {
+            var errors = new List<HelpDiagnostic>();
+            CommandHelp? command = HelpBuild.ReadDoc(Path.Combine(DocsDir, fileName), errors);
+            Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+            return command!;
+        }
+
+        private static XElement MamlCommand(string name)
+        {
+            HelpBuild.Result result = HelpBuild.ReadDocs(DocsDir);
+            Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
+            XDocument maml = XDocument.Parse(MamlWriter.ToXml(result.Commands));
+            return maml.Root!.Elements(Command + "command")
+                .Single(c => c.Element(Command + "details")!.Element(Command + "name")!.Value == name);
+        }
+
+        [Fact]
+        public void ThereIsOneDocPerCmdlet()
+        {
+            var names = HelpBuild.FindDocs(DocsDir).Select(Path.GetFileNameWithoutExtension).OrderBy(n => n).ToArray();
+            Assert.Equal(Cmdlets.OrderBy(n => n).ToArray(), names);
+        }
+
+        [Fact]
+        public void EveryDocConvertsToOneMamlFile()
+        {
+            HelpBuild.Result result = HelpBuild.ReadDocs(DocsDir);
+            Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
+
+            XDocument maml = XDocument.Parse(MamlWriter.ToXml(result.Commands));
+            var names = maml.Root!.Elements(Command + "command")
+                .Select(c => c.Element(Command + "details")!.Element(Command + "name")!.Value)
+                .OrderBy(n => n)
+                .ToArray();
+            Assert.Equal(Cmdlets.OrderBy(n => n).ToArray(), names);
+        }
+
+        [Theory]
+        [MemberData(nameof(DocFiles))]
+        public void DocHasTheModuleFrontMatter(string fileName)
+        {
+            CommandHelp command = ReadDoc(fileName);
+            Assert.Equal("TcpLbModule.dll-Help.xml", command.Metadata["external help file"]);
+            Assert.Equal("TcpLbModule", command.Metadata["Module Name"]);
+            Assert.Equal("2.0.0", command.Metadata["schema"]);
+        }
+
+        [Theory]
+        [MemberData(nameof(DocFiles))]
+        public void DocParametersMatchItsSyntaxBlocks(string fileName)
+        {
+            CommandHelp command = ReadDoc(fileName);
+
+            // The consistency check the builder runs finds nothing...
+            var errors = new List<HelpDiagnostic>();
+            SyntaxConsistency.Check(command, errors);
+            Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+
+            // ...and, said directly: the parameters named in SYNTAX are exactly the ones in PARAMETERS.
+            var inSyntax = command.Syntax
+                .SelectMany(s => SyntaxConsistency.Parse(s.Text, out _)!.Parameters.Select(p => p.Name))
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .OrderBy(n => n, StringComparer.OrdinalIgnoreCase)
+                .ToArray();
+            var inParameters = command.Parameters.Select(p => p.Name).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToArray();
+            Assert.Equal(inParameters, inSyntax);
+            Assert.True(command.SupportsCommonParameters);
+            Assert.All(command.Syntax, s => Assert.True(SyntaxConsistency.Parse(s.Text, out _)!.CommonParameters));
+        }
+
+        [Theory]
+        [MemberData(nameof(DocFiles))]
+        public void DocHasRealContent(string fileName)
+        {
+            CommandHelp command = ReadDoc(fileName);
+            Assert.True(command.Examples.Count >= 3, $"{fileName} has {command.Examples.Count} examples; write at least 3.");
+            Assert.All(command.Examples, e => Assert.NotEmpty(e.Remarks));
+            Assert.All(command.Parameters, p => Assert.DoesNotContain("{{", string.Join(" ", p.Description)));
+            Assert.DoesNotContain("{{", string.Join(" ", command.Description));
+            Assert.NotEmpty(command.Outputs);
+            Assert.NotEmpty(command.Inputs);
+            Assert.NotEmpty(command.Notes);
+        }
+
+        [Theory]
+        [MemberData(nameof(DocFiles))]
+        public void DocShowsTheWalkthroughCommandsExactly(string fileName)
+        {
+            string code = string.Join("\n", ReadDoc(fileName).Examples.SelectMany(e => e.Code));
+            Assert.Contains("$backends = 8088, 8077, 8070 | Start-TcpBackend", code);
+            Assert.Contains("$lb = Start-TcpBalancer -Port 8080 -Backend $backends", code);
+            Assert.Contains("Invoke-TcpProbe -Port 8080 -Count 10", code);
+            Assert.Contains("Get-Job | Stop-Job; Get-Job | Remove-Job", code);
+        }
+
+        // The contract (DESIGN.md and the cmdlet attributes) as Get-Help shows it.
+        [Theory]
+        [InlineData("Start-TcpBackend", "Port", "true", "0", "True (ByPropertyName, ByValue)", "Int32[]", "None")]
+        [InlineData("Start-TcpBackend", "Mode", "false", "named", "False", "TcpLb.Engine.Backends.TcpBackendMode", "Identify")]
+        [InlineData("Start-TcpBackend", "ListenAddress", "false", "named", "False", "String", "127.0.0.1")]
+        [InlineData("Start-TcpBackend", "Name", "false", "named", "False", "String", "TcpBackend:<port>")]
+        [InlineData("Start-TcpBalancer", "Port", "false", "0", "False", "Int32", "8080")]
+        [InlineData("Start-TcpBalancer", "Backend", "true", "named", "True (ByValue)", "Object[]", "None")]
+        [InlineData("Start-TcpBalancer", "ListenAddress", "false", "named", "False", "String", "127.0.0.1")]
+        [InlineData("Start-TcpBalancer", "ConnectTimeout", "false", "named", "False", "Int32", "2000")]
+        [InlineData("Start-TcpBalancer", "Name", "false", "named", "False", "String", "TcpBalancer:<port>")]
+        [InlineData("Invoke-TcpProbe", "Port", "false", "0", "True (ByPropertyName)", "Int32", "8080")]
+        [InlineData("Invoke-TcpProbe", "ComputerName", "false", "named", "True (ByPropertyName)", "String", "localhost")]
+        [InlineData("Invoke-TcpProbe", "Count", "false", "named", "False", "Int32", "10")]
+        [InlineData("Invoke-TcpProbe", "Message", "false", "named", "False", "String", "Hello")]
+        [InlineData("Invoke-TcpProbe", "Timeout", "false", "named", "False", "Int32", "5000")]
+        [InlineData("Invoke-TcpProbe", "Concurrency", "false", "named", "False", "Int32", "1")]
+        [InlineData("Invoke-TcpProbe", "AsJob", "false", "named", "False", "SwitchParameter", "False")]
+        public void MamlParameterMatchesTheContract(string cmdlet, string parameter, string required, string position, string pipelineInput, string type, string defaultValue)
+        {
+            XElement element = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter")
+                .Single(p => p.Element(Maml + "name")!.Value == parameter);
+            Assert.Equal(required, (string?)element.Attribute("required"));
+            Assert.Equal(position, (string?)element.Attribute("position"));
+            Assert.Equal(pipelineInput, (string?)element.Attribute("pipelineInput"));
+            Assert.Equal(type, element.Element(Dev + "type")!.Element(Maml + "name")!.Value);
+            Assert.Equal(defaultValue, element.Element(Dev + "defaultValue")!.Value);
+        }
+
+        [Theory]
+        [InlineData("Start-TcpBackend", 4)]
+        [InlineData("Start-TcpBalancer", 5)]
+        [InlineData("Invoke-TcpProbe", 7)]
+        public void EveryParameterIsDocumented(string cmdlet, int count)
+        {
+            var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();
+            Assert.Equal(count, parameters.Count);
+            Assert.All(parameters, p => Assert.NotEmpty(Paras(p.Element(Maml + "description"))));
+        }
+
+        [Fact]
+        public void ModeListsItsAcceptedValuesInTheSyntax()
+        {
+            XElement mode = MamlCommand("Start-TcpBackend").Element(Command + "syntax")!.Element(Command + "syntaxItem")!
+                .Elements(Command + "parameter").Single(p => p.Element(Maml + "name")!.Value == "Mode");
+            Assert.Equal(
+                new[] { "Identify", "Echo" },
+                mode.Element(Command + "parameterValueGroup")!.Elements(Command + "parameterValue").Select(v => v.Value).ToArray());
+        }
+
+        [Fact]
+        public void TheBuiltHelpFileIsCurrent()
+        {
+            // `dotnet build` of the converter (a dependency of this test project) regenerates the file.
+            string built = Path.Combine(RepoRoot(), "module", "en-US", "TcpLbModule.dll-Help.xml");
+            Assert.True(File.Exists(built), $"{built} is missing: build src/TcpLb.HelpBuilder.");
+            HelpBuild.Result result = HelpBuild.ReadDocs(DocsDir);
+            Assert.Equal(MamlWriter.ToXml(result.Commands), File.ReadAllText(built));
+        }
+    }
+}
