@@ -161,11 +161,11 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
-        public async Task With_one_backend_down_its_connections_fail_and_the_rest_are_served()
+        public async Task Without_retries_a_down_backends_connections_fail_and_the_rest_are_served()
         {
             await using var net = new TestNet();
             TcpTestBackend b1 = net.Backend(), b3 = net.Backend();
-            TcpBalancer balancer = net.Balancer(b1.Port, TestNet.ClosedPort(), b3.Port);
+            TcpBalancer balancer = net.Balancer(o => o.Retries = 0, b1.Port, TestNet.ClosedPort(), b3.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 6);
 

@@ -31,9 +31,9 @@ namespace TcpLb.Engine.Tests
         {
             var backends = new[] { "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3" }
                 .Select(a => new Backend(BackendAddress.Parse(a))).ToArray();
-            var scheduler = new RoundRobinScheduler(backends);
+            var scheduler = new RoundRobinScheduler();
 
-            var picks = Enumerable.Range(0, 7).Select(_ => scheduler.Pick().Address.Port).ToArray();
+            var picks = Enumerable.Range(0, 7).Select(_ => scheduler.Pick(backends)!.Address.Port).ToArray();
 
             Assert.Equal(new[] { 1, 2, 3, 1, 2, 3, 1 }, picks);
         }
@@ -42,14 +42,14 @@ namespace TcpLb.Engine.Tests
         public async Task Scheduler_is_fair_under_concurrent_picks()
         {
             var backends = Enumerable.Range(1, 3).Select(p => new Backend(new BackendAddress("127.0.0.1", p))).ToArray();
-            var scheduler = new RoundRobinScheduler(backends);
+            var scheduler = new RoundRobinScheduler();
             var counts = new int[4];
 
             await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
             {
                 for (int i = 0; i < 30_000; i++)
                 {
-                    System.Threading.Interlocked.Increment(ref counts[scheduler.Pick().Address.Port]);
+                    System.Threading.Interlocked.Increment(ref counts[scheduler.Pick(backends)!.Address.Port]);
                 }
             })));
 

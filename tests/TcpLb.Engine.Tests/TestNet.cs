@@ -17,9 +17,9 @@ namespace TcpLb.Engine.Tests
         public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
         private readonly List<Net.TcpServer> _servers = new List<Net.TcpServer>();
 
-        public TcpTestBackend Backend(TcpBackendMode mode = TcpBackendMode.Identify)
+        public TcpTestBackend Backend(TcpBackendMode mode = TcpBackendMode.Identify, int port = 0)
         {
-            var backend = new TcpTestBackend(new TcpTestBackendOptions { Port = 0, Mode = mode });
+            var backend = new TcpTestBackend(new TcpTestBackendOptions { Port = port, Mode = mode });
             backend.Start();
             _servers.Add(backend);
             return backend;
@@ -47,6 +47,20 @@ namespace TcpLb.Engine.Tests
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        }
+
+        public static bool PortIsFree(int port)
+        {
+            try
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
         }
 
         public static async Task<Socket> ConnectAsync(int port)

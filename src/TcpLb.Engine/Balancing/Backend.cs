@@ -6,28 +6,53 @@ using TcpLb.Engine.Proxying;
 
 namespace TcpLb.Engine.Balancing
 {
-    /// <summary>One backend of a balancer: its address, resolved endpoints and live counters.</summary>
+    /// <summary>
+    /// One backend of a balancer: its address, resolved endpoints, state and live counters.
+    /// The state combines health (checks and connect failures) with what an operator asked
+    /// (enabled, draining, disabled, removed).
+    /// </summary>
     public sealed class Backend
     {
         private readonly IPEndPoint[] _endPoints;
+        private readonly object _stateLock = new object();
         private int _preferred;
         private int _active;
         private long _total;
         private long _failures;
+        private int _consecutiveConnectFailures;
+        private int _checkSuccesses;
+        private int _checkFailures;
+        private volatile bool _healthy = true;
+        private volatile BackendState _state = BackendState.Up;
+        private BackendState _adminState = BackendState.Up;
 
-        internal Backend(BackendAddress address)
+        internal Backend(BackendAddress address, int maxConnections = 0)
         {
+            if (maxConnections < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, "MaxConnections must be 0 (no limit) or more.");
+            }
             Address = address;
+            MaxConnections = maxConnections;
             IPAddress[] addresses = Endpoints.ResolveHost(address.Host);
             _endPoints = Array.ConvertAll(addresses, a => new IPEndPoint(a, address.Port));
         }
 
         public BackendAddress Address { get; }
 
+        /// <summary>Up, Down, Draining, Disabled or Removed.</summary>
+        public BackendState State => _state;
+
+        /// <summary>Whether health checks (and connects) currently find it working.</summary>
+        public bool Healthy => _healthy;
+
+        /// <summary>Open connections allowed at once; 0 means no limit.</summary>
+        public int MaxConnections { get; }
+
         /// <summary>Connections to this backend now open.</summary>
         public int ActiveConnections => Volatile.Read(ref _active);
 
-        /// <summary>Connections proxied to this backend since the balancer started.</summary>
+        /// <summary>Connections proxied to this backend since it joined the balancer.</summary>
         public long TotalConnections => Volatile.Read(ref _total);
 
         /// <summary>Connection attempts to this backend that failed.</summary>
@@ -39,6 +64,18 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Bytes read from this backend and sent to clients.</summary>
         public TrafficCounter BytesFromBackend { get; } = new TrafficCounter();
 
+        /// <summary>The last health check's outcome, when one has run.</summary>
+        public bool? LastCheckSucceeded { get; private set; }
+
+        /// <summary>When the last health check finished.</summary>
+        public DateTimeOffset? LastCheckTime { get; private set; }
+
+        /// <summary>What the last failed check or connect saw.</summary>
+        public string? LastError { get; private set; }
+
+        /// <summary>Raised after the state changed (outside any lock).</summary>
+        internal event EventHandler<BackendStateChangedEventArgs>? StateChanged;
+
         /// <summary>The endpoints to try, starting with the one that last worked.</summary>
         internal IPEndPoint[] EndPoints => _endPoints;
 
@@ -48,16 +85,137 @@ namespace TcpLb.Engine.Balancing
             set => Volatile.Write(ref _preferred, value);
         }
 
-        internal void OnConnected()
+        /// <summary>Up and below its connection limit.</summary>
+        internal bool IsAvailable => _state == BackendState.Up && (MaxConnections == 0 || Volatile.Read(ref _active) < MaxConnections);
+
+        /// <summary>Up, whatever its connection count.</summary>
+        internal bool IsUp => _state == BackendState.Up;
+
+        /// <summary>Takes a connection slot; false when the backend is full (another connection took the last slot).</summary>
+        internal bool TryReserve()
         {
-            Interlocked.Increment(ref _active);
-            Interlocked.Increment(ref _total);
+            if (MaxConnections == 0)
+            {
+                Interlocked.Increment(ref _active);
+                return true;
+            }
+            int current;
+            do
+            {
+                current = Volatile.Read(ref _active);
+                if (current >= MaxConnections)
+                {
+                    return false;
+                }
+            }
+            while (Interlocked.CompareExchange(ref _active, current + 1, current) != current);
+            return true;
         }
 
-        internal void OnDisconnected() => Interlocked.Decrement(ref _active);
+        /// <summary>Gives back a slot taken by <see cref="TryReserve"/>.</summary>
+        internal void Release() => Interlocked.Decrement(ref _active);
 
-        internal void OnConnectFailed() => Interlocked.Increment(ref _failures);
+        internal void OnConnected()
+        {
+            Interlocked.Increment(ref _total);
+            Volatile.Write(ref _consecutiveConnectFailures, 0);
+        }
+
+        /// <summary>Counts a failed connect; after <paramref name="downAfter"/> in a row (0: never) the backend goes Down.</summary>
+        internal void OnConnectFailed(int downAfter)
+        {
+            Interlocked.Increment(ref _failures);
+            int inARow = Interlocked.Increment(ref _consecutiveConnectFailures);
+            if (downAfter > 0 && inARow >= downAfter)
+            {
+                SetHealth(false, $"{inARow} connection attempts in a row failed");
+            }
+        }
+
+        /// <summary>Records a health check; rise successes in a row bring it Up, fall failures take it Down.</summary>
+        internal void OnCheck(bool success, string? error, int rise, int fall)
+        {
+            LastCheckSucceeded = success;
+            LastCheckTime = DateTimeOffset.Now;
+            if (!success)
+            {
+                LastError = error;
+            }
+            bool changeTo;
+            string reason;
+            lock (_stateLock)
+            {
+                if (success)
+                {
+                    _checkFailures = 0;
+                    _checkSuccesses++;
+                    changeTo = true;
+                    reason = $"{_checkSuccesses} health check(s) in a row succeeded";
+                    if (_healthy || _checkSuccesses < rise)
+                    {
+                        return;
+                    }
+                }
+                else
+                {
+                    _checkSuccesses = 0;
+                    _checkFailures++;
+                    changeTo = false;
+                    reason = $"{_checkFailures} health check(s) in a row failed: {error}";
+                    if (!_healthy || _checkFailures < fall)
+                    {
+                        return;
+                    }
+                }
+            }
+            SetHealth(changeTo, reason);
+        }
+
+        /// <summary>Operator states: Up (enable), Draining, Disabled, Removed.</summary>
+        internal void SetAdminState(BackendState state, string reason)
+        {
+            lock (_stateLock)
+            {
+                _adminState = state;
+            }
+            Publish(reason);
+        }
 
         public override string ToString() => Address.ToString();
+
+        private void SetHealth(bool healthy, string reason)
+        {
+            lock (_stateLock)
+            {
+                if (_healthy == healthy)
+                {
+                    return;
+                }
+                _healthy = healthy;
+                _checkSuccesses = 0;
+                _checkFailures = 0;
+                if (!healthy)
+                {
+                    LastError ??= reason;
+                }
+            }
+            Publish(reason);
+        }
+
+        private void Publish(string reason)
+        {
+            BackendState previous;
+            BackendState current;
+            lock (_stateLock)
+            {
+                previous = _state;
+                current = _adminState != BackendState.Up ? _adminState : (_healthy ? BackendState.Up : BackendState.Down);
+                _state = current;
+            }
+            if (previous != current)
+            {
+                StateChanged?.Invoke(this, new BackendStateChangedEventArgs(this, previous, current, reason));
+            }
+        }
     }
 }

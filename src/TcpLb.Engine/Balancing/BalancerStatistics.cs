@@ -8,12 +8,20 @@ namespace TcpLb.Engine.Balancing
     {
         private long _accepted;
         private long _failed;
+        private long _retried;
+        private long _rejected;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
 
-        /// <summary>Client connections that could not be proxied (no backend connection).</summary>
+        /// <summary>Client connections that could not be proxied: no backend up, or every attempt failed.</summary>
         public long Failed => Volatile.Read(ref _failed);
+
+        /// <summary>Connects that failed and were tried again on another backend.</summary>
+        public long Retried => Volatile.Read(ref _retried);
+
+        /// <summary>Client connections refused by a connection limit (queue full or queue timeout).</summary>
+        public long Rejected => Volatile.Read(ref _rejected);
 
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
@@ -22,5 +30,9 @@ namespace TcpLb.Engine.Balancing
         internal void OnAccepted() => Interlocked.Increment(ref _accepted);
 
         internal void OnFailed() => Interlocked.Increment(ref _failed);
+
+        internal void OnRetried() => Interlocked.Increment(ref _retried);
+
+        internal void OnRejected() => Interlocked.Increment(ref _rejected);
     }
 }

@@ -1,37 +1,44 @@
-using System;
-using System.Collections.Generic;
 using System.Threading;
 
 namespace TcpLb.Engine.Balancing
 {
     /// <summary>
-    /// Picks backends in turn, per connection, in the order given. Lock-free: a pick is one
-    /// interlocked increment on a counter and a read of an immutable array.
+    /// Picks backends in turn, per connection, in pool order, passing over those that are not
+    /// Up or are full. Lock-free: a pick is an interlocked increment and array reads.
     /// </summary>
     public sealed class RoundRobinScheduler
     {
-        private readonly Backend[] _backends;
         private int _next = -1;
 
-        public RoundRobinScheduler(IReadOnlyList<Backend> backends)
+        /// <summary>
+        /// The next available backend of <paramref name="backends"/> that is not among the first
+        /// <paramref name="excludedCount"/> of <paramref name="excluded"/>; null when there is none.
+        /// </summary>
+        public Backend? Pick(Backend[] backends, Backend?[]? excluded = null, int excludedCount = 0)
         {
-            if (backends == null || backends.Count == 0)
+            int count = backends.Length;
+            for (int i = 0; i < count; i++)
             {
-                throw new ArgumentException("A scheduler needs at least one backend.", nameof(backends));
+                uint turn = unchecked((uint)Interlocked.Increment(ref _next));
+                Backend candidate = backends[turn % (uint)count];
+                if (candidate.IsAvailable && !Contains(excluded, excludedCount, candidate))
+                {
+                    return candidate;
+                }
             }
-            _backends = new Backend[backends.Count];
-            for (int i = 0; i < _backends.Length; i++)
-            {
-                _backends[i] = backends[i];
-            }
+            return null;
         }
 
-        public IReadOnlyList<Backend> Backends => _backends;
-
-        public Backend Pick()
+        private static bool Contains(Backend?[]? items, int count, Backend candidate)
         {
-            uint turn = unchecked((uint)Interlocked.Increment(ref _next));
-            return _backends[turn % (uint)_backends.Length];
+            for (int i = 0; i < count; i++)
+            {
+                if (ReferenceEquals(items![i], candidate))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

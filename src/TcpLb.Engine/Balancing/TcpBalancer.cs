@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -10,13 +9,22 @@ using TcpLb.Engine.Proxying;
 namespace TcpLb.Engine.Balancing
 {
     /// <summary>
-    /// A TCP load balancer: accepts client connections, picks a backend per connection and
-    /// proxies bytes both ways with <see cref="DuplexPump"/>.
+    /// A TCP load balancer: accepts client connections, picks a backend per connection (round
+    /// robin over the backends that are Up), fails over to another backend when a connect fails,
+    /// and proxies bytes both ways with <see cref="DuplexPump"/>. Health checks, limits and pool
+    /// changes run beside the data path and cost it nothing per read or write.
     /// </summary>
     public sealed class TcpBalancer : TcpServer
     {
         private readonly TcpBalancerOptions _options;
-        private readonly RoundRobinScheduler _scheduler;
+        private readonly BackendPool _pool;
+        private readonly RoundRobinScheduler _scheduler = new RoundRobinScheduler();
+        private readonly ConnectionTable _connections = new ConnectionTable();
+        private readonly SlotWaitQueue _clientSlots;
+        private readonly SlotWaitQueue _backendSlots;
+        private readonly HealthProber? _prober;
+        private Timer? _idleSweeper;
+        private int _admitted;
 
         public TcpBalancer(TcpBalancerOptions options)
             : base(Validated(options).ListenAddress, options.Port)
@@ -25,36 +33,187 @@ namespace TcpLb.Engine.Balancing
             var backends = new List<Backend>(options.Backends.Count);
             foreach (BackendAddress address in options.Backends)
             {
-                backends.Add(new Backend(address));
+                backends.Add(CreateBackend(address, options.BackendMaxConnections));
             }
-            _scheduler = new RoundRobinScheduler(backends);
+            _pool = new BackendPool(backends);
+            _clientSlots = new SlotWaitQueue(options.QueueLength);
+            _backendSlots = new SlotWaitQueue(options.QueueLength);
+            if (options.HealthCheck.Enabled)
+            {
+                _prober = new HealthProber(_pool, options.HealthCheck);
+            }
         }
 
-        public IReadOnlyList<Backend> Backends => _scheduler.Backends;
+        /// <summary>Raised when a backend changes state, joins or leaves the pool (on a pool thread).</summary>
+        public event EventHandler<BackendStateChangedEventArgs>? BackendStateChanged;
+
+        /// <summary>The backends in round-robin order, as the pool is now.</summary>
+        public IReadOnlyList<Backend> Backends => _pool.Snapshot;
+
+        public TcpBalancerOptions Options => _options;
 
         public BalancerStatistics Statistics { get; } = new BalancerStatistics();
+
+        /// <summary>Connections waiting for a slot under a connection limit.</summary>
+        public int Queued => _clientSlots.Waiting + _backendSlots.Waiting;
+
+        /// <summary>Adds a backend at the end of the rotation; it gets new connections at once.</summary>
+        public Backend AddBackend(BackendAddress address, int? maxConnections = null)
+        {
+            Backend backend = CreateBackend(address, maxConnections ?? _options.BackendMaxConnections);
+            _pool.Add(backend);
+            BackendStateChanged?.Invoke(this, new BackendStateChangedEventArgs(backend, null, backend.State, "added to the pool"));
+            return backend;
+        }
+
+        /// <summary>Takes a backend out of the rotation; its open connections finish. False when it is not in the pool.</summary>
+        public bool RemoveBackend(BackendAddress address)
+        {
+            Backend? removed = _pool.Remove(address);
+            removed?.SetAdminState(BackendState.Removed, "removed from the pool; open connections finish");
+            return removed != null;
+        }
+
+        /// <summary>
+        /// No new connections for the backend. With <paramref name="drain"/> its open connections
+        /// finish (Draining); without, they are reset now (Disabled).
+        /// </summary>
+        public bool DisableBackend(BackendAddress address, bool drain)
+        {
+            Backend? backend = _pool.Find(address);
+            if (backend == null)
+            {
+                return false;
+            }
+            if (drain)
+            {
+                backend.SetAdminState(BackendState.Draining, "disabled with drain: open connections finish");
+            }
+            else
+            {
+                backend.SetAdminState(BackendState.Disabled, "disabled: open connections closed");
+                _connections.AbortWhere(c => ReferenceEquals(c.Backend, backend));
+            }
+            return true;
+        }
+
+        /// <summary>Puts a disabled or draining backend back into the rotation (Up, or Down while its checks fail).</summary>
+        public bool EnableBackend(BackendAddress address)
+        {
+            Backend? backend = _pool.Find(address);
+            backend?.SetAdminState(BackendState.Up, "enabled");
+            if (backend != null)
+            {
+                _backendSlots.SignalOne();
+            }
+            return backend != null;
+        }
+
+        public Backend? FindBackend(BackendAddress address) => _pool.Find(address);
+
+        protected override void OnStarted()
+        {
+            Stopping.Register(() =>
+            {
+                _idleSweeper?.Dispose();
+                _connections.AbortWhere(_ => true);
+            });
+            if (_prober != null)
+            {
+                _ = _prober.RunAsync(Stopping);
+            }
+            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                long period = Math.Max(50, Math.Min(1000, (long)_options.IdleTimeout.TotalMilliseconds / 4));
+                _idleSweeper = new Timer(_ => SweepIdle(), null, period, period);
+            }
+        }
 
         protected override async Task HandleConnectionAsync(Socket client)
         {
             Statistics.OnAccepted();
             client.NoDelay = true;
-            Backend backend = _scheduler.Pick();
-            Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
-            if (server == null)
+            if (!await AdmitAsync().ConfigureAwait(false))
             {
-                backend.OnConnectFailed();
-                Statistics.OnFailed();
-                // Reset, so the client sees a failure rather than an empty success.
+                Statistics.OnRejected();
                 client.Abort();
                 return;
             }
-
-            backend.OnConnected();
-            CancellationTokenRegistration onStop = Stopping.Register(AbortBoth, Tuple.Create(client, server));
             try
             {
+                await ConnectAndProxyAsync(client).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (_options.MaxConnections > 0)
+                {
+                    Interlocked.Decrement(ref _admitted);
+                    _clientSlots.SignalOne();
+                }
+            }
+        }
+
+        private async Task ConnectAndProxyAsync(Socket client)
+        {
+            Backend?[]? tried = null;
+            for (int attempt = 0; ; attempt++)
+            {
+                Backend? backend = TryReserveBackend(tried, attempt);
+                bool rejected = false;
+                if (backend == null)
+                {
+                    (backend, rejected) = await WaitForBackendAsync(tried, attempt).ConfigureAwait(false);
+                }
+                if (backend == null)
+                {
+                    if (rejected)
+                    {
+                        Statistics.OnRejected();
+                    }
+                    else
+                    {
+                        Statistics.OnFailed();
+                    }
+                    // A reset tells the client plainly that it was not served.
+                    client.Abort();
+                    return;
+                }
+
+                Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
+                if (server != null)
+                {
+                    backend.OnConnected();
+                    await ProxyAsync(client, server, backend).ConfigureAwait(false);
+                    return;
+                }
+
+                ReleaseBackend(backend);
+                backend.OnConnectFailed(_prober != null ? _options.ConnectFailuresBeforeDown : 0);
+                if (attempt >= _options.Retries || Stopping.IsCancellationRequested)
+                {
+                    Statistics.OnFailed();
+                    client.Abort();
+                    return;
+                }
+                Statistics.OnRetried();
+                tried ??= new Backend?[_options.Retries + 1];
+                tried[attempt] = backend;
+            }
+        }
+
+        private async Task ProxyAsync(Socket client, Socket server, Backend backend)
+        {
+            var connection = new ProxyConnection(client, server, backend);
+            _connections.Add(connection);
+            try
+            {
+                if (Stopping.IsCancellationRequested || backend.State == BackendState.Disabled)
+                {
+                    connection.Abort();
+                }
                 var pump = new DuplexPump(client, server, _options.FinTimeout)
                 {
+                    Activity = connection,
                     ClientToServer = backend.BytesToBackend,
                     ClientToServerTotal = Statistics.BytesFromClients,
                     ServerToClient = backend.BytesFromBackend,
@@ -64,16 +223,103 @@ namespace TcpLb.Engine.Balancing
             }
             finally
             {
-                onStop.Dispose();
-                backend.OnDisconnected();
+                _connections.Remove(connection);
+                ReleaseBackend(backend);
             }
         }
 
-        private static void AbortBoth(object? state)
+        /// <summary>
+        /// The slow path, when no backend could be reserved at once: null when none is up (or
+        /// untried); otherwise waits in the queue for a slot, and is rejected when it gets none.
+        /// </summary>
+        private async Task<(Backend? Backend, bool Rejected)> WaitForBackendAsync(Backend?[]? tried, int triedCount)
         {
-            var pair = (Tuple<Socket, Socket>)state!;
-            pair.Item1.Abort();
-            pair.Item2.Abort();
+            if (!AnyUpAndUntried(tried, triedCount))
+            {
+                return (null, false);
+            }
+            Backend? reserved = null;
+            bool got = await _backendSlots.WaitForSlotAsync(
+                () => (reserved = TryReserveBackend(tried, triedCount)) != null,
+                _options.QueueTimeout,
+                Stopping).ConfigureAwait(false);
+            return got ? (reserved, false) : (null, AnyUpAndUntried(tried, triedCount));
+        }
+
+        private Backend? TryReserveBackend(Backend?[]? tried, int triedCount)
+        {
+            Backend[] pool = _pool.Snapshot;
+            for (int i = 0; i < pool.Length; i++)
+            {
+                Backend? candidate = _scheduler.Pick(pool, tried, triedCount);
+                if (candidate == null)
+                {
+                    return null;
+                }
+                if (candidate.TryReserve())
+                {
+                    return candidate;
+                }
+            }
+            return null;
+        }
+
+        private bool AnyUpAndUntried(Backend?[]? tried, int triedCount)
+        {
+            foreach (Backend backend in _pool.Snapshot)
+            {
+                if (backend.IsUp && (tried == null || Array.IndexOf(tried, backend, 0, triedCount) < 0))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private void ReleaseBackend(Backend backend)
+        {
+            backend.Release();
+            if (backend.MaxConnections > 0)
+            {
+                _backendSlots.SignalOne();
+            }
+        }
+
+        private Task<bool> AdmitAsync()
+        {
+            if (_options.MaxConnections == 0 || TryAdmit())
+            {
+                return Task.FromResult(true);
+            }
+            return _clientSlots.WaitForSlotAsync(TryAdmit, _options.QueueTimeout, Stopping);
+        }
+
+        private bool TryAdmit()
+        {
+            int current;
+            do
+            {
+                current = Volatile.Read(ref _admitted);
+                if (current >= _options.MaxConnections)
+                {
+                    return false;
+                }
+            }
+            while (Interlocked.CompareExchange(ref _admitted, current + 1, current) != current);
+            return true;
+        }
+
+        private void SweepIdle()
+        {
+            long cutoff = CoarseClock.NowMs - (long)_options.IdleTimeout.TotalMilliseconds;
+            _connections.AbortWhere(c => c.LastActivityMs < cutoff);
+        }
+
+        private Backend CreateBackend(BackendAddress address, int maxConnections)
+        {
+            var backend = new Backend(address, maxConnections);
+            backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
+            return backend;
         }
 
         private static TcpBalancerOptions Validated(TcpBalancerOptions options)

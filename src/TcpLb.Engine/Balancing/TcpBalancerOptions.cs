@@ -22,6 +22,35 @@ namespace TcpLb.Engine.Balancing
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
         /// <summary>
+        /// Further backends to try when a connect fails (refused or timed out), each a new
+        /// round-robin pick that skips the backends already tried for this connection.
+        /// </summary>
+        public int Retries { get; set; } = 3;
+
+        /// <summary>
+        /// Failed connects in a row that take a backend Down until health checks bring it back;
+        /// 0 never marks it Down on connects alone. Only used while active checks are on.
+        /// </summary>
+        public int ConnectFailuresBeforeDown { get; set; } = 3;
+
+        public HealthCheckOptions HealthCheck { get; } = new HealthCheckOptions();
+
+        /// <summary>A connection with no bytes either way for this long is closed.</summary>
+        public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(1);
+
+        /// <summary>Open client connections allowed at once; 0 means no limit.</summary>
+        public int MaxConnections { get; set; }
+
+        /// <summary>Open connections allowed per backend; 0 means no limit.</summary>
+        public int BackendMaxConnections { get; set; }
+
+        /// <summary>Connections that may wait for a slot when a limit is reached; beyond it they are refused.</summary>
+        public int QueueLength { get; set; } = 256;
+
+        /// <summary>How long a connection waits for a slot before it is refused.</summary>
+        public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>
         /// How long a connection may stay half-closed (one side has sent FIN) before both sides
         /// are closed.
         /// </summary>
@@ -45,6 +74,31 @@ namespace TcpLb.Engine.Balancing
             {
                 throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be greater than zero.");
             }
+            if (Retries < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Retries), Retries, "Retries must be 0 or more.");
+            }
+            if (ConnectFailuresBeforeDown < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ConnectFailuresBeforeDown), ConnectFailuresBeforeDown, "ConnectFailuresBeforeDown must be 0 (never) or more.");
+            }
+            if (IdleTimeout <= TimeSpan.Zero && IdleTimeout != System.Threading.Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "IdleTimeout must be greater than zero, or infinite.");
+            }
+            if (MaxConnections < 0 || BackendMaxConnections < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxConnections), "Connection limits must be 0 (no limit) or more.");
+            }
+            if (QueueLength < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(QueueLength), QueueLength, "QueueLength must be 0 or more.");
+            }
+            if (QueueTimeout < TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(QueueTimeout), QueueTimeout, "QueueTimeout must be 0 or more.");
+            }
+            HealthCheck.Validate();
             if (FinTimeout <= TimeSpan.Zero && FinTimeout != System.Threading.Timeout.InfiniteTimeSpan)
             {
                 throw new ArgumentOutOfRangeException(nameof(FinTimeout), FinTimeout, "FinTimeout must be greater than zero, or infinite.");

@@ -25,6 +25,9 @@ namespace TcpLb.Engine.Proxying
             _finTimeout = finTimeout;
         }
 
+        /// <summary>Stamped whenever bytes move either way (for idle timeouts).</summary>
+        public ActivityStamp? Activity { get; set; }
+
         /// <summary>Counts bytes read from the client (sent to the server).</summary>
         public TrafficCounter? ClientToServer { get; set; }
 
@@ -45,8 +48,8 @@ namespace TcpLb.Engine.Proxying
             SocketAwaitableEventArgs downArgs = SocketEventArgsPool.Rent();
             try
             {
-                Task<PumpOutcome> up = StreamPump.RunAsync(_client, _server, upArgs, ClientToServer, ClientToServerTotal);
-                Task<PumpOutcome> down = StreamPump.RunAsync(_server, _client, downArgs, ServerToClient, ServerToClientTotal);
+                Task<PumpOutcome> up = StreamPump.RunAsync(_client, _server, upArgs, ClientToServer, ClientToServerTotal, Activity);
+                Task<PumpOutcome> down = StreamPump.RunAsync(_server, _client, downArgs, ServerToClient, ServerToClientTotal, Activity);
 
                 Task<PumpOutcome> first = await Task.WhenAny(up, down).ConfigureAwait(false);
                 Task<PumpOutcome> second = ReferenceEquals(first, up) ? down : up;

@@ -17,7 +17,7 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Large enough for loopback bursts; ArrayPool keeps these per core.</summary>
         public const int BufferSize = 64 * 1024;
 
-        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter)
+        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null)
         {
             byte[]? buffer = null;
             bool dataLikelyPending = false;
@@ -40,6 +40,7 @@ namespace TcpLb.Engine.Proxying
                         return PumpOutcome.SourceFailed;
                     }
 
+                    activity?.Touch();
                     if (read == 0)
                     {
                         destination.TryShutdownSend();
