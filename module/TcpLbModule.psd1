@@ -14,6 +14,13 @@
         'Start-TcpBackend'
         'Start-TcpBalancer'
         'Invoke-TcpProbe'
+        'Stop-TcpBalancer'
+        'Get-TcpBalancerBackend'
+        'Add-TcpBalancerBackend'
+        'Remove-TcpBalancerBackend'
+        'Disable-TcpBalancerBackend'
+        'Enable-TcpBalancerBackend'
+        'Wait-TcpBalancerBackend'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -76,6 +76,9 @@ namespace TcpLbModule.Tests
             return (ps.Invoke(), ps.Streams.Error);
         }
 
+        /// <summary>A command on this session's runspace, for callers that invoke it asynchronously.</summary>
+        public PowerShell CreateCommand(string script, params object[] args) => Create(script, args);
+
         public static object? Prop(PSObject o, string name) => o.Properties[name]?.Value;
 
         public static T Prop<T>(PSObject o, string name) => (T)LanguagePrimitives.ConvertTo(o.Properties[name]?.Value, typeof(T));

@@ -36,6 +36,76 @@ namespace TcpLbModule.Commands
         [ValidateRange(1, int.MaxValue)]
         public int ConnectTimeout { get; set; } = 2000;
 
+        /// <summary>Further backends to try when a connect fails.</summary>
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int Retries { get; set; } = 3;
+
+        /// <summary>Milliseconds between active health checks of each backend; 0 turns them off.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int HealthCheckInterval { get; set; } = 2000;
+
+        /// <summary>Milliseconds one health check may take.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int HealthCheckTimeout { get; set; } = 1000;
+
+        /// <summary>Successful checks in a row that bring a Down backend back Up.</summary>
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int Rise { get; set; } = 2;
+
+        /// <summary>Failed checks in a row that take an Up backend Down.</summary>
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int Fall { get; set; } = 3;
+
+        /// <summary>Text a health check sends after connecting.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HealthCheckSend { get; set; }
+
+        /// <summary>Text the reply to a health check must start with.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? HealthCheckExpect { get; set; }
+
+        /// <summary>Failed connects in a row that take a backend Down (while health checks run); 0: never.</summary>
+        [Parameter]
+        [ValidateRange(0, 1000)]
+        public int ConnectFailureLimit { get; set; } = 3;
+
+        /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int IdleTimeout { get; set; } = 3_600_000;
+
+        /// <summary>Milliseconds a connection may stay half-closed before both sides are closed.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int FinTimeout { get; set; } = 30_000;
+
+        /// <summary>Client connections open at once; 0: no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxConnections { get; set; }
+
+        /// <summary>Connections open at once to each backend; 0: no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int BackendMaxConnections { get; set; }
+
+        /// <summary>Connections that may wait for a slot once a limit is reached.</summary>
+        [Parameter]
+        [ValidateRange(0, 1_000_000)]
+        public int QueueLength { get; set; } = 256;
+
+        /// <summary>Milliseconds a connection may wait for a slot before it is refused.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int QueueTimeout { get; set; } = 5000;
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
@@ -74,7 +144,21 @@ namespace TcpLbModule.Commands
                 ListenAddress = _listenAddress,
                 Port = Port,
                 ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout),
+                Retries = Retries,
+                ConnectFailuresBeforeDown = ConnectFailureLimit,
+                IdleTimeout = IdleTimeout == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout),
+                FinTimeout = TimeSpan.FromMilliseconds(FinTimeout),
+                MaxConnections = MaxConnections,
+                BackendMaxConnections = BackendMaxConnections,
+                QueueLength = QueueLength,
+                QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout),
             };
+            options.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval);
+            options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout);
+            options.HealthCheck.Rise = Rise;
+            options.HealthCheck.Fall = Fall;
+            options.HealthCheck.Send = HealthCheckSend;
+            options.HealthCheck.ExpectPrefix = HealthCheckExpect;
             foreach (BackendAddress backend in _backends)
             {
                 options.Backends.Add(backend);

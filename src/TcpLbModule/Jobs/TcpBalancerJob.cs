@@ -3,7 +3,10 @@ using TcpLb.Engine.Balancing;
 
 namespace TcpLbModule.Jobs
 {
-    /// <summary>A running balancer (Start-TcpBalancer) with its live statistics.</summary>
+    /// <summary>
+    /// A running balancer (Start-TcpBalancer) with its live statistics. Backend state changes are
+    /// written to its output as <see cref="TcpBalancerEvent"/> records and as verbose messages.
+    /// </summary>
     public sealed class TcpBalancerJob : TcpServerJob
     {
         public const string JobTypeName = "TcpBalancer";
@@ -12,6 +15,12 @@ namespace TcpLbModule.Jobs
             : base(command, name, JobTypeName, balancer)
         {
             Balancer = balancer;
+            balancer.BackendStateChanged += (sender, change) =>
+            {
+                var record = new TcpBalancerEvent(Name, change);
+                WriteOutput(record);
+                WriteVerboseMessage(record.ToString());
+            };
         }
 
         /// <summary>The engine object behind the job.</summary>
@@ -26,8 +35,16 @@ namespace TcpLbModule.Jobs
 
         public long Failed => Balancer.Statistics.Failed;
 
+        public long Retried => Balancer.Statistics.Retried;
+
+        public long Rejected => Balancer.Statistics.Rejected;
+
+        public int Queued => Balancer.Queued;
+
         public long BytesFromClients => Balancer.Statistics.BytesFromClients.Bytes;
 
         public long BytesFromBackends => Balancer.Statistics.BytesFromBackends.Bytes;
+
+        internal TcpBalancerBackendStatus[] BackendStatus() => Balancer.Backends.Select(b => new TcpBalancerBackendStatus(this, b)).ToArray();
     }
 }

@@ -10,6 +10,7 @@ namespace TcpLbModule.Jobs
     {
         private const int EventCap = 1000;
         private readonly TcpServer _server;
+        private TimeSpan _stopGrace = TimeSpan.Zero;
 
         protected TcpServerJob(string command, string name, string jobTypeName, TcpServer server)
             : base(command, name, jobTypeName, EventCap)
@@ -35,10 +36,20 @@ namespace TcpLbModule.Jobs
 
         public override string StatusMessage => JobStateInfo.State == JobState.Running ? "Listening on " + Location : JobStateInfo.State.ToString();
 
+        /// <summary>
+        /// Stops accepting at once, gives open connections <paramref name="grace"/> to finish,
+        /// then closes the rest and frees the port.
+        /// </summary>
+        public void StopJob(TimeSpan grace)
+        {
+            _stopGrace = grace;
+            StopJob();
+        }
+
         protected override void StopCore()
         {
-            // Stop-Job must return promptly: StopAsync aborts open connections and is bounded.
-            _server.StopAsync().GetAwaiter().GetResult();
+            // Stop-Job must return promptly: with no grace, StopAsync aborts open connections and is bounded.
+            _server.StopAsync(_stopGrace).GetAwaiter().GetResult();
             WriteVerboseMessage($"{PSJobTypeName} on {Location} stopped; the port is free.");
         }
 

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using TcpLb.Engine.Balancing;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>Base of the cmdlets that change a running balancer's backends (-Backend names them).</summary>
+    public abstract class BalancerBackendCommand : JobTargetCommand<TcpBalancerJob>
+    {
+        /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public object[] Backend { get; set; } = new object[0];
+
+        /// <summary>Write the changed backends' status to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override string JobKind => "balancer";
+
+        protected override void ProcessRecord()
+        {
+            IReadOnlyList<BackendAddress> addresses = ParseBackends();
+            foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
+            {
+                foreach (BackendAddress address in addresses)
+                {
+                    if (!ShouldProcess($"{address} on balancer '{job.Name}'", Action))
+                    {
+                        continue;
+                    }
+                    Apply(job, address);
+                    if (PassThru)
+                    {
+                        Backend? backend = job.Balancer.FindBackend(address);
+                        if (backend != null)
+                        {
+                            WriteObject(new TcpBalancerBackendStatus(job, backend));
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>The verb for ShouldProcess ("Add backend", ...).</summary>
+        protected abstract string Action { get; }
+
+        /// <summary>Changes one backend of one balancer; fails with <see cref="NotInPool"/> or similar.</summary>
+        protected abstract void Apply(TcpBalancerJob job, BackendAddress address);
+
+        protected void NotInPool(TcpBalancerJob job, BackendAddress address)
+            => Fail($"Backend {address} is not in the pool of balancer '{job.Name}'. Its backends are: {string.Join(", ", job.Backends)}.", "BackendNotFound", ErrorCategory.ObjectNotFound, address.ToString());
+
+        private IReadOnlyList<BackendAddress> ParseBackends()
+        {
+            var addresses = new List<BackendAddress>();
+            foreach (object value in Backend)
+            {
+                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason))
+                {
+                    Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
+                }
+                addresses.Add(address!);
+            }
+            return addresses;
+        }
+    }
+}

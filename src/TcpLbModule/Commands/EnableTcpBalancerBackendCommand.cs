@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using TcpLb.Engine.Balancing;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>Enable-TcpBalancerBackend: puts disabled or draining backends back into the rotation.</summary>
+    [Cmdlet(VerbsLifecycle.Enable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [OutputType(typeof(TcpBalancerBackendStatus))]
+    public sealed class EnableTcpBalancerBackendCommand : BalancerBackendCommand
+    {
+        protected override string Action => "Enable backend";
+
+        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        {
+            if (!job.Balancer.EnableBackend(address))
+            {
+                NotInPool(job, address);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Management.Automation;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>
+    /// Stop-TcpBalancer: stops accepting at once; with -Drain, open connections get -Timeout
+    /// milliseconds to finish before the rest are closed. The port is free when it returns.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [OutputType(typeof(TcpBalancerJob))]
+    public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
+    {
+        [Parameter]
+        public SwitchParameter Drain { get; set; }
+
+        /// <summary>With -Drain: milliseconds to wait for open connections before closing them.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int Timeout { get; set; } = 30_000;
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override string JobKind => "balancer";
+
+        protected override void ProcessRecord()
+        {
+            foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: false))
+            {
+                if (job.IsFinished || !ShouldProcess($"balancer '{job.Name}' on {job.Location}", Drain ? "Stop after draining" : "Stop"))
+                {
+                    if (PassThru)
+                    {
+                        WriteObject(job);
+                    }
+                    continue;
+                }
+                if (Drain)
+                {
+                    WriteVerbose($"Balancer '{job.Name}' stopped accepting; waiting up to {Timeout} ms for {job.Active} open connection(s).");
+                }
+                job.StopJob(Drain ? TimeSpan.FromMilliseconds(Timeout) : TimeSpan.Zero);
+                if (PassThru)
+                {
+                    WriteObject(job);
+                }
+            }
+        }
+    }
+}

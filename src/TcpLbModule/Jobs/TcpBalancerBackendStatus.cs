@@ -1,0 +1,63 @@
+using System;
+using TcpLb.Engine.Balancing;
+
+namespace TcpLbModule.Jobs
+{
+    /// <summary>A backend of a balancer as Get-TcpBalancerBackend saw it: a snapshot that does not change under a script.</summary>
+    public sealed class TcpBalancerBackendStatus
+    {
+        internal TcpBalancerBackendStatus(TcpBalancerJob job, Backend backend)
+        {
+            Balancer = job.Name;
+            BalancerId = job.Id;
+            Backend = backend.Address.ToString();
+            Port = backend.Address.Port;
+            State = backend.State;
+            Healthy = backend.Healthy;
+            ActiveConnections = backend.ActiveConnections;
+            TotalConnections = backend.TotalConnections;
+            Failures = backend.Failures;
+            BytesToBackend = backend.BytesToBackend.Bytes;
+            BytesFromBackend = backend.BytesFromBackend.Bytes;
+            MaxConnections = backend.MaxConnections;
+            LastCheckSucceeded = backend.LastCheckSucceeded;
+            LastCheckTime = backend.LastCheckTime;
+            LastError = backend.LastError;
+        }
+
+        /// <summary>The balancer job's name and id.</summary>
+        public string Balancer { get; }
+
+        public int BalancerId { get; }
+
+        /// <summary>host:port.</summary>
+        public string Backend { get; }
+
+        public int Port { get; }
+
+        public BackendState State { get; }
+
+        public bool Healthy { get; }
+
+        public int ActiveConnections { get; }
+
+        public long TotalConnections { get; }
+
+        /// <summary>Failed connection attempts.</summary>
+        public long Failures { get; }
+
+        public long BytesToBackend { get; }
+
+        public long BytesFromBackend { get; }
+
+        /// <summary>0 means no limit.</summary>
+        public int MaxConnections { get; }
+
+        /// <summary>Null until a health check has run.</summary>
+        public bool? LastCheckSucceeded { get; }
+
+        public DateTimeOffset? LastCheckTime { get; }
+
+        public string? LastError { get; }
+    }
+}
