@@ -1,0 +1,230 @@
+<#
+.SYNOPSIS
+    Builds, tests, cleans, documents and benchmarks TcpLbModule.
+
+.DESCRIPTION
+    Runs one or more tasks, in the order given (a task runs at most once per call):
+
+    Build  dotnet build TcpLbModule.sln. The build also drops the compiled assemblies and the
+           MAML help (made from docs/ by src/TcpLb.HelpBuilder) into module/, so
+           Import-Module ./module/TcpLbModule.psd1 works right after it.
+    Test   Build, then dotnet test (every xunit suite, including the module tests that host a
+           PowerShell engine), then the Pester 5 files in tests/ (they mirror the module tests
+           one to one) when Pester 5 or later is installed; otherwise a warning says they were
+           skipped. Fails when any test fails.
+    Clean  dotnet clean, and removes what the build dropped into module/ (module/*.dll,
+           module/*.pdb, module/en-US/*-Help.xml).
+    Docs   Makes module/en-US/TcpLbModule.dll-Help.xml from docs/*.md: with platyPS
+           (New-ExternalHelp) where it is installed, else with the project's own converter
+           (builds src/TcpLb.HelpBuilder, whose build regenerates the help).
+    Bench  bash bench/run.sh, passing any extra arguments through (see bash bench/run.sh --help).
+    Demo   Build, then the README's walkthrough: three backends (8088, 8077, 8070), a balancer on
+           8080 and ten probes through it; everything is stopped and removed afterwards.
+
+    Every external command is checked: a non-zero exit code stops the script with an error.
+
+.PARAMETER Task
+    One or more of Build, Test, Clean, Docs, Bench, Demo (default: Build); also the first
+    positional argument. A list (-Task Clean, Build) needs a PowerShell prompt or -Command:
+    pwsh -File passes 'Clean,Build' as one string.
+
+.PARAMETER Configuration
+    Debug (default) or Release. Always named (-Configuration Release).
+
+.PARAMETER BenchArgs
+    The remaining arguments, passed unchanged to bench/run.sh (Bench task only), for example
+    --quick, --contenders haproxy,tcplb or --duration 5.
+
+.EXAMPLE
+    ./build.ps1
+    Builds the solution (Debug) and drops the module's assemblies and help into module/.
+
+.EXAMPLE
+    ./build.ps1 -Task Build -Configuration Release
+    Release build.
+
+.EXAMPLE
+    ./build.ps1 -Task Test
+    Builds, runs dotnet test, then Invoke-Pester -Path tests (if Pester 5+ is installed).
+
+.EXAMPLE
+    ./build.ps1 -Task Clean
+    dotnet clean, then removes module/*.dll, module/*.pdb and module/en-US/*-Help.xml.
+
+.EXAMPLE
+    ./build.ps1 -Task Docs
+    Regenerates module/en-US/TcpLbModule.dll-Help.xml from docs/ (platyPS if installed, else the
+    project's converter).
+
+.EXAMPLE
+    ./build.ps1 -Task Bench --quick
+    Runs bash bench/run.sh --quick. Put the benchmark's own options after -Task Bench.
+
+.EXAMPLE
+    ./build.ps1 -Task Demo
+    Builds and runs the README's demo on ports 8088, 8077, 8070 and 8080.
+
+.EXAMPLE
+    ./build.ps1 -Task Clean, Build, Test -Configuration Release
+    Tasks run in the order given.
+#>
+[CmdletBinding(PositionalBinding = $false)]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Clean', 'Docs', 'Bench', 'Demo')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Debug',
+
+    # Everything else on the command line (--quick, --duration 5, ...): passed through to
+    # bench/run.sh. Declared as a parameter (not $args) so that '--quick' cannot bind
+    # positionally to -Configuration.
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [object[]] $BenchArgs = @()
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+# An unquoted list (--contenders haproxy,tcplb) arrives as an array: give bash back the comma list.
+$BenchArguments = @($BenchArgs | ForEach-Object { if ($_ -is [array]) { $_ -join ',' } else { [string] $_ } })
+if ($BenchArguments.Count -gt 0 -and $Task -notcontains 'Bench') {
+    throw "Unexpected argument(s) '$($BenchArguments -join ' ')': only -Task Bench takes extra arguments (passed to bench/run.sh). -Configuration must be named."
+}
+
+$RepoRoot = $PSScriptRoot
+$Solution = Join-Path $RepoRoot 'TcpLbModule.sln'
+$ModuleDir = Join-Path $RepoRoot 'module'
+$ManifestPath = Join-Path $ModuleDir 'TcpLbModule.psd1'
+$HelpDir = Join-Path $ModuleDir 'en-US'
+$DocsDir = Join-Path $RepoRoot 'docs'
+$TestsDir = Join-Path $RepoRoot 'tests'
+$HelpBuilderProject = Join-Path $RepoRoot 'src/TcpLb.HelpBuilder/TcpLb.HelpBuilder.csproj'
+$BenchScript = Join-Path $RepoRoot 'bench/run.sh'
+
+$script:TasksDone = @{}
+
+function Invoke-External {
+    # Runs a native command; a non-zero exit code is a terminating error.
+    param(
+        [string] $FilePath,
+        [string[]] $ArgumentList = @()
+    )
+    Write-Host "> $FilePath $($ArgumentList -join ' ')" -ForegroundColor Cyan
+    # The exit code decides; a line on stderr (an error record in some hosts) does not.
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Invoke-BuildTask {
+    Invoke-External 'dotnet' @('build', $Solution, '-c', $Configuration)
+}
+
+function Invoke-TestTask {
+    Invoke-Task 'Build'
+    Invoke-External 'dotnet' @('test', $Solution, '-c', $Configuration, '--no-build')
+
+    $pester = Get-Module Pester -ListAvailable |
+        Where-Object { $_.Version -ge [version] '5.0' } |
+        Sort-Object Version -Descending |
+        Select-Object -First 1
+    if (-not $pester) {
+        Write-Warning ('Pester 5 is not installed: skipped the Pester mirrors in tests/ ' +
+            '(dotnet test ran the same scenarios). Install-Module Pester -MinimumVersion 5.0 to run them.')
+        return
+    }
+
+    # Windows PowerShell ships Pester 3.4: make sure Invoke-Pester is the 5.x one.
+    Get-Module Pester | Where-Object { $_.Version -lt [version] '5.0' } | Remove-Module -Force
+    Import-Module -ModuleInfo $pester -Force
+    # The tests run in a child scope with PowerShell's defaults, not this script's strict mode
+    # and 'Stop' preference, so that they behave as they do under a plain Invoke-Pester.
+    $result = & {
+        Set-StrictMode -Off
+        $ErrorActionPreference = 'Continue'
+        Invoke-Pester -Path $TestsDir -Output Detailed -PassThru
+    }
+    if ($result.Result -ne 'Passed') {
+        throw "Pester: $($result.FailedCount) of $($result.TotalCount) test(s) failed (result: $($result.Result))."
+    }
+}
+
+function Invoke-CleanTask {
+    Invoke-External 'dotnet' @('clean', $Solution, '-c', $Configuration)
+    $dropped = @(
+        Get-ChildItem -Path $ModuleDir -File -Filter '*.dll'
+        Get-ChildItem -Path $ModuleDir -File -Filter '*.pdb'
+        if (Test-Path $HelpDir) { Get-ChildItem -Path $HelpDir -File -Filter '*-Help.xml' }
+    )
+    foreach ($file in $dropped) {
+        Write-Host "Removing $($file.FullName)"
+        Remove-Item -LiteralPath $file.FullName -Force
+    }
+}
+
+function Invoke-DocsTask {
+    $platyPS = Get-Module platyPS -ListAvailable | Sort-Object Version -Descending | Select-Object -First 1
+    if ($platyPS) {
+        Import-Module -ModuleInfo $platyPS -Force
+        $null = New-Item -ItemType Directory -Path $HelpDir -Force
+        New-ExternalHelp -Path $DocsDir -OutputPath $HelpDir -Force
+    }
+    else {
+        Write-Host 'platyPS is not installed: making the MAML help with src/TcpLb.HelpBuilder.'
+        Invoke-External 'dotnet' @('build', $HelpBuilderProject, '-c', $Configuration)
+    }
+}
+
+function Invoke-BenchTask {
+    Invoke-External 'bash' (@($BenchScript) + $BenchArguments)
+}
+
+function Invoke-DemoTask {
+    Invoke-Task 'Build'
+    Import-Module $ManifestPath -Force
+    $jobs = @()
+    try {
+        # The README's walkthrough.
+        $backends = 8088, 8077, 8070 | Start-TcpBackend
+        $jobs += $backends
+        $lb = Start-TcpBalancer -Port 8080 -Backend $backends
+        $jobs += $lb
+        Invoke-TcpProbe -Port 8080 -Count 10 | Out-Host
+        Get-Job | Where-Object { $_.Id -in $jobs.Id } | Out-Host
+    }
+    finally {
+        $jobs | Stop-Job
+        $jobs | Remove-Job -Force
+    }
+}
+
+function Invoke-Task {
+    param([string] $Name)
+    if ($script:TasksDone.ContainsKey($Name)) {
+        return
+    }
+    $script:TasksDone[$Name] = $true
+    Write-Host "=== $Name ($Configuration)" -ForegroundColor Green
+    switch ($Name) {
+        'Build' { Invoke-BuildTask }
+        'Test' { Invoke-TestTask }
+        'Clean' { Invoke-CleanTask }
+        'Docs' { Invoke-DocsTask }
+        'Bench' { Invoke-BenchTask }
+        'Demo' { Invoke-DemoTask }
+    }
+}
+
+Push-Location $RepoRoot
+try {
+    foreach ($name in $Task) {
+        Invoke-Task $name
+    }
+}
+finally {
+    Pop-Location
+}
