@@ -179,6 +179,10 @@ namespace TcpLb.Engine.Balancing
                     return;
                 }
 
+                if (attempt > 0)
+                {
+                    Statistics.OnRetried();
+                }
                 Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
                 if (server != null)
                 {
@@ -195,7 +199,6 @@ namespace TcpLb.Engine.Balancing
                     client.Abort();
                     return;
                 }
-                Statistics.OnRetried();
                 tried ??= new Backend?[_options.Retries + 1];
                 tried[attempt] = backend;
             }
@@ -311,8 +314,8 @@ namespace TcpLb.Engine.Balancing
 
         private void SweepIdle()
         {
-            long cutoff = CoarseClock.NowMs - (long)_options.IdleTimeout.TotalMilliseconds;
-            _connections.AbortWhere(c => c.LastActivityMs < cutoff);
+            long idleLimit = (long)_options.IdleTimeout.TotalMilliseconds;
+            _connections.AbortWhere(c => c.IdleMilliseconds >= idleLimit);
         }
 
         private Backend CreateBackend(BackendAddress address, int maxConnections)

@@ -1,15 +1,19 @@
+using System;
 using System.Threading;
-using TcpLb.Engine.Net;
 
 namespace TcpLb.Engine.Proxying
 {
-    /// <summary>When bytes last moved on a connection, in coarse-clock milliseconds: one field write per read.</summary>
+    /// <summary>
+    /// When bytes last moved on a connection: one field write per read. Environment.TickCount is a
+    /// coarse monotonic clock that costs nanoseconds; differences stay right across its wrap.
+    /// </summary>
     public class ActivityStamp
     {
-        private long _lastActivityMs = CoarseClock.NowMs;
+        private int _lastActivity = Environment.TickCount;
 
-        public long LastActivityMs => Volatile.Read(ref _lastActivityMs);
+        /// <summary>Milliseconds since bytes last moved either way.</summary>
+        public int IdleMilliseconds => unchecked(Environment.TickCount - Volatile.Read(ref _lastActivity));
 
-        internal void Touch() => Volatile.Write(ref _lastActivityMs, CoarseClock.NowMs);
+        internal void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount);
     }
 }

@@ -9,17 +9,18 @@ namespace TcpLbModule.Commands
 {
     /// <summary>
     /// Turns one -Backend value into a backend address: a port, "host:port", "[v6]:port", or a
-    /// TcpBackend job.
+    /// TcpBackend job (which must be running to be added to a balancer, but may have stopped
+    /// when it only names a backend already in one).
     /// </summary>
     internal static class BackendArgument
     {
-        public static bool TryConvert(object? value, out BackendAddress? address, out string? reason)
+        public static bool TryConvert(object? value, out BackendAddress? address, out string? reason, bool jobMustBeRunning = true)
         {
             object? inner = value is PSObject wrapped ? wrapped.BaseObject : value;
             switch (inner)
             {
                 case TcpBackendJob job:
-                    return FromJob(job, out address, out reason);
+                    return FromJob(job, jobMustBeRunning, out address, out reason);
                 case int _:
                 case long _:
                 case short _:
@@ -38,9 +39,9 @@ namespace TcpLbModule.Commands
             }
         }
 
-        private static bool FromJob(TcpBackendJob job, out BackendAddress? address, out string? reason)
+        private static bool FromJob(TcpBackendJob job, bool mustBeRunning, out BackendAddress? address, out string? reason)
         {
-            if (job.JobStateInfo.State != JobState.Running)
+            if (mustBeRunning && job.JobStateInfo.State != JobState.Running)
             {
                 address = null;
                 reason = $"Backend job '{job.Name}' (Id {job.Id}) is {job.JobStateInfo.State}, not Running. Start a new one with Start-TcpBackend.";

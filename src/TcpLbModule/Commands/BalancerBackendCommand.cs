@@ -31,14 +31,13 @@ namespace TcpLbModule.Commands
                     {
                         continue;
                     }
+                    // Looked up before the change too: a removed backend is no longer in the pool.
+                    Backend? before = job.Balancer.FindBackend(address);
                     Apply(job, address);
-                    if (PassThru)
+                    Backend? backend = before ?? job.Balancer.FindBackend(address);
+                    if (PassThru && backend != null)
                     {
-                        Backend? backend = job.Balancer.FindBackend(address);
-                        if (backend != null)
-                        {
-                            WriteObject(new TcpBalancerBackendStatus(job, backend));
-                        }
+                        WriteObject(new TcpBalancerBackendStatus(job, backend));
                     }
                 }
             }
@@ -58,7 +57,7 @@ namespace TcpLbModule.Commands
             var addresses = new List<BackendAddress>();
             foreach (object value in Backend)
             {
-                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason))
+                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason, jobMustBeRunning: false))
                 {
                     Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
                 }

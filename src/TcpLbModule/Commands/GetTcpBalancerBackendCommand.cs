@@ -21,7 +21,7 @@ namespace TcpLbModule.Commands
         {
             BackendAddress[]? wanted = Backend?.Select(value =>
             {
-                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason))
+                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason, jobMustBeRunning: false))
                 {
                     Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
                 }

@@ -41,7 +41,7 @@ namespace TcpLbModule.Commands
                 var backends = new List<Backend>();
                 foreach (object value in Backend)
                 {
-                    if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason))
+                    if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason, jobMustBeRunning: false))
                     {
                         Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
                     }
