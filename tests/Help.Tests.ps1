@@ -1,7 +1,6 @@
 # Pester 5 mirror of the xunit class TcpLbModule.Tests.HelpTests
 # (tests/TcpLbModule.Tests/HelpTests.cs): Get-Help reads the MAML the build makes from docs/.
-# One It per [Fact], one -ForEach It per [Theory] (its [InlineData] rows as test cases), same
-# scenario, same assertions.
+# One It per [Fact], same scenario, same assertions.
 # Needs the built module and help (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
 
 Describe 'HelpTests' {
@@ -14,23 +13,33 @@ Describe 'HelpTests' {
         Get-Job | Remove-Job -Force
     }
 
-    It 'Every cmdlet has a synopsis, examples and documented parameters: <Cmdlet>' -ForEach @(
-        @{ Cmdlet = 'Start-TcpBackend' }
-        @{ Cmdlet = 'Start-TcpBalancer' }
-        @{ Cmdlet = 'Invoke-TcpProbe' }
-    ) {
-        $help = @(Get-Help $Cmdlet -Full)
-        $help | Should -HaveCount 1
-        $synopsis = ([string] $help[0].Synopsis).Trim()
-        $examples = @((Get-Help $Cmdlet -Full).examples.example).Count
-        $documented = @((Get-Help $Cmdlet -Full).parameters.parameter | ForEach-Object { $_.name })
-        $declared = @((Get-Command $Cmdlet).Parameters.Keys |
-                Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters })
+    It 'Every exported cmdlet has a synopsis, examples and documented parameters' {
+        $known = 'Start-TcpBackend', 'Start-TcpBalancer', 'Invoke-TcpProbe', 'Stop-TcpBalancer', 'Get-TcpBalancerBackend',
+            'Add-TcpBalancerBackend', 'Remove-TcpBalancerBackend', 'Disable-TcpBalancerBackend', 'Enable-TcpBalancerBackend',
+            'Wait-TcpBalancerBackend'
+        $cmdlets = @(Get-Command -Module TcpLbModule -CommandType Cmdlet | ForEach-Object { $_.Name } | Sort-Object)
+        foreach ($name in $known) { $cmdlets | Should -Contain $name }
 
-        [string]::IsNullOrWhiteSpace($synopsis) | Should -BeFalse
-        $synopsis.StartsWith("$Cmdlet ") | Should -BeFalse -Because "the synopsis is PowerShell's generated syntax: no MAML help was found"
-        $examples | Should -BeGreaterOrEqual 3 -Because "$Cmdlet has $examples examples"
-        @($documented | Sort-Object) | Should -BeExactly @($declared | Sort-Object)
+        # Every cmdlet is checked and every problem reported, so one run lists all the help to fix.
+        $problems = foreach ($cmdlet in $cmdlets) {
+            $help = @(Get-Help $cmdlet -Full)
+            $synopsis = if ($help.Count -eq 1) { ([string] $help[0].Synopsis).Trim() } else { '' }
+            $examples = @((Get-Help $cmdlet -Full).examples.example).Count
+            $documented = @((Get-Help $cmdlet -Full).parameters.parameter | ForEach-Object { $_.name })
+            $declared = @((Get-Command $cmdlet).Parameters.Keys |
+                    Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters })
+
+            if ($help.Count -ne 1) { "${cmdlet}: Get-Help returned $($help.Count) objects, not 1." }
+            if ([string]::IsNullOrWhiteSpace($synopsis)) { "${cmdlet}: the synopsis is empty." }
+            elseif ($synopsis.StartsWith("$cmdlet ")) { "${cmdlet}: the synopsis is PowerShell's generated syntax: no MAML help was found." }
+            if ($examples -lt 3) { "${cmdlet}: $examples examples; write at least 3." }
+            $undocumented = @($declared | Where-Object { $_ -notin $documented })
+            $stale = @($documented | Where-Object { $_ -notin $declared })
+            if ($undocumented.Count -gt 0) { "${cmdlet}: declared but not documented: $($undocumented -join ', ')." }
+            if ($stale.Count -gt 0) { "${cmdlet}: documented but not declared: $($stale -join ', ')." }
+        }
+
+        @($problems) | Should -HaveCount 0 -Because ($problems -join "`n")
     }
 
     It 'The about topic is found' {

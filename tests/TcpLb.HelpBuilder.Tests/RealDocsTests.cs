@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using static TcpLb.HelpBuilder.Tests.TestDocs;
 
@@ -10,7 +11,25 @@ namespace TcpLb.HelpBuilder.Tests
     /// <summary>The repository's own docs/: every file converts, and each says what the cmdlets do.</summary>
     public class RealDocsTests
     {
-        public static readonly string[] Cmdlets = { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe" };
+        /// <summary>The cmdlets the module exports: CmdletsToExport of module/TcpLbModule.psd1.</summary>
+        public static string[] Cmdlets => ExportedCmdlets.Value;
+
+        /// <summary>The cmdlets that address running balancer jobs through the sets Job (default), Name and Id.</summary>
+        public static readonly string[] BalancerJobCmdlets =
+        {
+            "Get-TcpBalancerBackend", "Add-TcpBalancerBackend", "Remove-TcpBalancerBackend", "Disable-TcpBalancerBackend",
+            "Enable-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer",
+        };
+
+        public static IEnumerable<object[]> BalancerJobCmdletNames => BalancerJobCmdlets.Select(c => new object[] { c });
+
+        private static readonly Lazy<string[]> ExportedCmdlets = new Lazy<string[]>(() =>
+        {
+            string manifest = File.ReadAllText(Path.Combine(RepoRoot(), "module", "TcpLbModule.psd1"));
+            Match list = Regex.Match(manifest, @"CmdletsToExport\s*=\s*@\((?<names>[^)]*)\)");
+            Assert.True(list.Success, "module/TcpLbModule.psd1 has no CmdletsToExport = @(...)");
+            return Regex.Matches(list.Groups["names"].Value, @"'(?<name>[^']+)'").Select(m => m.Groups["name"].Value).ToArray();
+        });
 
         public static IEnumerable<object[]> DocFiles =>
             HelpBuild.FindDocs(DocsDir).Select(f => new object[] { Path.GetFileName(f) });
@@ -30,6 +49,15 @@ namespace TcpLb.HelpBuilder.Tests
             XDocument maml = XDocument.Parse(MamlWriter.ToXml(result.Commands));
             return maml.Root!.Elements(Command + "command")
                 .Single(c => c.Element(Command + "details")!.Element(Command + "name")!.Value == name);
+        }
+
+        [Fact]
+        public void TheModuleExportsTheDocumentedCmdlets()
+        {
+            // The manifest is read, not guessed: the contract's cmdlets are all there.
+            Assert.Superset(
+                new HashSet<string>(Cmdlets),
+                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe" }.Concat(BalancerJobCmdlets)));
         }
 
         [Fact]
@@ -129,6 +157,68 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Invoke-TcpProbe", "Timeout", "false", "named", "False", "Int32", "5000")]
         [InlineData("Invoke-TcpProbe", "Concurrency", "false", "named", "False", "Int32", "1")]
         [InlineData("Invoke-TcpProbe", "AsJob", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Start-TcpBalancer", "Retries", "false", "named", "False", "Int32", "3")]
+        [InlineData("Start-TcpBalancer", "HealthCheckInterval", "false", "named", "False", "Int32", "2000")]
+        [InlineData("Start-TcpBalancer", "HealthCheckTimeout", "false", "named", "False", "Int32", "1000")]
+        [InlineData("Start-TcpBalancer", "Rise", "false", "named", "False", "Int32", "2")]
+        [InlineData("Start-TcpBalancer", "Fall", "false", "named", "False", "Int32", "3")]
+        [InlineData("Start-TcpBalancer", "HealthCheckSend", "false", "named", "False", "String", "None")]
+        [InlineData("Start-TcpBalancer", "HealthCheckExpect", "false", "named", "False", "String", "None")]
+        [InlineData("Start-TcpBalancer", "ConnectFailureLimit", "false", "named", "False", "Int32", "3")]
+        [InlineData("Start-TcpBalancer", "IdleTimeout", "false", "named", "False", "Int32", "3600000")]
+        [InlineData("Start-TcpBalancer", "FinTimeout", "false", "named", "False", "Int32", "30000")]
+        [InlineData("Start-TcpBalancer", "MaxConnections", "false", "named", "False", "Int32", "0")]
+        [InlineData("Start-TcpBalancer", "BackendMaxConnections", "false", "named", "False", "Int32", "0")]
+        [InlineData("Start-TcpBalancer", "QueueLength", "false", "named", "False", "Int32", "256")]
+        [InlineData("Start-TcpBalancer", "QueueTimeout", "false", "named", "False", "Int32", "5000")]
+        [InlineData("Get-TcpBalancerBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Get-TcpBalancerBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Get-TcpBalancerBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Get-TcpBalancerBackend", "Backend", "false", "1", "False", "Object[]", "None")]
+        [InlineData("Add-TcpBalancerBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Add-TcpBalancerBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Add-TcpBalancerBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Add-TcpBalancerBackend", "Backend", "true", "1", "False", "Object[]", "None")]
+        [InlineData("Add-TcpBalancerBackend", "PassThru", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Add-TcpBalancerBackend", "WhatIf", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Add-TcpBalancerBackend", "Confirm", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Add-TcpBalancerBackend", "MaxConnections", "false", "named", "False", "Int32", "The balancer's -BackendMaxConnections")]
+        [InlineData("Remove-TcpBalancerBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Remove-TcpBalancerBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Remove-TcpBalancerBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Remove-TcpBalancerBackend", "Backend", "true", "1", "False", "Object[]", "None")]
+        [InlineData("Remove-TcpBalancerBackend", "PassThru", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Remove-TcpBalancerBackend", "WhatIf", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Remove-TcpBalancerBackend", "Confirm", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Disable-TcpBalancerBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Disable-TcpBalancerBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Disable-TcpBalancerBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Disable-TcpBalancerBackend", "Backend", "true", "1", "False", "Object[]", "None")]
+        [InlineData("Disable-TcpBalancerBackend", "PassThru", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Disable-TcpBalancerBackend", "WhatIf", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Disable-TcpBalancerBackend", "Confirm", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Disable-TcpBalancerBackend", "Drain", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Enable-TcpBalancerBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Enable-TcpBalancerBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Enable-TcpBalancerBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Enable-TcpBalancerBackend", "Backend", "true", "1", "False", "Object[]", "None")]
+        [InlineData("Enable-TcpBalancerBackend", "PassThru", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Enable-TcpBalancerBackend", "WhatIf", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Enable-TcpBalancerBackend", "Confirm", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Wait-TcpBalancerBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Wait-TcpBalancerBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Wait-TcpBalancerBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Wait-TcpBalancerBackend", "Backend", "true", "1", "False", "Object[]", "None")]
+        [InlineData("Wait-TcpBalancerBackend", "State", "true", "named", "False", "TcpLb.Engine.Balancing.BackendState", "None")]
+        [InlineData("Wait-TcpBalancerBackend", "Timeout", "false", "named", "False", "Int32", "30000")]
+        [InlineData("Stop-TcpBalancer", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBalancerJob[]", "None")]
+        [InlineData("Stop-TcpBalancer", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Stop-TcpBalancer", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Stop-TcpBalancer", "PassThru", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Stop-TcpBalancer", "WhatIf", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Stop-TcpBalancer", "Confirm", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Stop-TcpBalancer", "Drain", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Stop-TcpBalancer", "Timeout", "false", "named", "False", "Int32", "30000")]
         public void MamlParameterMatchesTheContract(string cmdlet, string parameter, string required, string position, string pipelineInput, string type, string defaultValue)
         {
             XElement element = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter")
@@ -142,8 +232,15 @@ namespace TcpLb.HelpBuilder.Tests
 
         [Theory]
         [InlineData("Start-TcpBackend", 4)]
-        [InlineData("Start-TcpBalancer", 5)]
+        [InlineData("Start-TcpBalancer", 19)]
         [InlineData("Invoke-TcpProbe", 7)]
+        [InlineData("Get-TcpBalancerBackend", 4)]
+        [InlineData("Add-TcpBalancerBackend", 8)]
+        [InlineData("Remove-TcpBalancerBackend", 7)]
+        [InlineData("Disable-TcpBalancerBackend", 8)]
+        [InlineData("Enable-TcpBalancerBackend", 7)]
+        [InlineData("Wait-TcpBalancerBackend", 6)]
+        [InlineData("Stop-TcpBalancer", 8)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();
@@ -159,6 +256,34 @@ namespace TcpLb.HelpBuilder.Tests
             Assert.Equal(
                 new[] { "Identify", "Echo" },
                 mode.Element(Command + "parameterValueGroup")!.Elements(Command + "parameterValue").Select(v => v.Value).ToArray());
+        }
+
+        [Fact]
+        public void StateListsItsAcceptedValuesInTheSyntax()
+        {
+            XElement state = MamlCommand("Wait-TcpBalancerBackend").Element(Command + "syntax")!.Elements(Command + "syntaxItem")
+                .SelectMany(i => i.Elements(Command + "parameter")).First(p => p.Element(Maml + "name")!.Value == "State");
+            Assert.Equal(
+                new[] { "Up", "Down", "Draining", "Disabled", "Removed" },
+                state.Element(Command + "parameterValueGroup")!.Elements(Command + "parameterValue").Select(v => v.Value).ToArray());
+        }
+
+        // JobTargetCommand: the set Job (the default, -Job at position 0 from the pipeline), then Name and Id.
+        [Theory]
+        [MemberData(nameof(BalancerJobCmdletNames))]
+        public void BalancerJobCmdletsHaveTheJobNameAndIdSets(string cmdlet)
+        {
+            var items = MamlCommand(cmdlet).Element(Command + "syntax")!.Elements(Command + "syntaxItem")
+                .Select(i => i.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).ToList())
+                .ToList();
+            Assert.Equal(3, items.Count);
+            Assert.Equal("Job", items[0][0]); // the default set first, with -Job at position 0
+            Assert.All(items, i => Assert.Equal(1, i.Count(p => p is "Job" or "Name" or "Id")));
+            Assert.Equal(new[] { "Id", "Job", "Name" }, items.Select(i => i.Single(p => p is "Job" or "Name" or "Id")).OrderBy(p => p).ToArray());
+            if (cmdlet != "Stop-TcpBalancer")
+            {
+                Assert.All(items, i => Assert.Contains("Backend", i));
+            }
         }
 
         [Fact]
