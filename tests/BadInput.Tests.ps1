@@ -13,12 +13,7 @@ Describe 'BadInputTests' {
         Get-Job | Stop-Job
         Get-Job | Remove-Job -Force
 
-        function New-TcpSocket {
-            [System.Net.Sockets.Socket]::new(
-                [System.Net.Sockets.AddressFamily]::InterNetwork,
-                [System.Net.Sockets.SocketType]::Stream,
-                [System.Net.Sockets.ProtocolType]::Tcp)
-        }
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
         # BadInputTests.HoldPort: a listening socket on an ephemeral loopback port.
         function New-HeldPort {
@@ -26,34 +21,6 @@ Describe 'BadInputTests' {
             $holder.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
             $holder.Listen(1)
             $holder
-        }
-
-        # TestPorts.Free: a loopback port that was free a moment ago.
-        function Get-FreePort {
-            $socket = New-TcpSocket
-            try {
-                $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-                $socket.LocalEndPoint.Port
-            }
-            finally {
-                $socket.Dispose()
-            }
-        }
-
-        # ModuleSession.PortIsFree: can a fresh socket bind 127.0.0.1:<Port>?
-        function Test-PortFree {
-            param([int] $Port)
-            $socket = New-TcpSocket
-            try {
-                $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $Port))
-                $true
-            }
-            catch [System.Net.Sockets.SocketException] {
-                $false
-            }
-            finally {
-                $socket.Dispose()
-            }
         }
     }
 

@@ -10,40 +10,7 @@ Describe 'FaultToleranceTests' {
         # FaultToleranceTests.FastChecks, as a splat.
         $fastChecks = @{ HealthCheckInterval = 100; HealthCheckTimeout = 500; Rise = 2; Fall = 2 }
 
-        function New-TcpSocket {
-            [System.Net.Sockets.Socket]::new(
-                [System.Net.Sockets.AddressFamily]::InterNetwork,
-                [System.Net.Sockets.SocketType]::Stream,
-                [System.Net.Sockets.ProtocolType]::Tcp)
-        }
-
-        # TestPorts.Free: a loopback port that was free a moment ago.
-        function Get-FreePort {
-            $socket = New-TcpSocket
-            try {
-                $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-                $socket.LocalEndPoint.Port
-            }
-            finally {
-                $socket.Dispose()
-            }
-        }
-
-        # ModuleSession.PortIsFree: can a fresh socket bind 127.0.0.1:<Port>?
-        function Test-PortFree {
-            param([int] $Port)
-            $socket = New-TcpSocket
-            try {
-                $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $Port))
-                $true
-            }
-            catch [System.Net.Sockets.SocketException] {
-                $false
-            }
-            finally {
-                $socket.Dispose()
-            }
-        }
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
         # FaultToleranceTests.Connect: a client socket to 127.0.0.1:<Port>, 30 s receive timeout.
         function Connect-TcpSocket {

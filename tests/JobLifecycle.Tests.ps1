@@ -11,24 +11,7 @@ Describe 'JobLifecycleTests' {
         Get-Job | Stop-Job
         Get-Job | Remove-Job -Force
 
-        # ModuleSession.PortIsFree: can a fresh socket bind 127.0.0.1:<Port>?
-        function Test-PortFree {
-            param([int] $Port)
-            $socket = [System.Net.Sockets.Socket]::new(
-                [System.Net.Sockets.AddressFamily]::InterNetwork,
-                [System.Net.Sockets.SocketType]::Stream,
-                [System.Net.Sockets.ProtocolType]::Tcp)
-            try {
-                $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $Port))
-                $true
-            }
-            catch [System.Net.Sockets.SocketException] {
-                $false
-            }
-            finally {
-                $socket.Dispose()
-            }
-        }
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     }
 
     AfterEach {

@@ -8,24 +8,7 @@ Describe 'ProbeTests' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
 
-        function New-TcpSocket {
-            [System.Net.Sockets.Socket]::new(
-                [System.Net.Sockets.AddressFamily]::InterNetwork,
-                [System.Net.Sockets.SocketType]::Stream,
-                [System.Net.Sockets.ProtocolType]::Tcp)
-        }
-
-        # TestPorts.Free: a loopback port that was free a moment ago.
-        function Get-FreePort {
-            $socket = New-TcpSocket
-            try {
-                $socket.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
-                $socket.LocalEndPoint.Port
-            }
-            finally {
-                $socket.Dispose()
-            }
-        }
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     }
 
     AfterEach {
