@@ -21,6 +21,7 @@
         'Disable-TcpBalancerBackend'
         'Enable-TcpBalancerBackend'
         'Wait-TcpBalancerBackend'
+        'Set-TcpBackend'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -57,7 +57,7 @@ namespace TcpLb.HelpBuilder.Tests
             // The manifest is read, not guessed: the contract's cmdlets are all there.
             Assert.Superset(
                 new HashSet<string>(Cmdlets),
-                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe" }.Concat(BalancerJobCmdlets)));
+                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend" }.Concat(BalancerJobCmdlets)));
         }
 
         [Fact]
@@ -145,6 +145,20 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Start-TcpBackend", "Mode", "false", "named", "False", "TcpLb.Engine.Backends.TcpBackendMode", "Identify")]
         [InlineData("Start-TcpBackend", "ListenAddress", "false", "named", "False", "String", "127.0.0.1")]
         [InlineData("Start-TcpBackend", "Name", "false", "named", "False", "String", "TcpBackend:<port>")]
+        [InlineData("Start-TcpBackend", "Fault", "false", "named", "False", "TcpLb.Engine.Backends.TcpBackendFault", "None")]
+        [InlineData("Start-TcpBackend", "Latency", "false", "named", "False", "Int32", "0")]
+        [InlineData("Start-TcpBackend", "Jitter", "false", "named", "False", "Int32", "0")]
+        [InlineData("Start-TcpBackend", "BandwidthKBps", "false", "named", "False", "Int32", "0")]
+        [InlineData("Set-TcpBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBackendJob[]", "None")]
+        [InlineData("Set-TcpBackend", "Name", "true", "named", "False", "String[]", "None")]
+        [InlineData("Set-TcpBackend", "Id", "true", "named", "False", "Int32[]", "None")]
+        [InlineData("Set-TcpBackend", "Fault", "false", "named", "False", "TcpLb.Engine.Backends.TcpBackendFault", "Unchanged")]
+        [InlineData("Set-TcpBackend", "Latency", "false", "named", "False", "Int32", "Unchanged")]
+        [InlineData("Set-TcpBackend", "Jitter", "false", "named", "False", "Int32", "Unchanged")]
+        [InlineData("Set-TcpBackend", "BandwidthKBps", "false", "named", "False", "Int32", "Unchanged")]
+        [InlineData("Set-TcpBackend", "PassThru", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Set-TcpBackend", "WhatIf", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Set-TcpBackend", "Confirm", "false", "named", "False", "SwitchParameter", "False")]
         [InlineData("Start-TcpBalancer", "Port", "false", "0", "False", "Int32", "8080")]
         [InlineData("Start-TcpBalancer", "Backend", "true", "named", "True (ByValue)", "Object[]", "None")]
         [InlineData("Start-TcpBalancer", "ListenAddress", "false", "named", "False", "String", "127.0.0.1")]
@@ -231,7 +245,8 @@ namespace TcpLb.HelpBuilder.Tests
         }
 
         [Theory]
-        [InlineData("Start-TcpBackend", 4)]
+        [InlineData("Start-TcpBackend", 8)]
+        [InlineData("Set-TcpBackend", 10)]
         [InlineData("Start-TcpBalancer", 19)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 4)]
@@ -256,6 +271,32 @@ namespace TcpLb.HelpBuilder.Tests
             Assert.Equal(
                 new[] { "Identify", "Echo" },
                 mode.Element(Command + "parameterValueGroup")!.Elements(Command + "parameterValue").Select(v => v.Value).ToArray());
+        }
+
+        [Theory]
+        [InlineData("Start-TcpBackend")]
+        [InlineData("Set-TcpBackend")]
+        public void FaultListsItsAcceptedValuesInTheSyntax(string cmdlet)
+        {
+            var faults = MamlCommand(cmdlet).Element(Command + "syntax")!.Elements(Command + "syntaxItem")
+                .Select(i => i.Elements(Command + "parameter").Single(p => p.Element(Maml + "name")!.Value == "Fault"))
+                .ToList();
+            Assert.NotEmpty(faults);
+            Assert.All(faults, fault => Assert.Equal(
+                new[] { "None", "Refuse", "Close", "Reset", "Blackhole" },
+                fault.Element(Command + "parameterValueGroup")!.Elements(Command + "parameterValue").Select(v => v.Value).ToArray()));
+        }
+
+        [Fact]
+        public void SetTcpBackendHasTheJobNameAndIdSets()
+        {
+            var items = MamlCommand("Set-TcpBackend").Element(Command + "syntax")!.Elements(Command + "syntaxItem")
+                .Select(i => i.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).ToList())
+                .ToList();
+            Assert.Equal(3, items.Count);
+            Assert.Equal("Job", items[0][0]);
+            Assert.Equal(new[] { "Id", "Job", "Name" }, items.Select(i => i.Single(p => p is "Job" or "Name" or "Id")).OrderBy(p => p).ToArray());
+            Assert.All(items, i => Assert.Superset(new HashSet<string>(new[] { "Fault", "Latency", "Jitter", "BandwidthKBps", "PassThru" }), new HashSet<string>(i)));
         }
 
         [Fact]

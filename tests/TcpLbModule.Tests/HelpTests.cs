@@ -12,7 +12,7 @@ namespace TcpLbModule.Tests
         {
             "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Stop-TcpBalancer", "Get-TcpBalancerBackend",
             "Add-TcpBalancerBackend", "Remove-TcpBalancerBackend", "Disable-TcpBalancerBackend", "Enable-TcpBalancerBackend",
-            "Wait-TcpBalancerBackend",
+            "Wait-TcpBalancerBackend", "Set-TcpBackend",
         };
 
         [Fact]

@@ -15,8 +15,24 @@ namespace TcpLb.Engine.Backends
 
         /// <summary>
         /// In Identify mode, how long to wait for the client to close after the reply before
-        /// closing anyway.
+        /// closing anyway. Also how long a <see cref="TcpBackendFault.Close"/> connection waits
+        /// for the client's close.
         /// </summary>
         public TimeSpan LingerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>
+        /// Under <see cref="TcpBackendFault.Blackhole"/>, how long a connection is still held
+        /// after the client's FIN before it is reset. TCP cannot tell a half-close from a client
+        /// still waiting for the reply (as a probe's is) from a full close, so the backend holds
+        /// on, but not for ever: this bounds what a blackhole holds under a stream of probes or
+        /// health checks. A client that resets is let go at once.
+        /// </summary>
+        public TimeSpan BlackholeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// The fault, latency and bandwidth limit to start with. The backend takes a copy; change
+        /// the running backend's through <see cref="TcpTestBackend.Behavior"/>.
+        /// </summary>
+        public TcpBackendBehavior Behavior { get; set; } = new TcpBackendBehavior();
     }
 }

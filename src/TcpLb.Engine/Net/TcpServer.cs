@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -9,6 +10,7 @@ namespace TcpLb.Engine.Net
     /// <summary>
     /// A bound listener with a few accept loops. Subclasses handle each accepted socket
     /// asynchronously; the server tracks how many are active so that a stop can wait for them.
+    /// Accepting can be paused and resumed: the port stays bound, connects are refused meanwhile.
     /// </summary>
     public abstract class TcpServer : IDisposable
     {
@@ -17,9 +19,15 @@ namespace TcpLb.Engine.Net
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly TaskCompletionSource<bool> _drained = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<bool> _completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static readonly bool IsLinux = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
+        private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        private readonly object _listenGate = new object();
         private Socket? _listener;
         private int _active;
         private int _state; // 0 new, 1 running, 2 stopping
+        private bool _acceptPaused; // under _listenGate
+        private bool _listening; // under _listenGate
+        private int _acceptGeneration; // accept loops of an older generation end
 
         protected TcpServer(IPAddress address, int port)
         {
@@ -44,6 +52,18 @@ namespace TcpLb.Engine.Net
 
         protected CancellationToken Stopping => _stopping.Token;
 
+        /// <summary>True while accepting is paused (<see cref="PauseAccepting"/>): the port is bound, connects are refused.</summary>
+        public bool IsAcceptingPaused
+        {
+            get
+            {
+                lock (_listenGate)
+                {
+                    return _acceptPaused;
+                }
+            }
+        }
+
         /// <summary>Binds and starts accepting. Throws <see cref="ListenerBindException"/> when the port cannot be bound.</summary>
         public void Start()
         {
@@ -51,15 +71,10 @@ namespace TcpLb.Engine.Net
             {
                 throw new InvalidOperationException("The server has already been started.");
             }
-            var listener = new Socket(_requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket listener = NewSocket();
             try
             {
-                if (_requested.AddressFamily == AddressFamily.InterNetworkV6 && _requested.Address.Equals(IPAddress.IPv6Any))
-                {
-                    listener.DualMode = true;
-                }
-                listener.Bind(_requested);
-                listener.Listen(Backlog);
+                Bind(listener);
             }
             catch (SocketException e)
             {
@@ -67,21 +82,108 @@ namespace TcpLb.Engine.Net
                 _state = 0;
                 throw new ListenerBindException(_requested, e.SocketErrorCode, e);
             }
-            _listener = listener;
-            LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-            OnStarted();
-
-            // Connection handlers must not inherit the caller's execution context (a PowerShell
-            // runspace's, say): it would be captured on every socket operation.
-            using (ExecutionContext.SuppressFlow())
+            lock (_listenGate)
             {
-                int loops = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
-                var acceptLoops = new Task[loops];
-                for (int i = 0; i < loops; i++)
+                try
                 {
-                    acceptLoops[i] = Task.Run(() => AcceptLoopAsync(listener));
+                    if (_acceptPaused)
+                    {
+                        // Paused before the start: bound, not listening.
+                        HoldPort(listener);
+                    }
+                    else
+                    {
+                        listener.Listen(Backlog);
+                        _listening = true;
+                    }
                 }
-                Task.WhenAll(acceptLoops).ContinueWith(OnAcceptLoopsEnded, TaskScheduler.Default);
+                catch (SocketException e)
+                {
+                    listener.Dispose();
+                    _state = 0;
+                    throw new ListenerBindException(_requested, e.SocketErrorCode, e);
+                }
+                _listener = listener;
+                LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+                OnStarted();
+                if (_listening)
+                {
+                    StartAcceptLoops(listener);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Stops listening but keeps the port bound, so new connects are refused (nothing else can
+        /// take the port meanwhile); connections already accepted go on. Connections that were
+        /// waiting in the listen backlog are reset. Does nothing if already paused or stopped;
+        /// before <see cref="Start"/>, the server binds without listening.
+        /// </summary>
+        public void PauseAccepting()
+        {
+            lock (_listenGate)
+            {
+                if (_acceptPaused)
+                {
+                    return;
+                }
+                _acceptPaused = true;
+                if (Volatile.Read(ref _state) != 1 || _listener == null || !_listening)
+                {
+                    return;
+                }
+                Interlocked.Increment(ref _acceptGeneration);
+                _listening = false;
+                Socket listener = _listener;
+                _listener = null;
+                _listener = StopListening(listener);
+            }
+        }
+
+        /// <summary>
+        /// Listens again on the same port after <see cref="PauseAccepting"/>. Does nothing if not
+        /// paused or stopped. Throws <see cref="ListenerBindException"/> if listening fails (then
+        /// it stays paused).
+        /// </summary>
+        public void ResumeAccepting()
+        {
+            lock (_listenGate)
+            {
+                if (!_acceptPaused)
+                {
+                    return;
+                }
+                if (Volatile.Read(ref _state) != 1)
+                {
+                    _acceptPaused = false;
+                    return;
+                }
+                try
+                {
+                    // No socket only if pausing failed to hold the port: bind it again.
+                    if (_listener == null)
+                    {
+                        Socket fresh = NewSocket();
+                        try
+                        {
+                            fresh.Bind(LocalEndPoint);
+                        }
+                        catch (SocketException)
+                        {
+                            fresh.Dispose();
+                            throw;
+                        }
+                        _listener = fresh;
+                    }
+                    _listener.Listen(Backlog);
+                }
+                catch (SocketException e)
+                {
+                    throw new ListenerBindException(LocalEndPoint, e.SocketErrorCode, e);
+                }
+                _acceptPaused = false;
+                _listening = true;
+                StartAcceptLoops(_listener);
             }
         }
 
@@ -96,7 +198,10 @@ namespace TcpLb.Engine.Net
                 await _completion.Task.ConfigureAwait(false);
                 return;
             }
-            _listener?.Dispose();
+            lock (_listenGate)
+            {
+                _listener?.Dispose();
+            }
             if (Volatile.Read(ref _active) == 0)
             {
                 _drained.TrySetResult(true);
@@ -131,12 +236,139 @@ namespace TcpLb.Engine.Net
         {
         }
 
-        private async Task AcceptLoopAsync(Socket listener)
+        private Socket NewSocket()
+        {
+            var socket = new Socket(_requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (_requested.AddressFamily == AddressFamily.InterNetworkV6 && _requested.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+            return socket;
+        }
+
+        private void Bind(Socket listener)
+        {
+            if (_requested.Port == 0 && IsLinux)
+            {
+                // Linux releases a port the system picked when its socket stops listening
+                // (PauseAccepting), but keeps a port bound by number. So pick the port with a
+                // reservation socket and bind the listener to it by number while the reservation
+                // still holds it (both have SO_REUSEADDR, which .NET sets on bind, and neither
+                // listens, so that is allowed): the port is never free in between.
+                try
+                {
+                    using (Socket reservation = NewSocket())
+                    {
+                        reservation.Bind(_requested);
+                        listener.Bind(reservation.LocalEndPoint!);
+                    }
+                    return;
+                }
+                catch (SocketException)
+                {
+                    // Not allowed here after all: bind as usual (the listener is still unbound).
+                }
+            }
+            listener.Bind(_requested);
+        }
+
+        /// <summary>Keeps a bound, non-listening socket's port from being bound by anyone else.</summary>
+        private static void HoldPort(Socket socket)
+        {
+            if (IsLinux)
+            {
+                // .NET sets SO_REUSEADDR on bind; without it no other socket can bind or listen
+                // on the port while this one does not listen.
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
+            }
+        }
+
+        /// <summary>A bound, non-listening socket on the listener's port, in place of the listener.</summary>
+        private Socket StopListening(Socket listener)
+        {
+            if (IsLinux)
+            {
+                // Shutting down a listening socket's receive side puts it back to bound and
+                // closed: connects are refused, pending accepts fail, and Listen works again.
+                try
+                {
+                    listener.Shutdown(SocketShutdown.Receive);
+                    HoldPort(listener);
+                    return listener;
+                }
+                catch (SocketException)
+                {
+                    // Fall back to a new socket, as elsewhere.
+                }
+            }
+
+            // Elsewhere a socket cannot stop listening: put a new, bound socket in its place.
+            IPEndPoint endPoint = LocalEndPoint;
+            Socket placeholder = NewSocket();
+            if (IsWindows)
+            {
+                // Windows lets a socket with SO_REUSEADDR bind a port that a listener (without
+                // SO_EXCLUSIVEADDRUSE) holds: bind first, then close the listener, so the port
+                // is never free in between.
+                try
+                {
+                    placeholder.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    placeholder.Bind(endPoint);
+                    listener.Dispose();
+                    return placeholder;
+                }
+                catch (SocketException)
+                {
+                    placeholder.Dispose();
+                    placeholder = NewSocket();
+                }
+            }
+
+            // Close the listener and bind the port again at once (it is free for that moment).
+            listener.Dispose();
+            try
+            {
+                placeholder.Bind(endPoint);
+                HoldPort(placeholder);
+            }
+            catch (SocketException e)
+            {
+                // The port is not held now; ResumeAccepting binds it again.
+                placeholder.Dispose();
+                throw new ListenerBindException(endPoint, e.SocketErrorCode, e);
+            }
+            return placeholder;
+        }
+
+        /// <summary>Called under the listen gate once the listener listens.</summary>
+        private void StartAcceptLoops(Socket listener)
+        {
+            int generation = Volatile.Read(ref _acceptGeneration);
+
+            // Connection handlers must not inherit the caller's execution context (a PowerShell
+            // runspace's, say): it would be captured on every socket operation.
+            using (ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow())
+            {
+                int loops = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
+                var acceptLoops = new Task[loops];
+                for (int i = 0; i < loops; i++)
+                {
+                    acceptLoops[i] = Task.Run(() => AcceptLoopAsync(listener, generation));
+                }
+                Task.WhenAll(acceptLoops).ContinueWith(OnAcceptLoopsEnded, TaskScheduler.Default);
+            }
+        }
+
+        /// <summary>Running, and the accept loops of <paramref name="generation"/> are current (not paused since).</summary>
+        private bool Accepting(int generation)
+            => Volatile.Read(ref _state) == 1 && Volatile.Read(ref _acceptGeneration) == generation;
+
+        private async Task AcceptLoopAsync(Socket listener, int generation)
         {
             SocketAwaitableEventArgs args = SocketEventArgsPool.Rent();
             try
             {
-                while (Volatile.Read(ref _state) == 1)
+                while (Accepting(generation))
                 {
                     Socket accepted;
                     try
@@ -144,7 +376,7 @@ namespace TcpLb.Engine.Net
                         await listener.AcceptNextAsync(args);
                         accepted = args.AcceptSocket!;
                     }
-                    catch (SocketException e) when (e.SocketErrorCode == SocketError.OperationAborted || e.SocketErrorCode == SocketError.Interrupted || Volatile.Read(ref _state) != 1)
+                    catch (SocketException e) when (e.SocketErrorCode == SocketError.OperationAborted || e.SocketErrorCode == SocketError.Interrupted || !Accepting(generation))
                     {
                         return;
                     }

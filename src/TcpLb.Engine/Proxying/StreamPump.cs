@@ -17,7 +17,7 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Large enough for loopback bursts; ArrayPool keeps these per core.</summary>
         public const int BufferSize = 64 * 1024;
 
-        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null)
+        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null, IChunkShaper? shaper = null)
         {
             byte[]? buffer = null;
             bool dataLikelyPending = false;
@@ -49,18 +49,26 @@ namespace TcpLb.Engine.Proxying
 
                     try
                     {
-                        int offset = 0;
-                        while (offset < read)
+                        Task? shaped = shaper?.TrySendShapedAsync(destination, args, buffer, read);
+                        if (shaped != null)
                         {
-                            int sent = await destination.SendAsync(args, buffer, offset, read - offset);
-                            if (sent <= 0)
+                            await shaped.ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            int offset = 0;
+                            while (offset < read)
                             {
-                                return PumpOutcome.DestinationFailed;
+                                int sent = await destination.SendAsync(args, buffer, offset, read - offset);
+                                if (sent <= 0)
+                                {
+                                    return PumpOutcome.DestinationFailed;
+                                }
+                                offset += sent;
                             }
-                            offset += sent;
                         }
                     }
-                    catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+                    catch (Exception e) when (e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
                     {
                         return PumpOutcome.DestinationFailed;
                     }

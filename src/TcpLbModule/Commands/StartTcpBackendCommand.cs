@@ -31,13 +31,34 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
 
+        /// <summary>A fault to inject from the start (Set-TcpBackend changes it later).</summary>
+        [Parameter]
+        public TcpBackendFault Fault { get; set; } = TcpBackendFault.None;
+
+        /// <summary>Milliseconds added before each reply (Identify) or each echoed chunk (Echo).</summary>
+        [Parameter]
+        [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        public int Latency { get; set; }
+
+        /// <summary>Each delay is drawn from Latency ± Jitter milliseconds, never below zero.</summary>
+        [Parameter]
+        [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        public int Jitter { get; set; }
+
+        /// <summary>KiB per second each connection may send; 0 for no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, BackendBehaviorArgument.MaxBandwidthKBps)]
+        public int BandwidthKBps { get; set; }
+
         protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
 
         protected override void ProcessRecord()
         {
             foreach (int port in Port)
             {
-                var backend = new TcpTestBackend(new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode });
+                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode };
+                options.Behavior.Set(Fault, BackendBehaviorArgument.Delay(Latency), BackendBehaviorArgument.Delay(Jitter), BackendBehaviorArgument.BytesPerSecond(BandwidthKBps));
+                var backend = new TcpTestBackend(options);
                 try
                 {
                     backend.Start();

@@ -10,7 +10,7 @@ namespace TcpLbModule.Jobs
     {
         private const int EventCap = 1000;
         private readonly TcpServer _server;
-        private TimeSpan _stopGrace = TimeSpan.Zero;
+        private TimeSpan? _stopGrace;
 
         protected TcpServerJob(string command, string name, string jobTypeName, TcpServer server)
             : base(command, name, jobTypeName, EventCap)
@@ -46,10 +46,16 @@ namespace TcpLbModule.Jobs
             StopJob();
         }
 
+        /// <summary>
+        /// What Stop-Job gives open connections to finish after the listener has closed (the
+        /// port is free at once either way). Must keep Stop-Job well under a second.
+        /// </summary>
+        protected virtual TimeSpan DefaultStopGrace => TimeSpan.Zero;
+
         protected override void StopCore()
         {
             // Stop-Job must return promptly: with no grace, StopAsync aborts open connections and is bounded.
-            _server.StopAsync(_stopGrace).GetAwaiter().GetResult();
+            _server.StopAsync(_stopGrace ?? DefaultStopGrace).GetAwaiter().GetResult();
             WriteVerboseMessage($"{PSJobTypeName} on {Location} stopped; the port is free.");
         }
 
