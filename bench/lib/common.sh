@@ -1,0 +1,214 @@
+# shellcheck shell=bash
+# Pid lists ("$INST_PIDS") are split into words on purpose; globals are shared across the lib files.
+# shellcheck disable=SC2086,SC2034
+# bench/lib/common.sh — logging, process bookkeeping and /proc sampling for bench/run.sh.
+
+log()  { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+warn() { printf '[bench %s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { printf '[bench %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------------------------------------
+# Every process the bench starts is registered here; cleanup_all (trap on EXIT) stops them.
+# ---------------------------------------------------------------------------------------------
+declare -a STARTED_PIDS=()
+declare -A PID_STDIN_FD=()      # pid -> fd of the write end of its stdin fifo (BenchHost)
+
+register_pid() { STARTED_PIDS+=("$1"); }
+
+pid_alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
+
+# stop_pid <pid> [grace seconds]: close its stdin fifo if any, then TERM, then KILL. Waits for exit.
+stop_pid() {
+    local pid=$1 grace=${2:-10} fd i
+    [[ -z "$pid" ]] && return 0
+    fd=${PID_STDIN_FD[$pid]:-}
+    if [[ -n "$fd" ]]; then
+        eval "exec ${fd}>&-" 2>/dev/null || true
+        unset "PID_STDIN_FD[$pid]"
+        for ((i = 0; i < grace * 10; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+    fi
+    if pid_alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < grace * 10; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+    fi
+    if pid_alive "$pid"; then
+        warn "pid $pid did not exit after TERM; sending KILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup_all() {
+    local rc=$? i pid
+    trap - EXIT INT TERM
+    if ((${#STARTED_PIDS[@]})); then
+        for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+            pid=${STARTED_PIDS[$i]}
+            pid_alive "$pid" && stop_pid "$pid" 5
+        done
+    fi
+    [[ -n "${POLICY_RC_CREATED:-}" ]] && rm -f /usr/sbin/policy-rc.d
+    return "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ports
+# ---------------------------------------------------------------------------------------------
+port_listening() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+
+# wait_port <port> <timeout s> [pid that must stay alive]
+wait_port() {
+    local port=$1 timeout=$2 pid=${3:-} i
+    for ((i = 0; i < timeout * 10; i++)); do
+        port_listening "$port" && return 0
+        if [[ -n "$pid" ]] && ! pid_alive "$pid"; then return 1; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+assert_port_free() {
+    port_listening "$1" && die "port $1 is already in use on this machine (pick another --base-port)"
+    return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# /proc sampling. All take a space-separated list of pids and sum over them.
+# ---------------------------------------------------------------------------------------------
+# children of a pid (direct), e.g. nginx workers of a master
+child_pids() {
+    local pid=$1
+    cat /proc/"$pid"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
+}
+
+# cpu_ticks <pids...>: utime+stime (fields 14+15 of /proc/<pid>/stat), summed, in clock ticks
+cpu_ticks() {
+    local total=0 pid stat
+    local -a f
+    for pid in "$@"; do
+        stat=$(cat /proc/"$pid"/stat 2>/dev/null) || continue
+        read -ra f <<<"${stat##*) }"             # drop "pid (comm) " (comm may contain spaces)
+        total=$((total + f[11] + f[12]))         # f[0] = state (field 3), so utime = f[11], stime = f[12]
+    done
+    echo "$total"
+}
+
+ticks_to_seconds() { awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f", t / hz }'; }
+
+# status_kb <field> <pids...>: e.g. status_kb VmHWM 123 456 -> summed kB
+status_kb() {
+    local field=$1 total=0 pid v
+    shift
+    for pid in "$@"; do
+        v=$(awk -v f="$field:" '$1 == f { print $2; exit }' /proc/"$pid"/status 2>/dev/null)
+        [[ -n "$v" ]] && total=$((total + v))
+    done
+    echo "$total"
+}
+
+thread_count() {
+    local total=0 pid v
+    for pid in "$@"; do
+        v=$(awk '$1 == "Threads:" { print $2; exit }' /proc/"$pid"/status 2>/dev/null)
+        [[ -n "$v" ]] && total=$((total + v))
+    done
+    echo "$total"
+}
+
+# busy_percent <seconds>: share of all CPUs spent non-idle over the interval (whole machine)
+busy_percent() {
+    local -a a b
+    read -ra a < <(head -n1 /proc/stat)
+    sleep "$1"
+    read -ra b < <(head -n1 /proc/stat)
+    # cpu user nice system idle iowait irq softirq steal
+    awk -v u1="${a[1]}" -v n1="${a[2]}" -v s1="${a[3]}" -v i1="${a[4]}" -v w1="${a[5]}" -v q1="${a[6]}" -v sq1="${a[7]}" -v st1="${a[8]}" \
+        -v u2="${b[1]}" -v n2="${b[2]}" -v s2="${b[3]}" -v i2="${b[4]}" -v w2="${b[5]}" -v q2="${b[6]}" -v sq2="${b[7]}" -v st2="${b[8]}" \
+        'BEGIN { busy = (u2-u1) + (n2-n1) + (s2-s1) + (q2-q1) + (sq2-sq1) + (st2-st1); idle = (i2-i1) + (w2-w1);
+                 if (busy + idle <= 0) print 0; else printf "%.1f", 100 * busy / (busy + idle) }'
+}
+
+# check_quiet <label>: warn when something else keeps the machine busy (results get noisy)
+check_quiet() {
+    local pct
+    pct=$(busy_percent 2)
+    echo "$pct" >"$RUN_DIR/busy_$1"
+    if awk -v p="$pct" 'BEGIN { exit !(p > 10) }'; then
+        warn "machine is ${pct}% busy $1 the bench with nothing of ours running: other work is competing for the CPUs; numbers will be noisy"
+    else
+        log "machine busy $1 the bench: ${pct}%"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# tcplb runtime counters: BenchHost answers "stats" on its stdin with a "STATS {json}" line
+# (allocated bytes, GC counts, thread-pool work items, lock contention, job counters).
+# ---------------------------------------------------------------------------------------------
+declare -A PID_STDOUT=()
+
+runtime_stats() {   # <pid> -> JSON object or null
+    local pid=${1:-} fd log n i
+    fd=${PID_STDIN_FD[$pid]:-}
+    log=${PID_STDOUT[$pid]:-}
+    if [[ -z "$pid" || -z "$fd" || -z "$log" ]] || ! pid_alive "$pid"; then echo null; return 0; fi
+    n=$(grep -c '^STATS ' "$log" || true)
+    # In a subshell: if the host died, SIGPIPE ends the subshell, not the bench.
+    (echo stats >&"$fd") 2>/dev/null || { echo null; return 0; }
+    for ((i = 0; i < 100; i++)); do
+        if (($(grep -c '^STATS ' "$log" || true) > n)); then
+            grep '^STATS ' "$log" | tail -n 1 | sed 's/^STATS //'
+            return 0
+        fi
+        sleep 0.02
+    done
+    echo null
+}
+
+# runtime_delta <before json> <after json>: counters as differences, gauges as the after value
+runtime_delta() {
+    if [[ "$1" == null || "$2" == null ]]; then echo null; return 0; fi
+    jq -nc --argjson a "$1" --argjson b "$2" '
+        ["gc_heap_bytes", "tp_threads", "tp_pending", "timers", "working_set", "job_Active"] as $gauges
+        | $b | with_entries(.key as $k
+            | .value = (if ($gauges | index($k)) then .value else (.value - ($a[$k] // 0)) end))'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Interference: CPU used on the machine during a measurement by processes that are not ours.
+#   foreign = (user+nice+system+irq+softirq+steal of the whole machine, /proc/stat)
+#           - (utime+stime of every process we keep running: backends and proxy instances)
+#           - (this shell's own and waited-for children's times: wrk, iperf3 clients, IdleConns)
+# reported as a percentage of the machine's capacity over the interval. ~0 on a quiet machine.
+# ---------------------------------------------------------------------------------------------
+machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+shell_ticks() {
+    local -a f
+    read -ra f <<<"$(sed 's/.*) //' /proc/$$/stat)"
+    echo $((f[11] + f[12] + f[13] + f[14]))   # utime stime cutime cstime
+}
+
+our_ticks() {
+    # shellcheck disable=SC2048  # the entries are pid lists, split on purpose
+    echo $(($(cpu_ticks $BACKEND_NGINX_PIDS ${IPERF_PIDS[*]} ${C_PIDS[*]}) + $(shell_ticks)))
+}
+
+FOREIGN_M0=0 FOREIGN_O0=0 FOREIGN_T0=0
+foreign_begin() {
+    FOREIGN_M0=$(machine_busy_ticks)
+    FOREIGN_O0=$(our_ticks)
+    FOREIGN_T0=$(date +%s%N)
+}
+
+foreign_end() {   # -> percentage of machine capacity used by others since foreign_begin
+    local m1 o1 t1
+    m1=$(machine_busy_ticks)
+    o1=$(our_ticks)
+    t1=$(date +%s%N)
+    awk -v dm=$((m1 - FOREIGN_M0)) -v do_=$((o1 - FOREIGN_O0)) -v dt=$((t1 - FOREIGN_T0)) \
+        -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN {
+            cap = dt / 1e9 * hz * n; f = dm - do_; if (f < 0) f = 0;
+            if (cap <= 0) print 0; else printf "%.1f", 100 * f / cap }'
+}

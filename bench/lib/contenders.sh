@@ -1,0 +1,254 @@
+# shellcheck shell=bash
+# Pid lists ("$INST_PIDS") are split into words on purpose; globals are shared across the lib files.
+# shellcheck disable=SC2086,SC2034
+# bench/lib/contenders.sh — backends and the four contenders (direct, haproxy, nginx, tcplb).
+#
+# Every contender has two roles:
+#   main  listens on its own port and balances round robin over the three HTTP backends
+#   bulk  a separate single-backend instance in front of ONE iperf3 server (iperf3 needs its
+#         control and data connections on the same server, so round robin over three servers
+#         would break it). Same for every contender.
+# start_<contender> <role> sets:
+#   INST_PORT   the port clients connect to
+#   INST_STOP   the pid to stop (master / the process itself)
+#   INST_PIDS   space-separated pids whose CPU and memory are measured (nginx: master + worker)
+
+# Filled by run.sh: RUN_DIR BASE_PORT REPO_ROOT BENCHHOST_BIN NOFILE PROXY_MAXCONN NGINX_WORKER_CONNS
+backend_http_ports() { echo "$((BASE_PORT + 81)) $((BASE_PORT + 82)) $((BASE_PORT + 83))"; }
+backend_iperf_ports() { echo "$((BASE_PORT + 201)) $((BASE_PORT + 202)) $((BASE_PORT + 203))"; }
+bulk_backend_port() { echo "$((BASE_PORT + 201))"; }
+
+contender_port() {   # contender role
+    local base
+    case $1 in
+        direct)  if [[ $2 == main ]]; then echo "$((BASE_PORT + 81))"; else bulk_backend_port; fi; return ;;
+        haproxy) base=100 ;;
+        nginx)   base=101 ;;
+        tcplb)   base=102 ;;
+        *) die "unknown contender $1" ;;
+    esac
+    [[ $2 == bulk ]] && base=$((base + 10))
+    echo "$((BASE_PORT + base))"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Backends: one nginx (worker_processes 1) with three HTTP listen ports, three iperf3 servers.
+# ---------------------------------------------------------------------------------------------
+BACKEND_NGINX_PID=""
+BACKEND_NGINX_PIDS=""
+declare -a IPERF_PIDS=()
+
+start_backends() {
+    local dir="$RUN_DIR/backend-nginx" p listens="" pid
+    mkdir -p "$dir/logs" "$dir/tmp"
+    for p in $(backend_http_ports); do
+        assert_port_free "$p"
+        listens+="        listen 127.0.0.1:$p backlog=4096;"$'\n'
+    done
+    cat >"$dir/nginx.conf" <<EOF
+# bench backend: three listen ports answering a small fixed body (keep-alive and close)
+worker_processes 1;
+worker_rlimit_nofile $NOFILE;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events {
+    worker_connections $NGINX_WORKER_CONNS;
+    multi_accept on;
+}
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 75s;
+    client_header_timeout 120s;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    default_type text/plain;
+    server {
+$listens
+        location / {
+            return 200 "Response from server running on port \$server_port\n";
+        }
+    }
+}
+EOF
+    nginx -t -q -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" || die "backend nginx config test failed ($dir/nginx.conf)"
+    nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
+    BACKEND_NGINX_PID=$!
+    register_pid "$BACKEND_NGINX_PID"
+    for p in $(backend_http_ports); do
+        wait_port "$p" 15 "$BACKEND_NGINX_PID" || die "backend nginx did not listen on $p (see $dir/logs)"
+    done
+    BACKEND_NGINX_PIDS=$(master_and_workers "$BACKEND_NGINX_PID")
+
+    for p in $(backend_iperf_ports); do
+        assert_port_free "$p"
+        iperf3 -s -B 127.0.0.1 -p "$p" >"$RUN_DIR/iperf3-server-$p.log" 2>&1 &
+        pid=$!
+        register_pid "$pid"
+        IPERF_PIDS+=("$pid")
+    done
+    for p in $(backend_iperf_ports); do
+        wait_port "$p" 10 || die "iperf3 server did not listen on $p"
+    done
+    log "backends up: nginx http $(backend_http_ports | tr ' ' ',') (pids $BACKEND_NGINX_PIDS), iperf3 $(backend_iperf_ports | tr ' ' ',')"
+}
+
+# ---------------------------------------------------------------------------------------------
+# direct: no proxy. The "instance" is the backend itself; its CPU/RSS is not a proxy cost and
+# is reported as n/a (the idle scenario still runs, to prove backends accept 10,000 connections).
+# ---------------------------------------------------------------------------------------------
+start_direct() {
+    INST_PORT=$(contender_port direct "$1")
+    INST_STOP=""
+    INST_PIDS=""
+}
+
+# ---------------------------------------------------------------------------------------------
+# HAProxy: mode tcp, balance roundrobin, nbthread 1, maxconn 30000 (or as high as the open-file
+# limit allows: two descriptors per proxied connection), no health checks.
+# ---------------------------------------------------------------------------------------------
+start_haproxy() {
+    local role=$1 dir="$RUN_DIR/haproxy-$1" servers="" p i=0
+    mkdir -p "$dir"
+    INST_PORT=$(contender_port haproxy "$role")
+    assert_port_free "$INST_PORT"
+    if [[ $role == main ]]; then
+        for p in $(backend_http_ports); do i=$((i + 1)); servers+="    server b$i 127.0.0.1:$p"$'\n'; done
+    else
+        servers="    server b1 127.0.0.1:$(bulk_backend_port)"$'\n'
+    fi
+    cat >"$dir/haproxy.cfg" <<EOF
+global
+    nbthread 1
+    maxconn $PROXY_MAXCONN
+    log stderr format short local0 err
+
+defaults
+    mode tcp
+    log global
+    maxconn $PROXY_MAXCONN
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+
+listen bench_$role
+    bind 127.0.0.1:$INST_PORT backlog 4096
+    balance roundrobin
+$servers
+EOF
+    haproxy -c -q -f "$dir/haproxy.cfg" || die "haproxy config check failed ($dir/haproxy.cfg)"
+    haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+    INST_STOP=$!
+    register_pid "$INST_STOP"
+    wait_port "$INST_PORT" 15 "$INST_STOP" || die "haproxy ($role) did not listen on $INST_PORT (see $dir/haproxy.log)"
+    INST_PIDS="$INST_STOP"
+}
+
+# ---------------------------------------------------------------------------------------------
+# nginx stream: worker_processes 1, round robin (the stream default), no health checks.
+# ---------------------------------------------------------------------------------------------
+start_nginx() {
+    local role=$1 dir="$RUN_DIR/nginx-$1" servers="" p
+    mkdir -p "$dir/logs"
+    INST_PORT=$(contender_port nginx "$role")
+    assert_port_free "$INST_PORT"
+    if [[ $role == main ]]; then
+        for p in $(backend_http_ports); do servers+="        server 127.0.0.1:$p;"$'\n'; done
+    else
+        servers="        server 127.0.0.1:$(bulk_backend_port);"$'\n'
+    fi
+    cat >"$dir/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes 1;
+worker_rlimit_nofile $NOFILE;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events {
+    worker_connections $NGINX_WORKER_CONNS;
+    multi_accept on;
+}
+stream {
+    upstream bench_backends {
+$servers    }
+    server {
+        listen 127.0.0.1:$INST_PORT backlog=4096;
+        proxy_pass bench_backends;
+        proxy_connect_timeout 5s;
+        proxy_timeout 120s;
+    }
+}
+EOF
+    nginx -t -q -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" || die "nginx stream config test failed ($dir/nginx.conf)"
+    nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" >"$dir/logs/stdout.log" 2>&1 &
+    INST_STOP=$!
+    register_pid "$INST_STOP"
+    wait_port "$INST_PORT" 15 "$INST_STOP" || die "nginx stream ($role) did not listen on $INST_PORT (see $dir/logs)"
+    INST_PIDS=$(master_and_workers "$INST_STOP")
+}
+
+# ---------------------------------------------------------------------------------------------
+# tcplb: our balancer, started through the module inside BenchHost (hosted PowerShell 7.6):
+#   Import-Module <repo>/module/TcpLbModule.psd1; $lb = Start-TcpBalancer -Port <p> -Backend <b>,<b>,<b>
+# BenchHost's stdin is a fifo we hold open; closing it is the stop signal (SIGTERM also works).
+# ---------------------------------------------------------------------------------------------
+start_tcplb() {
+    local role=$1 dir="$RUN_DIR/tcplb-$1" backends="" p fifo fd i pid
+    mkdir -p "$dir"
+    INST_PORT=$(contender_port tcplb "$role")
+    assert_port_free "$INST_PORT"
+    if [[ $role == main ]]; then
+        for p in $(backend_http_ports); do backends+="${backends:+,}127.0.0.1:$p"; done
+    else
+        backends="127.0.0.1:$(bulk_backend_port)"
+    fi
+    fifo="$dir/stdin.fifo"
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    local -a envs=()
+    [[ -n "$TCPLB_ENV" ]] && read -ra envs <<<"$TCPLB_ENV"
+    env ${envs[@]+"${envs[@]}"} "$BENCHHOST_BIN" --module "$REPO_ROOT/module/TcpLbModule.psd1" --port "$INST_PORT" --backend "$backends" \
+        ${TCPLB_EXTRA:+--extra "$TCPLB_EXTRA"} <"$fifo" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    pid=$!
+    register_pid "$pid"
+    exec {fd}>"$fifo"
+    PID_STDIN_FD[$pid]=$fd
+    PID_STDOUT[$pid]="$dir/stdout.log"
+    for ((i = 0; i < 600; i++)); do
+        grep -q '^READY ' "$dir/stdout.log" 2>/dev/null && break
+        pid_alive "$pid" || break
+        sleep 0.1
+    done
+    if ! grep -q '^READY ' "$dir/stdout.log" 2>/dev/null; then
+        sed 's/^/    /' "$dir/stderr.log" >&2
+        die "BenchHost ($role) did not print READY (see $dir/stderr.log)"
+    fi
+    log "tcplb $role: $(grep -m1 '^READY ' "$dir/stdout.log")"
+    wait_port "$INST_PORT" 10 "$pid" || die "tcplb ($role) is not listening on $INST_PORT"
+    INST_STOP=$pid
+    INST_PIDS=$pid
+}
+
+# "master worker..." once the master has forked its worker (worker_processes 1)
+master_and_workers() {
+    local master=$1 i kids=""
+    for ((i = 0; i < 100; i++)); do
+        kids=$(child_pids "$master" | tr '\n' ' ')
+        [[ -n "$kids" ]] && break
+        sleep 0.1
+    done
+    [[ -z "$kids" ]] && warn "nginx master $master has no worker yet"
+    echo "$master $kids"
+}
+
+stop_instance() {
+    [[ -n "${INST_STOP:-}" ]] && stop_pid "$INST_STOP" 10
+    INST_STOP=""
+    INST_PIDS=""
+}
