@@ -14,6 +14,29 @@ namespace TcpLbModule.Commands
     /// </summary>
     internal static class BackendArgument
     {
+        /// <summary>Converts every value, or stops the cmdlet with an InvalidBackend error naming the bad one.</summary>
+        public static BackendAddress[] ConvertAll(PSCmdlet cmdlet, object?[] values, bool jobMustBeRunning)
+        {
+            var addresses = new BackendAddress[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!TryConvert(values[i], out BackendAddress? address, out string? reason, jobMustBeRunning))
+                {
+                    cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(reason), "InvalidBackend", ErrorCategory.InvalidArgument, values[i]));
+                }
+                addresses[i] = address!;
+            }
+            return addresses;
+        }
+
+        /// <summary>The error for a backend that a running balancer does not have.</summary>
+        public static ErrorRecord NotInPool(TcpBalancerJob job, BackendAddress address)
+            => new ErrorRecord(
+                new ArgumentException($"Backend {address} is not in the pool of balancer '{job.Name}'. Its backends are: {string.Join(", ", job.Backends)}."),
+                "BackendNotFound",
+                ErrorCategory.ObjectNotFound,
+                address.ToString());
+
         public static bool TryConvert(object? value, out BackendAddress? address, out string? reason, bool jobMustBeRunning = true)
         {
             object? inner = value is PSObject wrapped ? wrapped.BaseObject : value;

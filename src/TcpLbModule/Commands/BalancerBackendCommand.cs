@@ -22,7 +22,7 @@ namespace TcpLbModule.Commands
 
         protected override void ProcessRecord()
         {
-            IReadOnlyList<BackendAddress> addresses = ParseBackends();
+            BackendAddress[] addresses = BackendArgument.ConvertAll(this, Backend, jobMustBeRunning: false);
             foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
             {
                 foreach (BackendAddress address in addresses)
@@ -49,21 +49,6 @@ namespace TcpLbModule.Commands
         /// <summary>Changes one backend of one balancer; fails with <see cref="NotInPool"/> or similar.</summary>
         protected abstract void Apply(TcpBalancerJob job, BackendAddress address);
 
-        protected void NotInPool(TcpBalancerJob job, BackendAddress address)
-            => Fail($"Backend {address} is not in the pool of balancer '{job.Name}'. Its backends are: {string.Join(", ", job.Backends)}.", "BackendNotFound", ErrorCategory.ObjectNotFound, address.ToString());
-
-        private IReadOnlyList<BackendAddress> ParseBackends()
-        {
-            var addresses = new List<BackendAddress>();
-            foreach (object value in Backend)
-            {
-                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason, jobMustBeRunning: false))
-                {
-                    Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
-                }
-                addresses.Add(address!);
-            }
-            return addresses;
-        }
+        protected void NotInPool(TcpBalancerJob job, BackendAddress address) => ThrowTerminatingError(BackendArgument.NotInPool(job, address));
     }
 }

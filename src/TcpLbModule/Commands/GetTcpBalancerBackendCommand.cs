@@ -19,14 +19,7 @@ namespace TcpLbModule.Commands
 
         protected override void ProcessRecord()
         {
-            BackendAddress[]? wanted = Backend?.Select(value =>
-            {
-                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason, jobMustBeRunning: false))
-                {
-                    Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
-                }
-                return address!;
-            }).ToArray();
+            BackendAddress[]? wanted = Backend == null ? null : BackendArgument.ConvertAll(this, Backend, jobMustBeRunning: false);
 
             foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: false))
             {

@@ -118,14 +118,7 @@ namespace TcpLbModule.Commands
             {
                 return;
             }
-            foreach (object? value in Backend)
-            {
-                if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason))
-                {
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(reason), "InvalidBackend", ErrorCategory.InvalidArgument, value));
-                }
-                _backends.Add(address!);
-            }
+            _backends.AddRange(BackendArgument.ConvertAll(this, Backend, jobMustBeRunning: true));
         }
 
         protected override void EndProcessing()

@@ -39,16 +39,12 @@ namespace TcpLbModule.Commands
             foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
             {
                 var backends = new List<Backend>();
-                foreach (object value in Backend)
+                foreach (BackendAddress address in BackendArgument.ConvertAll(this, Backend, jobMustBeRunning: false))
                 {
-                    if (!BackendArgument.TryConvert(value, out BackendAddress? address, out string? reason, jobMustBeRunning: false))
-                    {
-                        Fail(reason!, "InvalidBackend", ErrorCategory.InvalidArgument, value);
-                    }
-                    Backend? backend = job.Balancer.FindBackend(address!);
+                    Backend? backend = job.Balancer.FindBackend(address);
                     if (backend == null)
                     {
-                        Fail($"Backend {address} is not in the pool of balancer '{job.Name}'. Its backends are: {string.Join(", ", job.Backends)}.", "BackendNotFound", ErrorCategory.ObjectNotFound, address!.ToString());
+                        ThrowTerminatingError(BackendArgument.NotInPool(job, address));
                     }
                     backends.Add(backend!);
                 }
