@@ -281,6 +281,24 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public async Task Refuse_heals_while_a_connection_accepted_before_it_is_still_open()
+        {
+            await using var net = new TestNet();
+            TcpTestBackend echo = Backend(net, TcpBackendMode.Echo);
+            using Socket open = await TestNet.ConnectAsync(echo.Port);
+            await open.SendAsync(new byte[] { 7 }, SocketFlags.None);
+            Assert.Equal(new byte[] { 7 }, await RawBackend.ReadExactlyAsync(open, 1));
+
+            echo.SetBehavior(fault: TcpBackendFault.Refuse);
+            echo.SetBehavior(fault: TcpBackendFault.None);
+
+            Assert.False(echo.IsAcceptingPaused);
+            using Socket fresh = await TestNet.ConnectAsync(echo.Port);
+            await fresh.SendAsync(new byte[] { 8 }, SocketFlags.None);
+            Assert.Equal(new byte[] { 8 }, await RawBackend.ReadExactlyAsync(fresh, 1));
+        }
+
+        [Fact]
         public async Task A_backend_behind_a_balancer_breaks_and_heals()
         {
             await using var net = new TestNet();

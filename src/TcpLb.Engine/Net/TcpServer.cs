@@ -175,6 +175,13 @@ namespace TcpLb.Engine.Net
                         }
                         _listener = fresh;
                     }
+                    else if (IsLinux)
+                    {
+                        // HoldPort cleared SO_REUSEADDR. Without it, listen() conflicts with every
+                        // other socket on the port: connections accepted before the pause, and
+                        // their TIME_WAIT remains, so resuming would fail with "address in use".
+                        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    }
                     _listener.Listen(Backlog);
                 }
                 catch (SocketException e)
