@@ -100,6 +100,7 @@ $ManifestPath = Join-Path $ModuleDir 'TcpLbModule.psd1'
 $HelpDir = Join-Path $ModuleDir 'en-US'
 $DocsDir = Join-Path $RepoRoot 'docs'
 $TestsDir = Join-Path $RepoRoot 'tests'
+$ResultsDir = Join-Path $RepoRoot 'TestResults'
 $HelpBuilderProject = Join-Path $RepoRoot 'src/TcpLb.HelpBuilder/TcpLb.HelpBuilder.csproj'
 $BenchScript = Join-Path $RepoRoot 'bench/run.sh'
 
@@ -125,32 +126,82 @@ function Invoke-BuildTask {
 }
 
 function Invoke-TestTask {
+    # Both runners always run, so one run reports every failure; the task fails afterwards when
+    # either failed. Result files land in TestResults/ (TRX per xunit project, NUnit XML for Pester).
     Invoke-Task 'Build'
-    Invoke-External 'dotnet' @('test', $Solution, '-c', $Configuration, '--no-build')
+    if (Test-Path $ResultsDir) {
+        Remove-Item -LiteralPath $ResultsDir -Recurse -Force
+    }
+    $xunitDir = Join-Path $ResultsDir 'xunit'
 
-    $pester = Get-Module Pester -ListAvailable |
-        Where-Object { $_.Version -ge [version] '5.0' } |
-        Sort-Object Version -Descending |
-        Select-Object -First 1
-    if (-not $pester) {
-        Write-Warning ('Pester 5 is not installed: skipped the Pester mirrors in tests/ ' +
-            '(dotnet test ran the same scenarios). Install-Module Pester -MinimumVersion 5.0 to run them.')
-        return
+    Write-Host '> dotnet test (xunit: the engine and the help converter)' -ForegroundColor Cyan
+    & dotnet test $Solution -c $Configuration --no-build --logger 'trx' --results-directory $xunitDir
+    $xunitExit = $LASTEXITCODE
+    $xunit = Get-TrxCount -Directory $xunitDir
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) {
+        # dotnet test failed without a failing test (a crash, a build problem): count it.
+        $xunit.Failed = 1
     }
 
-    # Windows PowerShell ships Pester 3.4: make sure Invoke-Pester is the 5.x one.
-    Get-Module Pester | Where-Object { $_.Version -lt [version] '5.0' } | Remove-Module -Force
-    Import-Module -ModuleInfo $pester -Force
+    $pester = Import-Pester
+    Write-Host "> Invoke-Pester $TestsDir (Pester $($pester.Version), the module's cmdlets under PowerShell $($PSVersionTable.PSVersion))" -ForegroundColor Cyan
+    $configuration = New-PesterConfiguration
+    $configuration.Run.Path = $TestsDir
+    $configuration.Run.PassThru = $true
+    $configuration.Output.Verbosity = 'Detailed'
+    $configuration.TestResult.Enabled = $true
+    $configuration.TestResult.OutputFormat = 'NUnitXml'
+    $configuration.TestResult.OutputPath = Join-Path $ResultsDir 'Pester.xml'
     # The tests run in a child scope with PowerShell's defaults, not this script's strict mode
     # and 'Stop' preference, so that they behave as they do under a plain Invoke-Pester.
     $result = & {
         Set-StrictMode -Off
         $ErrorActionPreference = 'Continue'
-        Invoke-Pester -Path $TestsDir -Output Detailed -PassThru
+        Invoke-Pester -Configuration $configuration
     }
-    if ($result.Result -ne 'Passed') {
-        throw "Pester: $($result.FailedCount) of $($result.TotalCount) test(s) failed (result: $($result.Result))."
+    $pesterFailed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+
+    Write-Host ''
+    Write-Host "xunit:  $($xunit.Passed) passed, $($xunit.Failed) failed ($xunitDir)"
+    Write-Host "Pester: $($result.PassedCount) passed, $pesterFailed failed ($($configuration.TestResult.OutputPath.Value))"
+    # The one closing line CI reads, summed over both runners.
+    Write-Host "$($xunit.Passed + $result.PassedCount) passed, $($xunit.Failed + $pesterFailed) failed"
+    if ($xunit.Failed -gt 0 -or $pesterFailed -gt 0 -or $result.TotalCount -eq 0) {
+        throw "Tests failed: xunit $($xunit.Failed), Pester $pesterFailed (Pester ran $($result.TotalCount) test(s))."
     }
+}
+
+function Get-TrxCount {
+    # Sums the counters of every TRX file that dotnet test wrote under the folder.
+    param([string] $Directory)
+    $count = [pscustomobject] @{ Passed = 0; Failed = 0 }
+    foreach ($file in @(Get-ChildItem -Path $Directory -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue)) {
+        $counters = ([xml] (Get-Content -LiteralPath $file.FullName -Raw)).TestRun.ResultSummary.Counters
+        $count.Passed += [int] $counters.passed
+        $count.Failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+    }
+    $count
+}
+
+function Import-Pester {
+    # The user's own Pester 5 or later where one is installed, else the one the build restored
+    # from NuGet into .tools/ (tests/Pester/Pester.csproj).
+    $pester = Get-Module Pester -ListAvailable |
+        Where-Object { $_.Version -ge [version] '5.0' } |
+        Sort-Object Version -Descending |
+        Select-Object -First 1
+    if (-not $pester) {
+        $restored = Get-ChildItem -Path (Join-Path $RepoRoot '.tools/Pester/*/Pester.psd1') -ErrorAction SilentlyContinue |
+            Sort-Object { [version] $_.Directory.Name } -Descending |
+            Select-Object -First 1
+        if (-not $restored) {
+            throw "Pester was not found: no Pester 5 or later is installed and .tools/Pester is empty. 'dotnet build' restores it from NuGet."
+        }
+        $pester = Test-ModuleManifest -Path $restored.FullName
+    }
+    # Windows PowerShell ships Pester 3.4: make sure Invoke-Pester is the 5.x or 6.x one.
+    Get-Module Pester | Where-Object { $_.Version -ne $pester.Version } | Remove-Module -Force
+    Import-Module -Name $pester.Path -Force -PassThru
 }
 
 function Invoke-CleanTask {
