@@ -8,10 +8,12 @@
     Build  dotnet build TcpLbModule.sln. The build also drops the compiled assemblies and the
            MAML help (made from docs/ by src/TcpLb.HelpBuilder) into module/, so
            Import-Module ./module/TcpLbModule.psd1 works right after it.
-    Test   Build, then dotnet test (every xunit suite, including the module tests that host a
-           PowerShell engine), then the Pester 5 files in tests/ (they mirror the module tests
-           one to one) when Pester 5 or later is installed; otherwise a warning says they were
-           skipped. Fails when any test fails.
+    Test   Build, then dotnet test (the xunit suites: the engine and the help converter), then
+           Invoke-Pester on tests/ (every user-visible behaviour of the cmdlets) with the user's
+           Pester 5 or later, or else the Pester that the build restored from NuGet into
+           .tools/. Both always run; the task fails when either has a failing test. Result
+           files: TestResults/xunit/*.trx and TestResults/Pester.xml (NUnit XML). The last line
+           is 'N passed, N failed' over both runners.
     Clean  dotnet clean, and removes what the build dropped into module/ (module/*.dll,
            module/*.pdb, module/en-US/*-Help.xml).
     Docs   Makes module/en-US/TcpLbModule.dll-Help.xml from docs/*.md: with platyPS
@@ -45,7 +47,7 @@
 
 .EXAMPLE
     ./build.ps1 -Task Test
-    Builds, runs dotnet test, then Invoke-Pester -Path tests (if Pester 5+ is installed).
+    Builds, runs the xunit suites, then the Pester suite; ends with 'N passed, N failed'.
 
 .EXAMPLE
     ./build.ps1 -Task Clean

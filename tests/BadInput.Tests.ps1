@@ -1,15 +1,11 @@
-# Pester 5 mirror of the xunit class TcpLbModule.Tests.BadInputTests
-# (tests/TcpLbModule.Tests/BadInputTests.cs): bad input gets a terminating error that names the
-# value, and nothing is left running. One It per [Fact], one -ForEach It per [Theory] (its
-# [InlineData] rows as test cases), same scenario, same assertions.
-# ModuleSession.RunExpectingError (a terminating error that try/catch catches) becomes
-# Should -Throw, which catches exactly those; -PassThru hands back the ErrorRecord.
-# Needs the built module (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
+# Bad input through the cmdlets: a terminating error that names the value and says what is
+# accepted, and nothing left running.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
 
 Describe 'BadInputTests' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
-        # Each xunit test starts in a fresh session with no jobs; start from an empty job table too.
+        # Every test starts from an empty job table.
         Get-Job | Stop-Job
         Get-Job | Remove-Job -Force
 

@@ -1,7 +1,5 @@
-# Pester 5 mirror of the xunit class TcpLbModule.Tests.DemoTests
-# (tests/TcpLbModule.Tests/DemoTests.cs): the README's demo, run through the real cmdlets on
-# ephemeral ports. One It per [Fact], same scenario, same assertions.
-# Needs the built module (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
+# The README's demo through the real cmdlets on ephemeral ports: the exact round-robin rotation.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
 
 Describe 'DemoTests' {
     BeforeAll {

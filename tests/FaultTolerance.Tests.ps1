@@ -1,7 +1,5 @@
-# Pester 5 mirror of the xunit class TcpLbModule.Tests.FaultToleranceTests
-# (tests/TcpLbModule.Tests/FaultToleranceTests.cs): failover, health checks, drain, live pool
-# changes and limits, through the cmdlets. One It per [Fact], same scenario, same assertions.
-# Needs the built module (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
+# Failover, health checks, drain, live pool changes and limits, through the cmdlets.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
 
 Describe 'FaultToleranceTests' {
     BeforeAll {
@@ -107,9 +105,8 @@ Describe 'FaultToleranceTests' {
             }
             (Get-TcpBalancerBackend -Name lb -Backend $echo.Port).State.ToString() | Should -BeExactly 'Draining'
 
-            # xunit runs Stop-TcpBalancer -Drain asynchronously (BeginInvoke) and drives the long
-            # connection meanwhile. Here Stop-TcpBalancer blocks this runspace, so the long
-            # connection's client runs in a helper runspace, released as the stop begins.
+            # Stop-TcpBalancer -Drain blocks this runspace, so the long connection's client runs in
+            # a helper runspace, released as the stop begins.
             $state = [hashtable]::Synchronized(@{ StopReturned = $false })
             $client = [PowerShell]::Create([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
             $null = $client.AddScript({
@@ -163,7 +160,7 @@ Describe 'FaultToleranceTests' {
         $b = Start-TcpBackend 0, 0, 0
         $lb = Start-TcpBalancer -Port 0 -Backend $b[0], $b[1] -Name lb
         $probe = Invoke-TcpProbe -Port $lb.Port -Count 400 -Concurrency 4 -AsJob
-        # The xunit script's .Single() means these two write nothing.
+        # Neither writes anything to the pipeline.
         Add-TcpBalancerBackend -Name lb -Backend $b[2] | Should -BeNullOrEmpty
         Remove-TcpBalancerBackend -Name lb -Backend $b[0] | Should -BeNullOrEmpty
         $null = Wait-Job $probe -Timeout 60

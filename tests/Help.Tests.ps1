@@ -1,7 +1,5 @@
-# Pester 5 mirror of the xunit class TcpLbModule.Tests.HelpTests
-# (tests/TcpLbModule.Tests/HelpTests.cs): Get-Help reads the MAML the build makes from docs/.
-# One It per [Fact], same scenario, same assertions.
-# Needs the built module and help (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
+# Get-Help reads the MAML the build makes from docs/.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
 
 Describe 'HelpTests' {
     BeforeAll {

@@ -1,13 +1,11 @@
-# Pester 5 mirror of the xunit class TcpLbModule.Tests.JobLifecycleTests
-# (tests/TcpLbModule.Tests/JobLifecycleTests.cs): the module's jobs under the core job cmdlets.
-# One It per [Fact], same scenario, same assertions.
-# Needs the built module (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
+# The module's jobs under the core job cmdlets (Get/Receive/Wait/Stop/Remove-Job, Remove-Module).
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
 
 Describe 'JobLifecycleTests' {
     BeforeAll {
         $manifestPath = Join-Path $PSScriptRoot '../module/TcpLbModule.psd1'
         Import-Module $manifestPath -Force
-        # Each xunit test starts in a fresh session with no jobs; start from an empty job table too.
+        # Every test starts from an empty job table.
         Get-Job | Stop-Job
         Get-Job | Remove-Job -Force
 
@@ -41,7 +39,7 @@ Describe 'JobLifecycleTests' {
         $balancer.Backends | Should -BeExactly @("127.0.0.1:$($backend.Port)")
     }
 
-    It 'Stop-Job returns within a second, frees the port and Remove-Job removes it' {
+    It 'Stop-Job returns promptly, frees the port and Remove-Job removes it' {
         $lb = Start-TcpBackend 0 | Start-TcpBalancer -Port 0 -Name lb
         $lb | Should -HaveCount 1
         $port = [int] $lb.Port
@@ -52,7 +50,9 @@ Describe 'JobLifecycleTests' {
             Get-Job -Name lb | Stop-Job
             $clock.Stop()
 
-            $clock.Elapsed | Should -BeLessThan ([TimeSpan]::FromSeconds(1)) -Because "Stop-Job took $($clock.Elapsed)"
+            # A safety net against a hang, not a timing: Stop-Job aborts open connections instead
+            # of waiting for them, so it takes milliseconds on an idle machine.
+            $clock.Elapsed | Should -BeLessThan ([TimeSpan]::FromSeconds(10)) -Because "Stop-Job took $($clock.Elapsed)"
             Test-PortFree $port | Should -BeTrue
             (Get-Job -Name lb).State.ToString() | Should -BeExactly 'Stopped'
             Receive-Job -Name lb | Should -HaveCount 0
@@ -76,7 +76,7 @@ Describe 'JobLifecycleTests' {
         $b | Should -HaveCount 1
         $port = [int] $b.Port
 
-        # Non-terminating, as in ModuleSession.RunRaw: collect the error records.
+        # Non-terminating: collect the error records.
         Remove-Job -Name b -ErrorAction SilentlyContinue -ErrorVariable removeErrors
         $removeErrors | Should -Not -BeNullOrEmpty
         Test-PortFree $port | Should -BeFalse
@@ -106,7 +106,7 @@ Describe 'JobLifecycleTests' {
             }
         }
         finally {
-            # Each xunit test has a fresh session; here the later tests need the cmdlets back.
+            # The later tests need the cmdlets back.
             Import-Module $manifestPath -Force
         }
     }

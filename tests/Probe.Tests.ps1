@@ -1,8 +1,6 @@
-# Pester 5 mirror of the xunit class TcpLbModule.Tests.ProbeTests
-# (tests/TcpLbModule.Tests/ProbeTests.cs): Invoke-TcpProbe against closed ports, silent servers,
-# both loopback families, with -Concurrency and -AsJob. One It per [Fact], same scenario, same
-# assertions.
-# Needs the built module (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
+# Invoke-TcpProbe against closed ports, silent servers, both loopback families, with
+# -Concurrency and -AsJob.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
 
 Describe 'ProbeTests' {
     BeforeAll {

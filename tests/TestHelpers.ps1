@@ -1,5 +1,4 @@
-# Helpers shared by the Pester 5 files in tests/ (the *.Tests.ps1 mirrors of the xunit module
-# tests). Plain functions, no module: each test file dot-sources this file from its BeforeAll,
+# Helpers shared by the Pester files in tests/*.Tests.ps1. Plain functions, no module: each test file dot-sources this file from its BeforeAll,
 #     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 # so the functions land in that Describe's scope, as the copies that used to be in each file did.
 # Helpers that only one test file uses stay in that file.
@@ -33,7 +32,7 @@ function Get-FreePort {
     Returns a loopback port that was free a moment ago.
 
     .DESCRIPTION
-    Mirrors TestPorts.Free in the xunit tests: binds a fresh socket to 127.0.0.1:0, returns the
+    Binds a fresh socket to 127.0.0.1:0, returns the
     port the system chose and releases it. Another process may take the port afterwards.
 
     .OUTPUTS
@@ -58,7 +57,7 @@ function Test-PortFree {
     Tells whether a fresh socket can bind 127.0.0.1:<Port>.
 
     .DESCRIPTION
-    Mirrors ModuleSession.PortIsFree in the xunit tests: tries to bind a new socket to the
+    Tries to bind a new socket to the
     loopback address and the given port, then releases it. Returns $true when the bind succeeds
     and $false when it fails with a SocketException (the port is in use); any other error is
     not caught.

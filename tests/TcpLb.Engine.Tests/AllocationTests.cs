@@ -36,23 +36,35 @@ namespace TcpLb.Engine.Tests
             // Warm up: pools, JIT, the async state machines of this connection.
             await EchoAsync(client, send, receive, 8 * 1024 * 1024);
 
-            // GC.GetTotalAllocatedBytes counts the whole process, and the test host allocates now
-            // and then on threads of its own. A per-operation cost shows in every round; the host's
-            // noise does not. So take the quietest of a few rounds.
+            // GC.GetTotalAllocatedBytes counts the whole process, and the process allocates now and
+            // then on threads of its own: the test host, and the thread pool injecting threads when
+            // the machine is busy (seen: 80 KB in one 256 MiB round, 10 B per write, with another
+            // process keeping a core busy). A per-operation cost shows in every round; that noise
+            // does not. So measure rounds until one is quiet, up to a limit, and judge the quietest.
+            const double Bound = 8;
+            const int MaxRounds = 16;
             long quietest = long.MaxValue;
             int writes = 0;
-            for (int round = 0; round < 4; round++)
+            for (int round = 0; round < MaxRounds; round++)
             {
                 (long bytes, int roundWrites) = await MeasureAsync(client, send, receive, 256L * 1024 * 1024);
                 _output.WriteLine($"round {round}: 256 MiB, {roundWrites} writes, {bytes} bytes allocated");
-                quietest = Math.Min(quietest, bytes);
-                writes = roundWrites;
+                if (bytes < quietest)
+                {
+                    quietest = bytes;
+                    writes = roundWrites;
+                }
+                if ((double)quietest / writes < Bound)
+                {
+                    break;
+                }
             }
             double perWrite = (double)quietest / writes;
 
             // Quiet rounds measure well under one byte per write. A single small object allocated
-            // per pump read (tried on purpose) shows as about 70 bytes per write.
-            Assert.True(perWrite < 8, $"{perWrite:F2} bytes allocated per write in the quietest round: the data path allocates per operation");
+            // per pump read (tried on purpose) shows as about 70 bytes per write in every round, so
+            // no round can pass the bound.
+            Assert.True(perWrite < Bound, $"{perWrite:F2} bytes allocated per write in the quietest of {MaxRounds} rounds: the data path allocates per operation");
         }
 
         private static async Task<(long Bytes, int Writes)> MeasureAsync(Socket client, byte[] send, byte[] receive, long total)
