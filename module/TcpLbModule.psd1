@@ -22,6 +22,7 @@
         'Enable-TcpBalancerBackend'
         'Wait-TcpBalancerBackend'
         'Set-TcpBackend'
+        'Measure-TcpProbe'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
