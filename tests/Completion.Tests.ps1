@@ -68,6 +68,12 @@ Describe 'Tab completion' {
         Get-Completion "Add-TcpBalancerBackend -Name 'web lb' -Backend " | Should -Be @($address[2])
     }
 
+    It 'Completes Measure-TcpProbe -ExpectRotation with the ports of running backends' {
+        Get-Completion 'Measure-TcpProbe -ExpectRotation ' | Should -Be @($backends | ForEach-Object { "$($_.Port)" })
+        Stop-Job $backends[0]
+        Get-Completion 'Measure-TcpProbe -ExpectRotation ' | Should -Be @($backends[1..2] | ForEach-Object { "$($_.Port)" })
+    }
+
     It 'Completes enum parameters with their values' {
         Get-Completion 'Wait-TcpBalancerBackend -Name api -Backend 1 -State ' | Should -Be @('Disabled', 'Down', 'Draining', 'Removed', 'Up')
         Get-Completion 'Set-TcpBackend -Fault ' | Should -Be @('Blackhole', 'Close', 'None', 'Refuse', 'Reset')

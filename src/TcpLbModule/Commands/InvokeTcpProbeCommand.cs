@@ -67,7 +67,7 @@ namespace TcpLbModule.Commands
 
             // Results arrive on pool threads; they are written here, on the pipeline thread, as
             // they come. The bound gives a slow pipeline back-pressure instead of a growing queue.
-            var progress = new ProbeProgress(MyInvocation.GetHashCode(), TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port), Count);
+            var progress = new ProbeProgress(MyInvocation.GetHashCode() & int.MaxValue, TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port), Count);
             using (var results = new BlockingCollection<TcpProbeResult>(boundedCapacity: 1024))
             {
                 Task run = TcpProbe.RunAsync(options, r => results.Add(r, _stop.Token), _stop.Token)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Probing;
+using TcpLbModule.Completion;
 
 namespace TcpLbModule.Commands
 {
@@ -23,6 +24,7 @@ namespace TcpLbModule.Commands
         /// <summary>Ports or TcpBackend jobs, in the order round robin should go through them.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BackendPortCompleter))]
         public object[]? ExpectRotation { get; set; }
 
         protected override void BeginProcessing()
