@@ -15,11 +15,20 @@
            files: TestResults/xunit/*.trx and TestResults/Pester.xml (NUnit XML). The last line
            is 'N passed, N failed' over both runners.
     Clean  dotnet clean, and removes what the build dropped into module/ (module/*.dll,
-           module/*.pdb, module/en-US/*-Help.xml).
+           module/*.pdb, module/en-US/*-Help.xml) and what -Task Package made in out/.
     Docs   Makes module/en-US/TcpLbModule.dll-Help.xml from docs/*.md: with platyPS
            (New-ExternalHelp) where it is installed, else with the project's own converter
            (builds src/TcpLb.HelpBuilder, whose build regenerates the help).
     Bench  bash bench/run.sh, passing any extra arguments through (see bash bench/run.sh --help).
+    Package
+           A Release build made into an installable module: a clean module folder,
+           <OutputPath>/TcpLbModule/<version>/, with only what belongs in it (the manifest with
+           its ModuleVersion stamped from Directory.Build.props, the format file, the Release
+           assemblies, the MAML and about help, LICENSE), and <OutputPath>/TcpLbModule.<version>.nupkg
+           made from it by PSResourceGet's Compress-PSResource, which Install-PSResource and
+           Save-PSResource install from a local repository (Register-PSResourceRepository -Uri
+           <OutputPath> -Trusted). Always Release, whatever -Configuration says; module/ is not
+           touched.
     Demo   Build, then the README's walkthrough: three backends (8088, 8077, 8070), a balancer on
            8080 and ten probes through it; everything is stopped and removed afterwards.
 
@@ -29,6 +38,10 @@
     One or more of Build, Test, Clean, Docs, Bench, Demo (default: Build); also the first
     positional argument. A list (-Task Clean, Build) needs a PowerShell prompt or -Command:
     pwsh -File passes 'Clean,Build' as one string.
+
+.PARAMETER OutputPath
+    Where -Task Package puts the module folder and the .nupkg (default: out/ in the repository).
+    Package empties <OutputPath>/TcpLbModule/<version> and replaces the .nupkg of that version.
 
 .PARAMETER Configuration
     Debug (default) or Release. Always named (-Configuration Release).
@@ -51,7 +64,7 @@
 
 .EXAMPLE
     ./build.ps1 -Task Clean
-    dotnet clean, then removes module/*.dll, module/*.pdb and module/en-US/*-Help.xml.
+    dotnet clean, then removes module/*.dll, module/*.pdb, module/en-US/*-Help.xml and out/.
 
 .EXAMPLE
     ./build.ps1 -Task Docs
@@ -67,17 +80,25 @@
     Builds and runs the README's demo on ports 8088, 8077, 8070 and 8080.
 
 .EXAMPLE
+    ./build.ps1 -Task Package
+    Makes out/TcpLbModule/<version>/ and out/TcpLbModule.<version>.nupkg from a Release build.
+    To install it: Register-PSResourceRepository -Name TcpLbLocal -Uri ./out -Trusted;
+    Install-PSResource TcpLbModule -Repository TcpLbLocal.
+
+.EXAMPLE
     ./build.ps1 -Task Clean, Build, Test -Configuration Release
     Tasks run in the order given.
 #>
 [CmdletBinding(PositionalBinding = $false)]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Clean', 'Docs', 'Bench', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Clean', 'Docs', 'Bench', 'Demo', 'Package')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Debug',
+
+    [string] $OutputPath = (Join-Path $PSScriptRoot 'out'),
 
     # Everything else on the command line (--quick, --duration 5, ...): passed through to
     # bench/run.sh. Declared as a parameter (not $args) so that '--quick' cannot bind
@@ -105,6 +126,9 @@ $TestsDir = Join-Path $RepoRoot 'tests'
 $ResultsDir = Join-Path $RepoRoot 'TestResults'
 $HelpBuilderProject = Join-Path $RepoRoot 'src/TcpLb.HelpBuilder/TcpLb.HelpBuilder.csproj'
 $BenchScript = Join-Path $RepoRoot 'bench/run.sh'
+$ModuleProject = Join-Path $RepoRoot 'src/TcpLbModule/TcpLbModule.csproj'
+$VersionProps = Join-Path $RepoRoot 'Directory.Build.props'
+$LicenseFile = Join-Path $RepoRoot 'LICENSE'
 
 $script:TasksDone = @{}
 
@@ -217,6 +241,11 @@ function Invoke-CleanTask {
         Write-Host "Removing $($file.FullName)"
         Remove-Item -LiteralPath $file.FullName -Force
     }
+    $defaultOut = Join-Path $RepoRoot 'out'
+    if (Test-Path -LiteralPath $defaultOut) {
+        Write-Host "Removing $defaultOut (made by -Task Package)"
+        Remove-Item -LiteralPath $defaultOut -Recurse -Force
+    }
 }
 
 function Invoke-DocsTask {
@@ -230,6 +259,64 @@ function Invoke-DocsTask {
         Write-Host 'platyPS is not installed: making the MAML help with src/TcpLb.HelpBuilder.'
         Invoke-External 'dotnet' @('build', $HelpBuilderProject, '-c', $Configuration)
     }
+}
+
+function Get-ModuleVersion {
+    # The one source of the version: <Version> in Directory.Build.props (the assemblies get it
+    # from there too).
+    $version = ([xml] (Get-Content -LiteralPath $VersionProps -Raw)).Project.PropertyGroup.Version |
+        Where-Object { $_ } | Select-Object -First 1
+    if (-not $version) {
+        throw "No <Version> in $VersionProps."
+    }
+    [string] $version
+}
+
+function Invoke-PackageTask {
+    $version = Get-ModuleVersion
+    $out = [System.IO.Path]::GetFullPath($OutputPath)
+    $moduleOut = Join-Path $out "TcpLbModule/$version"
+    $helpOut = Join-Path $moduleOut 'en-US'
+    $nupkg = Join-Path $out "TcpLbModule.$version.nupkg"
+    if (Test-Path -LiteralPath $moduleOut) {
+        Remove-Item -LiteralPath $moduleOut -Recurse -Force
+    }
+    if (Test-Path -LiteralPath $nupkg) {
+        Remove-Item -LiteralPath $nupkg -Force
+    }
+    $null = New-Item -ItemType Directory -Path $helpOut -Force
+
+    # Release builds that drop their output into the package folder instead of module/ (which
+    # may be loaded by a session: its DLLs are left alone).
+    Invoke-External 'dotnet' @('build', $ModuleProject, '-c', 'Release', '-nologo', "-p:ModuleDir=$moduleOut/")
+    Invoke-External 'dotnet' @('build', $HelpBuilderProject, '-c', 'Release', '-nologo', "-p:TcpLbHelpOutputFile=$(Join-Path $helpOut 'TcpLbModule.dll-Help.xml')")
+
+    Copy-Item -LiteralPath (Join-Path $ModuleDir 'TcpLbModule.format.ps1xml') -Destination $moduleOut
+    Copy-Item -LiteralPath (Join-Path $HelpDir 'about_TcpLbModule.help.txt') -Destination $helpOut
+    Copy-Item -LiteralPath $LicenseFile -Destination $moduleOut
+    $manifest = Get-Content -LiteralPath $ManifestPath -Raw
+    $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'")
+    if ($stamped -notmatch "ModuleVersion\s*=\s*'$([regex]::Escape($version))'") {
+        throw "Could not stamp ModuleVersion $version into the manifest: no ModuleVersion = '...' line in $ManifestPath."
+    }
+    Set-Content -LiteralPath (Join-Path $moduleOut 'TcpLbModule.psd1') -Value $stamped -NoNewline -Encoding utf8
+
+    # Everything the manifest names must be there, and nothing a build leaves beside it.
+    $null = Test-ModuleManifest -Path (Join-Path $moduleOut 'TcpLbModule.psd1')
+    $unexpected = @(Get-ChildItem -LiteralPath $moduleOut -Recurse -File |
+            Where-Object { $_.Extension -in '.pdb', '.json', '.xml' -and $_.Name -ne 'TcpLbModule.dll-Help.xml' })
+    if ($unexpected) {
+        throw "The package folder holds build leftovers: $($unexpected.FullName -join ', ')."
+    }
+
+    # PSResourceGet's own packer (the one Publish-PSResource uses), without registering a repository.
+    Import-Module Microsoft.PowerShell.PSResourceGet -MinimumVersion 1.1.0
+    Compress-PSResource -Path $moduleOut -DestinationPath $out
+    if (-not (Test-Path -LiteralPath $nupkg)) {
+        throw "Compress-PSResource made no $nupkg."
+    }
+    Write-Host "Module folder: $moduleOut"
+    Write-Host "Package:       $nupkg"
 }
 
 function Invoke-BenchTask {
@@ -269,6 +356,7 @@ function Invoke-Task {
         'Docs' { Invoke-DocsTask }
         'Bench' { Invoke-BenchTask }
         'Demo' { Invoke-DemoTask }
+        'Package' { Invoke-PackageTask }
     }
 }
 

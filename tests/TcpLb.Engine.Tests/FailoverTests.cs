@@ -150,6 +150,34 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public async Task Cancelling_a_drain_closes_the_open_connections_at_once_and_frees_the_port()
+        {
+            await using var net = new TestNet();
+            TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
+            TcpBalancer balancer = net.Balancer(echo.Port);
+            using Socket open = await TestNet.ConnectAsync(balancer.Port);
+            await Exchange(open, "hello");
+            using var endGrace = new CancellationTokenSource();
+
+            Task stopping = balancer.StopAsync(TimeSpan.FromMinutes(10), endGrace.Token);
+            await Exchange(open, "while draining");
+            Assert.False(stopping.IsCompleted);
+            endGrace.Cancel();
+
+            // Bounded by the 10-minute grace otherwise; the safety net is far below it.
+            await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(TestNet.PortIsFree(balancer.Port));
+            // The connection was closed (an end of stream or a reset), not left open: the read ends.
+            try
+            {
+                Assert.Empty(await TestNet.ReadToEndAsync(open).WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        [Fact]
         public async Task Disabling_without_drain_closes_the_backends_connections()
         {
             await using var net = new TestNet();

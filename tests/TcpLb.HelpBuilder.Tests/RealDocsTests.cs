@@ -57,7 +57,7 @@ namespace TcpLb.HelpBuilder.Tests
             // The manifest is read, not guessed: the contract's cmdlets are all there.
             Assert.Superset(
                 new HashSet<string>(Cmdlets),
-                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend" }.Concat(BalancerJobCmdlets)));
+                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend", "Measure-TcpProbe" }.Concat(BalancerJobCmdlets)));
         }
 
         [Fact]

@@ -198,7 +198,13 @@ namespace TcpLb.Engine.Net
         /// Stops accepting at once, then gives in-flight connections <paramref name="grace"/> to
         /// finish before aborting them. Frees the port before it returns.
         /// </summary>
-        public async Task StopAsync(TimeSpan grace)
+        public Task StopAsync(TimeSpan grace) => StopAsync(grace, CancellationToken.None);
+
+        /// <summary>
+        /// As <see cref="StopAsync(TimeSpan)"/>; cancelling <paramref name="endGrace"/> ends the
+        /// grace early (the remaining connections are aborted at once). The stop completes either way.
+        /// </summary>
+        public async Task StopAsync(TimeSpan grace, CancellationToken endGrace)
         {
             if (Interlocked.Exchange(ref _state, 2) == 2)
             {
@@ -215,7 +221,7 @@ namespace TcpLb.Engine.Net
             }
             if (grace > TimeSpan.Zero && !_drained.Task.IsCompleted)
             {
-                await Task.WhenAny(_drained.Task, Task.Delay(grace)).ConfigureAwait(false);
+                await Task.WhenAny(_drained.Task, Task.Delay(grace, endGrace)).ConfigureAwait(false);
             }
             _stopping.Cancel();
             // Aborted handlers finish promptly; the bound keeps a stuck one from hanging the stop.

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -12,6 +13,7 @@ namespace TcpLbModule.Commands
         /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[] Backend { get; set; } = new object[0];
 
         /// <summary>Write the changed backends' status to the pipeline.</summary>

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -13,6 +14,7 @@ namespace TcpLbModule.Commands
         /// <summary>Only these backends (ports, host:port, [v6]:port or TcpBackend jobs).</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[]? Backend { get; set; }
 
         protected override string JobKind => "balancer";

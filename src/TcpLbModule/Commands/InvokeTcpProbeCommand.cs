@@ -67,26 +67,52 @@ namespace TcpLbModule.Commands
 
             // Results arrive on pool threads; they are written here, on the pipeline thread, as
             // they come. The bound gives a slow pipeline back-pressure instead of a growing queue.
+            var progress = new ProbeProgress(MyInvocation.GetHashCode() & int.MaxValue, TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port), Count);
             using (var results = new BlockingCollection<TcpProbeResult>(boundedCapacity: 1024))
             {
-                Task run = TcpProbe.RunAsync(options, r => results.Add(r), _stop.Token)
+                Task run = TcpProbe.RunAsync(options, r => results.Add(r, _stop.Token), _stop.Token)
                     .ContinueWith(t => { results.CompleteAdding(); return t; }, TaskScheduler.Default)
                     .Unwrap();
                 try
                 {
-                    foreach (TcpProbeResult result in results.GetConsumingEnumerable(_stop.Token))
+                    while (!results.IsCompleted)
                     {
-                        WriteObject(result);
+                        // Wakes at least every poll interval, so the bar moves while results are slow.
+                        if (results.TryTake(out TcpProbeResult? result, ProbeProgress.PollIntervalMilliseconds, _stop.Token))
+                        {
+                            WriteObject(result);
+                            progress.Count(result!);
+                        }
+                        ProgressRecord? record = progress.Due();
+                        if (record != null)
+                        {
+                            WriteProgress(record);
+                        }
                     }
                     run.GetAwaiter().GetResult();
+                    ProgressRecord? completed = progress.Completed();
+                    if (completed != null)
+                    {
+                        WriteProgress(completed);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
-                    // Ctrl+C or a stopped pipeline: stop quietly.
+                    // Ctrl+C or a stopped pipeline: stop quietly with the results written so far.
                 }
                 catch (ArgumentException e)
                 {
                     ThrowTerminatingError(new ErrorRecord(e, "InvalidProbeTarget", ErrorCategory.InvalidArgument, ComputerName));
+                }
+                finally
+                {
+                    if (!run.IsCompleted)
+                    {
+                        // Stopped early: in-flight probes end as soon as the cancellation closes
+                        // their sockets, and must be done with the collection before it is disposed.
+                        _stop.Cancel();
+                        Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(1))).GetAwaiter().GetResult();
+                    }
                 }
             }
         }

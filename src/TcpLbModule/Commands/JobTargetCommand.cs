@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -23,9 +24,11 @@ namespace TcpLbModule.Commands
 
         [Parameter(Mandatory = true, ParameterSetName = ByName)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(JobNameCompleter))]
         public string[] Name { get; set; } = new string[0];
 
         [Parameter(Mandatory = true, ParameterSetName = ById)]
+        [ArgumentCompleter(typeof(JobIdCompleter))]
         public int[] Id { get; set; } = new int[0];
 
         /// <summary>What the cmdlet calls its jobs in messages ("balancer", "backend").</summary>

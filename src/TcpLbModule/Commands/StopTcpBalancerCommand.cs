@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -10,8 +11,10 @@ namespace TcpLbModule.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
     [OutputType(typeof(TcpBalancerJob))]
-    public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
+    public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>, IDisposable
     {
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
         [Parameter]
         public SwitchParameter Drain { get; set; }
 
@@ -24,6 +27,10 @@ namespace TcpLbModule.Commands
         public SwitchParameter PassThru { get; set; }
 
         protected override string JobKind => "balancer";
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        public void Dispose() => _stop.Dispose();
 
         protected override void ProcessRecord()
         {
@@ -41,7 +48,12 @@ namespace TcpLbModule.Commands
                 {
                     WriteVerbose($"Balancer '{job.Name}' stopped accepting; waiting up to {Timeout} ms for {job.Active} open connection(s).");
                 }
-                job.StopJob(Drain ? TimeSpan.FromMilliseconds(Timeout) : TimeSpan.Zero);
+                // Ctrl+C during a drain closes the remaining connections at once: the balancer stops either way.
+                job.StopJob(Drain ? TimeSpan.FromMilliseconds(Timeout) : TimeSpan.Zero, _stop.Token);
+                if (_stop.IsCancellationRequested)
+                {
+                    throw new PipelineStoppedException();
+                }
                 if (PassThru)
                 {
                     WriteObject(job);

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using TcpLb.Engine.Balancing;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -22,6 +23,7 @@ namespace TcpLbModule.Commands
         /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[] Backend { get; set; } = new object[0];
 
         [Parameter(Mandatory = true)]

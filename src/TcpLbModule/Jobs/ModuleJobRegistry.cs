@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation.Runspaces;
 
 namespace TcpLbModule.Jobs
@@ -16,6 +18,13 @@ namespace TcpLbModule.Jobs
         public static void Add(TcpLbJob job) => Running[job] = CurrentRunspaceId();
 
         public static void Remove(TcpLbJob job) => Running.TryRemove(job, out _);
+
+        /// <summary>The running jobs started by the current runspace, oldest first (for tab completion).</summary>
+        public static IEnumerable<TcpLbJob> RunningInCurrentRunspace()
+        {
+            Guid runspace = CurrentRunspaceId();
+            return Running.Where(entry => entry.Value == runspace).Select(entry => entry.Key).OrderBy(job => job.Id).ToList();
+        }
 
         /// <summary>Stops the jobs started by the current runspace.</summary>
         public static void StopAllOfCurrentRunspace()

@@ -23,7 +23,12 @@ namespace TcpLbModule.Jobs
             _outputCap = outputCap;
         }
 
-        public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0 || Verbose.Count > 0;
+        /// <summary>
+        /// Whether Receive-Job has results to give: output, errors or warnings. Verbose and debug
+        /// messages (a backend's "listening on ...") are diagnostics: Receive-Job still returns
+        /// them, but they alone do not make a job that never writes output look unread forever.
+        /// </summary>
+        public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Warning.Count > 0;
 
         /// <summary>Completed, Failed or Stopped.</summary>
         public bool IsFinished

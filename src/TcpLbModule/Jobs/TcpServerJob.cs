@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Net;
 
@@ -11,6 +12,7 @@ namespace TcpLbModule.Jobs
         private const int EventCap = 1000;
         private readonly TcpServer _server;
         private TimeSpan? _stopGrace;
+        private CancellationToken _endGrace;
 
         protected TcpServerJob(string command, string name, string jobTypeName, TcpServer server)
             : base(command, name, jobTypeName, EventCap)
@@ -40,9 +42,13 @@ namespace TcpLbModule.Jobs
         /// Stops accepting at once, gives open connections <paramref name="grace"/> to finish,
         /// then closes the rest and frees the port.
         /// </summary>
-        public void StopJob(TimeSpan grace)
+        public void StopJob(TimeSpan grace) => StopJob(grace, CancellationToken.None);
+
+        /// <summary>As <see cref="StopJob(TimeSpan)"/>; cancelling <paramref name="endGrace"/> (Ctrl+C) ends the grace early.</summary>
+        public void StopJob(TimeSpan grace, CancellationToken endGrace)
         {
             _stopGrace = grace;
+            _endGrace = endGrace;
             StopJob();
         }
 
@@ -55,7 +61,7 @@ namespace TcpLbModule.Jobs
         protected override void StopCore()
         {
             // Stop-Job must return promptly: with no grace, StopAsync aborts open connections and is bounded.
-            _server.StopAsync(_stopGrace ?? DefaultStopGrace).GetAwaiter().GetResult();
+            _server.StopAsync(_stopGrace ?? DefaultStopGrace, _endGrace).GetAwaiter().GetResult();
             WriteVerboseMessage($"{PSJobTypeName} on {Location} stopped; the port is free.");
         }
 
