@@ -22,6 +22,9 @@
         'Enable-TcpBalancerBackend'
         'Wait-TcpBalancerBackend'
         'Set-TcpBackend'
+        'Get-TcpBalancer'
+        'Get-TcpBackend'
+        'Stop-TcpBackend'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

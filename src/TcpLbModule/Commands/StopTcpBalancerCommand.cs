@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -9,7 +10,7 @@ namespace TcpLbModule.Commands
     /// milliseconds to finish before the rest are closed. The port is free when it returns.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
-    [OutputType(typeof(TcpBalancerJob))]
+    [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
     {
         [Parameter]
@@ -24,6 +25,8 @@ namespace TcpLbModule.Commands
         public SwitchParameter PassThru { get; set; }
 
         protected override string JobKind => "balancer";
+
+        protected override void ForwardTo(DetachedTcpServer server) => StopDetached(server, Drain ? TimeSpan.FromMilliseconds(Timeout) : TimeSpan.Zero, PassThru);
 
         protected override void ProcessRecord()
         {
