@@ -18,8 +18,6 @@ namespace TcpLbModule.Detached
     /// </summary>
     internal sealed class DetachedServerClient
     {
-        private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
-
         /// <summary>Common parameters that name variables or buffers of the caller: they stay here.</summary>
         private static readonly HashSet<string> LocalOnly = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -41,20 +39,28 @@ namespace TcpLbModule.Detached
             Runspace runspace;
             try
             {
-                var connection = (RunspaceConnectionInfo)Activator.CreateInstance(typeof(NamedPipeConnectionInfo), server.Entry.PipeName);
-                connection.OpenTimeout = (int)OpenTimeout.TotalMilliseconds;
-                runspace = RunspaceFactory.CreateRunspace(connection);
-                runspace.Open();
+                runspace = DetachedServerConnections.Take(server.Entry);
             }
-            catch (Exception e) when (e is PSRemotingTransportException || e is PSRemotingDataStructureException || e is InvalidRunspaceStateException || e is TimeoutException || e is MissingMethodException)
+            catch (Exception e) when (e is PSRemotingTransportException || e is PSRemotingDataStructureException || e is InvalidRunspaceStateException || e is TimeoutException || e is MissingMethodException || e is RuntimeException)
             {
                 throw Unreachable(cmdlet, server, e);
             }
-            using (runspace)
+            bool broken = endsServer;
+            try
+            {
+                Run(cmdlet, server, runspace, command, parameters, endsServer, ref broken);
+            }
+            finally
+            {
+                DetachedServerConnections.Return(server.Entry, runspace, keep: !broken);
+            }
+        }
+
+        private void Run(PSCmdlet cmdlet, DetachedTcpServer server, Runspace runspace, string command, IDictionary parameters, bool endsServer, ref bool broken)
+        {
             using (PowerShell shell = PowerShell.Create())
             {
                 shell.Runspace = runspace;
-                shell.AddCommand("Import-Module").AddParameter("Name", server.Entry.ModulePath).AddStatement();
                 shell.AddCommand(command);
                 foreach (DictionaryEntry parameter in parameters)
                 {
@@ -81,6 +87,7 @@ namespace TcpLbModule.Detached
                 }
                 catch (PSRemotingTransportException e)
                 {
+                    broken = true;
                     if (endsServer)
                     {
                         return;
