@@ -113,6 +113,8 @@ exit 0
                 Arguments = (pwsh.LeadingArguments + " -NoProfile -NonInteractive -NoLogo -CustomPipeName " + pipeName + " -EncodedCommand " + encoded).TrimStart(),
                 UseShellExecute = false,
                 CreateNoWindow = true,
+                // Not the caller's folder: a process that outlives a CI step must not hold (on Windows, lock) its workspace.
+                WorkingDirectory = System.IO.Path.GetTempPath(),
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
