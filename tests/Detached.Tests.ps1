@@ -23,10 +23,8 @@ Describe 'DetachedTests' {
             $file = Join-Path $TestDrive ("step-" + [guid]::NewGuid().ToString('N') + '.ps1')
             Set-Content -LiteralPath $file -Value ("param([string] `$ModulePath, [string] `$Values)`n`$ErrorActionPreference = 'Stop'`nImport-Module `$ModulePath`n`$v = `$Values | ConvertFrom-Json`n" + $Script)
             $json = $Values | ConvertTo-Json -Compress
-            $sw = [System.Diagnostics.Stopwatch]::StartNew()
             $output = @(& $exe @leading -NoProfile -NonInteractive -File $file -ModulePath $modulePath -Values $json 2>&1)
             $exitCode = $LASTEXITCODE
-            Write-Host "step: $($sw.ElapsedMilliseconds) ms"
             $exitCode | Should -Be 0 -Because "the step failed: $($output -join "`n")"
             $output[-1] | ConvertFrom-Json
         }
@@ -148,7 +146,6 @@ $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
         $name = "$prefix-inuse"
         $records = [System.Collections.Generic.List[object]]::new()
 
-        $sw = [Diagnostics.Stopwatch]::StartNew()
         $thrown = try { & { Start-TcpBackend -Port $busy.Port -Detached -Name $name -Verbose } 4>&1 | ForEach-Object { $records.Add($_) }; $null } catch { $_ }
 
         $thrown | Should -Not -BeNullOrEmpty
@@ -157,7 +154,6 @@ $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
         $thrown.Exception.Message | Should -BeLike "Port $($busy.Port) on 127.0.0.1 is already in use*"
         $pipe = @($records | ForEach-Object { if ("$_" -match '-CustomPipeName (\S+)\.') { $Matches[1] } })[0]
         $pipe | Should -Match '^TcpLb_'
-        Write-Host "failed start: $($sw.ElapsedMilliseconds) ms"
         @(Get-Process | Where-Object { $_.CommandLine -like "*$pipe*" }) | Should -HaveCount 0
         Get-EntryFile $name | Should -BeNullOrEmpty
         @(Get-TcpBackend -Name $name -ErrorAction SilentlyContinue) | Should -HaveCount 0

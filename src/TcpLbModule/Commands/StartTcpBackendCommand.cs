@@ -11,10 +11,10 @@ namespace TcpLbModule.Commands
     /// <summary>Start-TcpBackend: one test backend job per port.</summary>
     [Cmdlet(VerbsLifecycle.Start, "TcpBackend")]
     [OutputType(typeof(TcpBackendJob), typeof(DetachedTcpServer))]
-    public sealed class StartTcpBackendCommand : PSCmdlet
+    public sealed class StartTcpBackendCommand : PSCmdlet, System.IDisposable
     {
         private readonly List<TcpBackendJob> _started = new List<TcpBackendJob>();
-        private readonly List<DetachedServerLauncher> _detached = new List<DetachedServerLauncher>();
+        private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
 
         /// <summary>Ports to listen on; 0 picks a free port.</summary>
@@ -67,7 +67,7 @@ namespace TcpLbModule.Commands
                     // Started side by side; EndProcessing waits for them all.
                     System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached), nameof(Port) }, askVerbose: false);
                     parameters[nameof(Port)] = port;
-                    _detached.Add(DetachedServerLauncher.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "backend on port " + port));
+                    _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "backend on port " + port);
                     continue;
                 }
                 var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode };
@@ -95,6 +95,10 @@ namespace TcpLbModule.Commands
             }
         }
 
-        protected override void EndProcessing() => DetachedServerLauncher.WaitAll(this, _detached);
+        protected override void EndProcessing() => _detached.WaitAll(this);
+
+        protected override void StopProcessing() => _detached.Stop();
+
+        public void Dispose() => _detached.Dispose();
     }
 }

@@ -12,9 +12,10 @@ namespace TcpLbModule.Commands
     /// <summary>Start-TcpBalancer: a round-robin TCP balancer as a job.</summary>
     [Cmdlet(VerbsLifecycle.Start, "TcpBalancer")]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
-    public sealed class StartTcpBalancerCommand : PSCmdlet
+    public sealed class StartTcpBalancerCommand : PSCmdlet, IDisposable
     {
         private readonly List<BackendAddress> _backends = new List<BackendAddress>();
+        private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
 
         /// <summary>Listen port; 0 picks a free port.</summary>
@@ -198,7 +199,12 @@ namespace TcpLbModule.Commands
         {
             System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached) }, askVerbose: false);
             parameters[nameof(Backend)] = _backends.ConvertAll(b => b.ToString()).ToArray();
-            DetachedServerLauncher.WaitAll(this, new[] { DetachedServerLauncher.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "balancer on port " + Port) });
+            _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "balancer on port " + Port);
+            _detached.WaitAll(this);
         }
+
+        protected override void StopProcessing() => _detached.Stop();
+
+        public void Dispose() => _detached.Dispose();
     }
 }

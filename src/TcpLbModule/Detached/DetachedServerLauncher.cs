@@ -1,9 +1,9 @@
 using System;
 using System.Collections;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace TcpLbModule.Detached
@@ -130,42 +130,9 @@ exit 0
             return launcher;
         }
 
-        /// <summary>
-        /// Waits for every child of one call and writes each server; when one fails, the others
-        /// are ended too (nothing half-started) and its error is the call's.
-        /// </summary>
-        public static void WaitAll(PSCmdlet cmdlet, IList<DetachedServerLauncher> launchers)
-        {
-            var ready = new List<DetachedTcpServer>();
-            for (int i = 0; i < launchers.Count; i++)
-            {
-                try
-                {
-                    ready.Add(launchers[i].WaitUntilReady(cmdlet));
-                }
-                catch
-                {
-                    for (int j = i + 1; j < launchers.Count; j++)
-                    {
-                        launchers[j].Abandon();
-                    }
-                    foreach (DetachedTcpServer server in ready)
-                    {
-                        DetachedProcess.Kill(server.Pid);
-                        DetachedProcess.WaitForExit(server.Pid, TimeSpan.FromSeconds(10));
-                        DetachedServerRegistry.Remove(server.Name, server.Pid);
-                    }
-                    throw;
-                }
-            }
-            foreach (DetachedTcpServer server in ready)
-            {
-                cmdlet.WriteObject(server);
-            }
-        }
-
         /// <summary>The started server, or a terminating error (the child's own, or why it gave none) with the child ended.</summary>
-        public DetachedTcpServer WaitUntilReady(PSCmdlet cmdlet)
+        /// <param name="cancel">Set when the call is stopped (Ctrl+C): the child is ended.</param>
+        public DetachedTcpServer WaitUntilReady(PSCmdlet cmdlet, CancellationToken cancel)
         {
             DateTime deadline = DateTime.UtcNow + ReadyTimeout;
             try
@@ -174,7 +141,17 @@ exit 0
                 {
                     Task<string> read = _process.StandardOutput.ReadLineAsync();
                     TimeSpan left = deadline - DateTime.UtcNow;
-                    if (left <= TimeSpan.Zero || !read.Wait(left))
+                    bool arrived;
+                    try
+                    {
+                        arrived = left > TimeSpan.Zero && read.Wait((int)left.TotalMilliseconds, cancel);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        Abandon();
+                        throw new PipelineStoppedException();
+                    }
+                    if (!arrived)
                     {
                         Abandon();
                         cmdlet.ThrowTerminatingError(new ErrorRecord(
@@ -187,6 +164,7 @@ exit 0
                     if (line == null)
                     {
                         _process.WaitForExit(5000);
+                        DetachedServerRegistry.RemoveByPid(_process.Id);
                         cmdlet.ThrowTerminatingError(new ErrorRecord(
                             new InvalidOperationException($"The process of the detached {_what} exited before it was listening.{StderrText()}"),
                             "DetachedStartFailed",
@@ -226,21 +204,23 @@ exit 0
             }
         }
 
-        /// <summary>Ends a child that will not be waited for (another start of the same call failed).</summary>
+        /// <summary>Ends a child that will not be waited for (another start of the same call failed), and any entry it wrote.</summary>
         public void Abandon()
         {
             try
             {
-                _process.StandardOutput.Close();
+                int pid = _process.Id;
                 if (!_process.HasExited)
                 {
                     _process.Kill();
                     _process.WaitForExit(10_000);
                 }
+                // It may have registered just before it was killed.
+                DetachedServerRegistry.RemoveByPid(pid);
             }
             catch (InvalidOperationException)
             {
-                // Exited meanwhile.
+                // Exited meanwhile, or already disposed.
             }
         }
 

@@ -101,8 +101,22 @@ namespace TcpLbModule.Detached
             }
         }
 
-        /// <summary>Whether an entry of this name exists (live or not).</summary>
-        public static bool Exists(string name) => File.Exists(FileOf(RuntimeFolder.Path, name));
+        /// <summary>Deletes every entry of this process (one that was killed before it could say its name).</summary>
+        public static void RemoveByPid(int pid)
+        {
+            string folder = RuntimeFolder.Path;
+            if (!Directory.Exists(folder))
+            {
+                return;
+            }
+            foreach (string file in Directory.GetFiles(folder, "*" + Extension))
+            {
+                if (DetachedServerEntry.Read(file)?.Pid == pid)
+                {
+                    Delete(file);
+                }
+            }
+        }
 
         /// <summary>The file of a name: lower case, and every character but letters, digits, '-' and '_' as %xx (UTF-8).</summary>
         private static string FileOf(string folder, string name)
