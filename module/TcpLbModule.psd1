@@ -23,6 +23,9 @@
         'Wait-TcpBalancerBackend'
         'Set-TcpBackend'
         'Measure-TcpProbe'
+        'Get-TcpBalancer'
+        'Get-TcpBackend'
+        'Stop-TcpBackend'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -14,7 +14,7 @@ namespace TcpLb.HelpBuilder.Tests
         /// <summary>The cmdlets the module exports: CmdletsToExport of module/TcpLbModule.psd1.</summary>
         public static string[] Cmdlets => ExportedCmdlets.Value;
 
-        /// <summary>The cmdlets that address running balancer jobs through the sets Job (default), Name and Id.</summary>
+        /// <summary>The cmdlets that address running balancer jobs through the sets Job (default), Name and Id, and detached balancers through Server.</summary>
         public static readonly string[] BalancerJobCmdlets =
         {
             "Get-TcpBalancerBackend", "Add-TcpBalancerBackend", "Remove-TcpBalancerBackend", "Disable-TcpBalancerBackend",
@@ -56,8 +56,8 @@ namespace TcpLb.HelpBuilder.Tests
         {
             // The manifest is read, not guessed: the contract's cmdlets are all there.
             Assert.Superset(
-                new HashSet<string>(Cmdlets),
-                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend", "Measure-TcpProbe" }.Concat(BalancerJobCmdlets)));
+                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend", "Measure-TcpProbe", "Get-TcpBalancer", "Get-TcpBackend", "Stop-TcpBackend" }.Concat(BalancerJobCmdlets)),
+                new HashSet<string>(Cmdlets));
         }
 
         [Fact]
@@ -149,6 +149,13 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Start-TcpBackend", "Latency", "false", "named", "False", "Int32", "0")]
         [InlineData("Start-TcpBackend", "Jitter", "false", "named", "False", "Int32", "0")]
         [InlineData("Start-TcpBackend", "BandwidthKBps", "false", "named", "False", "Int32", "0")]
+        [InlineData("Start-TcpBackend", "Detached", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Start-TcpBalancer", "Detached", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Get-TcpBalancer", "Name", "false", "0", "True (ByPropertyName)", "String[]", "None")]
+        [InlineData("Get-TcpBackend", "Name", "false", "0", "True (ByPropertyName)", "String[]", "None")]
+        [InlineData("Stop-TcpBackend", "Server", "true", "named", "True (ByValue)", "TcpLbModule.Detached.DetachedTcpServer[]", "None")]
+        [InlineData("Get-TcpBalancerBackend", "Server", "true", "named", "True (ByValue)", "TcpLbModule.Detached.DetachedTcpServer[]", "None")]
+        [InlineData("Set-TcpBackend", "Server", "true", "named", "True (ByValue)", "TcpLbModule.Detached.DetachedTcpServer[]", "None")]
         [InlineData("Set-TcpBackend", "Job", "true", "0", "True (ByValue)", "TcpLbModule.Jobs.TcpBackendJob[]", "None")]
         [InlineData("Set-TcpBackend", "Name", "true", "named", "False", "String[]", "None")]
         [InlineData("Set-TcpBackend", "Id", "true", "named", "False", "Int32[]", "None")]
@@ -245,17 +252,20 @@ namespace TcpLb.HelpBuilder.Tests
         }
 
         [Theory]
-        [InlineData("Start-TcpBackend", 8)]
-        [InlineData("Set-TcpBackend", 10)]
-        [InlineData("Start-TcpBalancer", 19)]
+        [InlineData("Start-TcpBackend", 9)]
+        [InlineData("Set-TcpBackend", 11)]
+        [InlineData("Start-TcpBalancer", 20)]
         [InlineData("Invoke-TcpProbe", 7)]
-        [InlineData("Get-TcpBalancerBackend", 4)]
-        [InlineData("Add-TcpBalancerBackend", 8)]
-        [InlineData("Remove-TcpBalancerBackend", 7)]
-        [InlineData("Disable-TcpBalancerBackend", 8)]
-        [InlineData("Enable-TcpBalancerBackend", 7)]
-        [InlineData("Wait-TcpBalancerBackend", 6)]
-        [InlineData("Stop-TcpBalancer", 8)]
+        [InlineData("Get-TcpBalancerBackend", 5)]
+        [InlineData("Get-TcpBalancer", 1)]
+        [InlineData("Get-TcpBackend", 1)]
+        [InlineData("Stop-TcpBackend", 7)]
+        [InlineData("Add-TcpBalancerBackend", 9)]
+        [InlineData("Remove-TcpBalancerBackend", 8)]
+        [InlineData("Disable-TcpBalancerBackend", 9)]
+        [InlineData("Enable-TcpBalancerBackend", 8)]
+        [InlineData("Wait-TcpBalancerBackend", 7)]
+        [InlineData("Stop-TcpBalancer", 9)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();
@@ -288,14 +298,14 @@ namespace TcpLb.HelpBuilder.Tests
         }
 
         [Fact]
-        public void SetTcpBackendHasTheJobNameAndIdSets()
+        public void SetTcpBackendHasTheJobNameIdAndServerSets()
         {
             var items = MamlCommand("Set-TcpBackend").Element(Command + "syntax")!.Elements(Command + "syntaxItem")
                 .Select(i => i.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).ToList())
                 .ToList();
-            Assert.Equal(3, items.Count);
+            Assert.Equal(4, items.Count);
             Assert.Equal("Job", items[0][0]);
-            Assert.Equal(new[] { "Id", "Job", "Name" }, items.Select(i => i.Single(p => p is "Job" or "Name" or "Id")).OrderBy(p => p).ToArray());
+            Assert.Equal(new[] { "Id", "Job", "Name", "Server" }, items.Select(i => i.Single(p => p is "Job" or "Name" or "Id" or "Server")).OrderBy(p => p).ToArray());
             Assert.All(items, i => Assert.Superset(new HashSet<string>(new[] { "Fault", "Latency", "Jitter", "BandwidthKBps", "PassThru" }), new HashSet<string>(i)));
         }
 
@@ -309,7 +319,7 @@ namespace TcpLb.HelpBuilder.Tests
                 state.Element(Command + "parameterValueGroup")!.Elements(Command + "parameterValue").Select(v => v.Value).ToArray());
         }
 
-        // JobTargetCommand: the set Job (the default, -Job at position 0 from the pipeline), then Name and Id.
+        // JobTargetCommand: the set Job (the default, -Job at position 0 from the pipeline), then Name, Id and Server (detached balancers, from the pipeline).
         [Theory]
         [MemberData(nameof(BalancerJobCmdletNames))]
         public void BalancerJobCmdletsHaveTheJobNameAndIdSets(string cmdlet)
@@ -317,10 +327,10 @@ namespace TcpLb.HelpBuilder.Tests
             var items = MamlCommand(cmdlet).Element(Command + "syntax")!.Elements(Command + "syntaxItem")
                 .Select(i => i.Elements(Command + "parameter").Select(p => p.Element(Maml + "name")!.Value).ToList())
                 .ToList();
-            Assert.Equal(3, items.Count);
+            Assert.Equal(4, items.Count);
             Assert.Equal("Job", items[0][0]); // the default set first, with -Job at position 0
-            Assert.All(items, i => Assert.Equal(1, i.Count(p => p is "Job" or "Name" or "Id")));
-            Assert.Equal(new[] { "Id", "Job", "Name" }, items.Select(i => i.Single(p => p is "Job" or "Name" or "Id")).OrderBy(p => p).ToArray());
+            Assert.All(items, i => Assert.Equal(1, i.Count(p => p is "Job" or "Name" or "Id" or "Server")));
+            Assert.Equal(new[] { "Id", "Job", "Name", "Server" }, items.Select(i => i.Single(p => p is "Job" or "Name" or "Id" or "Server")).OrderBy(p => p).ToArray());
             if (cmdlet != "Stop-TcpBalancer")
             {
                 Assert.All(items, i => Assert.Contains("Backend", i));

@@ -44,6 +44,8 @@ namespace TcpLbModule.Commands
             {
                 case TcpBackendJob job:
                     return FromJob(job, jobMustBeRunning, out address, out reason);
+                case Detached.DetachedTcpServer server:
+                    return server.TryGetBackendAddress(out address, out reason);
                 case int _:
                 case long _:
                 case short _:

@@ -3,13 +3,16 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using TcpLbModule.Completion;
+using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
     /// <summary>
     /// Base of the cmdlets that act on running jobs of one kind, addressed by job object (also
-    /// from the pipeline), by name (wildcards allowed) or by id.
+    /// from the pipeline), by name (wildcards allowed) or by id. A detached server of that kind
+    /// (piped from Get-TcpBalancer or Get-TcpBackend, or a name that matches no job of this
+    /// session) gets the same call, forwarded to its process.
     /// </summary>
     public abstract class JobTargetCommand<TJob> : PSCmdlet
         where TJob : TcpLbJob
@@ -17,6 +20,9 @@ namespace TcpLbModule.Commands
         protected const string ByJob = "Job";
         protected const string ByName = "Name";
         protected const string ById = "Id";
+        protected const string ByServer = "Server";
+
+        private readonly DetachedServerClient _client = new DetachedServerClient();
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ByJob)]
         [ValidateNotNull]
@@ -31,12 +37,18 @@ namespace TcpLbModule.Commands
         [ArgumentCompleter(typeof(JobIdCompleter))]
         public int[] Id { get; set; } = new int[0];
 
+        /// <summary>Detached servers, as Get-TcpBalancer and Get-TcpBackend return them.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByServer)]
+        [ValidateNotNull]
+        public DetachedTcpServer[] Server { get; set; } = new DetachedTcpServer[0];
+
         /// <summary>What the cmdlet calls its jobs in messages ("balancer", "backend").</summary>
         protected abstract string JobKind { get; }
 
         /// <summary>
-        /// The jobs this call addresses. A name or id that matches none is a terminating error;
-        /// so is a job that is no longer running, when <paramref name="mustBeRunning"/>.
+        /// The jobs of this session that this call addresses; the detached servers it addresses
+        /// get the call first, through <see cref="ForwardTo"/>. A name or id that matches none is
+        /// a terminating error; so is a job that is no longer running, when <paramref name="mustBeRunning"/>.
         /// </summary>
         protected IReadOnlyList<TJob> ResolveJobs(bool mustBeRunning)
         {
@@ -51,7 +63,12 @@ namespace TcpLbModule.Commands
                         var matched = AllJobs().Where(j => pattern.IsMatch(j.Name)).ToList();
                         if (matched.Count == 0)
                         {
-                            Fail($"No {JobKind} job is named '{name}'. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}.", "JobNotFound", ErrorCategory.ObjectNotFound, name);
+                            List<DetachedTcpServer> detached = DetachedServerRegistry.Find(ServerKind, pattern, WriteVerbose);
+                            if (detached.Count == 0)
+                            {
+                                Fail($"No {JobKind} job is named '{name}'. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}. Get-{JobTypeName} lists detached ones too.", "JobNotFound", ErrorCategory.ObjectNotFound, name);
+                            }
+                            detached.ForEach(ForwardTo);
                         }
                         jobs.AddRange(matched);
                     }
@@ -66,6 +83,17 @@ namespace TcpLbModule.Commands
                             Fail($"No {JobKind} job has Id {id}. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}.", "JobNotFound", ErrorCategory.ObjectNotFound, id);
                         }
                         jobs.Add(job!);
+                    }
+                    break;
+                case ByServer:
+                    jobs = new List<TJob>();
+                    foreach (DetachedTcpServer server in Server)
+                    {
+                        if (server.Kind != ServerKind)
+                        {
+                            Fail($"'{server.Name}' is a detached {server.Kind.ToString().ToLowerInvariant()}, not a {JobKind}.", "WrongServerKind", ErrorCategory.InvalidArgument, server);
+                        }
+                        ForwardTo(server);
                     }
                     break;
                 default:
@@ -85,11 +113,70 @@ namespace TcpLbModule.Commands
             return jobs.Distinct().ToList();
         }
 
+        /// <summary>
+        /// Runs this cmdlet, with the parameters it was given, in the process of a detached server
+        /// (addressed there by its name) and writes what comes back. -WhatIf and -Confirm are
+        /// answered here, for the server as a whole.
+        /// </summary>
+        protected virtual void ForwardTo(DetachedTcpServer server)
+        {
+            // -WhatIf and -Confirm act here, once per server; the remote command then runs for real.
+            if (!ShouldProcess($"detached {JobKind} '{server.Name}' on port {server.Port} ({server.Location})", MyInvocation.MyCommand.Name))
+            {
+                return;
+            }
+            System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Job), nameof(Name), nameof(Id), nameof(Server), "WhatIf", "Confirm" });
+            parameters[nameof(Name)] = new[] { WildcardPattern.Escape(server.Name) };
+            ForwardTo(server, parameters);
+        }
+
+        /// <summary>Runs this cmdlet in the detached server's process with these parameters.</summary>
+        protected void ForwardTo(DetachedTcpServer server, System.Collections.IDictionary parameters, bool endsServer = false)
+        {
+            WriteVerbose($"Forwarding {MyInvocation.MyCommand.Name} to the detached {JobKind} '{server.Name}' ({server.Location}).");
+            _client.Invoke(this, server, MyInvocation.MyCommand.Name, parameters, endsServer);
+        }
+
+        /// <summary>
+        /// Stop-TcpBalancer and Stop-TcpBackend on a detached server: stops it in its process
+        /// (open connections get <paramref name="grace"/>), waits for the process to exit, and
+        /// makes sure its entry is gone and its port free; a process that does not exit in time is killed.
+        /// </summary>
+        protected void StopDetached(DetachedTcpServer server, TimeSpan grace, bool passThru)
+        {
+            if (ShouldProcess($"detached {JobKind} '{server.Name}' on port {server.Port} ({server.Location})", grace > TimeSpan.Zero ? "Stop after draining" : "Stop"))
+            {
+                System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Job), nameof(Name), nameof(Id), nameof(Server), "PassThru", "WhatIf", "Confirm" });
+                parameters[nameof(Name)] = new[] { WildcardPattern.Escape(server.Name) };
+                ForwardTo(server, parameters, endsServer: true);
+                TimeSpan exitTimeout = grace + TimeSpan.FromSeconds(30);
+                if (!DetachedProcess.WaitForExit(server.Pid, exitTimeout))
+                {
+                    WriteWarning($"The process of detached {JobKind} '{server.Name}' ({server.Location}) did not exit within {exitTimeout.TotalSeconds:0} s of being stopped; it was killed.");
+                    DetachedProcess.Kill(server.Pid);
+                    DetachedProcess.WaitForExit(server.Pid, TimeSpan.FromSeconds(10));
+                }
+                DetachedServerRegistry.Remove(server.Name, server.Pid);
+                server.State = JobState.Stopped;
+                WriteVerbose($"Detached {JobKind} '{server.Name}' stopped; its process has exited and port {server.Port} is free.");
+            }
+            if (passThru)
+            {
+                WriteObject(server);
+            }
+        }
+
+        protected override void StopProcessing() => _client.Stop();
+
+        /// <summary>The kind of detached server this cmdlet addresses.</summary>
+        protected static TcpServerKind ServerKind => typeof(TJob) == typeof(TcpBalancerJob) ? TcpServerKind.Balancer : TcpServerKind.Backend;
+
         protected void Fail(string message, string errorId, ErrorCategory category, object? target)
             => ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, category, target));
 
         private static string JobTypeName => typeof(TJob).Name.Substring(0, typeof(TJob).Name.Length - "Job".Length);
 
-        private IEnumerable<TJob> AllJobs() => JobRepository.Jobs.OfType<TJob>();
+        /// <summary>This session's jobs, and in a detached server's process the job it serves.</summary>
+        private IEnumerable<TJob> AllJobs() => JobRepository.Jobs.OfType<TJob>().Concat(DetachedServerHost.HostedJobs.OfType<TJob>()).Distinct();
     }
 }

@@ -3,16 +3,18 @@ using System.Management.Automation;
 using System.Net;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Net;
+using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
     /// <summary>Start-TcpBackend: one test backend job per port.</summary>
     [Cmdlet(VerbsLifecycle.Start, "TcpBackend")]
-    [OutputType(typeof(TcpBackendJob))]
-    public sealed class StartTcpBackendCommand : PSCmdlet
+    [OutputType(typeof(TcpBackendJob), typeof(DetachedTcpServer))]
+    public sealed class StartTcpBackendCommand : PSCmdlet, System.IDisposable
     {
         private readonly List<TcpBackendJob> _started = new List<TcpBackendJob>();
+        private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
 
         /// <summary>Ports to listen on; 0 picks a free port.</summary>
@@ -50,12 +52,24 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, BackendBehaviorArgument.MaxBandwidthKBps)]
         public int BandwidthKBps { get; set; }
 
+        /// <summary>Each backend in a background process of its own that outlives this session (see Get-TcpBackend).</summary>
+        [Parameter]
+        public SwitchParameter Detached { get; set; }
+
         protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
 
         protected override void ProcessRecord()
         {
             foreach (int port in Port)
             {
+                if (Detached)
+                {
+                    // Started side by side; EndProcessing waits for them all.
+                    System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached), nameof(Port) }, askVerbose: false);
+                    parameters[nameof(Port)] = port;
+                    _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "backend on port " + port);
+                    continue;
+                }
                 var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode };
                 options.Behavior.Set(Fault, BackendBehaviorArgument.Delay(Latency), BackendBehaviorArgument.Delay(Jitter), BackendBehaviorArgument.BytesPerSecond(BandwidthKBps));
                 var backend = new TcpTestBackend(options);
@@ -80,5 +94,11 @@ namespace TcpLbModule.Commands
                 WriteObject(started);
             }
         }
+
+        protected override void EndProcessing() => _detached.WaitAll(this);
+
+        protected override void StopProcessing() => _detached.Stop();
+
+        public void Dispose() => _detached.Dispose();
     }
 }

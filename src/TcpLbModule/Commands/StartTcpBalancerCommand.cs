@@ -4,16 +4,18 @@ using System.Management.Automation;
 using System.Net;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
+using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
     /// <summary>Start-TcpBalancer: a round-robin TCP balancer as a job.</summary>
     [Cmdlet(VerbsLifecycle.Start, "TcpBalancer")]
-    [OutputType(typeof(TcpBalancerJob))]
-    public sealed class StartTcpBalancerCommand : PSCmdlet
+    [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
+    public sealed class StartTcpBalancerCommand : PSCmdlet, IDisposable
     {
         private readonly List<BackendAddress> _backends = new List<BackendAddress>();
+        private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
 
         /// <summary>Listen port; 0 picks a free port.</summary>
@@ -110,6 +112,10 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
 
+        /// <summary>The balancer in a background process of its own that outlives this session (see Get-TcpBalancer).</summary>
+        [Parameter]
+        public SwitchParameter Detached { get; set; }
+
         protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
 
         protected override void ProcessRecord()
@@ -130,6 +136,12 @@ namespace TcpLbModule.Commands
                     "NoBackends",
                     ErrorCategory.InvalidArgument,
                     Backend));
+            }
+
+            if (Detached)
+            {
+                StartDetached();
+                return;
             }
 
             var options = new TcpBalancerOptions
@@ -181,5 +193,18 @@ namespace TcpLbModule.Commands
             JobRepository.Add(job);
             WriteObject(job);
         }
+
+        /// <summary>The same command, without -Detached, in a process of its own; the backends go as addresses.</summary>
+        private void StartDetached()
+        {
+            System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached) }, askVerbose: false);
+            parameters[nameof(Backend)] = _backends.ConvertAll(b => b.ToString()).ToArray();
+            _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "balancer on port " + Port);
+            _detached.WaitAll(this);
+        }
+
+        protected override void StopProcessing() => _detached.Stop();
+
+        public void Dispose() => _detached.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Threading;
+using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -10,7 +11,7 @@ namespace TcpLbModule.Commands
     /// milliseconds to finish before the rest are closed. The port is free when it returns.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
-    [OutputType(typeof(TcpBalancerJob))]
+    [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>, IDisposable
     {
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
@@ -28,9 +29,15 @@ namespace TcpLbModule.Commands
 
         protected override string JobKind => "balancer";
 
-        protected override void StopProcessing() => _stop.Cancel();
+        protected override void StopProcessing()
+        {
+            _stop.Cancel();
+            base.StopProcessing();
+        }
 
         public void Dispose() => _stop.Dispose();
+
+        protected override void ForwardTo(DetachedTcpServer server) => StopDetached(server, Drain ? TimeSpan.FromMilliseconds(Timeout) : TimeSpan.Zero, PassThru);
 
         protected override void ProcessRecord()
         {

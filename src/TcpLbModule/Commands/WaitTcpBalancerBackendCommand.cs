@@ -58,7 +58,11 @@ namespace TcpLbModule.Commands
             }
         }
 
-        protected override void StopProcessing() => _stop.Cancel();
+        protected override void StopProcessing()
+        {
+            _stop.Cancel();
+            base.StopProcessing();
+        }
 
         public void Dispose() => _stop.Dispose();
 

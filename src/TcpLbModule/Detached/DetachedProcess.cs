@@ -1,0 +1,128 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+
+namespace TcpLbModule.Detached
+{
+    /// <summary>The process behind a registry entry: is it still the one that wrote it, and ending it.</summary>
+    internal static class DetachedProcess
+    {
+        /// <summary>Start times read twice for one process may differ by the clock's rounding.</summary>
+        private static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(1);
+
+        public static string StartTimeOf(Process process) => process.StartTime.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// Why the entry no longer describes a live server, or null when it does: its process is
+        /// gone (or a zombie), its pid now belongs to another process, or its pipe is gone.
+        /// </summary>
+        public static string? WhyStale(DetachedServerEntry entry)
+        {
+            Process process;
+            try
+            {
+                process = Process.GetProcessById(entry.Pid);
+            }
+            catch (ArgumentException)
+            {
+                return $"process {entry.Pid} has exited";
+            }
+            using (process)
+            {
+                try
+                {
+                    if (process.HasExited || IsZombie(entry.Pid))
+                    {
+                        return $"process {entry.Pid} has exited";
+                    }
+                    DateTime recorded = DateTime.Parse(entry.ProcessStartTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).ToUniversalTime();
+                    if ((process.StartTime.ToUniversalTime() - recorded).Duration() > StartTimeTolerance)
+                    {
+                        return $"pid {entry.Pid} now belongs to another process";
+                    }
+                }
+                catch (Exception e) when (e is InvalidOperationException || e is FormatException || e is System.ComponentModel.Win32Exception)
+                {
+                    return $"process {entry.Pid} cannot be checked ({e.Message})";
+                }
+            }
+            if (UnixNative.IsUnix && !File.Exists(PipePath(entry.PipeName)))
+            {
+                return $"its pipe {PipePath(entry.PipeName)} is gone";
+            }
+            return null;
+        }
+
+        /// <summary>Where .NET puts a named pipe on Linux and macOS: a Unix domain socket in the temp folder.</summary>
+        public static string PipePath(string pipeName) => Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + pipeName);
+
+        /// <summary>
+        /// Waits until the process has exited (or is a zombie nobody reaps); false when it is still
+        /// running at the deadline.
+        /// </summary>
+        public static bool WaitForExit(int pid, TimeSpan timeout)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            try
+            {
+                using (Process process = Process.GetProcessById(pid))
+                {
+                    while (!IsZombie(pid))
+                    {
+                        TimeSpan left = deadline - DateTime.UtcNow;
+                        if (left <= TimeSpan.Zero)
+                        {
+                            return false;
+                        }
+                        // Short waits: the exit of a process that is not our child is not signalled on every platform.
+                        if (process.WaitForExit((int)Math.Min(100, Math.Max(1, left.TotalMilliseconds))))
+                        {
+                            return true;
+                        }
+                    }
+                    return true;
+                }
+            }
+            catch (ArgumentException)
+            {
+                return true; // already gone
+            }
+        }
+
+        public static void Kill(int pid)
+        {
+            try
+            {
+                using (Process process = Process.GetProcessById(pid))
+                {
+                    process.Kill();
+                }
+            }
+            catch (Exception e) when (e is ArgumentException || e is InvalidOperationException || e is System.ComponentModel.Win32Exception)
+            {
+                // Gone already.
+            }
+        }
+
+        /// <summary>Linux: a killed process whose parent does not reap it stays in /proc as 'Z'.</summary>
+        private static bool IsZombie(int pid)
+        {
+            string stat = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat";
+            try
+            {
+                if (!File.Exists(stat))
+                {
+                    return false;
+                }
+                string text = File.ReadAllText(stat);
+                int close = text.LastIndexOf(')');
+                return close > 0 && close + 2 < text.Length && (text[close + 2] == 'Z' || text[close + 2] == 'X');
+            }
+            catch (IOException)
+            {
+                return true; // vanished while being read
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Detached
+{
+    /// <summary>
+    /// The detached server's side, in its own pwsh process (started by
+    /// <see cref="DetachedServerLauncher"/>): registers the server, tells the parent it is ready,
+    /// and serves until the job stops. Remote runspaces that clients open on the process's pipe
+    /// see the hosted job as if it were theirs, so every control cmdlet works there unchanged.
+    /// </summary>
+    public static class DetachedServerHost
+    {
+        /// <summary>The line the parent waits for, then the server's name.</summary>
+        internal const string ReadySignal = "tcplb-ready";
+
+        /// <summary>The line the parent gets instead, then the error (see <see cref="DetachedStartError"/>).</summary>
+        internal const string FailedSignal = "tcplb-failed";
+
+        private static TcpServerJob? _hosted;
+
+        /// <summary>The job this process serves for other processes (none in an ordinary session).</summary>
+        internal static IEnumerable<TcpServerJob> HostedJobs => _hosted == null ? new TcpServerJob[0] : new[] { _hosted };
+
+        /// <summary>
+        /// Called by the child's script with the job that Start-TcpBalancer or Start-TcpBackend
+        /// returned: registers it, signals ready on stdout, then blocks until the job has stopped
+        /// and removes the entry. A taken name stops the job and throws.
+        /// </summary>
+        public static void Serve(TcpServerJob job, string pipeName, string modulePath)
+        {
+            if (UnixNative.IsUnix)
+            {
+                UnixNative.SetSid();
+            }
+            _hosted = job;
+            Process self = Process.GetCurrentProcess();
+            var entry = new DetachedServerEntry
+            {
+                Name = job.Name,
+                Kind = (job is TcpBalancerJob ? TcpServerKind.Balancer : TcpServerKind.Backend).ToString(),
+                Pid = self.Id,
+                ProcessStartTime = DetachedProcess.StartTimeOf(self),
+                Port = job.Port,
+                ListenAddress = job.ListenAddress,
+                PipeName = pipeName,
+                StartedAt = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+                ModulePath = modulePath,
+            };
+            if (UnixNative.IsUnix && !File.Exists(DetachedProcess.PipePath(pipeName)))
+            {
+                job.StopJob();
+                throw new InvalidOperationException($"PowerShell did not open its pipe {DetachedProcess.PipePath(pipeName)} (pwsh -CustomPipeName {pipeName}).");
+            }
+            if (!DetachedServerRegistry.TryAdd(entry))
+            {
+                job.StopJob();
+                ErrorRecord taken = NameTaken(job.Name);
+                throw new RuntimeException(taken.Exception.Message, taken.Exception, taken);
+            }
+            // A kill by signal (SIGTERM, Ctrl+Break) still takes the entry away.
+            EventHandler onExit = (sender, e) => DetachedServerRegistry.Remove(entry.Name, entry.Pid);
+            AppDomain.CurrentDomain.ProcessExit += onExit;
+            try
+            {
+                Console.Out.WriteLine(ReadySignal + " " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(job.Name)));
+                Console.Out.Flush();
+                // The parent stops reading now and may exit: nothing may be written to its pipes again.
+                Console.SetOut(TextWriter.Null);
+                Console.SetError(TextWriter.Null);
+                Console.SetIn(TextReader.Null);
+                job.Finished.WaitOne();
+            }
+            finally
+            {
+                DetachedServerRegistry.Remove(entry.Name, entry.Pid);
+                AppDomain.CurrentDomain.ProcessExit -= onExit;
+            }
+        }
+
+        /// <summary>The error for a second detached server of the same name.</summary>
+        internal static ErrorRecord NameTaken(string name)
+            => new ErrorRecord(
+                new InvalidOperationException($"A detached server named '{name}' is already running for this user. Choose another -Name, or stop it first (Get-TcpBalancer and Get-TcpBackend list them)."),
+                "DetachedNameTaken",
+                ErrorCategory.ResourceExists,
+                name);
+    }
+}

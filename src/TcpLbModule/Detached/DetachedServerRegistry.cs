@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+
+namespace TcpLbModule.Detached
+{
+    /// <summary>
+    /// The detached servers of the current user: one entry file per server in the runtime
+    /// folder, named after the server (names are unique per user, case-insensitively). Entries
+    /// whose process is gone are deleted when they are listed or looked up.
+    /// </summary>
+    internal static class DetachedServerRegistry
+    {
+        private const string Extension = ".json";
+
+        /// <summary>The live servers of a kind (null: both) whose name matches the pattern (null: all), oldest first.</summary>
+        public static List<DetachedTcpServer> Find(TcpServerKind? kind, WildcardPattern? name, Action<string>? verbose)
+        {
+            var found = new List<DetachedTcpServer>();
+            string folder = RuntimeFolder.Path;
+            if (!Directory.Exists(folder))
+            {
+                return found;
+            }
+            foreach (string file in Directory.GetFiles(folder, "*" + Extension))
+            {
+                DetachedServerEntry? entry = DetachedServerEntry.Read(file);
+                if (entry == null)
+                {
+                    continue;
+                }
+                if (name != null && !name.IsMatch(entry.Name) || kind != null && !string.Equals(entry.Kind, kind.ToString(), StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                string? stale = DetachedProcess.WhyStale(entry);
+                if (stale != null)
+                {
+                    Delete(file);
+                    verbose?.Invoke($"Removed the entry of detached {entry.Kind.ToLowerInvariant()} '{entry.Name}' (pid {entry.Pid}, port {entry.Port}): {stale}.");
+                    continue;
+                }
+                found.Add(new DetachedTcpServer(entry));
+            }
+            return found.OrderBy(s => s.StartedAt).ToList();
+        }
+
+        /// <summary>The live server of this exact name (any kind), or null.</summary>
+        public static DetachedTcpServer? Get(string name, Action<string>? verbose)
+            => Find(null, new WildcardPattern(WildcardPattern.Escape(name), WildcardOptions.IgnoreCase), verbose).FirstOrDefault();
+
+        /// <summary>
+        /// Writes the entry under its name, atomically (a temp file renamed, which fails when the
+        /// name is taken); a stale entry of the same name is replaced. False: a live server has the name.
+        /// </summary>
+        public static bool TryAdd(DetachedServerEntry entry)
+        {
+            string folder = RuntimeFolder.Ensure();
+            string file = FileOf(folder, entry.Name);
+            string temp = Path.Combine(folder, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
+            File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
+            try
+            {
+                for (int attempt = 0; attempt < 2; attempt++)
+                {
+                    try
+                    {
+                        File.Move(temp, file);
+                        return true;
+                    }
+                    catch (IOException) when (File.Exists(file))
+                    {
+                        DetachedServerEntry? existing = DetachedServerEntry.Read(file);
+                        if (existing != null && DetachedProcess.WhyStale(existing) == null)
+                        {
+                            return false;
+                        }
+                        Delete(file);
+                    }
+                }
+                return false;
+            }
+            finally
+            {
+                Delete(temp);
+            }
+        }
+
+        /// <summary>Deletes the entry of this server, if it is still the one this process wrote.</summary>
+        public static void Remove(string name, int pid)
+        {
+            string file = FileOf(RuntimeFolder.Path, name);
+            DetachedServerEntry? entry = DetachedServerEntry.Read(file);
+            if (entry != null && entry.Pid == pid)
+            {
+                Delete(file);
+            }
+        }
+
+        /// <summary>Deletes every entry of this process (one that was killed before it could say its name).</summary>
+        public static void RemoveByPid(int pid)
+        {
+            string folder = RuntimeFolder.Path;
+            if (!Directory.Exists(folder))
+            {
+                return;
+            }
+            foreach (string file in Directory.GetFiles(folder, "*" + Extension))
+            {
+                if (DetachedServerEntry.Read(file)?.Pid == pid)
+                {
+                    Delete(file);
+                }
+            }
+        }
+
+        /// <summary>The file of a name: lower case, and every character but letters, digits, '-' and '_' as %xx (UTF-8).</summary>
+        private static string FileOf(string folder, string name)
+        {
+            var file = new StringBuilder();
+            foreach (byte b in Encoding.UTF8.GetBytes(name.ToLowerInvariant()))
+            {
+                char c = (char)b;
+                if (c < 0x80 && (char.IsLetterOrDigit(c) || c == '-' || c == '_'))
+                {
+                    file.Append(c);
+                }
+                else
+                {
+                    file.Append('%').Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                }
+            }
+            return Path.Combine(folder, file + Extension);
+        }
+
+        private static void Delete(string file)
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // Someone else removed or holds it; the next look-up tries again.
+            }
+        }
+    }
+}
