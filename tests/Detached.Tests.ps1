@@ -113,7 +113,9 @@ $lb = Get-TcpBalancer -Name "$($v.Prefix)-lb" | Stop-TcpBalancer -PassThru
 $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
 @{ States = @(@($lb) + @($backends) | ForEach-Object { "$($_.Name) $($_.State)" }); Left = @(Get-TcpBalancer -Name "$($v.Prefix)-*").Count + @(Get-TcpBackend -Name $v.Names -ErrorAction SilentlyContinue).Count } | ConvertTo-Json -Compress
 '@
-        $stopped.States | Should -Be @("$prefix-lb Stopped", "$($started.Names[0]) Stopped", "$($started.Names[1]) Stopped")
+        # The two backends were started side by side: Get-TcpBackend lists them by start time, in either order.
+        $stopped.States[0] | Should -BeExactly "$prefix-lb Stopped"
+        @($stopped.States[1..2] | Sort-Object) | Should -Be @($started.Names | ForEach-Object { "$_ Stopped" } | Sort-Object)
         $stopped.Left | Should -Be 0
         foreach ($id in $started.Pids) { Test-ProcessRunning $id | Should -BeFalse }
         foreach ($port in @($started.LbPort) + $started.Ports) { Test-PortFree $port | Should -BeTrue }
