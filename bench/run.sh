@@ -28,7 +28,9 @@ usage: bash bench/run.sh [options]
   --contenders <list>     comma-separated subset of direct,haproxy,haproxy2,nginx,tcplb,tcplb-hosted
                           (default: all). tcplb = the module in a real pwsh (the targets apply to it);
                           tcplb-hosted = the module in BenchHost (adds .NET runtime counters);
-                          haproxy / haproxy2 = nbthread 1 / 2 (the better of the two is the reference)
+                          haproxy / haproxy2 = nbthread 1 / 2 (the better of the two is the reference);
+                          tcplb-setsid (not in the default list) = tcplb started in a session of
+                          its own, as from its own terminal (scheduling-group experiment)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
   --rounds <n>            wrk rounds per scenario, interleaved across contenders (default 3, quick 1)
   --iperf-seconds <s>     iperf3 duration per stream count and round (default 5, quick 2)
@@ -83,8 +85,8 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted) ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted)" ;; esac
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-setsid) ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-setsid)" ;; esac
 done
 
 WRK_THREADS=2
@@ -182,7 +184,7 @@ has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
 build_all() {
     command -v dotnet >/dev/null || die "dotnet SDK not found"
     local wants_module=false
-    { has_contender tcplb || has_contender tcplb-hosted; } && wants_module=true
+    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid; } && wants_module=true
     if $DO_BUILD; then
         log "building bench tools (BenchHost, IdleConns)"
         dotnet_build "$BENCH_DIR/IdleConns/IdleConns.csproj" idleconns || die "IdleConns build failed"
@@ -211,10 +213,10 @@ build_all() {
     if $wants_module; then
         if [[ ! -f "$REPO_ROOT/module/TcpLbModule.psd1" ]] || ! compgen -G "$REPO_ROOT/module/*.dll" >/dev/null; then
             warn "module/TcpLbModule.psd1 or its assemblies are missing: tcplb and tcplb-hosted are left out of this run"
-            CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vE '^tcplb(-hosted)?$' | tr '\n' ' ' | sed 's/ *$//')
+            CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vE '^tcplb' | tr '\n' ' ' | sed 's/ *$//')
         fi
     fi
-    has_contender tcplb && resolve_pwsh
+    { has_contender tcplb || has_contender tcplb-setsid; } && resolve_pwsh
     return 0
 }
 

@@ -126,6 +126,12 @@ ctx_switches() {
         awk '$1 == "voluntary_ctxt_switches:" || $1 == "nonvoluntary_ctxt_switches:" { s += $2 } END { print s + 0 }'
 }
 
+# autogroup <pid>: the CFS scheduling group of a process ("/autogroup-5"), or "" when the kernel
+# has no autogroups. With autogroup scheduling on, every session is a group that gets an equal
+# share of the CPUs when they are contended: a proxy in a session other than wrk's and the
+# backends' is measured with a different share of a busy machine.
+autogroup() { awk '{ print $1; exit }' /proc/"$1"/autogroup 2>/dev/null || true; }
+
 # busy_percent <seconds>: share of all CPUs spent non-idle over the interval (whole machine)
 busy_percent() {
     local -a a b

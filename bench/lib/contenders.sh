@@ -28,6 +28,7 @@ contender_port() {   # contender role
         tcplb)    base=102 ;;
         haproxy2) base=103 ;;
         tcplb-hosted) base=104 ;;
+        tcplb-setsid) base=105 ;;
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -208,11 +209,20 @@ EOF
 # We run the tool's pwsh.dll with `dotnet`, which is what `dotnet pwsh` does after its shim, so
 # the measured process is the pwsh process itself. The targets apply to this row.
 # Stopped with SIGTERM (pwsh exits on it).
+#
+# tcplb-setsid (not in the default list; an experiment): the same pwsh started with setsid, in a
+# session of its own, as when it runs in its own terminal. With CFS autogroup scheduling
+# (/proc/sys/kernel/sched_autogroup_enabled = 1) a session is a scheduling group: on a busy
+# machine the balancer then gets one group's share of the CPUs while wrk and the backends share
+# another, and its tail latency grows tenfold (HAProxy's too, less). See bench/README.md.
 # ---------------------------------------------------------------------------------------------
-start_tcplb() {
-    local role=$1 dir="$RUN_DIR/tcplb-$1" backends="" p i pid script
+start_tcplb() { start_pwsh_balancer tcplb "$1" ""; }
+start_tcplb-setsid() { start_pwsh_balancer tcplb-setsid "$1" setsid; }
+
+start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or setsid>
+    local name=$1 role=$2 launcher=$3 dir="$RUN_DIR/$1-$2" backends="" p i pid script
     mkdir -p "$dir"
-    INST_PORT=$(contender_port tcplb "$role")
+    INST_PORT=$(contender_port "$name" "$role")
     assert_port_free "$INST_PORT"
     if [[ $role == main ]]; then
         for p in $(backend_http_ports); do backends+="${backends:+,}127.0.0.1:$p"; done
@@ -227,7 +237,7 @@ start_tcplb() {
     local -a envs=()
     [[ -n "$TCPLB_ENV" ]] && read -ra envs <<<"$TCPLB_ENV"
     # Off the network (the bench is loopback only): no telemetry, no update check.
-    env POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off ${envs[@]+"${envs[@]}"} \
+    $launcher env POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off ${envs[@]+"${envs[@]}"} \
         dotnet "$PWSH_DLL" -NoProfile -Command "$script" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
     pid=$!
     register_pid "$pid"
@@ -238,12 +248,12 @@ start_tcplb() {
     done
     if ! grep -q '^READY ' "$dir/stdout.log" 2>/dev/null; then
         sed 's/^/    /' "$dir/stderr.log" "$dir/stdout.log" >&2
-        die "pwsh ($role) did not print READY (see $dir/stderr.log)"
+        die "$name: pwsh ($role) did not print READY (see $dir/stderr.log)"
     fi
-    log "tcplb $role (pwsh): $(grep -m1 '^READY ' "$dir/stdout.log")"
+    log "$name $role (pwsh): $(grep -m1 '^READY ' "$dir/stdout.log")"
     [[ $(sed -n 's/^READY .* pid=\([0-9]*\).*/\1/p' "$dir/stdout.log" | head -n1) == "$pid" ]] ||
-        warn "tcplb ($role): pwsh reports a pid other than the one started ($pid); measuring $pid"
-    wait_port "$INST_PORT" 10 "$pid" || die "tcplb ($role) is not listening on $INST_PORT"
+        warn "$name ($role): pwsh reports a pid other than the one started ($pid); measuring $pid"
+    wait_port "$INST_PORT" 10 "$pid" || die "$name ($role) is not listening on $INST_PORT"
     INST_STOP=$pid
     INST_PIDS=$pid
 }

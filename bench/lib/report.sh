@@ -19,6 +19,7 @@ collect_results() {
         --argjson elapsed "$(($(date +%s) - STARTED_EPOCH))" \
         --argjson quick "$QUICK" --arg order "$CONTENDERS" \
         --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
+        --arg autogroup "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" \
         --argjson mem "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
         --arg haproxy "$(haproxy -v 2>/dev/null | head -n1)" \
         --arg nginx "$(nginx -v 2>&1 | head -n1)" \
@@ -54,7 +55,7 @@ collect_results() {
         schema: "tcplb-bench/2",
         started_at: $started, finished_at: $finished, elapsed_s: $elapsed, quick: $quick,
         commit: (if $commit == "" then null else $commit end),
-        machine: {kernel: $kernel, cpus: $cpus, mem_total_kb: $mem,
+        machine: {kernel: $kernel, cpus: $cpus, mem_total_kb: $mem, sched_autogroup: ($autogroup | tonumber? // null),
                   busy_pct_before: ($busy_before | tonumber? // null), busy_pct_after: ($busy_after | tonumber? // null),
                   versions: {haproxy: $haproxy, nginx: $nginx, wrk: $wrk, iperf3: $iperf3, dotnet_sdk: $dotnet}},
         settings: {contenders: ($order | split(" ")), base_port: ($base | tonumber),
@@ -108,7 +109,7 @@ collect_results() {
             ]
           end)
       | .all_targets_pass = (if (.targets | length) == 0 then null else (.targets | all(.pass)) end)
-      | .other_contender_errors = ([.contenders | to_entries[] | select(.key != "tcplb" and .key != "tcplb-hosted")
+      | .other_contender_errors = ([.contenders | to_entries[] | select(.key | startswith("tcplb") | not)
             | {key, value: ([.value.keepalive.errors, .value.close.errors, .value.bulk1.errors, .value.bulk4.errors, .value.idle.errors]
                             | map(. // 0) | add)}] | from_entries)
       ' >"$out"

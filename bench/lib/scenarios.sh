@@ -142,13 +142,20 @@ declare -A C_PORT=() C_STOP=() C_PIDS=() C_T0=()
 use_instance() { INST_PORT=${C_PORT[$1]}; INST_STOP=${C_STOP[$1]}; INST_PIDS=${C_PIDS[$1]}; }
 
 start_all() {   # <role>
-    local c
+    local c pid group ours
+    ours=$(autogroup $$)
     for c in $CONTENDERS; do
         "start_$c" "$1"
         C_PORT[$c]=$INST_PORT
         C_STOP[$c]=$INST_STOP
         C_PIDS[$c]=$INST_PIDS
         C_T0[$c]=$(cpu_ticks $INST_PIDS)
+        for pid in $INST_PIDS; do
+            group=$(autogroup "$pid")
+            if [[ -n "$ours" && "$group" != "$ours" && $c != tcplb-setsid ]]; then
+                warn "$c ($1, pid $pid) runs in scheduling group $group, wrk and the backends in $ours: its CPU share differs from the others' on a busy machine"
+            fi
+        done
     done
 }
 
@@ -162,9 +169,11 @@ instance_json() {
     fi
     jq -nc --argjson hwm "$(status_kb VmHWM $INST_PIDS)" --argjson rss "$(status_kb VmRSS $INST_PIDS)" \
         --argjson thr "$(thread_count $INST_PIDS)" --arg pids "$INST_PIDS" \
+        --arg group "$(for p in $INST_PIDS; do autogroup "$p"; done | sort -u | tr '\n' ' ' | sed 's/ *$//')" \
         --argjson cpu "$(cpu_json "${C_T0[$1]}" "$(cpu_ticks $INST_PIDS)")" \
         'if ($pids | test("^ *$")) then {pids: null, peak_rss_kb: null, rss_end_kb: null, threads: null, cpu_s_total: null}
-         else {pids: $pids, peak_rss_kb: $hwm, rss_end_kb: $rss, threads: $thr, cpu_s_total: $cpu} end'
+         else {pids: $pids, peak_rss_kb: $hwm, rss_end_kb: $rss, threads: $thr, cpu_s_total: $cpu,
+               autogroup: (if $group == "" then null else $group end)} end'
 }
 
 stop_all() {
