@@ -29,8 +29,9 @@ usage: bash bench/run.sh [options]
                           (default: all). tcplb = the module in a real pwsh (the targets apply to it);
                           tcplb-hosted = the module in BenchHost (adds .NET runtime counters);
                           haproxy / haproxy2 = nbthread 1 / 2 (the better of the two is the reference);
-                          tcplb-setsid (not in the default list) = tcplb started in a session of
-                          its own, as from its own terminal (scheduling-group experiment)
+                          tcplb-setsid, haproxy-setsid (not in the default list) = tcplb / haproxy
+                          started in a session of their own, as from their own terminal
+                          (scheduling-group experiment; never the reference)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
   --rounds <n>            wrk rounds per scenario, interleaved across contenders (default 3, quick 1)
   --iperf-seconds <s>     iperf3 duration per stream count and round (default 5, quick 2)
@@ -85,8 +86,8 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-setsid) ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-setsid)" ;; esac
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-setsid|haproxy-setsid) ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-setsid, haproxy-setsid)" ;; esac
 done
 
 WRK_THREADS=2

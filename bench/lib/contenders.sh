@@ -29,6 +29,7 @@ contender_port() {   # contender role
         haproxy2) base=103 ;;
         tcplb-hosted) base=104 ;;
         tcplb-setsid) base=105 ;;
+        haproxy-setsid) base=106 ;;
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -116,12 +117,15 @@ start_direct() {
 # HAProxy: mode tcp, balance roundrobin, nbthread 1 (haproxy) or 2 (haproxy2), maxconn 30000 (or
 # as high as the open-file limit allows: two descriptors per proxied connection), no health checks.
 # The better of the two is the reference the targets compare with (see report.sh).
+# haproxy-setsid (not in the default list; an experiment, never the reference): nbthread 1 started
+# with setsid, in a session of its own, the counterpart of tcplb-setsid.
 # ---------------------------------------------------------------------------------------------
-start_haproxy() { start_haproxy_threads haproxy 1 "$1"; }
-start_haproxy2() { start_haproxy_threads haproxy2 2 "$1"; }
+start_haproxy() { start_haproxy_threads haproxy 1 "$1" ""; }
+start_haproxy2() { start_haproxy_threads haproxy2 2 "$1" ""; }
+start_haproxy-setsid() { start_haproxy_threads haproxy-setsid 1 "$1" setsid; }
 
-start_haproxy_threads() {   # <contender name> <nbthread> <role>
-    local name=$1 threads=$2 role=$3 dir="$RUN_DIR/$1-$3" servers="" p i=0
+start_haproxy_threads() {   # <contender name> <nbthread> <role> <launcher prefix: "" or setsid>
+    local name=$1 threads=$2 role=$3 launcher=$4 dir="$RUN_DIR/$1-$3" servers="" p i=0
     mkdir -p "$dir"
     INST_PORT=$(contender_port "$name" "$role")
     assert_port_free "$INST_PORT"
@@ -150,7 +154,7 @@ listen bench_$role
 $servers
 EOF
     haproxy -c -q -f "$dir/haproxy.cfg" || die "$name config check failed ($dir/haproxy.cfg)"
-    haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+    $launcher haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
     INST_STOP=$!
     register_pid "$INST_STOP"
     wait_port "$INST_PORT" 15 "$INST_STOP" || die "$name ($role) did not listen on $INST_PORT (see $dir/haproxy.log)"

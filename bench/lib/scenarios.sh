@@ -152,7 +152,7 @@ start_all() {   # <role>
         C_T0[$c]=$(cpu_ticks $INST_PIDS)
         for pid in $INST_PIDS; do
             group=$(autogroup "$pid")
-            if [[ -n "$ours" && "$group" != "$ours" && $c != tcplb-setsid ]]; then
+            if [[ -n "$ours" && "$group" != "$ours" && $c != *-setsid ]]; then
                 warn "$c ($1, pid $pid) runs in scheduling group $group, wrk and the backends in $ours: its CPU share differs from the others' on a busy machine"
             fi
         done
