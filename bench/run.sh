@@ -25,7 +25,13 @@ usage() {
 usage: bash bench/run.sh [options]
 
   --quick                 short durations (wrk 3s, warm-up 1s, iperf3 2s, idle hold 1s)
-  --contenders <list>     comma-separated subset of direct,haproxy,nginx,tcplb (default: all)
+  --contenders <list>     comma-separated subset of direct,haproxy,haproxy2,nginx,tcplb,tcplb-hosted
+                          (default: all). tcplb = the module in a real pwsh (the targets apply to it);
+                          tcplb-hosted = the module in BenchHost (adds .NET runtime counters);
+                          haproxy / haproxy2 = nbthread 1 / 2 (the better of the two is the reference);
+                          tcplb-setsid, haproxy-setsid (not in the default list) = tcplb / haproxy
+                          started in a session of their own, as from their own terminal
+                          (scheduling-group experiment; never the reference)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
   --rounds <n>            wrk rounds per scenario, interleaved across contenders (default 3, quick 1)
   --iperf-seconds <s>     iperf3 duration per stream count and round (default 5, quick 2)
@@ -34,8 +40,8 @@ usage: bash bench/run.sh [options]
   --base-port <p>         first port of the bench's port block (default 18000; uses base+81..+283)
   --no-install            do not apt-get install missing tools (fail if missing)
   --no-build              do not build the module / bench tools (use what is already built)
-  --tcplb-extra "<args>"  extra Start-TcpBalancer parameters for the tcplb contender (experiments)
-  --tcplb-env "K=V ..."   extra environment for the tcplb host process, e.g.
+  --tcplb-extra "<args>"  extra Start-TcpBalancer parameters for tcplb and tcplb-hosted (experiments)
+  --tcplb-env "K=V ..."   extra environment for the tcplb and tcplb-hosted processes, e.g.
                           DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (experiments; flagged in the output)
   -h, --help              this text
 
@@ -49,7 +55,7 @@ EOF
 # Options
 # ---------------------------------------------------------------------------------------------
 QUICK=false
-CONTENDERS="direct haproxy nginx tcplb"
+CONTENDERS="direct haproxy haproxy2 nginx tcplb tcplb-hosted"
 WRK_SECONDS=""
 IPERF_SECONDS=""
 ROUNDS=""
@@ -80,7 +86,8 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|nginx|tcplb) ;; *) die "unknown contender '$c' (direct, haproxy, nginx, tcplb)" ;; esac
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-setsid|haproxy-setsid) ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-setsid, haproxy-setsid)" ;; esac
 done
 
 WRK_THREADS=2
@@ -157,13 +164,35 @@ dotnet_build() {   # <project or solution> <log name>
     fi
 }
 
+# pwsh from the repository's tool manifest: `dotnet tool restore` puts the PowerShell package in
+# the NuGet cache; its pwsh.dll is what `dotnet pwsh` runs (after a small shim).
+resolve_pwsh() {
+    local version pkgs
+    version=$(jq -r '.tools.powershell.version // empty' "$REPO_ROOT/.config/dotnet-tools.json" 2>/dev/null)
+    [[ -n "$version" ]] || die "no powershell tool in $REPO_ROOT/.config/dotnet-tools.json"
+    (cd "$REPO_ROOT" && dotnet tool restore >"$RUN_DIR/tool-restore.log" 2>&1) ||
+        die "dotnet tool restore failed (see $RUN_DIR/tool-restore.log)"
+    pkgs=${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list 2>/dev/null | sed -n 's/^global-packages: *//p')}
+    pkgs=${pkgs%/}
+    PWSH_DLL=$(compgen -G "$pkgs/powershell/$version/tools/*/any/unix/pwsh.dll" | head -n 1 || true)
+    [[ -n "$PWSH_DLL" && -f "$PWSH_DLL" ]] || die "pwsh.dll of PowerShell $version not found under $pkgs/powershell/$version"
+    PWSH_VERSION=$version
+    log "pwsh $PWSH_VERSION: dotnet $PWSH_DLL"
+}
+
+has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
+
 build_all() {
     command -v dotnet >/dev/null || die "dotnet SDK not found"
+    local wants_module=false
+    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid; } && wants_module=true
     if $DO_BUILD; then
         log "building bench tools (BenchHost, IdleConns)"
         dotnet_build "$BENCH_DIR/IdleConns/IdleConns.csproj" idleconns || die "IdleConns build failed"
-        if [[ " $CONTENDERS " == *" tcplb "* ]]; then
+        if has_contender tcplb-hosted; then
             dotnet_build "$BENCH_DIR/BenchHost/BenchHost.csproj" benchhost || die "BenchHost build failed"
+        fi
+        if $wants_module; then
             # The module project drops its assemblies beside module/TcpLbModule.psd1 after build.
             local proj="$REPO_ROOT/src/TcpLbModule/TcpLbModule.csproj" sln
             if [[ ! -f "$proj" ]]; then
@@ -179,13 +208,17 @@ build_all() {
         fi
     fi
     [[ -x "$IDLECONNS_BIN" ]] || die "IdleConns is not built ($IDLECONNS_BIN); run without --no-build"
-    if [[ " $CONTENDERS " == *" tcplb "* ]]; then
+    if has_contender tcplb-hosted; then
         [[ -x "$BENCHHOST_BIN" ]] || die "BenchHost is not built ($BENCHHOST_BIN); run without --no-build"
+    fi
+    if $wants_module; then
         if [[ ! -f "$REPO_ROOT/module/TcpLbModule.psd1" ]] || ! compgen -G "$REPO_ROOT/module/*.dll" >/dev/null; then
-            warn "module/TcpLbModule.psd1 or its assemblies are missing: tcplb is left out of this run"
-            CONTENDERS=$(sed 's/\btcplb\b//; s/  */ /g; s/^ //; s/ $//' <<<"$CONTENDERS")
+            warn "module/TcpLbModule.psd1 or its assemblies are missing: tcplb and tcplb-hosted are left out of this run"
+            CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vE '^tcplb' | tr '\n' ' ' | sed 's/ *$//')
         fi
     fi
+    { has_contender tcplb || has_contender tcplb-setsid; } && resolve_pwsh
+    return 0
 }
 
 record_commit() {   # read .git without running git

@@ -117,6 +117,21 @@ thread_count() {
     echo "$total"
 }
 
+# ctx_switches <pids...>: voluntary + involuntary context switches of every thread, summed
+# (/proc/<pid>/task/*/status; a thread that exits takes its count with it, so a delta can only
+# under-count, and the caller drops a negative one).
+ctx_switches() {
+    local pid
+    for pid in "$@"; do cat /proc/"$pid"/task/*/status 2>/dev/null; done |
+        awk '$1 == "voluntary_ctxt_switches:" || $1 == "nonvoluntary_ctxt_switches:" { s += $2 } END { print s + 0 }'
+}
+
+# autogroup <pid>: the CFS scheduling group of a process ("/autogroup-5"), or "" when the kernel
+# has no autogroups. With autogroup scheduling on, every session is a group that gets an equal
+# share of the CPUs when they are contended: a proxy in a session other than wrk's and the
+# backends' is measured with a different share of a busy machine.
+autogroup() { awk '{ print $1; exit }' /proc/"$1"/autogroup 2>/dev/null || true; }
+
 # busy_percent <seconds>: share of all CPUs spent non-idle over the interval (whole machine)
 busy_percent() {
     local -a a b
@@ -150,9 +165,12 @@ declare -A PID_STDOUT=()
 
 runtime_stats() {   # <pid> -> JSON object or null
     local pid=${1:-} fd log n i
+    # "direct" has no process: an empty subscript of an associative array is an error in bash
+    # ("PID_STDIN_FD: bad array subscript"), so look the pid up only when there is one.
+    [[ -z "$pid" ]] && { echo null; return 0; }
     fd=${PID_STDIN_FD[$pid]:-}
     log=${PID_STDOUT[$pid]:-}
-    if [[ -z "$pid" || -z "$fd" || -z "$log" ]] || ! pid_alive "$pid"; then echo null; return 0; fi
+    if [[ -z "$fd" || -z "$log" ]] || ! pid_alive "$pid"; then echo null; return 0; fi
     n=$(grep -c '^STATS ' "$log" || true)
     # In a subshell: if the host died, SIGPIPE ends the subshell, not the bench.
     (echo stats >&"$fd") 2>/dev/null || { echo null; return 0; }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Pid lists ("$INST_PIDS") are split into words on purpose; globals are shared across the lib files.
 # shellcheck disable=SC2086,SC2034
-# bench/lib/contenders.sh — backends and the four contenders (direct, haproxy, nginx, tcplb).
+# bench/lib/contenders.sh — backends and the contenders (direct, haproxy, haproxy2, nginx, tcplb,
+# tcplb-hosted).
 #
 # Every contender has two roles:
 #   main  listens on its own port and balances round robin over the three HTTP backends
@@ -22,9 +23,13 @@ contender_port() {   # contender role
     local base
     case $1 in
         direct)  if [[ $2 == main ]]; then echo "$((BASE_PORT + 81))"; else bulk_backend_port; fi; return ;;
-        haproxy) base=100 ;;
-        nginx)   base=101 ;;
-        tcplb)   base=102 ;;
+        haproxy)  base=100 ;;
+        nginx)    base=101 ;;
+        tcplb)    base=102 ;;
+        haproxy2) base=103 ;;
+        tcplb-hosted) base=104 ;;
+        tcplb-setsid) base=105 ;;
+        haproxy-setsid) base=106 ;;
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -109,13 +114,20 @@ start_direct() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# HAProxy: mode tcp, balance roundrobin, nbthread 1, maxconn 30000 (or as high as the open-file
-# limit allows: two descriptors per proxied connection), no health checks.
+# HAProxy: mode tcp, balance roundrobin, nbthread 1 (haproxy) or 2 (haproxy2), maxconn 30000 (or
+# as high as the open-file limit allows: two descriptors per proxied connection), no health checks.
+# The better of the two is the reference the targets compare with (see report.sh).
+# haproxy-setsid (not in the default list; an experiment, never the reference): nbthread 1 started
+# with setsid, in a session of its own, the counterpart of tcplb-setsid.
 # ---------------------------------------------------------------------------------------------
-start_haproxy() {
-    local role=$1 dir="$RUN_DIR/haproxy-$1" servers="" p i=0
+start_haproxy() { start_haproxy_threads haproxy 1 "$1" ""; }
+start_haproxy2() { start_haproxy_threads haproxy2 2 "$1" ""; }
+start_haproxy-setsid() { start_haproxy_threads haproxy-setsid 1 "$1" setsid; }
+
+start_haproxy_threads() {   # <contender name> <nbthread> <role> <launcher prefix: "" or setsid>
+    local name=$1 threads=$2 role=$3 launcher=$4 dir="$RUN_DIR/$1-$3" servers="" p i=0
     mkdir -p "$dir"
-    INST_PORT=$(contender_port haproxy "$role")
+    INST_PORT=$(contender_port "$name" "$role")
     assert_port_free "$INST_PORT"
     if [[ $role == main ]]; then
         for p in $(backend_http_ports); do i=$((i + 1)); servers+="    server b$i 127.0.0.1:$p"$'\n'; done
@@ -124,7 +136,7 @@ start_haproxy() {
     fi
     cat >"$dir/haproxy.cfg" <<EOF
 global
-    nbthread 1
+    nbthread $threads
     maxconn $PROXY_MAXCONN
     log stderr format short local0 err
 
@@ -141,11 +153,11 @@ listen bench_$role
     balance roundrobin
 $servers
 EOF
-    haproxy -c -q -f "$dir/haproxy.cfg" || die "haproxy config check failed ($dir/haproxy.cfg)"
-    haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
+    haproxy -c -q -f "$dir/haproxy.cfg" || die "$name config check failed ($dir/haproxy.cfg)"
+    $launcher haproxy -db -f "$dir/haproxy.cfg" >"$dir/haproxy.log" 2>&1 &
     INST_STOP=$!
     register_pid "$INST_STOP"
-    wait_port "$INST_PORT" 15 "$INST_STOP" || die "haproxy ($role) did not listen on $INST_PORT (see $dir/haproxy.log)"
+    wait_port "$INST_PORT" 15 "$INST_STOP" || die "$name ($role) did not listen on $INST_PORT (see $dir/haproxy.log)"
     INST_PIDS="$INST_STOP"
 }
 
@@ -194,14 +206,73 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# tcplb: our balancer, started through the module inside BenchHost (hosted PowerShell 7.6):
+# tcplb: our balancer in a real pwsh 7.6.9, the one pinned in the repository's tool manifest
+# (.config/dotnet-tools.json, restored by `dotnet tool restore`), started exactly as a user does:
+#   pwsh -NoProfile -Command "Import-Module <repo>/module/TcpLbModule.psd1
+#        $lb = Start-TcpBalancer -Port <p> -Backend <b>,<b>,<b>; '<READY line>'; $lb | Wait-Job"
+# We run the tool's pwsh.dll with `dotnet`, which is what `dotnet pwsh` does after its shim, so
+# the measured process is the pwsh process itself. The targets apply to this row.
+# Stopped with SIGTERM (pwsh exits on it).
+#
+# tcplb-setsid (not in the default list; an experiment): the same pwsh started with setsid, in a
+# session of its own, as when it runs in its own terminal. With CFS autogroup scheduling
+# (/proc/sys/kernel/sched_autogroup_enabled = 1) a session is a scheduling group: on a busy
+# machine the balancer then gets one group's share of the CPUs while wrk and the backends share
+# another, and its tail latency grows tenfold (HAProxy's too, less). See bench/README.md.
+# ---------------------------------------------------------------------------------------------
+start_tcplb() { start_pwsh_balancer tcplb "$1" ""; }
+start_tcplb-setsid() { start_pwsh_balancer tcplb-setsid "$1" setsid; }
+
+start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or setsid>
+    local name=$1 role=$2 launcher=$3 dir="$RUN_DIR/$1-$2" backends="" p i pid script
+    mkdir -p "$dir"
+    INST_PORT=$(contender_port "$name" "$role")
+    assert_port_free "$INST_PORT"
+    if [[ $role == main ]]; then
+        for p in $(backend_http_ports); do backends+="${backends:+,}127.0.0.1:$p"; done
+    else
+        backends="127.0.0.1:$(bulk_backend_port)"
+    fi
+    script="Import-Module '$REPO_ROOT/module/TcpLbModule.psd1'
+\$lb = Start-TcpBalancer -Port $INST_PORT -Backend $backends${TCPLB_EXTRA:+ $TCPLB_EXTRA}
+\"READY port=\$(\$lb.Port) pid=\$PID job=\$(\$lb.Id) state=\$(\$lb.State) pwsh=\$(\$PSVersionTable.PSVersion)\"
+\$lb | Wait-Job"
+    printf '%s\n' "$script" >"$dir/script.ps1"
+    local -a envs=()
+    [[ -n "$TCPLB_ENV" ]] && read -ra envs <<<"$TCPLB_ENV"
+    # Off the network (the bench is loopback only): no telemetry, no update check.
+    $launcher env POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off ${envs[@]+"${envs[@]}"} \
+        dotnet "$PWSH_DLL" -NoProfile -Command "$script" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    pid=$!
+    register_pid "$pid"
+    for ((i = 0; i < 600; i++)); do
+        grep -q '^READY ' "$dir/stdout.log" 2>/dev/null && break
+        pid_alive "$pid" || break
+        sleep 0.1
+    done
+    if ! grep -q '^READY ' "$dir/stdout.log" 2>/dev/null; then
+        sed 's/^/    /' "$dir/stderr.log" "$dir/stdout.log" >&2
+        die "$name: pwsh ($role) did not print READY (see $dir/stderr.log)"
+    fi
+    log "$name $role (pwsh): $(grep -m1 '^READY ' "$dir/stdout.log")"
+    [[ $(sed -n 's/^READY .* pid=\([0-9]*\).*/\1/p' "$dir/stdout.log" | head -n1) == "$pid" ]] ||
+        warn "$name ($role): pwsh reports a pid other than the one started ($pid); measuring $pid"
+    wait_port "$INST_PORT" 10 "$pid" || die "$name ($role) is not listening on $INST_PORT"
+    INST_STOP=$pid
+    INST_PIDS=$pid
+}
+
+# ---------------------------------------------------------------------------------------------
+# tcplb-hosted: the same balancer started through the module inside BenchHost (a PowerShell 7.6
+# engine hosted in a plain .NET console program):
 #   Import-Module <repo>/module/TcpLbModule.psd1; $lb = Start-TcpBalancer -Port <p> -Backend <b>,<b>,<b>
 # BenchHost's stdin is a fifo we hold open; closing it is the stop signal (SIGTERM also works).
+# It answers "stats" on stdin with .NET runtime counters: the tcplb runtime table comes from it.
 # ---------------------------------------------------------------------------------------------
-start_tcplb() {
-    local role=$1 dir="$RUN_DIR/tcplb-$1" backends="" p fifo fd i pid
+start_tcplb-hosted() {
+    local role=$1 dir="$RUN_DIR/tcplb-hosted-$1" backends="" p fifo fd i pid
     mkdir -p "$dir"
-    INST_PORT=$(contender_port tcplb "$role")
+    INST_PORT=$(contender_port tcplb-hosted "$role")
     assert_port_free "$INST_PORT"
     if [[ $role == main ]]; then
         for p in $(backend_http_ports); do backends+="${backends:+,}127.0.0.1:$p"; done
@@ -229,8 +300,8 @@ start_tcplb() {
         sed 's/^/    /' "$dir/stderr.log" >&2
         die "BenchHost ($role) did not print READY (see $dir/stderr.log)"
     fi
-    log "tcplb $role: $(grep -m1 '^READY ' "$dir/stdout.log")"
-    wait_port "$INST_PORT" 10 "$pid" || die "tcplb ($role) is not listening on $INST_PORT"
+    log "tcplb-hosted $role: $(grep -m1 '^READY ' "$dir/stdout.log")"
+    wait_port "$INST_PORT" 10 "$pid" || die "tcplb-hosted ($role) is not listening on $INST_PORT"
     INST_STOP=$pid
     INST_PIDS=$pid
 }

@@ -19,6 +19,7 @@ collect_results() {
         --argjson elapsed "$(($(date +%s) - STARTED_EPOCH))" \
         --argjson quick "$QUICK" --arg order "$CONTENDERS" \
         --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
+        --arg autogroup "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" \
         --argjson mem "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
         --arg haproxy "$(haproxy -v 2>/dev/null | head -n1)" \
         --arg nginx "$(nginx -v 2>&1 | head -n1)" \
@@ -32,18 +33,29 @@ collect_results() {
         --argjson rounds "$ROUNDS" --argjson brounds "$BULK_ROUNDS" \
         --argjson ic "$IDLE_COUNT" --argjson ie "$IDLE_EFFECTIVE" --argjson ih "$IDLE_HOLD" \
         --argjson nofile "$NOFILE" --argjson maxconn "$PROXY_MAXCONN" \
-        --arg base "$BASE_PORT" --arg tcplb_env "$TCPLB_ENV" --arg tcplb_extra "$TCPLB_EXTRA" '
+        --arg base "$BASE_PORT" --arg tcplb_env "$TCPLB_ENV" --arg tcplb_extra "$TCPLB_EXTRA" \
+        --arg pwsh_version "${PWSH_VERSION:-}" --arg pwsh_dll "${PWSH_DLL:-}" '
       def r(x; y): if x == null or y == null or y == 0 then null else (x / y * 1000 | round / 1000) end;
       def metrics(c):
         {ka_rps: c.keepalive.rps, ka_p50_us: c.keepalive.lat_p50_us, ka_p99_us: c.keepalive.lat_p99_us,
          close_rps: c.close.rps, close_p99_us: c.close.lat_p99_us,
          bulk1_gbps: c.bulk1.gbps, bulk4_gbps: c.bulk4.gbps, idle_delta_kb: c.idle.delta_kb_scaled};
+      def lower_better: ["ka_p50_us", "ka_p99_us", "close_p99_us", "idle_delta_kb"];
       ($contenders | with_entries(.value = metrics(.value))) as $m
+      # The reference: per metric, the better of HAProxy nbthread 1 and nbthread 2 (whichever ran).
+      | ([$m.haproxy, $m.haproxy2] | map(select(. != null))) as $hs
+      | (if ($hs | length) == 0 then null else
+          reduce ($hs[0] | keys[]) as $k ({};
+            ([$hs[] | .[$k]] | map(select(. != null))) as $v
+            | .[$k] = (if ($v | length) == 0 then null elif (lower_better | index($k)) then ($v | min) else ($v | max) end))
+        end) as $ref
+      | (if $ref == null then null else ($ref | with_entries(.key as $k | .value as $v
+            | .value = ([["haproxy", "haproxy2"][] | select($m[.] != null and $m[.][$k] == $v and $v != null)] | first // null))) end) as $refsrc
       | {
-        schema: "tcplb-bench/1",
+        schema: "tcplb-bench/2",
         started_at: $started, finished_at: $finished, elapsed_s: $elapsed, quick: $quick,
         commit: (if $commit == "" then null else $commit end),
-        machine: {kernel: $kernel, cpus: $cpus, mem_total_kb: $mem,
+        machine: {kernel: $kernel, cpus: $cpus, mem_total_kb: $mem, sched_autogroup: ($autogroup | tonumber? // null),
                   busy_pct_before: ($busy_before | tonumber? // null), busy_pct_after: ($busy_after | tonumber? // null),
                   versions: {haproxy: $haproxy, nginx: $nginx, wrk: $wrk, iperf3: $iperf3, dotnet_sdk: $dotnet}},
         settings: {contenders: ($order | split(" ")), base_port: ($base | tonumber),
@@ -54,37 +66,38 @@ collect_results() {
                          note: (if $ie < $ic then "open-file limit \($nofile) allows \($ie) proxied connections (2 fds each); memory also reported scaled to \($ic)" else null end)},
                    ulimit_nofile: $nofile, haproxy_maxconn: $maxconn,
                    pinning: "none (no contender is pinned)",
+                   tcplb: "module in a real pwsh \($pwsh_version) (dotnet \($pwsh_dll) -NoProfile -Command ... | Wait-Job)",
                    tcplb_env: (if $tcplb_env == "" then null else $tcplb_env end),
                    tcplb_extra: (if $tcplb_extra == "" then null else $tcplb_extra end),
                    backends: "one nginx (worker_processes 1) with three HTTP listen ports; three iperf3 servers, bulk uses the first"},
         contenders: $contenders,
+        reference: {note: "per metric, the better of haproxy (nbthread 1) and haproxy2 (nbthread 2)", values: $ref, from: $refsrc},
         ratios: ($m | with_entries(.key as $k | .value as $v | .value = {
-            vs_haproxy: (if $m.haproxy then ($v | with_entries(.key as $mk | .value = r(.value; $m.haproxy[$mk]))) else null end),
+            vs_haproxy: (if $ref then ($v | with_entries(.key as $mk | .value = r(.value; $ref[$mk]))) else null end),
             vs_direct:  (if $m.direct  then ($v | with_entries(.key as $mk | .value = r(.value; $m.direct[$mk])))  else null end)
         }))
       }
       | . as $doc
       | .targets = (
-          if ($doc.contenders.tcplb == null or $doc.contenders.haproxy == null) then []
+          if ($doc.contenders.tcplb == null or $doc.reference.values == null) then []
           else
-            ($doc.contenders.tcplb) as $t | ($doc.contenders.haproxy) as $h |
+            ($doc.contenders.tcplb) as $t | ($doc.reference.values) as $h |
             def tgt(id; desc; value; threshold; pass): {id: id, description: desc, value: value, threshold: threshold, pass: pass};
             def ge(a; b): a != null and b != null and a >= b;
+            def le(a; b): a != null and b != null and a <= b;
             [
               tgt("keepalive_rps"; "keep-alive requests/s >= 1.10x HAProxy";
-                  r($t.keepalive.rps; $h.keepalive.rps); 1.10; ge(r($t.keepalive.rps; $h.keepalive.rps); 1.10)),
+                  r($t.keepalive.rps; $h.ka_rps); 1.10; ge(r($t.keepalive.rps; $h.ka_rps); 1.10)),
               tgt("close_rps"; "new connections/s >= 1.10x HAProxy";
-                  r($t.close.rps; $h.close.rps); 1.10; ge(r($t.close.rps; $h.close.rps); 1.10)),
+                  r($t.close.rps; $h.close_rps); 1.10; ge(r($t.close.rps; $h.close_rps); 1.10)),
               tgt("keepalive_p99"; "keep-alive p99 latency <= HAProxy (ratio <= 1.00)";
-                  r($t.keepalive.lat_p99_us; $h.keepalive.lat_p99_us); 1.00;
-                  ($t.keepalive.lat_p99_us != null and $h.keepalive.lat_p99_us != null and $t.keepalive.lat_p99_us <= $h.keepalive.lat_p99_us)),
+                  r($t.keepalive.lat_p99_us; $h.ka_p99_us); 1.00; le($t.keepalive.lat_p99_us; $h.ka_p99_us)),
               tgt("close_p99"; "new-connection p99 latency <= HAProxy (ratio <= 1.00)";
-                  r($t.close.lat_p99_us; $h.close.lat_p99_us); 1.00;
-                  ($t.close.lat_p99_us != null and $h.close.lat_p99_us != null and $t.close.lat_p99_us <= $h.close.lat_p99_us)),
+                  r($t.close.lat_p99_us; $h.close_p99_us); 1.00; le($t.close.lat_p99_us; $h.close_p99_us)),
               tgt("bulk1"; "bulk 1 stream >= 0.90x HAProxy";
-                  r($t.bulk1.gbps; $h.bulk1.gbps); 0.90; ge(r($t.bulk1.gbps; $h.bulk1.gbps); 0.90)),
+                  r($t.bulk1.gbps; $h.bulk1_gbps); 0.90; ge(r($t.bulk1.gbps; $h.bulk1_gbps); 0.90)),
               tgt("bulk4"; "bulk 4 streams >= 0.90x HAProxy";
-                  r($t.bulk4.gbps; $h.bulk4.gbps); 0.90; ge(r($t.bulk4.gbps; $h.bulk4.gbps); 0.90)),
+                  r($t.bulk4.gbps; $h.bulk4_gbps); 0.90; ge(r($t.bulk4.gbps; $h.bulk4_gbps); 0.90)),
               tgt("idle_memory"; "10,000 idle proxied connections < 64 MiB over idle footprint (MiB)";
                   $t.idle.delta_mib_scaled; 64;
                   ($t.idle.delta_kb_scaled != null and $t.idle.delta_kb_scaled < 65536 and $t.idle.opened == $t.idle.requested
@@ -96,7 +109,7 @@ collect_results() {
             ]
           end)
       | .all_targets_pass = (if (.targets | length) == 0 then null else (.targets | all(.pass)) end)
-      | .other_contender_errors = ([.contenders | to_entries[] | select(.key != "tcplb")
+      | .other_contender_errors = ([.contenders | to_entries[] | select(.key | startswith("tcplb") | not)
             | {key, value: ([.value.keepalive.errors, .value.close.errors, .value.bulk1.errors, .value.bulk4.errors, .value.idle.errors]
                             | map(. // 0) | add)}] | from_entries)
       ' >"$out"
@@ -127,31 +140,37 @@ print_report() {
            (if (.machine.busy_pct_before // 0) > 10 or (.machine.busy_pct_after // 0) > 10
             then "WARNING: the machine was busy with other work (\(.machine.busy_pct_before)% before, \(.machine.busy_pct_after)% after, with no bench process running): treat the numbers as noisy"
             else empty end),
-           "ratios: \"x haproxy\" = contender / HAProxy, \"x direct\" = contender / direct connection (the ceiling). Latency ratio > 1 = slower."' "$res"
+           "ratios: \"x haproxy\" = contender / the better of HAProxy nbthread 1 and 2 (per metric), \"x direct\" = contender / direct connection (the ceiling). Latency ratio > 1 = slower.",
+           "tcplb = the module in a real pwsh (targets apply); tcplb-hosted = the module in BenchHost (a hosted engine; runtime counters)",
+           "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection"' "$res"
 
     echo
     echo "Keep-alive requests (HTTP/1.1 keep-alive through the proxy; 3 backends round robin)"
     {
-        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tother load %%\n'
+        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tcs/req\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].keepalive as $s | .ratios[$c] as $r |
               [$c, ($s.rps | f0), ($r.vs_haproxy.ka_rps | x), ($r.vs_direct.ka_rps | x),
-               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ($r.vs_haproxy.ka_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
+               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
+               ($r.vs_haproxy.ka_p99_us | x),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2),
+               ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
     } | column -t -s $'\t'
 
     echo
     echo "New connections (wrk -H 'Connection: close': one TCP connection per request)"
     {
-        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tother load %%\n'
+        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tcs/conn\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].close as $s | .ratios[$c] as $r |
               [$c, ($s.rps | f0), ($r.vs_haproxy.close_rps | x), ($r.vs_direct.close_rps | x),
-               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ($r.vs_haproxy.close_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
+               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
+               ($r.vs_haproxy.close_p99_us | x),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2),
+               ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
     } | column -t -s $'\t'
 
@@ -195,33 +214,35 @@ print_report() {
         done
     } | column -t -s $'\t'
 
-    if [[ $(jq '.contenders.tcplb.keepalive.runtime // null' "$res") != null ]]; then
+    if [[ $(jq '.contenders["tcplb-hosted"].keepalive.runtime // null' "$res") != null ]]; then
         echo
-        echo "tcplb runtime (BenchHost process: .NET counters over each scenario, all rounds)"
+        echo "tcplb-hosted runtime (BenchHost process: .NET counters over each scenario, all rounds)"
         {
             printf 'scenario\tunit\tunits\talloc bytes/unit\tthread-pool items/unit\tgen0\tgen1\tgen2\tGC pause ms\tlock contentions\tpool threads\ttimers\n'
             jq -r "$fmt"'
               def row(name; unit; units):
-                .contenders.tcplb[name] as $s | ($s.runtime // null) as $rt |
+                .contenders["tcplb-hosted"][name] as $s | ($s.runtime // null) as $rt |
                 if $rt == null then empty else
                 [name, unit, (units | f0),
                  (if units > 0 then $rt.alloc_bytes / units else null end | f0),
                  (if units > 0 then $rt.tp_completed / units else null end | f2),
                  ($rt.gc0 | f0), ($rt.gc1 | f0), ($rt.gc2 | f0), ($rt.gc_pause_ms | f1), ($rt.lock_contention | f0),
                  ($rt.tp_threads | f0), ($rt.timers | f0)] | @tsv end;
-              row("keepalive"; "request"; .contenders.tcplb.keepalive.requests),
-              row("close"; "connection"; .contenders.tcplb.close.requests),
-              row("idle"; "connection"; .contenders.tcplb.idle.opened),
-              row("bulk1"; "MiB"; (.contenders.tcplb.bulk1.bytes / 1048576)),
-              row("bulk4"; "MiB"; (.contenders.tcplb.bulk4.bytes / 1048576))' "$res"
+              .contenders["tcplb-hosted"] as $h |
+              row("keepalive"; "request"; $h.keepalive.requests),
+              row("close"; "connection"; $h.close.requests),
+              row("idle"; "connection"; $h.idle.opened),
+              row("bulk1"; "MiB"; ($h.bulk1.bytes / 1048576)),
+              row("bulk4"; "MiB"; ($h.bulk4.bytes / 1048576))' "$res"
         } | column -t -s $'\t'
     fi
 
     echo
     if [[ $(jq '.targets | length' "$res") -eq 0 ]]; then
-        echo "Targets: not evaluated (needs both tcplb and haproxy in the run)"
+        echo "Targets: not evaluated (needs tcplb and haproxy or haproxy2 in the run)"
     else
-        echo "Targets (tcplb vs HAProxy, same run)"
+        echo "Targets (tcplb in pwsh vs the better HAProxy, same run)"
+        jq -r '"reference per metric: " + ([.reference.from | to_entries[] | select(.value != null) | "\(.key)=\(.value)"] | join(" "))' "$res"
         jq -r "$fmt"'.targets[] | [(if .pass then "PASS" else "MISS" end), .description,
                ("value " + (.value | if . == null then "n/a" else tostring end)), ("target " + (.threshold | tostring))] | @tsv' "$res" |
             column -t -s $'\t'

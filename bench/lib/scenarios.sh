@@ -22,7 +22,7 @@ cpu_json() {   # ticks_before ticks_after -> JSON number or null
 
 # run_wrk <contender> <scenario: warmup|keepalive|close> <port> <seconds> [round tag]
 run_wrk() {
-    local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign
+    local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs
     local -a args=(-t "$WRK_THREADS" -c "$WRK_CONNS" -d "${dur}s" --latency --timeout "${WRK_TIMEOUT}s"
                    -s "$BENCH_DIR/wrk/report.lua")
     [[ $scen == close ]] && args+=(-H 'Connection: close')
@@ -30,22 +30,28 @@ run_wrk() {
     rt0=$(runtime_stats "$INST_STOP")
     foreign_begin
     t0=$(cpu_ticks $INST_PIDS)
+    cs0=$(ctx_switches $INST_PIDS)
     set +e
     timeout -k 5 $((dur + 30)) wrk "${args[@]}" "http://127.0.0.1:$port/" >"$out.txt" 2>&1
     rc=$?
     set -e
     t1=$(cpu_ticks $INST_PIDS)
+    cs1=$(ctx_switches $INST_PIDS)
     foreign=$(foreign_end)
     rt=$(runtime_delta "$rt0" "$(runtime_stats "$INST_STOP")")
     cpu=$(cpu_json "$t0" "$t1")
+    cs=null
+    if [[ -n "${INST_PIDS// /}" ]] && instance_alive && ((cs1 >= cs0)); then cs=$((cs1 - cs0)); fi
     json=$(sed -n 's/^WRKJSON //p' "$out.txt" | tail -n 1)
     if [[ -z "$json" ]] || ! jq -e . >/dev/null 2>&1 <<<"$json"; then
         warn "wrk produced no result for $name $scen (exit $rc); see $out.txt"
         json='{"requests":0,"rps":0,"connect_errors":0,"read_errors":0,"write_errors":0,"timeout_errors":0,"status_errors":0,"failed":true}'
     fi
     jq -c --argjson cpu "$cpu" --argjson rc "$rc" --arg cmd "wrk ${args[*]} http://127.0.0.1:$port/" --argjson rt "$rt" \
-        --argjson foreign "$foreign" --argjson alive "$(alive_json)" \
+        --argjson foreign "$foreign" --argjson alive "$(alive_json)" --argjson cs "$cs" \
         '. + {cpu_s: $cpu, exit_code: $rc, command: $cmd, runtime: $rt, foreign_cpu_pct: $foreign, proxy_alive: $alive,
+              ctx_switches: $cs,
+              ctx_switches_per_request: (if $cs == null or .requests == 0 then null else ($cs / .requests * 1000 | round / 1000) end),
               errors: (.connect_errors + .read_errors + .write_errors + .timeout_errors + .status_errors
                        + (if $rc != 0 or .failed then 1 else 0 end) + (if $alive then 0 else 1 end)),
               cpu_us_per_request: (if $cpu == null or .requests == 0 then null
@@ -53,7 +59,7 @@ run_wrk() {
         <<<"$json" >"$out.json"
     [[ $scen == warmup ]] && return 0
     jq -r --arg n "$name" --arg s "$scen" \
-        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)"' \
+        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")"' \
         "$out.json" >&2
 }
 
@@ -136,13 +142,20 @@ declare -A C_PORT=() C_STOP=() C_PIDS=() C_T0=()
 use_instance() { INST_PORT=${C_PORT[$1]}; INST_STOP=${C_STOP[$1]}; INST_PIDS=${C_PIDS[$1]}; }
 
 start_all() {   # <role>
-    local c
+    local c pid group ours
+    ours=$(autogroup $$)
     for c in $CONTENDERS; do
         "start_$c" "$1"
         C_PORT[$c]=$INST_PORT
         C_STOP[$c]=$INST_STOP
         C_PIDS[$c]=$INST_PIDS
         C_T0[$c]=$(cpu_ticks $INST_PIDS)
+        for pid in $INST_PIDS; do
+            group=$(autogroup "$pid")
+            if [[ -n "$ours" && "$group" != "$ours" && $c != *-setsid ]]; then
+                warn "$c ($1, pid $pid) runs in scheduling group $group, wrk and the backends in $ours: its CPU share differs from the others' on a busy machine"
+            fi
+        done
     done
 }
 
@@ -156,9 +169,11 @@ instance_json() {
     fi
     jq -nc --argjson hwm "$(status_kb VmHWM $INST_PIDS)" --argjson rss "$(status_kb VmRSS $INST_PIDS)" \
         --argjson thr "$(thread_count $INST_PIDS)" --arg pids "$INST_PIDS" \
+        --arg group "$(for p in $INST_PIDS; do autogroup "$p"; done | sort -u | tr '\n' ' ' | sed 's/ *$//')" \
         --argjson cpu "$(cpu_json "${C_T0[$1]}" "$(cpu_ticks $INST_PIDS)")" \
         'if ($pids | test("^ *$")) then {pids: null, peak_rss_kb: null, rss_end_kb: null, threads: null, cpu_s_total: null}
-         else {pids: $pids, peak_rss_kb: $hwm, rss_end_kb: $rss, threads: $thr, cpu_s_total: $cpu} end'
+         else {pids: $pids, peak_rss_kb: $hwm, rss_end_kb: $rss, threads: $thr, cpu_s_total: $cpu,
+               autogroup: (if $group == "" then null else $group end)} end'
 }
 
 stop_all() {
@@ -202,8 +217,12 @@ aggregate_rounds() {
              foreign_cpu_pct_max: ($r | map(.foreign_cpu_pct // 0) | max),
              errors: ($r | map(.errors) | add),
              cpu_s: ($r | msum(.cpu_s)),
+             ctx_switches: ($r | msum(.ctx_switches)),
+             lat_p99_us_rounds: ($r | map(.lat_p99_us)),
              runtime: ($r | rtsum),
              per_round: $r}
+            | .ctx_switches_per_request = (if .ctx_switches == null or .requests == 0 then null
+                                           else (.ctx_switches / .requests * 1000 | round / 1000) end)
             | .cpu_us_per_request = (if .cpu_s == null or .requests == 0 then null
                                      else (.cpu_s * 1e6 / .requests * 100 | round / 100) end)
           else
