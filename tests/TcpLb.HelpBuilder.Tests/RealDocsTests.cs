@@ -247,7 +247,7 @@ namespace TcpLb.HelpBuilder.Tests
         [Theory]
         [InlineData("Start-TcpBackend", 8)]
         [InlineData("Set-TcpBackend", 10)]
-        [InlineData("Start-TcpBalancer", 19)]
+        [InlineData("Start-TcpBalancer", 21)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 4)]
         [InlineData("Add-TcpBalancerBackend", 8)]

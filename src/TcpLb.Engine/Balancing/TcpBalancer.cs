@@ -24,6 +24,10 @@ namespace TcpLb.Engine.Balancing
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
         private readonly HealthProber? _prober;
+        private readonly long _idleLimit;
+        private readonly int _responseLimit;
+        private readonly Func<ProxyConnection, bool> _isOverdue;
+        private readonly Action<ProxyConnection> _endOverdue;
         private Timer? _sweeper;
         private int _admitted;
 
@@ -43,6 +47,11 @@ namespace TcpLb.Engine.Balancing
             {
                 _prober = new HealthProber(_pool, options.HealthCheck);
             }
+            _idleLimit = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds;
+            _responseLimit = (int)options.ResponseTimeout.TotalMilliseconds;
+            // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
+            _isOverdue = IsOverdue;
+            _endOverdue = EndOverdue;
         }
 
         /// <summary>Raised when a backend changes state, joins or leaves the pool (on a pool thread).</summary>
@@ -412,23 +421,21 @@ namespace TcpLb.Engine.Balancing
         /// client has waited past the response timeout for a first byte (the pump then moves or
         /// resets the connection).
         /// </summary>
-        private void Sweep()
+        private void Sweep() => _connections.ForEachWhere(_isOverdue, _endOverdue);
+
+        private bool IsOverdue(ProxyConnection c)
+            => c.IdleMilliseconds >= _idleLimit || (_responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(_responseLimit));
+
+        private void EndOverdue(ProxyConnection c)
         {
-            long idleLimit = _options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)_options.IdleTimeout.TotalMilliseconds;
-            int responseLimit = (int)_options.ResponseTimeout.TotalMilliseconds;
-            _connections.ForEachWhere(
-                c => c.IdleMilliseconds >= idleLimit || (responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(responseLimit)),
-                c =>
-                {
-                    if (c.IdleMilliseconds >= idleLimit)
-                    {
-                        c.Abort();
-                    }
-                    else
-                    {
-                        c.Pending!.TimeOut();
-                    }
-                });
+            if (c.IdleMilliseconds >= _idleLimit)
+            {
+                c.Abort();
+            }
+            else
+            {
+                c.Pending!.TimeOut();
+            }
         }
 
         private Backend CreateBackend(BackendAddress address, int maxConnections)
