@@ -246,5 +246,43 @@ namespace TcpLb.Engine.Tests
             var failed = results.Where(r => r.Status != TcpProbeStatus.Success).ToList();
             Assert.True(failed.Count == 0, $"{failed.Count} probes failed, the first: {failed.FirstOrDefault()?.Status} {failed.FirstOrDefault()?.Error}; redispatched {balancer.Statistics.Redispatched}");
         }
+
+        [Fact]
+        public void The_held_copy_is_released_at_the_first_answer_so_an_answered_or_idle_connection_holds_no_buffer()
+        {
+            using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var pending = new PendingResponse(replay: true);
+            pending.Attach(server, null);
+            Assert.False(pending.HoldsBuffer); // connected, nothing sent: nothing held
+
+            Assert.Equal(PendingResponse.ForwardState.Held, pending.Forward(new byte[] { 1, 2, 3 }, 3).State);
+            Assert.True(pending.HoldsBuffer);
+            Assert.True(pending.CanReplay);
+
+            pending.OnFirstResponseByte();
+
+            Assert.False(pending.HoldsBuffer);
+            Assert.False(pending.CanReplay);
+            Assert.Equal(PendingResponse.ForwardState.Settled, pending.Forward(new byte[] { 4 }, 1).State);
+            Assert.False(pending.HoldsBuffer);
+        }
+
+        [Fact]
+        public void The_replay_buffer_grows_with_what_it_holds_and_gives_up_past_64_KiB()
+        {
+            var held = new ReplayBuffer();
+            var chunk = new byte[16 * 1024];
+
+            for (int i = 0; i < 4; i++)
+            {
+                Assert.True(held.TryAppend(chunk, 0, chunk.Length));
+            }
+            Assert.Equal(ReplayBuffer.Capacity, held.Count);
+
+            Assert.False(held.TryAppend(chunk, 0, 1));
+            Assert.True(held.Overflowed);
+            Assert.False(held.HoldsArray);
+            Assert.False(held.TryAppend(chunk, 0, 1));
+        }
     }
 }
