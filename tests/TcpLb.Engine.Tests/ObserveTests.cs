@@ -158,5 +158,31 @@ namespace TcpLb.Engine.Tests
             Assert.All(after, r => Assert.Equal(TcpProbeStatus.Success, r.Status));
             Assert.Contains(hole.Port, after.Select(r => r.Backend));
         }
+
+        [Fact]
+        public async Task A_client_that_keeps_sending_longer_than_the_response_timeout_is_not_cut()
+        {
+            await using var net = new TestNet();
+            using var raw = new RawBackend();
+            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(300); }, raw.Port);
+
+            using System.Net.Sockets.Socket client = await TestNet.ConnectAsync(balancer.Port);
+            Task<System.Net.Sockets.Socket> accepting = raw.AcceptAsync();
+            var chunk = new byte[1024];
+            for (int i = 0; i < 12; i++)
+            {
+                await client.SendAsync(chunk, System.Net.Sockets.SocketFlags.None);
+                await Task.Delay(100);
+            }
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            using System.Net.Sockets.Socket server = await accepting;
+            Assert.Equal(12 * 1024, (await TestNet.ReadToEndAsync(server)).Length);
+            await server.SendAsync(new byte[] { 42 }, System.Net.Sockets.SocketFlags.None);
+            server.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+
+            Assert.Equal(new byte[] { 42 }, await TestNet.ReadToEndAsync(client));
+            Assert.Equal(0, balancer.Backends[0].Failures);
+            Assert.Equal(0, balancer.Statistics.Failed);
+        }
     }
 }

@@ -424,7 +424,7 @@ namespace TcpLb.Engine.Balancing
         private void Sweep() => _connections.ForEachWhere(_isOverdue, _endOverdue);
 
         private bool IsOverdue(ProxyConnection c)
-            => c.IdleMilliseconds >= _idleLimit || (_responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(_responseLimit));
+            => c.IdleMilliseconds >= _idleLimit || (_responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, _responseLimit));
 
         private void EndOverdue(ProxyConnection c)
         {

@@ -49,7 +49,8 @@ namespace TcpLb.Engine.Balancing
         public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(3);
 
         /// <summary>
-        /// How long the client's first bytes may wait for the backend's first byte. Past it, the
+        /// How long the client's bytes may wait for the backend's first byte, counted from the
+        /// client's last byte (so an upload that keeps sending is not cut). Past it, the
         /// connection counts as a failure of the backend (<see cref="HealthCheckOptions.Fall"/> in a
         /// row take it Down, as do connections it resets or closes before its first byte) and is
         /// redispatched (with <see cref="Replay"/>) or reset. Zero turns off this watch of live

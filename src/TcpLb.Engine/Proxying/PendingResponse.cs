@@ -245,9 +245,17 @@ namespace TcpLb.Engine.Proxying
             _observer?.OnFirstResponseByte();
         }
 
-        /// <summary>Whether the client's bytes have waited <paramref name="limitMilliseconds"/> or more for an answer.</summary>
-        public bool IsOverdue(int limitMilliseconds)
-            => _awaiting && unchecked(Environment.TickCount - Volatile.Read(ref _awaitingSince)) >= limitMilliseconds;
+        /// <summary>
+        /// Whether the client's bytes have waited <paramref name="limitMilliseconds"/> or more for an
+        /// answer: since they reached this server, and since the client last sent (until the first
+        /// answer every byte that moves is the client's, so <paramref name="idleMilliseconds"/>, the
+        /// time since bytes last moved, says that). A client that is still sending (an upload) is
+        /// not kept waiting.
+        /// </summary>
+        public bool IsOverdue(int idleMilliseconds, int limitMilliseconds)
+            => _awaiting
+                && idleMilliseconds >= limitMilliseconds
+                && unchecked(Environment.TickCount - Volatile.Read(ref _awaitingSince)) >= limitMilliseconds;
 
         /// <summary>The response timeout fired: resets the current server, as if it had failed.</summary>
         public void TimeOut()
