@@ -38,6 +38,42 @@ namespace TcpLb.Engine.Tests
             return buffer;
         }
 
+        /// <summary>Connections <see cref="ResetAfterRequestsAsync"/> has reset so far.</summary>
+        public int ResetCount => Volatile.Read(ref _resets);
+
+        private int _resets;
+
+        /// <summary>
+        /// Until disposed: accepts each connection, reads what the client sends first, then resets
+        /// it without a byte back (a backend failing before its answer, after the connect succeeded).
+        /// </summary>
+        public async Task ResetAfterRequestsAsync()
+        {
+            var scratch = new byte[64 * 1024];
+            while (true)
+            {
+                Socket accepted;
+                try
+                {
+                    accepted = await _listener.AcceptAsync();
+                }
+                catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+                {
+                    return;
+                }
+                try
+                {
+                    await accepted.ReceiveAsync(scratch.AsMemory(), SocketFlags.None);
+                }
+                catch (SocketException)
+                {
+                }
+                accepted.LingerState = new LingerOption(true, 0);
+                accepted.Dispose();
+                Interlocked.Increment(ref _resets);
+            }
+        }
+
         public void Dispose() => _listener.Dispose();
     }
 }

@@ -20,6 +20,8 @@ namespace TcpLb.Engine.Balancing
         private long _total;
         private long _failures;
         private int _consecutiveConnectFailures;
+        private int _consecutiveUnanswered;
+        private long _redispatched;
         private int _checkSuccesses;
         private int _checkFailures;
         private volatile bool _healthy = true;
@@ -55,8 +57,17 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Connections proxied to this backend since it joined the balancer.</summary>
         public long TotalConnections => Volatile.Read(ref _total);
 
-        /// <summary>Connection attempts to this backend that failed.</summary>
+        /// <summary>
+        /// Connection attempts to this backend that failed, and (while live traffic is watched)
+        /// connections it reset, closed or left unanswered before its first byte.
+        /// </summary>
         public long Failures => Volatile.Read(ref _failures);
+
+        /// <summary>
+        /// Connections this backend reset, closed or left unanswered before its first byte, whose
+        /// bytes were replayed to another backend.
+        /// </summary>
+        public long Redispatched => Volatile.Read(ref _redispatched);
 
         /// <summary>Bytes read from clients and sent to this backend.</summary>
         public TrafficCounter BytesToBackend { get; } = new TrafficCounter();
@@ -131,6 +142,35 @@ namespace TcpLb.Engine.Balancing
                 SetHealth(false, $"{inARow} connection attempts in a row failed");
             }
         }
+
+        /// <summary>The backend sent the first byte of a connection: it answers, so its run of unanswered connections ends.</summary>
+        internal void OnResponded()
+        {
+            // Read first: a write on every connection would bounce the cache line between cores.
+            if (Volatile.Read(ref _consecutiveUnanswered) != 0)
+            {
+                Volatile.Write(ref _consecutiveUnanswered, 0);
+            }
+        }
+
+        /// <summary>
+        /// Counts a connection the backend reset, closed or left unanswered before its first byte;
+        /// after <paramref name="downAfter"/> in a row (0: never) the backend goes Down. The run
+        /// ends only with an answer, so a backend that comes back Up and fails its first
+        /// connection again goes Down at once.
+        /// </summary>
+        internal void OnUnanswered(int downAfter, string what)
+        {
+            Interlocked.Increment(ref _failures);
+            LastError = what;
+            int inARow = Interlocked.Increment(ref _consecutiveUnanswered);
+            if (downAfter > 0 && inARow >= downAfter)
+            {
+                SetHealth(false, $"{inARow} connections in a row failed before the backend's first byte; the last: {what}");
+            }
+        }
+
+        internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
 
         /// <summary>Records a health check; rise successes in a row bring it Up, fall failures take it Down.</summary>
         internal void OnCheck(bool success, string? error, int rise, int fall)

@@ -10,15 +10,26 @@ namespace TcpLb.Engine.Balancing
         private long _failed;
         private long _retried;
         private long _rejected;
+        private long _redispatched;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
 
-        /// <summary>Client connections that could not be proxied: no backend up, or every attempt failed.</summary>
+        /// <summary>
+        /// Client connections that were not served: no backend up, every attempt failed, or the
+        /// backend reset, closed or left the connection unanswered past the response timeout before
+        /// its first byte and the connection could not be redispatched.
+        /// </summary>
         public long Failed => Volatile.Read(ref _failed);
 
         /// <summary>Connects that failed and were tried again on another backend.</summary>
         public long Retried => Volatile.Read(ref _retried);
+
+        /// <summary>
+        /// Connections moved to another backend, their bytes replayed, because their backend reset,
+        /// closed or left them unanswered before its first byte.
+        /// </summary>
+        public long Redispatched => Volatile.Read(ref _redispatched);
 
         /// <summary>Client connections refused by a connection limit (queue full or queue timeout).</summary>
         public long Rejected => Volatile.Read(ref _rejected);
@@ -32,6 +43,8 @@ namespace TcpLb.Engine.Balancing
         internal void OnFailed() => Interlocked.Increment(ref _failed);
 
         internal void OnRetried() => Interlocked.Increment(ref _retried);
+
+        internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
 
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
     }

@@ -10,8 +10,9 @@ namespace TcpLb.Engine.Balancing
 {
     /// <summary>
     /// A TCP load balancer: accepts client connections, picks a backend per connection (round
-    /// robin over the backends that are Up), fails over to another backend when a connect fails,
-    /// and proxies bytes both ways with <see cref="DuplexPump"/>. Health checks, limits and pool
+    /// robin over the backends that are Up), fails over to another backend when a connect fails or
+    /// when the backend fails before its first byte (replaying what the client sent), and proxies
+    /// bytes both ways with <see cref="DuplexPump"/>. Health checks, limits and pool
     /// changes run beside the data path and cost it nothing per read or write.
     /// </summary>
     public sealed class TcpBalancer : TcpServer
@@ -23,7 +24,11 @@ namespace TcpLb.Engine.Balancing
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
         private readonly HealthProber? _prober;
-        private Timer? _idleSweeper;
+        private readonly long _idleLimit;
+        private readonly int _responseLimit;
+        private readonly Func<ProxyConnection, bool> _isOverdue;
+        private readonly Action<ProxyConnection> _endOverdue;
+        private Timer? _sweeper;
         private int _admitted;
 
         public TcpBalancer(TcpBalancerOptions options)
@@ -42,6 +47,11 @@ namespace TcpLb.Engine.Balancing
             {
                 _prober = new HealthProber(_pool, options.HealthCheck);
             }
+            _idleLimit = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds;
+            _responseLimit = (int)options.ResponseTimeout.TotalMilliseconds;
+            // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
+            _isOverdue = IsOverdue;
+            _endOverdue = EndOverdue;
         }
 
         /// <summary>Raised when a backend changes state, joins or leaves the pool (on a pool thread).</summary>
@@ -115,17 +125,27 @@ namespace TcpLb.Engine.Balancing
         {
             Stopping.Register(() =>
             {
-                _idleSweeper?.Dispose();
+                _sweeper?.Dispose();
                 _connections.AbortWhere(_ => true);
             });
             if (_prober != null)
             {
                 _ = _prober.RunAsync(Stopping);
             }
+            // One sweeper serves both timeouts: no timer per connection.
+            long period = long.MaxValue;
             if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                long period = Math.Max(50, Math.Min(1000, (long)_options.IdleTimeout.TotalMilliseconds / 4));
-                _idleSweeper = new Timer(_ => SweepIdle(), null, period, period);
+                period = (long)_options.IdleTimeout.TotalMilliseconds / 4;
+            }
+            if (_options.ResponseTimeout > TimeSpan.Zero)
+            {
+                period = Math.Min(period, (long)_options.ResponseTimeout.TotalMilliseconds / 10);
+            }
+            if (period != long.MaxValue)
+            {
+                period = Math.Max(50, Math.Min(1000, period));
+                _sweeper = new Timer(_ => Sweep(), null, period, period);
             }
         }
 
@@ -156,79 +176,163 @@ namespace TcpLb.Engine.Balancing
         private async Task ConnectAndProxyAsync(Socket client)
         {
             Backend?[]? tried = null;
-            for (int attempt = 0; ; attempt++)
+            ProxyConnection? connection = null;
+            DuplexPump? pump = null;
+            Backend? movedFrom = null; // the last backend failed before answering; the connection moves on
+            bool resetClient = false;
+            try
             {
-                Backend? backend = TryReserveBackend(tried, attempt);
-                bool rejected = false;
-                if (backend == null)
+                for (int attempt = 0; ; attempt++)
                 {
-                    (backend, rejected) = await WaitForBackendAsync(tried, attempt).ConfigureAwait(false);
-                }
-                if (backend == null)
-                {
-                    if (rejected)
+                    Backend? backend = TryReserveBackend(tried, attempt);
+                    bool rejected = false;
+                    if (backend == null)
                     {
-                        Statistics.OnRejected();
+                        (backend, rejected) = await WaitForBackendAsync(tried, attempt).ConfigureAwait(false);
+                    }
+                    if (backend == null)
+                    {
+                        if (rejected)
+                        {
+                            Statistics.OnRejected();
+                        }
+                        else
+                        {
+                            Statistics.OnFailed();
+                        }
+                        // A reset tells the client plainly that it was not served.
+                        resetClient = true;
+                        client.Abort();
+                        return;
+                    }
+
+                    if (attempt > 0)
+                    {
+                        if (movedFrom != null)
+                        {
+                            Statistics.OnRedispatched();
+                            movedFrom.OnRedispatched();
+                            movedFrom = null;
+                        }
+                        else
+                        {
+                            Statistics.OnRetried();
+                        }
+                    }
+                    Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
+                    if (server == null)
+                    {
+                        ReleaseBackend(backend);
+                        backend.OnConnectFailed(_prober != null ? _options.ConnectFailuresBeforeDown : 0);
                     }
                     else
                     {
-                        Statistics.OnFailed();
+                        backend.OnConnected();
+                        if (connection == null)
+                        {
+                            connection = new ProxyConnection(client, _options.Replay, _options.ResponseTimeout > TimeSpan.Zero);
+                            _connections.Add(connection);
+                            pump = new DuplexPump(client, _options.FinTimeout, connection.Pending)
+                            {
+                                Activity = connection,
+                                ClientToServerTotal = Statistics.BytesFromClients,
+                                ServerToClientTotal = Statistics.BytesFromBackends,
+                            };
+                        }
+                        ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(tried, attempt, backend)).ConfigureAwait(false);
+                        if (outcome == ProxyAttemptOutcome.Completed)
+                        {
+                            return;
+                        }
+                        OnFailedBeforeResponse(backend, connection, pump!);
+                        if (outcome == ProxyAttemptOutcome.FailedBeforeResponse)
+                        {
+                            Statistics.OnFailed();
+                            return;
+                        }
+                        movedFrom = backend;
+                        if (connection.Aborted)
+                        {
+                            Statistics.OnFailed();
+                            resetClient = true;
+                            return;
+                        }
                     }
-                    // A reset tells the client plainly that it was not served.
-                    client.Abort();
-                    return;
-                }
 
-                if (attempt > 0)
-                {
-                    Statistics.OnRetried();
+                    if (attempt >= _options.Retries || Stopping.IsCancellationRequested)
+                    {
+                        Statistics.OnFailed();
+                        resetClient = true;
+                        client.Abort();
+                        return;
+                    }
+                    tried ??= new Backend?[_options.Retries + 1];
+                    tried[attempt] = backend;
                 }
-                Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
-                if (server != null)
-                {
-                    backend.OnConnected();
-                    await ProxyAsync(client, server, backend).ConfigureAwait(false);
-                    return;
-                }
-
-                ReleaseBackend(backend);
-                backend.OnConnectFailed(_prober != null ? _options.ConnectFailuresBeforeDown : 0);
-                if (attempt >= _options.Retries || Stopping.IsCancellationRequested)
-                {
-                    Statistics.OnFailed();
-                    client.Abort();
-                    return;
-                }
-                tried ??= new Backend?[_options.Retries + 1];
-                tried[attempt] = backend;
-            }
-        }
-
-        private async Task ProxyAsync(Socket client, Socket server, Backend backend)
-        {
-            var connection = new ProxyConnection(client, server, backend);
-            _connections.Add(connection);
-            try
-            {
-                if (Stopping.IsCancellationRequested || backend.State == BackendState.Disabled)
-                {
-                    connection.Abort();
-                }
-                var pump = new DuplexPump(client, server, _options.FinTimeout)
-                {
-                    Activity = connection,
-                    ClientToServer = backend.BytesToBackend,
-                    ClientToServerTotal = Statistics.BytesFromClients,
-                    ServerToClient = backend.BytesFromBackend,
-                    ServerToClientTotal = Statistics.BytesFromBackends,
-                };
-                await pump.RunAsync().ConfigureAwait(false);
             }
             finally
             {
-                _connections.Remove(connection);
+                if (pump != null)
+                {
+                    await pump.EndAsync(resetClient).ConfigureAwait(false);
+                }
+                if (connection != null)
+                {
+                    _connections.Remove(connection);
+                }
+            }
+        }
+
+        private async Task<ProxyAttemptOutcome> ProxyAsync(ProxyConnection connection, DuplexPump pump, Socket server, Backend backend, bool mayMove)
+        {
+            try
+            {
+                connection.Attach(server, backend);
+                if (Stopping.IsCancellationRequested || backend.State == BackendState.Disabled || connection.Aborted)
+                {
+                    connection.Abort();
+                }
+                pump.ClientToServer = backend.BytesToBackend;
+                pump.ServerToClient = backend.BytesFromBackend;
+                return await pump.RunAsync(server, mayMove).ConfigureAwait(false);
+            }
+            finally
+            {
                 ReleaseBackend(backend);
             }
+        }
+
+        /// <summary>
+        /// Whether a connection on <paramref name="current"/> may still move if that backend fails
+        /// before answering: replay is on, an attempt is left, and an Up backend is left untried.
+        /// </summary>
+        private bool MayMove(Backend?[]? tried, int attempt, Backend current)
+        {
+            if (!_options.Replay || attempt >= _options.Retries || Stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+            foreach (Backend backend in _pool.Snapshot)
+            {
+                if (backend.IsUp && !ReferenceEquals(backend, current) && (tried == null || Array.IndexOf(tried, backend, 0, attempt) < 0))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>Live traffic saw the backend fail before its first byte: counted towards taking it Down.</summary>
+        private void OnFailedBeforeResponse(Backend backend, ProxyConnection connection, DuplexPump pump)
+        {
+            if (_options.ResponseTimeout <= TimeSpan.Zero || connection.Aborted)
+            {
+                return;
+            }
+            string what = connection.Pending!.TimedOut
+                ? $"no answer within the response timeout of {_options.ResponseTimeout.TotalMilliseconds:0} ms"
+                : pump.LastServerSide == PumpOutcome.Finished ? "closed before its first byte" : "reset before its first byte";
+            backend.OnUnanswered(_prober != null ? _options.HealthCheck.Fall : 0, what);
         }
 
         /// <summary>
@@ -312,10 +416,26 @@ namespace TcpLb.Engine.Balancing
             return true;
         }
 
-        private void SweepIdle()
+        /// <summary>
+        /// Resets connections idle past the idle timeout, and times out the backend of those whose
+        /// client has waited past the response timeout for a first byte (the pump then moves or
+        /// resets the connection).
+        /// </summary>
+        private void Sweep() => _connections.ForEachWhere(_isOverdue, _endOverdue);
+
+        private bool IsOverdue(ProxyConnection c)
+            => c.IdleMilliseconds >= _idleLimit || (_responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, _responseLimit));
+
+        private void EndOverdue(ProxyConnection c)
         {
-            long idleLimit = (long)_options.IdleTimeout.TotalMilliseconds;
-            _connections.AbortWhere(c => c.IdleMilliseconds >= idleLimit);
+            if (c.IdleMilliseconds >= _idleLimit)
+            {
+                c.Abort();
+            }
+            else
+            {
+                c.Pending!.TimeOut();
+            }
         }
 
         private Backend CreateBackend(BackendAddress address, int maxConnections)

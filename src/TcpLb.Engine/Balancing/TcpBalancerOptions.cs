@@ -35,6 +35,29 @@ namespace TcpLb.Engine.Balancing
 
         public HealthCheckOptions HealthCheck { get; } = new HealthCheckOptions();
 
+        /// <summary>
+        /// When a backend resets or closes a connection, or leaves it unanswered past
+        /// <see cref="ResponseTimeout"/>, before sending its first byte, and every byte the client
+        /// sent is still held (at most 64 KiB), the connection moves to another backend and those
+        /// bytes (and the client's FIN) are sent again; such moves count against
+        /// <see cref="Retries"/> with the connect retries. Turn it off for protocols where sending
+        /// a request twice is not safe.
+        /// </summary>
+        public bool Replay { get; set; } = true;
+
+        /// <summary>The default <see cref="ResponseTimeout"/>: 3 seconds.</summary>
+        public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(3);
+
+        /// <summary>
+        /// How long the client's bytes may wait for the backend's first byte, counted from the
+        /// client's last byte (so an upload that keeps sending is not cut). Past it, the
+        /// connection counts as a failure of the backend (<see cref="HealthCheckOptions.Fall"/> in a
+        /// row take it Down, as do connections it resets or closes before its first byte) and is
+        /// redispatched (with <see cref="Replay"/>) or reset. Zero turns off this watch of live
+        /// traffic: for protocols where the server may stay silent.
+        /// </summary>
+        public TimeSpan ResponseTimeout { get; set; } = DefaultResponseTimeout;
+
         /// <summary>A connection with no bytes either way for this long is closed.</summary>
         public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(1);
 
@@ -97,6 +120,10 @@ namespace TcpLb.Engine.Balancing
             if (QueueTimeout < TimeSpan.Zero)
             {
                 throw new ArgumentOutOfRangeException(nameof(QueueTimeout), QueueTimeout, "QueueTimeout must be 0 or more.");
+            }
+            if (ResponseTimeout < TimeSpan.Zero || ResponseTimeout.TotalMilliseconds > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be zero (off) or more, up to 24 days.");
             }
             HealthCheck.Validate();
             if (FinTimeout <= TimeSpan.Zero && FinTimeout != System.Threading.Timeout.InfiniteTimeSpan)

@@ -5,7 +5,7 @@ namespace TcpLb.Engine.Proxying
 {
     /// <summary>
     /// The open connections of a balancer, as an intrusive linked list, so that a stop, a
-    /// disabled backend or the idle sweeper can reach them. Adding and removing are O(1) and
+    /// disabled backend or the sweeper (idle and response timeouts) can reach them. Adding and removing are O(1) and
     /// allocate nothing.
     /// </summary>
     internal sealed class ConnectionTable
@@ -57,22 +57,32 @@ namespace TcpLb.Engine.Proxying
         }
 
         /// <summary>Resets every connection that matches; returns how many.</summary>
-        public int AbortWhere(Func<ProxyConnection, bool> match)
+        public int AbortWhere(Func<ProxyConnection, bool> match) => ForEachWhere(match, c => c.Abort());
+
+        /// <summary>
+        /// Runs <paramref name="action"/> on every connection that matches: matched under the
+        /// lock, acted on outside it. Returns how many matched.
+        /// </summary>
+        public int ForEachWhere(Func<ProxyConnection, bool> match, Action<ProxyConnection> action)
         {
-            var matched = new List<ProxyConnection>();
+            List<ProxyConnection>? matched = null;
             lock (_lock)
             {
                 for (ProxyConnection? c = _head; c != null; c = c.Next)
                 {
                     if (match(c))
                     {
-                        matched.Add(c);
+                        (matched ??= new List<ProxyConnection>()).Add(c);
                     }
                 }
             }
+            if (matched == null)
+            {
+                return 0;
+            }
             foreach (ProxyConnection connection in matched)
             {
-                connection.Abort();
+                action(connection);
             }
             return matched.Count;
         }

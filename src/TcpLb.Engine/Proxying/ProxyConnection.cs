@@ -4,31 +4,54 @@ using TcpLb.Engine.Net;
 
 namespace TcpLb.Engine.Proxying
 {
-    /// <summary>An open proxied connection: both sockets, its backend, its last activity.</summary>
-    internal sealed class ProxyConnection : ActivityStamp
+    /// <summary>
+    /// An open proxied connection: the client, the server and backend it goes to now (another one
+    /// after a redispatch), its last activity, and what it waits for until the server's first byte.
+    /// </summary>
+    internal sealed class ProxyConnection : ActivityStamp, IResponseObserver
     {
-        public ProxyConnection(Socket client, Socket server, Backend backend)
+        private volatile Socket? _server;
+        private volatile Backend? _backend;
+        private volatile bool _aborted;
+
+        /// <param name="replay">Hold the client's bytes until the first answer, so the connection can move.</param>
+        /// <param name="watchResponse">Track since when the client waits for an answer (the response timeout).</param>
+        public ProxyConnection(Socket client, bool replay, bool watchResponse)
         {
             Client = client;
-            Server = server;
-            Backend = backend;
+            Pending = replay || watchResponse ? new PendingResponse(replay, this) : null;
         }
 
         public Socket Client { get; }
 
-        public Socket Server { get; }
+        public Socket? Server => _server;
 
-        public Backend Backend { get; }
+        public Backend? Backend => _backend;
+
+        /// <summary>Null when neither replay nor the response timeout is on.</summary>
+        public PendingResponse? Pending { get; }
+
+        /// <summary>Reset from outside (a stop, a disabled backend): it must not move to another server.</summary>
+        public bool Aborted => _aborted;
 
         // Links of the intrusive list in ConnectionTable: no allocation to track a connection.
         internal ProxyConnection? Previous;
         internal ProxyConnection? Next;
 
+        public void Attach(Socket server, Backend backend)
+        {
+            _backend = backend;
+            _server = server;
+        }
+
         /// <summary>Resets both sides.</summary>
         public void Abort()
         {
+            _aborted = true;
             Client.Abort();
-            Server.Abort();
+            _server?.Abort();
         }
+
+        void IResponseObserver.OnFirstResponseByte() => _backend?.OnResponded();
     }
 }

@@ -17,10 +17,19 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Large enough for loopback bursts; ArrayPool keeps these per core.</summary>
         public const int BufferSize = 64 * 1024;
 
-        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null, IChunkShaper? shaper = null)
+        /// <summary>
+        /// With <paramref name="pending"/>, until the server's first byte: the client→server
+        /// direction asks it where to send each chunk (the connection may move to another server,
+        /// which gets the held bytes first), and the server→client direction
+        /// (<paramref name="sourceIsServer"/>) tells it of the first byte and leaves an early FIN
+        /// from the server to the caller. After the first byte neither looks at it again.
+        /// </summary>
+        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null, IChunkShaper? shaper = null, PendingResponse? pending = null, bool sourceIsServer = false)
         {
             byte[]? buffer = null;
             bool dataLikelyPending = false;
+            PendingResponse? forwarding = sourceIsServer ? null : pending;
+            PendingResponse? awaitingFirstByte = sourceIsServer ? pending : null;
             try
             {
                 while (true)
@@ -41,12 +50,50 @@ namespace TcpLb.Engine.Proxying
                     }
 
                     activity?.Touch();
+                    if (awaitingFirstByte != null && read > 0)
+                    {
+                        awaitingFirstByte.OnFirstResponseByte();
+                        awaitingFirstByte = null;
+                    }
+
+                    bool held = false;
+                    if (forwarding != null)
+                    {
+                        PendingResponse.ForwardStep step = forwarding.Forward(buffer, read);
+                        while (step.State == PendingResponse.ForwardState.Moving)
+                        {
+                            // The replay to the next server goes first; this chunk follows it.
+                            if (await forwarding.WaitForNextServerAsync(null).ConfigureAwait(false) == null)
+                            {
+                                return PumpOutcome.DestinationFailed;
+                            }
+                            step = forwarding.Forward(buffer, read);
+                        }
+                        if (step.State == PendingResponse.ForwardState.Ended)
+                        {
+                            return PumpOutcome.DestinationFailed;
+                        }
+                        destination = step.Server!;
+                        counter = step.Counter;
+                        held = step.State == PendingResponse.ForwardState.Held;
+                        if (!held)
+                        {
+                            forwarding = null;
+                        }
+                    }
+
                     if (read == 0)
                     {
-                        destination.TryShutdownSend();
+                        // An early FIN from the server is the caller's to judge: the connection may move.
+                        if (awaitingFirstByte == null)
+                        {
+                            destination.TryShutdownSend();
+                        }
                         return PumpOutcome.Finished;
                     }
 
+                    // Inline, not a helper: an async helper would allocate whenever a send completes late.
+                    bool sent = true;
                     try
                     {
                         Task? shaped = shaper?.TrySendShapedAsync(destination, args, buffer, read);
@@ -59,18 +106,36 @@ namespace TcpLb.Engine.Proxying
                             int offset = 0;
                             while (offset < read)
                             {
-                                int sent = await destination.SendAsync(args, buffer, offset, read - offset);
-                                if (sent <= 0)
+                                int written = await destination.SendAsync(args, buffer, offset, read - offset);
+                                if (written <= 0)
                                 {
-                                    return PumpOutcome.DestinationFailed;
+                                    sent = false;
+                                    break;
                                 }
-                                offset += sent;
+                                offset += written;
                             }
                         }
                     }
                     catch (Exception e) when (e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
                     {
-                        return PumpOutcome.DestinationFailed;
+                        sent = false;
+                    }
+                    if (!sent)
+                    {
+                        if (!held)
+                        {
+                            return PumpOutcome.DestinationFailed;
+                        }
+                        // The server failed before answering and a copy of this chunk is held: the
+                        // connection moves to another server, and the replay carries the chunk there.
+                        forwarding!.OnForwardFailed(destination);
+                        Socket? next = await forwarding.WaitForNextServerAsync(destination).ConfigureAwait(false);
+                        if (next == null)
+                        {
+                            return PumpOutcome.DestinationFailed;
+                        }
+                        destination = next;
+                        counter = null; // the replay counted the chunk for the next server
                     }
 
                     counter?.Add(read);

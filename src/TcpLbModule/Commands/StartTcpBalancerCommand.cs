@@ -78,6 +78,18 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, 1000)]
         public int ConnectFailureLimit { get; set; } = 3;
 
+        /// <summary>
+        /// Milliseconds the client's bytes may wait for the backend's first byte before the
+        /// connection counts as a failure of the backend and is redispatched or reset; 0: off.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int ResponseTimeout { get; set; } = (int)TcpBalancerOptions.DefaultResponseTimeout.TotalMilliseconds;
+
+        /// <summary>Never replay a connection's bytes to another backend (for protocols where a request must not be sent twice).</summary>
+        [Parameter]
+        public SwitchParameter NoReplay { get; set; }
+
         /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
@@ -151,6 +163,8 @@ namespace TcpLbModule.Commands
                 ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout),
                 Retries = Retries,
                 ConnectFailuresBeforeDown = ConnectFailureLimit,
+                ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout),
+                Replay = !NoReplay.IsPresent,
                 IdleTimeout = IdleTimeout == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout),
                 FinTimeout = TimeSpan.FromMilliseconds(FinTimeout),
                 MaxConnections = MaxConnections,

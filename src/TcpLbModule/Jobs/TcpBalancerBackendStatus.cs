@@ -17,6 +17,7 @@ namespace TcpLbModule.Jobs
             ActiveConnections = backend.ActiveConnections;
             TotalConnections = backend.TotalConnections;
             Failures = backend.Failures;
+            Redispatched = backend.Redispatched;
             BytesToBackend = backend.BytesToBackend.Bytes;
             BytesFromBackend = backend.BytesFromBackend.Bytes;
             MaxConnections = backend.MaxConnections;
@@ -43,8 +44,14 @@ namespace TcpLbModule.Jobs
 
         public long TotalConnections { get; }
 
-        /// <summary>Failed connection attempts.</summary>
+        /// <summary>
+        /// Failed connects, and connections the backend reset, closed or left unanswered past the
+        /// response timeout before its first byte.
+        /// </summary>
         public long Failures { get; }
+
+        /// <summary>Connections taken from this backend (it failed before its first byte) and replayed to another.</summary>
+        public long Redispatched { get; }
 
         public long BytesToBackend { get; }
 

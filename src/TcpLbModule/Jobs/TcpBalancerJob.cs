@@ -37,6 +37,9 @@ namespace TcpLbModule.Jobs
 
         public long Retried => Balancer.Statistics.Retried;
 
+        /// <summary>Connections moved to another backend, their bytes replayed, because their backend failed before its first byte.</summary>
+        public long Redispatched => Balancer.Statistics.Redispatched;
+
         public long Rejected => Balancer.Statistics.Rejected;
 
         public int Queued => Balancer.Queued;
