@@ -203,12 +203,15 @@ namespace TcpLb.Engine.Tests
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => o.IdleTimeout = TimeSpan.FromMilliseconds(300), echo.Port);
             using Socket idle = await TestNet.ConnectAsync(balancer.Port);
-            await Exchange(idle, "x");
 
+            // The clock starts before the last bytes move, so that it never starts after the
+            // balancer's last activity stamp, however late this test is scheduled on a busy machine.
             var clock = Stopwatch.StartNew();
+            await Exchange(idle, "x");
             await Assert.ThrowsAnyAsync<SocketException>(async () => await TestNet.ReadToEndAsync(idle));
 
-            Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
+            // At least the idle timeout (less the millisecond tick's granularity), and a safety net.
+            Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(280), TimeSpan.FromSeconds(10));
             Assert.True(SpinWait.SpinUntil(() => balancer.ActiveConnections == 0, TestNet.Patience), "the balancer still counts the connection");
         }
 
