@@ -10,11 +10,16 @@ namespace TcpLb.Engine.Balancing
         private long _failed;
         private long _retried;
         private long _rejected;
+        private long _loopsCut;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
 
-        /// <summary>Client connections that could not be proxied: no backend up, or every attempt failed.</summary>
+        /// <summary>
+        /// Client connections that could not be proxied: no backend up, every attempt failed, or
+        /// the balancer itself failed (out of file descriptors, say). Every accepted client ends
+        /// up served (proxied to a backend), Failed, Rejected or LoopsCut: exactly one of them.
+        /// </summary>
         public long Failed => Volatile.Read(ref _failed);
 
         /// <summary>Connects that failed and were tried again on another backend.</summary>
@@ -22,6 +27,9 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>Client connections refused by a connection limit (queue full or queue timeout).</summary>
         public long Rejected => Volatile.Read(ref _rejected);
+
+        /// <summary>Accepted connections closed at once because they came from the balancer's own outgoing connection (a loop).</summary>
+        public long LoopsCut => Volatile.Read(ref _loopsCut);
 
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
@@ -34,5 +42,7 @@ namespace TcpLb.Engine.Balancing
         internal void OnRetried() => Interlocked.Increment(ref _retried);
 
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
+
+        internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,6 +25,10 @@ namespace TcpLb.Engine.Balancing
         private readonly SlotWaitQueue _backendSlots;
         private readonly HealthProber? _prober;
         private Timer? _idleSweeper;
+        private readonly OutgoingConnections _outgoing = new OutgoingConnections();
+        private readonly WarningGate _loopWarnings = new WarningGate(TimeSpan.FromMinutes(1));
+        private readonly WarningGate _errorWarnings = new WarningGate(TimeSpan.FromMinutes(1));
+        private Timer? _outgoingPruner;
         private int _admitted;
 
         public TcpBalancer(TcpBalancerOptions options)
@@ -47,6 +52,12 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Raised when a backend changes state, joins or leaves the pool (on a pool thread).</summary>
         public event EventHandler<BackendStateChangedEventArgs>? BackendStateChanged;
 
+        /// <summary>
+        /// Raised for trouble beside any one backend: a loop cut, file descriptors running out,
+        /// a connection dropped by an unexpected error. Rate-limited (once per episode).
+        /// </summary>
+        public event EventHandler<BalancerWarningEventArgs>? Warning;
+
         /// <summary>The backends in round-robin order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
 
@@ -57,10 +68,15 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Connections waiting for a slot under a connection limit.</summary>
         public int Queued => _clientSlots.Waiting + _backendSlots.Waiting;
 
-        /// <summary>Adds a backend at the end of the rotation; it gets new connections at once.</summary>
+        /// <summary>
+        /// Adds a backend at the end of the rotation; it gets new connections at once. Throws
+        /// <see cref="SelfLoopBackendException"/> for the balancer's own listener and
+        /// <see cref="ArgumentException"/> for a backend already in the pool.
+        /// </summary>
         public Backend AddBackend(BackendAddress address, int? maxConnections = null)
         {
             Backend backend = CreateBackend(address, maxConnections ?? _options.BackendMaxConnections);
+            SelfLoopGuard.EnsureNotSelf(backend, LocalEndPoint);
             _pool.Add(backend);
             BackendStateChanged?.Invoke(this, new BackendStateChangedEventArgs(backend, null, backend.State, "added to the pool"));
             return backend;
@@ -111,8 +127,18 @@ namespace TcpLb.Engine.Balancing
 
         public Backend? FindBackend(BackendAddress address) => _pool.Find(address);
 
+        /// <summary>Refuses a backend that is this listener, now that the real port is known (port 0 too).</summary>
+        protected override void OnBound(IPEndPoint localEndPoint)
+        {
+            foreach (Backend backend in _pool.Snapshot)
+            {
+                SelfLoopGuard.EnsureNotSelf(backend, localEndPoint);
+            }
+        }
+
         protected override void OnStarted()
         {
+            StartLoopGuard();
             Stopping.Register(() =>
             {
                 _idleSweeper?.Dispose();
@@ -132,6 +158,10 @@ namespace TcpLb.Engine.Balancing
         protected override async Task HandleConnectionAsync(Socket client)
         {
             Statistics.OnAccepted();
+            if (CutIfLoop(client))
+            {
+                return;
+            }
             client.NoDelay = true;
             if (!await AdmitAsync().ConfigureAwait(false))
             {
@@ -142,6 +172,10 @@ namespace TcpLb.Engine.Balancing
             try
             {
                 await ConnectAndProxyAsync(client).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                OnDroppedByError(client, e);
             }
             finally
             {
@@ -312,6 +346,56 @@ namespace TcpLb.Engine.Balancing
             return true;
         }
 
+        private void StartLoopGuard()
+        {
+            _outgoingPruner = new Timer(_ => _outgoing.Prune(), null, 1000, 1000);
+            Stopping.Register(() => _outgoingPruner.Dispose());
+        }
+
+        /// <summary>
+        /// Closes a client that is our own outgoing connection: a backend that leads back here got
+        /// past the start-time check (a name or a NAT that reaches this listener). Cutting it ends
+        /// the chain at its second link instead of when the process runs out of descriptors.
+        /// </summary>
+        private bool CutIfLoop(Socket client)
+        {
+            if (!_outgoing.IsOwn(client))
+            {
+                return false;
+            }
+            long cut = Statistics.OnLoopCut();
+            client.Abort();
+            if (_loopWarnings.TryPass())
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs(
+                    $"A backend leads back to this balancer ({Endpoints.Format(LocalEndPoint)}): a connection from its own outgoing connection was closed ({cut} so far, see LoopsCut). Check the backends for this balancer's own address under another name."));
+            }
+            return true;
+        }
+
+        /// <summary>A client dropped by an unexpected failure (no file descriptor for the backend socket, say) is still counted.</summary>
+        private void OnDroppedByError(Socket client, Exception error)
+        {
+            Statistics.OnFailed();
+            client.Abort();
+            if (_errorWarnings.TryPass())
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs($"A client connection was dropped by an unexpected error (counted in Failed): {error.Message}"));
+            }
+        }
+
+        protected override void OnAcceptExhausted(SocketError error)
+            => Warning?.Invoke(this, new BalancerWarningEventArgs(
+                $"Accepting connections on {Endpoints.Format(LocalEndPoint)} fails: {Describe(error)}. New clients wait in the listen backlog until descriptors are free again; connections that cannot get a backend socket are counted in Failed."));
+
+        protected override void OnAcceptRecovered()
+            => Warning?.Invoke(this, new BalancerWarningEventArgs($"Accepting connections on {Endpoints.Format(LocalEndPoint)} works again.", resolved: true));
+
+        private static string Describe(SocketError error)
+            => error == SocketError.TooManyOpenSockets
+                ? "too many open files (the process or system file-descriptor limit, ulimit -n, is reached)"
+                : "no buffer space or memory for a new socket (" + error + ")";
+
         private void SweepIdle()
         {
             long idleLimit = (long)_options.IdleTimeout.TotalMilliseconds;
@@ -320,7 +404,7 @@ namespace TcpLb.Engine.Balancing
 
         private Backend CreateBackend(BackendAddress address, int maxConnections)
         {
-            var backend = new Backend(address, maxConnections);
+            var backend = new Backend(address, maxConnections) { Outgoing = _outgoing };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
         }
