@@ -38,9 +38,10 @@ namespace TcpLb.Engine.Balancing
             {
                 socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             }
-            catch (SocketException)
+            catch (SocketException e)
             {
                 // No socket at all (out of file descriptors): a failed connect like any other.
+                outgoing?.SocketUnavailable?.Invoke(e.SocketErrorCode);
                 return null;
             }
             SocketAwaitableEventArgs args = SocketEventArgsPool.Rent();
@@ -48,7 +49,7 @@ namespace TcpLb.Engine.Balancing
             {
                 SocketAwaitableEventArgs pending = socket.ConnectAsync(args, endPoint);
                 // Recorded as soon as the local port is chosen, before a loop's accept can look.
-                outgoing?.Register(socket);
+                bool registered = outgoing?.Register(socket, endPoint) ?? true;
                 if (!pending.IsCompleted)
                 {
                     // Only a connect that did not finish at once needs a timer.
@@ -64,6 +65,11 @@ namespace TcpLb.Engine.Balancing
                 else
                 {
                     pending.GetResult();
+                }
+                if (!registered)
+                {
+                    // Where the system could not say while pending: late, but better than never.
+                    outgoing!.Register(socket, endPoint);
                 }
                 return socket;
             }

@@ -29,6 +29,7 @@ namespace TcpLb.Engine.Balancing
         private readonly WarningGate _loopWarnings = new WarningGate(TimeSpan.FromMinutes(1));
         private readonly WarningGate _errorWarnings = new WarningGate(TimeSpan.FromMinutes(1));
         private Timer? _outgoingPruner;
+        private int _descriptorsExhausted;
         private int _admitted;
 
         public TcpBalancer(TcpBalancerOptions options)
@@ -348,6 +349,8 @@ namespace TcpLb.Engine.Balancing
 
         private void StartLoopGuard()
         {
+            _outgoing.SocketUnavailable = error => BeginExhaustion(error, "opening backend connections");
+            _outgoing.SocketCreated = EndExhaustion;
             _outgoingPruner = new Timer(_ => _outgoing.Prune(), null, 1000, 1000);
             Stopping.Register(() => _outgoingPruner.Dispose());
         }
@@ -384,12 +387,27 @@ namespace TcpLb.Engine.Balancing
             }
         }
 
-        protected override void OnAcceptExhausted(SocketError error)
-            => Warning?.Invoke(this, new BalancerWarningEventArgs(
-                $"Accepting connections on {Endpoints.Format(LocalEndPoint)} fails: {Describe(error)}. New clients wait in the listen backlog until descriptors are free again; connections that cannot get a backend socket are counted in Failed."));
+        protected override void OnAcceptExhausted(SocketError error) => BeginExhaustion(error, "accepting connections");
 
-        protected override void OnAcceptRecovered()
-            => Warning?.Invoke(this, new BalancerWarningEventArgs($"Accepting connections on {Endpoints.Format(LocalEndPoint)} works again.", resolved: true));
+        protected override void OnAcceptRecovered() => EndExhaustion();
+
+        /// <summary>One warning when sockets run out (accepting or connecting), not one per failure; <see cref="EndExhaustion"/> ends the episode.</summary>
+        private void BeginExhaustion(SocketError error, string doing)
+        {
+            if (Interlocked.Exchange(ref _descriptorsExhausted, 1) == 0)
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs(
+                    $"Balancer {Endpoints.Format(LocalEndPoint)} cannot create sockets while {doing}: {Describe(error)}. New clients wait in the listen backlog until descriptors are free again; clients that cannot get a backend connection are reset and counted in Failed."));
+            }
+        }
+
+        private void EndExhaustion()
+        {
+            if (Volatile.Read(ref _descriptorsExhausted) != 0 && Interlocked.Exchange(ref _descriptorsExhausted, 0) != 0)
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs($"Balancer {Endpoints.Format(LocalEndPoint)} can create sockets again.", resolved: true));
+            }
+        }
 
         private static string Describe(SocketError error)
             => error == SocketError.TooManyOpenSockets
