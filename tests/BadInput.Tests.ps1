@@ -136,14 +136,14 @@ Describe 'BadInputTests' {
     }
 
     It "A balancer that is its own backend is refused before it listens: '<Backend>'" -ForEach @(
-        @{ Backend = '{0}' }
-        @{ Backend = '127.0.0.1:{0}' }
-        @{ Backend = 'localhost:{0}' }
-        @{ Backend = '0.0.0.0:{0}' }
-        @{ Backend = '[::]:{0}' }
+        @{ Backend = 'PORT' }
+        @{ Backend = '127.0.0.1:PORT' }
+        @{ Backend = 'localhost:PORT' }
+        @{ Backend = '0.0.0.0:PORT' }
+        @{ Backend = '[::]:PORT' }
     ) {
         $port = Get-FreePort
-        $value = $Backend -f $port
+        $value = $Backend.Replace('PORT', "$port")
 
         $err = { Start-TcpBalancer -Port $port -Backend $value } | Should -Throw -ErrorId 'BackendIsBalancer*' -PassThru
 
