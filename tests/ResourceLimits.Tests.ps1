@@ -60,7 +60,8 @@ Describe 'ResourceLimits' {
 
         # Runs $Script in a child pwsh under `ulimit -n $Limit`. The child prints 'READY <text>'
         # when set up, waits for a line on stdin, and prints 'RESULT <json>' last. $WhileReady gets
-        # the READY text and runs before the child is told to go on. Returns the parsed result.
+        # the READY text and the child process, and runs before the child is told to go on.
+        # Returns the parsed result.
         function Invoke-ChildWithFdLimit {
             param([int] $Limit, [string] $Script, [string[]] $Arguments = @(), [scriptblock] $WhileReady = {})
             $path = Join-Path $TestDrive ("child-{0}.ps1" -f [guid]::NewGuid())
@@ -86,7 +87,7 @@ Describe 'ResourceLimits' {
                     if (-not $line.Wait(120000)) { throw 'The child printed nothing for 120 s.' }
                     if ($null -eq $line.Result) { break }
                     if ($line.Result -like 'READY *') {
-                        & $WhileReady $line.Result.Substring(6)
+                        & $WhileReady $line.Result.Substring(6) $child
                         $child.StandardInput.WriteLine('GO')
                         $child.StandardInput.Flush()
                     }
@@ -173,11 +174,19 @@ Write-Report $lb
         $clients = 300
         $script:served = 0
         $script:reset = 0
+        $script:cpuWhileExhausted = $null
         $r = Invoke-ChildWithFdLimit -Limit 400 -Script $script -Arguments $script:ModulePath, $clients -WhileReady {
-            param($port)
+            param($port, $child)
             # All connected before any is finished: the child needs about 3 descriptors for each.
             $sockets = foreach ($i in 1..$clients) { Connect-Loopback $port }
             try {
+                # Connections wait in a backlog while the child is out of descriptors; its accept
+                # loops must back off, not spin: measure its CPU time over a few seconds.
+                $child.Refresh()
+                $cpuBefore = $child.TotalProcessorTime
+                Start-Sleep -Seconds 3
+                $child.Refresh()
+                $script:cpuWhileExhausted = $child.TotalProcessorTime - $cpuBefore
                 foreach ($s in $sockets) {
                     try {
                         [void] $s.Send([System.Text.Encoding]::UTF8.GetBytes('Hello'))
@@ -205,6 +214,7 @@ Write-Report $lb
         $recovered = @($r.Verbose | Where-Object { $_ -like '*can create sockets again*' })
         $exhausted.Count | Should -BeGreaterThan 0
         $exhausted.Count | Should -BeLessOrEqual ($recovered.Count + 1) -Because 'one warning per episode, not one per failure'
+        $script:cpuWhileExhausted | Should -BeLessThan ([TimeSpan]::FromSeconds(1)) -Because 'accepting backs off while descriptors are exhausted'
     }
 
     It 'Many sequential connections leave file descriptors and memory flat' {
