@@ -221,4 +221,16 @@ Describe 'BadInputTests' {
         $err.Exception.Message | Should -BeLikeExactly "$Given cannot be used with -HealthCheckInterval 0: an interval of 0 turns health checks off*"
         @(Get-Job -Name 'TcpBalancer*').Count | Should -Be 0
     }
+
+    It 'Two balancers that are each other''s backend are refused, a chain of two is not' {
+        $b = Start-TcpBackend 0
+        $first = Start-TcpBalancer -Port 0 -Backend $b
+        $second = Start-TcpBalancer -Port 0 -Backend $first.Port
+
+        $err = { Add-TcpBalancerBackend $first -Backend $second.Port } | Should -Throw -ErrorId 'BackendIsBalancer*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "*127.0.0.1:$($second.Port) is the balancer on 127.0.0.1:$($second.Port), whose backends lead back to this balancer (127.0.0.1:$($first.Port))*"
+        $first.Backends | Should -Be @("127.0.0.1:$($b.Port)")
+        (Invoke-TcpProbe -Port $second.Port -ComputerName 127.0.0.1 -Count 2).Backend | Should -Be @($b.Port, $b.Port)
+    }
 }

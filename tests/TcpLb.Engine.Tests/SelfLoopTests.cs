@@ -64,6 +64,31 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public async Task A_loop_through_another_balancer_is_refused_on_add_and_on_start_but_a_chain_is_not()
+        {
+            await using var net = new TestNet();
+            var backend = net.Backend();
+            var a = net.Balancer(backend.Port);
+            var b = net.Balancer(a.Port);
+
+            var e = Assert.Throws<SelfLoopBackendException>(() => a.AddBackend(new BackendAddress("127.0.0.1", b.Port)));
+
+            Assert.Equal(b.Port, e.OtherBalancer!.Port);
+            Assert.Contains($"whose backends lead back to this balancer (127.0.0.1:{a.Port})", e.Message);
+            Assert.Single(a.Backends);
+            Assert.All(await TestNet.ProbeAsync(b.Port, 3), r => Assert.Equal(backend.Port, r.Backend));
+
+            int port = TestNet.ClosedPort();
+            var c = net.Balancer(b.Port, port); // c -> b -> a, and c -> port, where d is about to listen
+            var options = new TcpBalancerOptions { Port = port };
+            options.Backends.Add(new BackendAddress("127.0.0.1", c.Port));
+            var d = new TcpBalancer(options);
+            var started = Assert.Throws<SelfLoopBackendException>(() => d.Start());
+            Assert.Equal(c.Port, started.OtherBalancer!.Port);
+            Assert.True(TestNet.PortIsFree(port));
+        }
+
+        [Fact]
         public void Options_refuse_a_duplicate_backend_naming_it()
         {
             var options = new TcpBalancerOptions { Port = 0 };

@@ -14,6 +14,17 @@ namespace TcpLb.Engine.Balancing
             ListenEndPoint = listener;
         }
 
+        public SelfLoopBackendException(BackendAddress backend, IPEndPoint listener, IPEndPoint otherBalancer)
+            : base($"Backend {backend} is the balancer on {Endpoints.Format(otherBalancer)}, whose backends lead back to this balancer ({Endpoints.Format(listener)}): connections would go round between them until the process runs out of file descriptors. Remove the backend that points back, or use a server behind the balancers.")
+        {
+            Backend = backend;
+            ListenEndPoint = listener;
+            OtherBalancer = otherBalancer;
+        }
+
+        /// <summary>The other balancer through which the loop runs; null when the backend is this balancer itself.</summary>
+        public IPEndPoint? OtherBalancer { get; }
+
         public BackendAddress Backend { get; }
 
         public IPEndPoint ListenEndPoint { get; }

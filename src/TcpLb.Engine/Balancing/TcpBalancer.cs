@@ -78,6 +78,7 @@ namespace TcpLb.Engine.Balancing
         {
             Backend backend = CreateBackend(address, maxConnections ?? _options.BackendMaxConnections);
             SelfLoopGuard.EnsureNotSelf(backend, LocalEndPoint);
+            RunningBalancers.EnsureNoLoopThroughOthers(this, backend, LocalEndPoint);
             _pool.Add(backend);
             BackendStateChanged?.Invoke(this, new BackendStateChangedEventArgs(backend, null, backend.State, "added to the pool"));
             return backend;
@@ -134,8 +135,11 @@ namespace TcpLb.Engine.Balancing
             foreach (Backend backend in _pool.Snapshot)
             {
                 SelfLoopGuard.EnsureNotSelf(backend, localEndPoint);
+                RunningBalancers.EnsureNoLoopThroughOthers(this, backend, localEndPoint);
             }
         }
+
+        protected override void OnStopped() => RunningBalancers.Remove(this);
 
         protected override void OnStarted()
         {
@@ -349,6 +353,7 @@ namespace TcpLb.Engine.Balancing
 
         private void StartLoopGuard()
         {
+            RunningBalancers.Add(this);
             _outgoing.SocketUnavailable = error => BeginExhaustion(error, "opening backend connections");
             _outgoing.SocketCreated = EndExhaustion;
             _outgoingPruner = new Timer(_ => _outgoing.Prune(), null, 1000, 1000);
