@@ -130,4 +130,103 @@ Describe 'BadInputTests' {
 
         @(Get-Job).Count | Should -Be 0
     }
+
+    It "A balancer that is its own backend is refused before it listens: '<Backend>'" -ForEach @(
+        @{ Backend = 'PORT' }
+        @{ Backend = '127.0.0.1:PORT' }
+        @{ Backend = 'localhost:PORT' }
+        @{ Backend = '0.0.0.0:PORT' }
+        @{ Backend = '[::]:PORT' }
+    ) {
+        $port = Get-FreePort
+        $value = $Backend.Replace('PORT', "$port")
+
+        $err = { Start-TcpBalancer -Port $port -Backend $value } | Should -Throw -ErrorId 'BackendIsBalancer*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "*own listener (127.0.0.1:$port)*"
+        $err.TargetObject | Should -BeLikeExactly "*:$port"
+        @(Get-Job).Count | Should -Be 0
+        Test-PortFree $port | Should -BeTrue
+    }
+
+    It 'Add-TcpBalancerBackend refuses the balancer''s own bound port and keeps the pool' {
+        $b = Start-TcpBackend 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b
+
+        $err = { Add-TcpBalancerBackend $lb -Backend $lb.Port } | Should -Throw -ErrorId 'BackendIsBalancer*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "*127.0.0.1:$($lb.Port) is this balancer's own listener*"
+        $lb.Backends | Should -Be @("127.0.0.1:$($b.Port)")
+        $lb.State | Should -Be 'Running'
+    }
+
+    It 'A backend given twice is an error naming it, and nothing changes: <Command>' -ForEach @(
+        @{ Command = 'Start-TcpBalancer -Port 0 -Backend $b, $b, $b' }
+        @{ Command = 'Start-TcpBalancer -Port 0 -Backend $b.Port, "127.0.0.1:$($b.Port)"' }
+        @{ Command = 'Add-TcpBalancerBackend $lb -Backend $c, $c' }
+        @{ Command = 'Remove-TcpBalancerBackend $lb -Backend $b, $b' }
+    ) {
+        $b = Start-TcpBackend 0
+        $c = Start-TcpBackend 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b
+
+        # Run in this scope, where $b, $c and $lb are.
+        $err = { . ([scriptblock]::Create($Command)) } | Should -Throw -ErrorId 'DuplicateBackend*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "*-Backend: 127.0.0.1:* is given more than once. Give each backend once.*"
+        @(Get-Job -Name 'TcpBalancer*').Count | Should -Be 1
+        $lb.Backends | Should -Be @("127.0.0.1:$($b.Port)")
+    }
+
+    It 'Add-TcpBalancerBackend refuses a stopped backend job, as Start-TcpBalancer does' {
+        $b = Start-TcpBackend 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b
+        $stopped = Start-TcpBackend 0
+        Stop-Job $stopped
+
+        $err = { Add-TcpBalancerBackend $lb -Backend $stopped } | Should -Throw -ErrorId 'InvalidBackend*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "*'$($stopped.Name)'*is Stopped, not Running*"
+        $lb.Backends | Should -Be @("127.0.0.1:$($b.Port)")
+    }
+
+    It "Invoke-TcpProbe refuses a bad target before it starts anything: -ComputerName '<Name>' <AsJob>" -ForEach @(
+        @{ Name = 'nosuchhost.invalid'; AsJob = $true; Expected = "*'nosuchhost.invalid' could not be resolved*" }
+        @{ Name = '::1:8080'; AsJob = $false; Expected = "*'::1:8080' looks like an IPv6 address with a port, ``[::1``]:8080. Give the host alone and the port with -Port*" }
+        @{ Name = '::1:8080'; AsJob = $true; Expected = "*``[::1``]:8080*-Port*" }
+        @{ Name = 'localhost:8080'; AsJob = $false; Expected = "*'localhost:8080' includes a port. Give the host alone and the port with -Port: -ComputerName localhost -Port 8080.*" }
+        @{ Name = '[::1]:8080'; AsJob = $true; Expected = "*'``[::1``]:8080' includes a port*-ComputerName ::1 -Port 8080*" }
+    ) {
+        $err = { Invoke-TcpProbe -ComputerName $Name -Port 1 -Count 1 -AsJob:$AsJob } | Should -Throw -ErrorId 'InvalidProbeTarget*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly $Expected
+        $err.TargetObject | Should -BeExactly $Name
+        @(Get-Job).Count | Should -Be 0
+    }
+
+    It 'Health-check settings with -HealthCheckInterval 0 are refused, naming them: <Given>' -ForEach @(
+        @{ Given = '-Fall'; Command = 'Start-TcpBalancer -Port 0 -Backend $b -HealthCheckInterval 0 -Fall 2' }
+        @{ Given = '-Rise'; Command = 'Start-TcpBalancer -Port 0 -Backend $b -HealthCheckInterval 0 -Rise 2' }
+        @{ Given = '-HealthCheckTimeout'; Command = 'Start-TcpBalancer -Port 0 -Backend $b -HealthCheckInterval 0 -HealthCheckTimeout 500' }
+        @{ Given = '-HealthCheckSend, -HealthCheckExpect'; Command = 'Start-TcpBalancer -Port 0 -Backend $b -HealthCheckInterval 0 -HealthCheckSend ping -HealthCheckExpect pong' }
+    ) {
+        $b = Start-TcpBackend 0
+
+        $err = { . ([scriptblock]::Create($Command)) } | Should -Throw -ErrorId 'HealthCheckParameterWithoutChecks*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "$Given cannot be used with -HealthCheckInterval 0: an interval of 0 turns health checks off*"
+        @(Get-Job -Name 'TcpBalancer*').Count | Should -Be 0
+    }
+
+    It 'Two balancers that are each other''s backend are refused, a chain of two is not' {
+        $b = Start-TcpBackend 0
+        $first = Start-TcpBalancer -Port 0 -Backend $b
+        $second = Start-TcpBalancer -Port 0 -Backend $first.Port
+
+        $err = { Add-TcpBalancerBackend $first -Backend $second.Port } | Should -Throw -ErrorId 'BackendIsBalancer*' -PassThru
+
+        $err.Exception.Message | Should -BeLikeExactly "*127.0.0.1:$($second.Port) is the balancer on 127.0.0.1:$($second.Port), whose backends lead back to this balancer (127.0.0.1:$($first.Port))*"
+        $first.Backends | Should -Be @("127.0.0.1:$($b.Port)")
+        (Invoke-TcpProbe -Port $second.Port -ComputerName 127.0.0.1 -Count 2).Backend | Should -Be @($b.Port, $b.Port)
+    }
 }

@@ -57,6 +57,10 @@ namespace TcpLb.Engine.Tests
             {
                 Assert.Equal(tried, balancer.Statistics.Redispatched);
             }
+            // Each client counts once, however often it moved: Accepted = Served + Failed + Rejected + LoopsCut.
+            Assert.True(SpinWait.SpinUntil(() => balancer.ActiveConnections == 0, TestNet.Patience), "connections still open");
+            Assert.Equal(6, balancer.Statistics.Served);
+            Assert.Equal(6, balancer.Statistics.Accepted);
         }
 
         [Fact]

@@ -87,6 +87,9 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Raised after the state changed (outside any lock).</summary>
         internal event EventHandler<BackendStateChangedEventArgs>? StateChanged;
 
+        /// <summary>Where the balancer records its outgoing sockets to recognise a loop back into itself.</summary>
+        internal OutgoingConnections? Outgoing { get; set; }
+
         /// <summary>The endpoints to try, starting with the one that last worked.</summary>
         internal IPEndPoint[] EndPoints => _endPoints;
 

@@ -18,7 +18,7 @@ namespace TcpLb.Engine.Balancing
             for (int i = 0; i < endPoints.Length; i++)
             {
                 int index = (start + i) % endPoints.Length;
-                Socket? socket = await TryConnectAsync(endPoints[index], timeout, stopping).ConfigureAwait(false);
+                Socket? socket = await TryConnectAsync(endPoints[index], timeout, backend.Outgoing, stopping).ConfigureAwait(false);
                 if (socket != null)
                 {
                     if (index != start)
@@ -31,13 +31,25 @@ namespace TcpLb.Engine.Balancing
             return null;
         }
 
-        private static async Task<Socket?> TryConnectAsync(IPEndPoint endPoint, TimeSpan timeout, CancellationToken stopping)
+        private static async Task<Socket?> TryConnectAsync(IPEndPoint endPoint, TimeSpan timeout, OutgoingConnections? outgoing, CancellationToken stopping)
         {
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            Socket socket;
+            try
+            {
+                socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            }
+            catch (SocketException e)
+            {
+                // No socket at all (out of file descriptors): a failed connect like any other.
+                outgoing?.SocketUnavailable?.Invoke(e.SocketErrorCode);
+                return null;
+            }
             SocketAwaitableEventArgs args = SocketEventArgsPool.Rent();
             try
             {
                 SocketAwaitableEventArgs pending = socket.ConnectAsync(args, endPoint);
+                // Recorded as soon as the local port is chosen, before a loop's accept can look.
+                bool registered = outgoing?.Register(socket, endPoint) ?? true;
                 if (!pending.IsCompleted)
                 {
                     // Only a connect that did not finish at once needs a timer.
@@ -53,6 +65,11 @@ namespace TcpLb.Engine.Balancing
                 else
                 {
                     pending.GetResult();
+                }
+                if (!registered)
+                {
+                    // Where the system could not say while pending: late, but better than never.
+                    outgoing!.Register(socket, endPoint);
                 }
                 return socket;
             }

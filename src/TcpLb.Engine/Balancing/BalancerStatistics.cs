@@ -7,18 +7,29 @@ namespace TcpLb.Engine.Balancing
     public sealed class BalancerStatistics
     {
         private long _accepted;
+        private long _served;
         private long _failed;
         private long _retried;
         private long _rejected;
         private long _redispatched;
+        private long _loopsCut;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
 
         /// <summary>
-        /// Client connections that were not served: no backend up, every attempt failed, or the
+        /// Client connections relayed to a backend to their end (counted when they are over; a
+        /// redispatched connection counts once, for the backend that finally served it).
+        /// </summary>
+        public long Served => Volatile.Read(ref _served);
+
+        /// <summary>
+        /// Client connections that were not served: no backend up, every attempt failed, the
         /// backend reset, closed or left the connection unanswered past the response timeout before
-        /// its first byte and the connection could not be redispatched.
+        /// its first byte and the connection could not be redispatched, or the balancer itself
+        /// failed (out of file descriptors, say). Every accepted client ends up served (proxied to
+        /// a backend), Failed, Rejected or LoopsCut: exactly one of them, so once the connections are
+        /// over Accepted = Served + Failed + Rejected + LoopsCut.
         /// </summary>
         public long Failed => Volatile.Read(ref _failed);
 
@@ -34,11 +45,16 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Client connections refused by a connection limit (queue full or queue timeout).</summary>
         public long Rejected => Volatile.Read(ref _rejected);
 
+        /// <summary>Accepted connections closed at once because they came from the balancer's own outgoing connection (a loop).</summary>
+        public long LoopsCut => Volatile.Read(ref _loopsCut);
+
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
         public TrafficCounter BytesFromBackends { get; } = new TrafficCounter();
 
         internal void OnAccepted() => Interlocked.Increment(ref _accepted);
+
+        internal void OnServed() => Interlocked.Increment(ref _served);
 
         internal void OnFailed() => Interlocked.Increment(ref _failed);
 
@@ -47,5 +63,7 @@ namespace TcpLb.Engine.Balancing
         internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
 
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
+
+        internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -29,6 +30,11 @@ namespace TcpLb.Engine.Balancing
         private readonly Func<ProxyConnection, bool> _isOverdue;
         private readonly Action<ProxyConnection> _endOverdue;
         private Timer? _sweeper;
+        private readonly OutgoingConnections _outgoing = new OutgoingConnections();
+        private readonly WarningGate _loopWarnings = new WarningGate(TimeSpan.FromMinutes(1));
+        private readonly WarningGate _errorWarnings = new WarningGate(TimeSpan.FromMinutes(1));
+        private Timer? _outgoingPruner;
+        private int _descriptorsExhausted;
         private int _admitted;
 
         public TcpBalancer(TcpBalancerOptions options)
@@ -57,6 +63,12 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Raised when a backend changes state, joins or leaves the pool (on a pool thread).</summary>
         public event EventHandler<BackendStateChangedEventArgs>? BackendStateChanged;
 
+        /// <summary>
+        /// Raised for trouble beside any one backend: a loop cut, file descriptors running out,
+        /// a connection dropped by an unexpected error. Rate-limited (once per episode).
+        /// </summary>
+        public event EventHandler<BalancerWarningEventArgs>? Warning;
+
         /// <summary>The backends in round-robin order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
 
@@ -67,10 +79,16 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Connections waiting for a slot under a connection limit.</summary>
         public int Queued => _clientSlots.Waiting + _backendSlots.Waiting;
 
-        /// <summary>Adds a backend at the end of the rotation; it gets new connections at once.</summary>
+        /// <summary>
+        /// Adds a backend at the end of the rotation; it gets new connections at once. Throws
+        /// <see cref="SelfLoopBackendException"/> for the balancer's own listener and
+        /// <see cref="ArgumentException"/> for a backend already in the pool.
+        /// </summary>
         public Backend AddBackend(BackendAddress address, int? maxConnections = null)
         {
             Backend backend = CreateBackend(address, maxConnections ?? _options.BackendMaxConnections);
+            SelfLoopGuard.EnsureNotSelf(backend, LocalEndPoint);
+            RunningBalancers.EnsureNoLoopThroughOthers(this, backend, LocalEndPoint);
             _pool.Add(backend);
             BackendStateChanged?.Invoke(this, new BackendStateChangedEventArgs(backend, null, backend.State, "added to the pool"));
             return backend;
@@ -121,8 +139,21 @@ namespace TcpLb.Engine.Balancing
 
         public Backend? FindBackend(BackendAddress address) => _pool.Find(address);
 
+        /// <summary>Refuses a backend that is this listener, now that the real port is known (port 0 too).</summary>
+        protected override void OnBound(IPEndPoint localEndPoint)
+        {
+            foreach (Backend backend in _pool.Snapshot)
+            {
+                SelfLoopGuard.EnsureNotSelf(backend, localEndPoint);
+                RunningBalancers.EnsureNoLoopThroughOthers(this, backend, localEndPoint);
+            }
+        }
+
+        protected override void OnStopped() => RunningBalancers.Remove(this);
+
         protected override void OnStarted()
         {
+            StartLoopGuard();
             Stopping.Register(() =>
             {
                 _sweeper?.Dispose();
@@ -152,6 +183,10 @@ namespace TcpLb.Engine.Balancing
         protected override async Task HandleConnectionAsync(Socket client)
         {
             Statistics.OnAccepted();
+            if (CutIfLoop(client))
+            {
+                return;
+            }
             client.NoDelay = true;
             if (!await AdmitAsync().ConfigureAwait(false))
             {
@@ -162,6 +197,10 @@ namespace TcpLb.Engine.Balancing
             try
             {
                 await ConnectAndProxyAsync(client).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                OnDroppedByError(client, e);
             }
             finally
             {
@@ -242,6 +281,7 @@ namespace TcpLb.Engine.Balancing
                         ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(tried, attempt, backend)).ConfigureAwait(false);
                         if (outcome == ProxyAttemptOutcome.Completed)
                         {
+                            Statistics.OnServed();
                             return;
                         }
                         OnFailedBeforeResponse(backend, connection, pump!);
@@ -416,6 +456,74 @@ namespace TcpLb.Engine.Balancing
             return true;
         }
 
+        private void StartLoopGuard()
+        {
+            RunningBalancers.Add(this);
+            _outgoing.SocketUnavailable = error => BeginExhaustion(error, "opening backend connections");
+            _outgoing.SocketCreated = EndExhaustion;
+            _outgoingPruner = new Timer(_ => _outgoing.Prune(), null, 1000, 1000);
+            Stopping.Register(() => _outgoingPruner.Dispose());
+        }
+
+        /// <summary>
+        /// Closes a client that is our own outgoing connection: a backend that leads back here got
+        /// past the start-time check (a name or a NAT that reaches this listener). Cutting it ends
+        /// the chain at its second link instead of when the process runs out of descriptors.
+        /// </summary>
+        private bool CutIfLoop(Socket client)
+        {
+            if (!_outgoing.IsOwn(client))
+            {
+                return false;
+            }
+            long cut = Statistics.OnLoopCut();
+            client.Abort();
+            if (_loopWarnings.TryPass())
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs(
+                    $"A backend leads back to this balancer ({Endpoints.Format(LocalEndPoint)}): a connection from its own outgoing connection was closed ({cut} so far, see LoopsCut). Check the backends for this balancer's own address under another name."));
+            }
+            return true;
+        }
+
+        /// <summary>A client dropped by an unexpected failure (no file descriptor for the backend socket, say) is still counted.</summary>
+        private void OnDroppedByError(Socket client, Exception error)
+        {
+            Statistics.OnFailed();
+            client.Abort();
+            if (_errorWarnings.TryPass())
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs($"A client connection was dropped by an unexpected error (counted in Failed): {error.Message}"));
+            }
+        }
+
+        protected override void OnAcceptExhausted(SocketError error) => BeginExhaustion(error, "accepting connections");
+
+        protected override void OnAcceptRecovered() => EndExhaustion();
+
+        /// <summary>One warning when sockets run out (accepting or connecting), not one per failure; <see cref="EndExhaustion"/> ends the episode.</summary>
+        private void BeginExhaustion(SocketError error, string doing)
+        {
+            if (Interlocked.Exchange(ref _descriptorsExhausted, 1) == 0)
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs(
+                    $"Balancer {Endpoints.Format(LocalEndPoint)} cannot create sockets while {doing}: {Describe(error)}. New clients wait in the listen backlog until descriptors are free again; clients that cannot get a backend connection are reset and counted in Failed."));
+            }
+        }
+
+        private void EndExhaustion()
+        {
+            if (Volatile.Read(ref _descriptorsExhausted) != 0 && Interlocked.Exchange(ref _descriptorsExhausted, 0) != 0)
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs($"Balancer {Endpoints.Format(LocalEndPoint)} can create sockets again.", resolved: true));
+            }
+        }
+
+        private static string Describe(SocketError error)
+            => error == SocketError.TooManyOpenSockets
+                ? "too many open files (the process or system file-descriptor limit, ulimit -n, is reached)"
+                : "no buffer space or memory for a new socket (" + error + ")";
+
         /// <summary>
         /// Resets connections idle past the idle timeout, and times out the backend of those whose
         /// client has waited past the response timeout for a first byte (the pump then moves or
@@ -440,7 +548,7 @@ namespace TcpLb.Engine.Balancing
 
         private Backend CreateBackend(BackendAddress address, int maxConnections)
         {
-            var backend = new Backend(address, maxConnections);
+            var backend = new Backend(address, maxConnections) { Outgoing = _outgoing };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
         }

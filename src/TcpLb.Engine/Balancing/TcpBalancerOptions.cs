@@ -93,6 +93,18 @@ namespace TcpLb.Engine.Balancing
             {
                 throw new ArgumentException($"No backends were given. Give at least one: {BackendAddress.AcceptedForms}.");
             }
+            var distinct = new HashSet<BackendAddress>();
+            foreach (BackendAddress backend in Backends)
+            {
+                if (backend == null)
+                {
+                    throw new ArgumentException("A backend is null.");
+                }
+                if (!distinct.Add(backend))
+                {
+                    throw new ArgumentException($"Backend {backend} is given more than once. Give each backend once.");
+                }
+            }
             if (ConnectTimeout <= TimeSpan.Zero)
             {
                 throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be greater than zero.");

@@ -36,6 +36,69 @@ namespace TcpLb.Engine.Net
             return resolved[0];
         }
 
+        /// <summary>
+        /// A host as given to a probe (a name, an IPv4 address, an IPv6 address bare or in
+        /// brackets), without the brackets. Throws an <see cref="ArgumentException"/> that names
+        /// the text when it carries a port: host:port, [v6]:port, or an IPv6 address whose last
+        /// group reads as a port (::1:8080, which would otherwise be taken as an address and
+        /// fail as unreachable). The port goes in its own parameter.
+        /// </summary>
+        public static string HostWithoutPort(string text, string hostParameter, string portParameter)
+        {
+            string trimmed = (text ?? "").Trim();
+            if (trimmed.Length == 0)
+            {
+                throw new ArgumentException($"{hostParameter} is empty. Use a host name such as localhost or an IP address such as 127.0.0.1.");
+            }
+            string hint = $"Give the host alone and the port with {portParameter}";
+            if (trimmed.StartsWith("[", StringComparison.Ordinal))
+            {
+                int close = trimmed.IndexOf(']');
+                string inside = close > 0 ? trimmed.Substring(1, close - 1) : "";
+                if (close == trimmed.Length - 1 && IPAddress.TryParse(inside, out IPAddress? bracketed) && bracketed.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    return inside;
+                }
+                if (close > 0 && SplitPort(trimmed.Substring(close + 1), out int bracketPort))
+                {
+                    throw new ArgumentException($"{hostParameter} '{text}' includes a port. {hint}: {hostParameter} {inside} {portParameter} {bracketPort}.");
+                }
+                throw new ArgumentException($"{hostParameter} '{text}' is not a host: brackets hold an IPv6 address alone, as [::1].");
+            }
+            int first = trimmed.IndexOf(':');
+            int last = trimmed.LastIndexOf(':');
+            if (first < 0)
+            {
+                return trimmed;
+            }
+            if (first == last)
+            {
+                string host = trimmed.Substring(0, last);
+                string portText = trimmed.Substring(last + 1);
+                throw new ArgumentException($"{hostParameter} '{text}' includes a port. {hint}: {hostParameter} {(host.Length == 0 ? "localhost" : host)} {portParameter} {portText}.");
+            }
+            string before = trimmed.Substring(0, last);
+            if (SplitPort(trimmed.Substring(last), out int port)
+                && IPAddress.TryParse(before, out IPAddress? prefix) && prefix.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                throw new ArgumentException($"{hostParameter} '{text}' looks like an IPv6 address with a port, {Format(before, port, true)}. {hint}: {hostParameter} {before} {portParameter} {port}. If you mean the address {trimmed} itself, write it in brackets: [{trimmed}].");
+            }
+            if (!IPAddress.TryParse(trimmed, out _))
+            {
+                throw new ArgumentException($"{hostParameter} '{text}' is not a host: it has colons but is not an IPv6 address. Use a host name, an IPv4 address, or an IPv6 address such as ::1.");
+            }
+            return trimmed;
+        }
+
+        /// <summary>":8080" as a port from 1 to 65535.</summary>
+        private static bool SplitPort(string colonAndPort, out int port)
+        {
+            port = 0;
+            return colonAndPort.Length > 1 && colonAndPort.Length <= 6 && colonAndPort[0] == ':'
+                && int.TryParse(colonAndPort.Substring(1), NumberStyles.None, CultureInfo.InvariantCulture, out port)
+                && port >= 1 && port <= 65535;
+        }
+
         /// <summary>All addresses of a host, IPv4 first (for localhost: 127.0.0.1 and ::1); throws an <see cref="ArgumentException"/> naming the host when it does not resolve.</summary>
         public static IPAddress[] ResolveHost(string host)
         {

@@ -28,6 +28,8 @@ namespace TcpLb.Engine.Net
         private bool _acceptPaused; // under _listenGate
         private bool _listening; // under _listenGate
         private int _acceptGeneration; // accept loops of an older generation end
+        private int _acceptExhausted; // 1 while accepting fails for lack of descriptors
+        private static readonly TimeSpan AcceptBackOff = TimeSpan.FromMilliseconds(50);
 
         protected TcpServer(IPAddress address, int port)
         {
@@ -81,6 +83,17 @@ namespace TcpLb.Engine.Net
                 listener.Dispose();
                 _state = 0;
                 throw new ListenerBindException(_requested, e.SocketErrorCode, e);
+            }
+            try
+            {
+                OnBound((IPEndPoint)listener.LocalEndPoint!);
+            }
+            catch
+            {
+                // Refused before listening: nothing is left bound or started.
+                listener.Dispose();
+                _state = 0;
+                throw;
             }
             lock (_listenGate)
             {
@@ -241,7 +254,29 @@ namespace TcpLb.Engine.Net
         /// <summary>Handles one accepted connection; must not throw for ordinary network failures.</summary>
         protected abstract Task HandleConnectionAsync(Socket socket);
 
+        /// <summary>
+        /// Called once the listener is bound (the real port known, even for port 0) and before it
+        /// listens; an exception here stops <see cref="Start"/> with nothing left bound.
+        /// </summary>
+        protected virtual void OnBound(IPEndPoint localEndPoint)
+        {
+        }
+
         protected virtual void OnStarted()
+        {
+        }
+
+        /// <summary>
+        /// Accepting fails for lack of file descriptors or memory (EMFILE, ENFILE, ENOBUFS):
+        /// called once when such an episode starts, with the error. The accept loops back off
+        /// meanwhile; pending clients wait in the listen backlog.
+        /// </summary>
+        protected virtual void OnAcceptExhausted(SocketError error)
+        {
+        }
+
+        /// <summary>Accepting works again after <see cref="OnAcceptExhausted"/>; called once per episode.</summary>
+        protected virtual void OnAcceptRecovered()
         {
         }
 
@@ -393,6 +428,12 @@ namespace TcpLb.Engine.Net
                     {
                         return;
                     }
+                    catch (SocketException e) when (IsResourceExhaustion(e.SocketErrorCode))
+                    {
+                        // The connection stays in the backlog; retrying at once would spin.
+                        await BackOffAcceptAsync(e.SocketErrorCode).ConfigureAwait(false);
+                        continue;
+                    }
                     catch (SocketException)
                     {
                         // A connection that died in the backlog (reset before accept): skip it.
@@ -402,6 +443,10 @@ namespace TcpLb.Engine.Net
                     {
                         return;
                     }
+                    if (Volatile.Read(ref _acceptExhausted) != 0 && Interlocked.Exchange(ref _acceptExhausted, 0) != 0)
+                    {
+                        OnAcceptRecovered();
+                    }
                     Interlocked.Increment(ref _active);
                     _ = RunHandlerAsync(accepted);
                 }
@@ -409,6 +454,26 @@ namespace TcpLb.Engine.Net
             finally
             {
                 SocketEventArgsPool.Return(args);
+            }
+        }
+
+        private static bool IsResourceExhaustion(SocketError error)
+            => error == SocketError.TooManyOpenSockets || error == SocketError.NoBufferSpaceAvailable;
+
+        /// <summary>Waits a little before the next accept (no spinning while descriptors run out) and reports the episode once.</summary>
+        private async Task BackOffAcceptAsync(SocketError error)
+        {
+            if (Interlocked.Exchange(ref _acceptExhausted, 1) == 0)
+            {
+                OnAcceptExhausted(error);
+            }
+            try
+            {
+                await Task.Delay(AcceptBackOff, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: the loop sees it and ends.
             }
         }
 

@@ -37,10 +37,9 @@ namespace TcpLb.Engine.Probing
             {
                 throw new ArgumentNullException(nameof(onResult));
             }
-            options.Validate();
-            IPAddress[] addresses = Endpoints.ResolveHost(options.ComputerName);
+            IPAddress[] addresses = ResolveTarget(options);
             byte[] message = Encoding.UTF8.GetBytes(options.Message ?? "");
-            string target = Endpoints.Format(options.ComputerName, options.Port);
+            string target = Endpoints.Format(Endpoints.HostWithoutPort(options.ComputerName, "-ComputerName", "-Port"), options.Port);
 
             int next = 0;
             var workers = new Task[Math.Min(options.Concurrency, options.Count)];
@@ -59,6 +58,21 @@ namespace TcpLb.Engine.Probing
                 }, cancellationToken);
             }
             await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Checks the options and resolves the target's addresses: what <see cref="RunAsync"/>
+        /// does first, for a caller that must fail before it starts anything (a background run).
+        /// Throws <see cref="ArgumentException"/> naming the bad value.
+        /// </summary>
+        public static IPAddress[] ResolveTarget(TcpProbeOptions options)
+        {
+            if (options == null)
+            {
+                throw new ArgumentNullException(nameof(options));
+            }
+            options.Validate();
+            return Endpoints.ResolveHost(Endpoints.HostWithoutPort(options.ComputerName, "-ComputerName", "-Port"));
         }
 
         /// <summary>One connection to one of <paramref name="addresses"/> (tried in order until one accepts).</summary>

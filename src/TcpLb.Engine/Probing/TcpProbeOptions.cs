@@ -30,10 +30,7 @@ namespace TcpLb.Engine.Probing
 
         internal void Validate()
         {
-            if (string.IsNullOrWhiteSpace(ComputerName))
-            {
-                throw new ArgumentException("ComputerName is empty. Use a host name such as localhost or an IP address such as 127.0.0.1.");
-            }
+            Net.Endpoints.HostWithoutPort(ComputerName, "-ComputerName", "-Port");
             if (Port < 1 || Port > 65535)
             {
                 throw new ArgumentOutOfRangeException(nameof(Port), Port, $"Port {Port} is out of range: use 1 to 65535.");

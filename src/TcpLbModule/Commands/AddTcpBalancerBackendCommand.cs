@@ -17,11 +17,18 @@ namespace TcpLbModule.Commands
 
         protected override string Action => "Add backend";
 
+        /// <summary>As in Start-TcpBalancer: a stopped backend job serves nothing.</summary>
+        protected override bool JobMustBeRunning => true;
+
         protected override void Apply(TcpBalancerJob job, BackendAddress address)
         {
             try
             {
                 job.Balancer.AddBackend(address, MaxConnections);
+            }
+            catch (SelfLoopBackendException e)
+            {
+                Fail($"Cannot add {address} to balancer '{job.Name}': {e.Message}", "BackendIsBalancer", ErrorCategory.InvalidArgument, address.ToString());
             }
             catch (ArgumentException e)
             {

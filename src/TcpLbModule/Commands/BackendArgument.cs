@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
 using System.Net;
@@ -27,6 +28,27 @@ namespace TcpLbModule.Commands
                 addresses[i] = address!;
             }
             return addresses;
+        }
+
+        /// <summary>
+        /// Stops the cmdlet with a DuplicateBackend error when one backend is given twice (as
+        /// 8088 and 127.0.0.1:8088, say): a backend is in a pool once, so a second copy is a
+        /// mistake, not a weight. Checked before anything is changed.
+        /// </summary>
+        public static void EnsureDistinct(PSCmdlet cmdlet, IReadOnlyList<BackendAddress> addresses)
+        {
+            var seen = new HashSet<BackendAddress>();
+            foreach (BackendAddress address in addresses)
+            {
+                if (!seen.Add(address))
+                {
+                    cmdlet.ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentException($"-Backend: {address} is given more than once. Give each backend once."),
+                        "DuplicateBackend",
+                        ErrorCategory.InvalidArgument,
+                        address.ToString()));
+                }
+            }
         }
 
         /// <summary>The error for a backend that a running balancer does not have.</summary>

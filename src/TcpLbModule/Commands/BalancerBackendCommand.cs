@@ -24,7 +24,8 @@ namespace TcpLbModule.Commands
 
         protected override void ProcessRecord()
         {
-            BackendAddress[] addresses = BackendArgument.ConvertAll(this, Backend, jobMustBeRunning: false);
+            BackendAddress[] addresses = BackendArgument.ConvertAll(this, Backend, JobMustBeRunning);
+            BackendArgument.EnsureDistinct(this, addresses);
             foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
             {
                 foreach (BackendAddress address in addresses)
@@ -44,6 +45,9 @@ namespace TcpLbModule.Commands
                 }
             }
         }
+
+        /// <summary>Whether a backend job given as -Backend must be running (to add it) or may have stopped (to name a backend already in the pool).</summary>
+        protected virtual bool JobMustBeRunning => false;
 
         /// <summary>The verb for ShouldProcess ("Add backend", ...).</summary>
         protected abstract string Action { get; }

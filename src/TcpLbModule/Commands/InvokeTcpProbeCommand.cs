@@ -58,6 +58,15 @@ namespace TcpLbModule.Commands
 
             if (AsJob)
             {
+                // Bad input fails here, as without -AsJob, not as a Failed job.
+                try
+                {
+                    TcpProbe.ResolveTarget(options);
+                }
+                catch (ArgumentException e)
+                {
+                    ThrowTerminatingError(new ErrorRecord(e, "InvalidProbeTarget", ErrorCategory.InvalidArgument, ComputerName));
+                }
                 var job = new TcpProbeJob(MyInvocation.Line, "TcpProbe:" + Port, options);
                 JobRepository.Add(job);
                 job.Start();

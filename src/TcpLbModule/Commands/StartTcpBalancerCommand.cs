@@ -149,6 +149,8 @@ namespace TcpLbModule.Commands
                     ErrorCategory.InvalidArgument,
                     Backend));
             }
+            BackendArgument.EnsureDistinct(this, _backends);
+            EnsureHealthCheckParametersApply();
 
             if (Detached)
             {
@@ -202,6 +204,11 @@ namespace TcpLbModule.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(e, e.IsAddressInUse ? "PortInUse" : "ListenFailed", ErrorCategory.ResourceUnavailable, Port));
             }
+            catch (SelfLoopBackendException e)
+            {
+                // Checked against the bound port (the real one for -Port 0); nothing stays bound.
+                ThrowTerminatingError(new ErrorRecord(e, "BackendIsBalancer", ErrorCategory.InvalidArgument, e.Backend.ToString()));
+            }
 
             var job = new TcpBalancerJob(MyInvocation.Line, Name ?? "TcpBalancer:" + balancer.Port, balancer);
             JobRepository.Add(job);
@@ -220,5 +227,32 @@ namespace TcpLbModule.Commands
         protected override void StopProcessing() => _detached.Stop();
 
         public void Dispose() => _detached.Dispose();
+
+        private static readonly string[] HealthCheckParameters = { nameof(HealthCheckTimeout), nameof(Rise), nameof(Fall), nameof(HealthCheckSend), nameof(HealthCheckExpect) };
+
+        /// <summary>-HealthCheckInterval 0 turns checks off; a check setting given with it would be silently ignored, so it is refused.</summary>
+        private void EnsureHealthCheckParametersApply()
+        {
+            if (HealthCheckInterval != 0)
+            {
+                return;
+            }
+            var given = new List<string>();
+            foreach (string name in HealthCheckParameters)
+            {
+                if (MyInvocation.BoundParameters.ContainsKey(name))
+                {
+                    given.Add("-" + name);
+                }
+            }
+            if (given.Count > 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"{string.Join(", ", given)} cannot be used with -HealthCheckInterval 0: an interval of 0 turns health checks off, so {(given.Count == 1 ? "it" : "they")} would have no effect. Remove {(given.Count == 1 ? "it" : "them")}, or give -HealthCheckInterval a number of milliseconds greater than 0."),
+                    "HealthCheckParameterWithoutChecks",
+                    ErrorCategory.InvalidArgument,
+                    string.Join(", ", given)));
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Management.Automation;
 using TcpLb.Engine.Balancing;
 
 namespace TcpLbModule.Jobs
@@ -21,6 +22,7 @@ namespace TcpLbModule.Jobs
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
             };
+            balancer.Warning += (sender, warning) => OnBalancerWarning(warning);
         }
 
         /// <summary>The engine object behind the job.</summary>
@@ -30,6 +32,9 @@ namespace TcpLbModule.Jobs
         public string[] Backends => Balancer.Backends.Select(b => b.Address.ToString()).ToArray();
 
         public long Accepted => Balancer.Statistics.Accepted;
+
+        /// <summary>Client connections relayed to a backend to their end.</summary>
+        public long Served => Balancer.Statistics.Served;
 
         public int Active => Balancer.ActiveConnections;
 
@@ -42,11 +47,24 @@ namespace TcpLbModule.Jobs
 
         public long Rejected => Balancer.Statistics.Rejected;
 
+        /// <summary>Connections closed because they came from the balancer's own outgoing connection (a backend that leads back here).</summary>
+        public long LoopsCut => Balancer.Statistics.LoopsCut;
+
         public int Queued => Balancer.Queued;
 
         public long BytesFromClients => Balancer.Statistics.BytesFromClients.Bytes;
 
         public long BytesFromBackends => Balancer.Statistics.BytesFromBackends.Bytes;
+
+        /// <summary>The engine rate-limits these (once per episode), so the unbounded Warning stream stays small.</summary>
+        private void OnBalancerWarning(BalancerWarningEventArgs warning)
+        {
+            if (!warning.Resolved)
+            {
+                Warning.Add(new WarningRecord(warning.Message));
+            }
+            WriteVerboseMessage(warning.Message);
+        }
 
         internal TcpBalancerBackendStatus[] BackendStatus() => Balancer.Backends.Select(b => new TcpBalancerBackendStatus(this, b)).ToArray();
     }

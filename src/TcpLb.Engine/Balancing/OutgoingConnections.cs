@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Net;
+using System.Net.Sockets;
+using TcpLb.Engine.Net;
+
+namespace TcpLb.Engine.Balancing
+{
+    /// <summary>
+    /// The balancer's own outgoing backend sockets by local and remote port, so that an accepted
+    /// client whose peer is one of them (a loop back into the balancer that the start-time check
+    /// could not see) is recognised at accept time. Both ends are compared: the system lets one
+    /// local port serve connections to different destinations, so the local port alone could
+    /// match an unrelated client. Closed sockets are pruned by <see cref="Prune"/>.
+    /// </summary>
+    internal sealed class OutgoingConnections
+    {
+        private readonly ConcurrentDictionary<long, Entry> _byPorts = new ConcurrentDictionary<long, Entry>();
+
+        public int Count => _byPorts.Count;
+
+        /// <summary>Called when no socket could be created for a backend connection (out of file descriptors, say).</summary>
+        public Action<SocketError>? SocketUnavailable { get; set; }
+
+        /// <summary>Called for every outgoing socket created (ends an episode of <see cref="SocketUnavailable"/>).</summary>
+        public Action? SocketCreated { get; set; }
+
+        /// <summary>
+        /// Records a socket whose connect has been issued. Its local port is chosen by then, before
+        /// the handshake can reach our own accept loop, so a loop's accept finds it here.
+        /// </summary>
+        public bool Register(Socket socket, IPEndPoint target)
+        {
+            SocketCreated?.Invoke();
+            IPEndPoint? local = SocketNames.LocalEndPoint(socket);
+            if (local == null)
+            {
+                TryLocalEndPoint(socket, out local);
+            }
+            if (local == null || local.Port == 0)
+            {
+                return false;
+            }
+            _byPorts[Key(local.Port, target.Port)] = new Entry(socket, Normalized(local.Address), Normalized(target.Address));
+            return true;
+        }
+
+        /// <summary>True when <paramref name="accepted"/> was opened by one of our own outgoing sockets that is still open.</summary>
+        public bool IsOwn(Socket accepted)
+        {
+            if (_byPorts.IsEmpty || !TryRemoteEndPoint(accepted, out IPEndPoint? peer) || !TryLocalEndPoint(accepted, out IPEndPoint? local))
+            {
+                return false;
+            }
+            long key = Key(peer!.Port, local!.Port);
+            if (!_byPorts.TryGetValue(key, out Entry own))
+            {
+                return false;
+            }
+            if (!IsOpen(own.Socket))
+            {
+                Forget(key, own);
+                return false;
+            }
+            // A wildcard target (0.0.0.0, ::) connects to a local address.
+            return own.LocalAddress.Equals(Normalized(peer.Address))
+                && (own.TargetAddress.Equals(Normalized(local.Address)) || own.TargetAddress.Equals(IPAddress.Any) || own.TargetAddress.Equals(IPAddress.IPv6Any));
+        }
+
+        /// <summary>Drops the entries of sockets that have been closed.</summary>
+        public void Prune()
+        {
+            foreach (KeyValuePair<long, Entry> entry in _byPorts)
+            {
+                if (!IsOpen(entry.Value.Socket))
+                {
+                    Forget(entry.Key, entry.Value);
+                }
+            }
+        }
+
+        private void Forget(long key, Entry entry)
+            => ((ICollection<KeyValuePair<long, Entry>>)_byPorts).Remove(new KeyValuePair<long, Entry>(key, entry));
+
+        private static long Key(int localPort, int remotePort) => ((long)remotePort << 16) | (uint)localPort;
+
+        private static bool IsOpen(Socket socket)
+        {
+            try
+            {
+                return socket.Available >= 0;
+            }
+            catch (Exception e) when (e is ObjectDisposedException || e is SocketException)
+            {
+                return false;
+            }
+        }
+
+        private static bool TryLocalEndPoint(Socket socket, out IPEndPoint? endPoint)
+        {
+            try
+            {
+                endPoint = socket.LocalEndPoint as IPEndPoint;
+                return endPoint != null;
+            }
+            catch (Exception e) when (e is ObjectDisposedException || e is SocketException)
+            {
+                endPoint = null;
+                return false;
+            }
+        }
+
+        private static bool TryRemoteEndPoint(Socket socket, out IPEndPoint? endPoint)
+        {
+            try
+            {
+                endPoint = socket.RemoteEndPoint as IPEndPoint;
+                return endPoint != null;
+            }
+            catch (Exception e) when (e is ObjectDisposedException || e is SocketException)
+            {
+                endPoint = null;
+                return false;
+            }
+        }
+
+        private static IPAddress Normalized(IPAddress address)
+            => address.AddressFamily == AddressFamily.InterNetworkV6 && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+        private readonly struct Entry : IEquatable<Entry>
+        {
+            public Entry(Socket socket, IPAddress localAddress, IPAddress targetAddress)
+            {
+                Socket = socket;
+                LocalAddress = localAddress;
+                TargetAddress = targetAddress;
+            }
+
+            public Socket Socket { get; }
+
+            public IPAddress LocalAddress { get; }
+
+            public IPAddress TargetAddress { get; }
+
+            public bool Equals(Entry other) => ReferenceEquals(Socket, other.Socket);
+
+            public override bool Equals(object? obj) => obj is Entry other && Equals(other);
+
+            public override int GetHashCode() => Socket.GetHashCode();
+        }
+    }
+}
