@@ -161,7 +161,8 @@ function Invoke-TestTask {
     $xunitDir = Join-Path $ResultsDir 'xunit'
 
     Write-Host '> dotnet test (xunit: the engine and the help converter)' -ForegroundColor Cyan
-    & dotnet test $Solution -c $Configuration --no-build --logger 'trx' --results-directory $xunitDir
+    # A test that hangs fails after 5 minutes (and names itself) instead of holding the run forever.
+    & dotnet test $Solution -c $Configuration --no-build --logger 'trx' --results-directory $xunitDir --blame-hang --blame-hang-timeout 5m --blame-hang-dump-type none
     $xunitExit = $LASTEXITCODE
     $xunit = Get-TrxCount -Directory $xunitDir
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) {
