@@ -181,10 +181,13 @@ $deadline = [DateTime]::UtcNow.AddSeconds(60)
 while (($lb.Accepted -lt $Expected -or $lb.ActiveConnections -gt 0) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
 Write-Report $lb
 '@
-        # Two descriptors each in the child, more than it has: exhaustion is certain, and brief
-        # (a .NET process that stays out of descriptors dies when its thread pool needs a thread).
+        # Two descriptors each in the child, more than it has (about 165 of its 400 are taken before
+        # the first client): exhaustion is certain once the clients' connections are open at the
+        # same time, which the backend's reply delay ensures (without it, on a quiet machine the
+        # first connections could finish before the last were accepted). The episode stays brief:
+        # a .NET process that stays out of descriptors dies when its thread pool needs a thread.
         $clients = 150
-        $backend = Start-TcpBackend 0
+        $backend = Start-TcpBackend 0 -Latency 500
         $script:served = 0
         $script:reset = 0
         $r = Invoke-ChildWithFdLimit -Limit 400 -Script $script -Arguments $script:ModulePath, $clients, $backend.Port -WhileReady {
