@@ -133,7 +133,10 @@ namespace TcpLb.Engine.Tests
             hole.SetBehavior(fault: TcpBackendFault.Blackhole);
             TcpBalancer balancer = net.Balancer(o =>
             {
-                o.ResponseTimeout = TimeSpan.FromMilliseconds(300);
+                // Far above what a busy machine adds to a healthy backend's reply (with 300 ms, a
+                // loaded run once saw two answered-late connections of healthy backends move too),
+                // so that only the silent backend's connections move.
+                o.ResponseTimeout = TimeSpan.FromMilliseconds(1500);
                 o.HealthCheck.Interval = TimeSpan.FromMilliseconds(100);
                 o.HealthCheck.Timeout = TimeSpan.FromMilliseconds(1000);
                 o.HealthCheck.Fall = 3;
