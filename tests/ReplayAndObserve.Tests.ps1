@@ -128,7 +128,7 @@ Describe 'ReplayAndObserveTests' {
 
     It 'With a check that expects an answer, a blackholed backend stays Down and its connection counter stops growing' {
         $b = Start-TcpBackend 0, 0, 0
-        $lb = Start-TcpBalancer -Port 0 -Backend $b -Name lb -HealthCheckInterval 200 -ResponseTimeout 500 `
+        $lb = Start-TcpBalancer -Port 0 -Backend $b -Name lb -HealthCheckInterval 200 -ResponseTimeout 1500 `
             -HealthCheckSend 'ping' -HealthCheckExpect 'Response from server'
         $hole = $b[1]
         $hole | Set-TcpBackend -Fault Blackhole

@@ -167,19 +167,23 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(300); }, raw.Port);
+            // The upload (20 chunks 100 ms apart) lasts longer than the timeout; each gap stays far
+            // below it even when a busy machine stretches a 100 ms delay.
+            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
 
             using System.Net.Sockets.Socket client = await TestNet.ConnectAsync(balancer.Port);
             Task<System.Net.Sockets.Socket> accepting = raw.AcceptAsync();
             var chunk = new byte[1024];
-            for (int i = 0; i < 12; i++)
+            var upload = Stopwatch.StartNew();
+            for (int i = 0; i < 20; i++)
             {
                 await client.SendAsync(chunk, System.Net.Sockets.SocketFlags.None);
                 await Task.Delay(100);
             }
             client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            Assert.True(upload.Elapsed > TimeSpan.FromMilliseconds(1500), $"the upload took only {upload.Elapsed}");
             using System.Net.Sockets.Socket server = await accepting;
-            Assert.Equal(12 * 1024, (await TestNet.ReadToEndAsync(server)).Length);
+            Assert.Equal(20 * 1024, (await TestNet.ReadToEndAsync(server)).Length);
             await server.SendAsync(new byte[] { 42 }, System.Net.Sockets.SocketFlags.None);
             server.Shutdown(System.Net.Sockets.SocketShutdown.Send);
 
