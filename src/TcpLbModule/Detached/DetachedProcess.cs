@@ -78,7 +78,12 @@ namespace TcpLbModule.Detached
                         // Short waits: the exit of a process that is not our child is not signalled on every platform.
                         if (process.WaitForExit((int)Math.Min(100, Math.Max(1, left.TotalMilliseconds))))
                         {
-                            return true;
+                            if (!StillListed(pid))
+                            {
+                                return true;
+                            }
+                            // .NET saw the exit before /proc let go of the process: give it a moment.
+                            System.Threading.Thread.Sleep(20);
                         }
                     }
                     return true;
@@ -104,6 +109,13 @@ namespace TcpLbModule.Detached
                 // Gone already.
             }
         }
+
+        /// <summary>
+        /// Linux: the process still has a live entry in /proc. Seen under load: WaitForExit said the
+        /// process had exited while /proc still listed it running, so Stop returned too early.
+        /// </summary>
+        private static bool StillListed(int pid)
+            => Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)) && !IsZombie(pid);
 
         /// <summary>Linux: a killed process whose parent does not reap it stays in /proc as 'Z'.</summary>
         private static bool IsZombie(int pid)
