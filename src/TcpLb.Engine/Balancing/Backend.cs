@@ -27,9 +27,16 @@ namespace TcpLb.Engine.Balancing
         private volatile bool _healthy = true;
         private volatile BackendState _state = BackendState.Up;
         private BackendState _adminState = BackendState.Up;
+        private volatile int _weight;
 
-        internal Backend(BackendAddress address, int maxConnections = 0)
+        internal Backend(BackendAddress address, int maxConnections = 0, int weight = BackendDefinition.DefaultWeight, bool backup = false)
         {
+            if (weight < 1 || weight > BackendDefinition.MaxWeight)
+            {
+                throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Weight must be 1 to {BackendDefinition.MaxWeight}.");
+            }
+            _weight = weight;
+            IsBackup = backup;
             if (maxConnections < 0)
             {
                 throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, "MaxConnections must be 0 (no limit) or more.");
@@ -50,6 +57,12 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>Open connections allowed at once; 0 means no limit.</summary>
         public int MaxConnections { get; }
+
+        /// <summary>Its share of new connections relative to the others, for the algorithms that use weights.</summary>
+        public int Weight => _weight;
+
+        /// <summary>Used only while no primary backend is available.</summary>
+        public bool IsBackup { get; }
 
         /// <summary>Connections to this backend now open.</summary>
         public int ActiveConnections => Volatile.Read(ref _active);

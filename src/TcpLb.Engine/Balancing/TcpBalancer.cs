@@ -42,9 +42,9 @@ namespace TcpLb.Engine.Balancing
         {
             _options = options;
             var backends = new List<Backend>(options.Backends.Count);
-            foreach (BackendAddress address in options.Backends)
+            foreach (BackendDefinition definition in options.Backends)
             {
-                backends.Add(CreateBackend(address, options.BackendMaxConnections));
+                backends.Add(CreateBackend(definition));
             }
             _pool = new BackendPool(backends);
             _clientSlots = new SlotWaitQueue(options.QueueLength);
@@ -84,9 +84,9 @@ namespace TcpLb.Engine.Balancing
         /// <see cref="SelfLoopBackendException"/> for the balancer's own listener and
         /// <see cref="ArgumentException"/> for a backend already in the pool.
         /// </summary>
-        public Backend AddBackend(BackendAddress address, int? maxConnections = null)
+        public Backend AddBackend(BackendDefinition definition)
         {
-            Backend backend = CreateBackend(address, maxConnections ?? _options.BackendMaxConnections);
+            Backend backend = CreateBackend(definition ?? throw new ArgumentNullException(nameof(definition)));
             SelfLoopGuard.EnsureNotSelf(backend, LocalEndPoint);
             RunningBalancers.EnsureNoLoopThroughOthers(this, backend, LocalEndPoint);
             _pool.Add(backend);
@@ -546,9 +546,10 @@ namespace TcpLb.Engine.Balancing
             }
         }
 
-        private Backend CreateBackend(BackendAddress address, int maxConnections)
+        private Backend CreateBackend(BackendDefinition definition)
         {
-            var backend = new Backend(address, maxConnections) { Outgoing = _outgoing };
+            int maxConnections = definition.MaxConnections ?? _options.BackendMaxConnections;
+            var backend = new Backend(definition.Address, maxConnections, definition.Weight, definition.Backup) { Outgoing = _outgoing };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
         }

@@ -15,8 +15,18 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Listen port; 0 picks a free one.</summary>
         public int Port { get; set; } = DefaultPort;
 
-        /// <summary>Backends in round-robin order.</summary>
-        public IList<BackendAddress> Backends { get; } = new List<BackendAddress>();
+        /// <summary>The pool, in order: each backend's address, weight, backup flag and connection limit.</summary>
+        public IList<BackendDefinition> Backends { get; } = new List<BackendDefinition>();
+
+        /// <summary>How a backend is picked for each new connection.</summary>
+        public BalancingAlgorithm Algorithm { get; set; } = BalancingAlgorithm.RoundRobin;
+
+        /// <summary>
+        /// After a backend comes back Up, its weight ramps from a small share to its full weight over
+        /// this long, so a cold backend is not flooded at once; zero (the default) gives it its full
+        /// weight at once.
+        /// </summary>
+        public TimeSpan SlowStart { get; set; } = TimeSpan.Zero;
 
         /// <summary>How long to wait for a backend to accept a connection.</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
@@ -94,16 +104,20 @@ namespace TcpLb.Engine.Balancing
                 throw new ArgumentException($"No backends were given. Give at least one: {BackendAddress.AcceptedForms}.");
             }
             var distinct = new HashSet<BackendAddress>();
-            foreach (BackendAddress backend in Backends)
+            foreach (BackendDefinition backend in Backends)
             {
                 if (backend == null)
                 {
                     throw new ArgumentException("A backend is null.");
                 }
-                if (!distinct.Add(backend))
+                if (!distinct.Add(backend.Address))
                 {
-                    throw new ArgumentException($"Backend {backend} is given more than once. Give each backend once.");
+                    throw new ArgumentException($"Backend {backend.Address} is given more than once. Give each backend once.");
                 }
+            }
+            if (SlowStart < TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(SlowStart), SlowStart, "SlowStart must be zero (off) or more.");
             }
             if (ConnectTimeout <= TimeSpan.Zero)
             {

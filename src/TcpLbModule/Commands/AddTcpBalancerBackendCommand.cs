@@ -24,7 +24,7 @@ namespace TcpLbModule.Commands
         {
             try
             {
-                job.Balancer.AddBackend(address, MaxConnections);
+                job.Balancer.AddBackend(new BackendDefinition(address, maxConnections: MaxConnections));
             }
             catch (SelfLoopBackendException e)
             {
