@@ -118,6 +118,16 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Up, whatever its connection count.</summary>
         internal bool IsUp => _state == BackendState.Up;
 
+        /// <summary>Changes the weight for new connections.</summary>
+        internal void SetWeight(int weight)
+        {
+            if (weight < 1 || weight > BackendDefinition.MaxWeight)
+            {
+                throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Backend {Address}: weight {weight} is out of range. Use 1 to {BackendDefinition.MaxWeight}.");
+            }
+            _weight = weight;
+        }
+
         /// <summary>Takes a connection slot; false when the backend is full (another connection took the last slot).</summary>
         internal bool TryReserve()
         {

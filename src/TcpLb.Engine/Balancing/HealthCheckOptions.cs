@@ -25,6 +25,8 @@ namespace TcpLb.Engine.Balancing
 
         public bool Enabled => Interval > TimeSpan.Zero;
 
+        public HealthCheckOptions Copy() => (HealthCheckOptions)MemberwiseClone();
+
         internal void Validate()
         {
             if (Interval < TimeSpan.Zero)

@@ -139,6 +139,44 @@ namespace TcpLb.Engine.Balancing
 
         public Backend? FindBackend(BackendAddress address) => _pool.Find(address);
 
+        /// <summary>How new connections pick their backend; <see cref="SetAlgorithm"/> changes it.</summary>
+        public BalancingAlgorithm Algorithm => _options.Algorithm;
+
+        /// <summary>Changes the algorithm for new connections; open connections stay where they are.</summary>
+        public void SetAlgorithm(BalancingAlgorithm algorithm)
+        {
+            if (!Enum.IsDefined(typeof(BalancingAlgorithm), algorithm))
+            {
+                throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, $"Unknown algorithm. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancingAlgorithm)))}.");
+            }
+            _options.Algorithm = algorithm;
+        }
+
+        /// <summary>Changes a backend's weight for new connections. False when it is not in the pool.</summary>
+        public bool SetWeight(BackendAddress address, int weight)
+        {
+            Backend? backend = _pool.Find(address);
+            backend?.SetWeight(weight);
+            return backend != null;
+        }
+
+        /// <summary>
+        /// The configuration as it is now: the options it started with, and the pool, weights,
+        /// backups and algorithm as runtime changes left them. A new object; changing it changes nothing.
+        /// </summary>
+        public TcpBalancerOptions CurrentConfiguration()
+        {
+            TcpBalancerOptions current = _options.Copy();
+            current.Port = Port;
+            current.Backends.Clear();
+            foreach (Backend backend in _pool.Snapshot)
+            {
+                int? limit = backend.MaxConnections == _options.BackendMaxConnections ? (int?)null : backend.MaxConnections;
+                current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit));
+            }
+            return current;
+        }
+
         /// <summary>Refuses a backend that is this listener, now that the real port is known (port 0 too).</summary>
         protected override void OnBound(IPEndPoint localEndPoint)
         {

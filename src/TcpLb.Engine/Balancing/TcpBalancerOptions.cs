@@ -16,7 +16,7 @@ namespace TcpLb.Engine.Balancing
         public int Port { get; set; } = DefaultPort;
 
         /// <summary>The pool, in order: each backend's address, weight, backup flag and connection limit.</summary>
-        public IList<BackendDefinition> Backends { get; } = new List<BackendDefinition>();
+        public IList<BackendDefinition> Backends { get; private set; } = new List<BackendDefinition>();
 
         /// <summary>How a backend is picked for each new connection.</summary>
         public BalancingAlgorithm Algorithm { get; set; } = BalancingAlgorithm.RoundRobin;
@@ -43,7 +43,7 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public int ConnectFailuresBeforeDown { get; set; } = 3;
 
-        public HealthCheckOptions HealthCheck { get; } = new HealthCheckOptions();
+        public HealthCheckOptions HealthCheck { get; private set; } = new HealthCheckOptions();
 
         /// <summary>
         /// When a backend resets or closes a connection, or leaves it unanswered past
@@ -88,6 +88,15 @@ namespace TcpLb.Engine.Balancing
         /// are closed.
         /// </summary>
         public TimeSpan FinTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
+        public TcpBalancerOptions Copy()
+        {
+            var copy = (TcpBalancerOptions)MemberwiseClone();
+            copy.Backends = new List<BackendDefinition>(Backends);
+            copy.HealthCheck = HealthCheck.Copy();
+            return copy;
+        }
 
         internal void Validate()
         {
