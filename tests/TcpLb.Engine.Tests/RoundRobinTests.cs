@@ -2,6 +2,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Balancing;
+using TcpLb.Engine.Balancing.Scheduling;
 using TcpLb.Engine.Probing;
 
 namespace TcpLb.Engine.Tests
@@ -33,7 +34,7 @@ namespace TcpLb.Engine.Tests
                 .Select(a => new Backend(BackendAddress.Parse(a))).ToArray();
             var scheduler = new RoundRobinScheduler();
 
-            var picks = Enumerable.Range(0, 7).Select(_ => scheduler.Pick(backends)!.Address.Port).ToArray();
+            var picks = Enumerable.Range(0, 7).Select(_ => scheduler.Pick(backends, default)!.Address.Port).ToArray();
 
             Assert.Equal(new[] { 1, 2, 3, 1, 2, 3, 1 }, picks);
         }
@@ -49,7 +50,7 @@ namespace TcpLb.Engine.Tests
             {
                 for (int i = 0; i < 30_000; i++)
                 {
-                    System.Threading.Interlocked.Increment(ref counts[scheduler.Pick(backends)!.Address.Port]);
+                    System.Threading.Interlocked.Increment(ref counts[scheduler.Pick(backends, default)!.Address.Port]);
                 }
             })));
 

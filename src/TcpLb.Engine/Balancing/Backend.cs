@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.Net;
 using System.Threading;
+using TcpLb.Engine.Balancing.Scheduling;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
 
@@ -28,6 +30,8 @@ namespace TcpLb.Engine.Balancing
         private volatile BackendState _state = BackendState.Up;
         private BackendState _adminState = BackendState.Up;
         private volatile int _weight;
+        private long _rampStart; // Stopwatch timestamp of the return to Up; 0 when not ramping
+        private static int s_weightVersion;
 
         internal Backend(BackendAddress address, int maxConnections = 0, int weight = BackendDefinition.DefaultWeight, bool backup = false)
         {
@@ -45,6 +49,7 @@ namespace TcpLb.Engine.Balancing
             MaxConnections = maxConnections;
             IPAddress[] addresses = Endpoints.ResolveHost(address.Host);
             _endPoints = Array.ConvertAll(addresses, a => new IPEndPoint(a, address.Port));
+            AddressHash = SourceHashScheduler.HashOf(address.ToString());
         }
 
         public BackendAddress Address { get; }
@@ -126,7 +131,45 @@ namespace TcpLb.Engine.Balancing
                 throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Backend {Address}: weight {weight} is out of range. Use 1 to {BackendDefinition.MaxWeight}.");
             }
             _weight = weight;
+            Interlocked.Increment(ref s_weightVersion);
         }
+
+        /// <summary>Changes on every weight change of any backend: schedulers that precompute from weights rebuild when it moves.</summary>
+        internal static int WeightVersion => Volatile.Read(ref s_weightVersion);
+
+        /// <summary>A stable hash of the address, for consistent hashing.</summary>
+        internal ulong AddressHash { get; }
+
+        /// <summary>How long (in <see cref="Stopwatch"/> ticks) a backend back Up ramps to its full weight; 0: no slow start.</summary>
+        internal long SlowStartTicks { get; set; }
+
+        /// <summary>Whether it is ramping up after coming back Up (slow start).</summary>
+        public bool SlowStarting => SlowStartFactor() < 1;
+
+        /// <summary>
+        /// The share of its weight a backend gets now: 1, or while it ramps up after coming back
+        /// Up, the time since its return over the slow start, from 5 % up.
+        /// </summary>
+        internal double SlowStartFactor()
+        {
+            long start = Volatile.Read(ref _rampStart);
+            if (start == 0)
+            {
+                return 1;
+            }
+            double factor = (double)(Stopwatch.GetTimestamp() - start) / SlowStartTicks;
+            if (factor >= 1)
+            {
+                Interlocked.CompareExchange(ref _rampStart, 0, start);
+                return 1;
+            }
+            return Math.Max(factor, MinimumSlowStartFactor);
+        }
+
+        internal const double MinimumSlowStartFactor = 0.05;
+
+        /// <summary>The weight with slow start applied, for the algorithms that weigh candidates.</summary>
+        internal double EffectiveWeight => _weight * SlowStartFactor();
 
         /// <summary>Takes a connection slot; false when the backend is full (another connection took the last slot).</summary>
         internal bool TryReserve()
@@ -277,6 +320,10 @@ namespace TcpLb.Engine.Balancing
                 previous = _state;
                 current = _adminState != BackendState.Up ? _adminState : (_healthy ? BackendState.Up : BackendState.Down);
                 _state = current;
+                if (current == BackendState.Up && previous != BackendState.Up && SlowStartTicks > 0)
+                {
+                    Volatile.Write(ref _rampStart, Math.Max(1, Stopwatch.GetTimestamp()));
+                }
             }
             if (previous != current)
             {

@@ -5,7 +5,7 @@ using System.Linq;
 namespace TcpLb.Engine.Balancing
 {
     /// <summary>
-    /// The backends of a balancer, in round-robin order. Readers take the current array without a
+    /// The backends of a balancer, in pool order. Readers take the current array without a
     /// lock; changes copy it and swap.
     /// </summary>
     internal sealed class BackendPool

@@ -13,6 +13,7 @@ namespace TcpLb.Engine.Balancing
         private long _rejected;
         private long _redispatched;
         private long _loopsCut;
+        private long _sentToBackup;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
@@ -48,6 +49,9 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Accepted connections closed at once because they came from the balancer's own outgoing connection (a loop).</summary>
         public long LoopsCut => Volatile.Read(ref _loopsCut);
 
+        /// <summary>Connections sent to a backup backend (no primary was available for them).</summary>
+        public long SentToBackup => Volatile.Read(ref _sentToBackup);
+
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
         public TrafficCounter BytesFromBackends { get; } = new TrafficCounter();
@@ -63,6 +67,8 @@ namespace TcpLb.Engine.Balancing
         internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
 
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
+
+        internal void OnSentToBackup() => Interlocked.Increment(ref _sentToBackup);
 
         internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }

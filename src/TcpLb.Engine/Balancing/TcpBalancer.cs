@@ -1,17 +1,20 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using TcpLb.Engine.Balancing.Scheduling;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
 
 namespace TcpLb.Engine.Balancing
 {
     /// <summary>
-    /// A TCP load balancer: accepts client connections, picks a backend per connection (round
-    /// robin over the backends that are Up), fails over to another backend when a connect fails or
+    /// A TCP load balancer: accepts client connections, picks a backend per connection (by the
+    /// <see cref="BalancingAlgorithm"/> over the backends that are Up; backups only when no primary
+    /// is available), fails over to another backend when a connect fails or
     /// when the backend fails before its first byte (replaying what the client sent), and proxies
     /// bytes both ways with <see cref="DuplexPump"/>. Health checks, limits and pool
     /// changes run beside the data path and cost it nothing per read or write.
@@ -20,7 +23,7 @@ namespace TcpLb.Engine.Balancing
     {
         private readonly TcpBalancerOptions _options;
         private readonly BackendPool _pool;
-        private readonly RoundRobinScheduler _scheduler = new RoundRobinScheduler();
+        private volatile BackendScheduler _scheduler;
         private readonly ConnectionTable _connections = new ConnectionTable();
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
@@ -41,6 +44,7 @@ namespace TcpLb.Engine.Balancing
             : base(Validated(options).ListenAddress, options.Port)
         {
             _options = options;
+            _scheduler = BackendScheduler.Create(options.Algorithm);
             var backends = new List<Backend>(options.Backends.Count);
             foreach (BackendDefinition definition in options.Backends)
             {
@@ -69,7 +73,7 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public event EventHandler<BalancerWarningEventArgs>? Warning;
 
-        /// <summary>The backends in round-robin order, as the pool is now.</summary>
+        /// <summary>The backends in pool order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
 
         public TcpBalancerOptions Options => _options;
@@ -149,6 +153,8 @@ namespace TcpLb.Engine.Balancing
             {
                 throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, $"Unknown algorithm. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancingAlgorithm)))}.");
             }
+            // One reference write: each new connection uses the old scheduler or the new one, never a mix.
+            _scheduler = BackendScheduler.Create(algorithm);
             _options.Algorithm = algorithm;
         }
 
@@ -253,6 +259,7 @@ namespace TcpLb.Engine.Balancing
         private async Task ConnectAndProxyAsync(Socket client)
         {
             Backend?[]? tried = null;
+            ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client) : 0;
             ProxyConnection? connection = null;
             DuplexPump? pump = null;
             Backend? movedFrom = null; // the last backend failed before answering; the connection moves on
@@ -261,11 +268,11 @@ namespace TcpLb.Engine.Balancing
             {
                 for (int attempt = 0; ; attempt++)
                 {
-                    Backend? backend = TryReserveBackend(tried, attempt);
+                    Backend? backend = TryReserveBackend(new PickRequest(clientHash, tried, attempt));
                     bool rejected = false;
                     if (backend == null)
                     {
-                        (backend, rejected) = await WaitForBackendAsync(tried, attempt).ConfigureAwait(false);
+                        (backend, rejected) = await WaitForBackendAsync(new PickRequest(clientHash, tried, attempt)).ConfigureAwait(false);
                     }
                     if (backend == null)
                     {
@@ -305,6 +312,10 @@ namespace TcpLb.Engine.Balancing
                     else
                     {
                         backend.OnConnected();
+                        if (backend.IsBackup)
+                        {
+                            Statistics.OnSentToBackup();
+                        }
                         if (connection == null)
                         {
                             connection = new ProxyConnection(client, _options.Replay, _options.ResponseTimeout > TimeSpan.Zero);
@@ -417,26 +428,30 @@ namespace TcpLb.Engine.Balancing
         /// The slow path, when no backend could be reserved at once: null when none is up (or
         /// untried); otherwise waits in the queue for a slot, and is rejected when it gets none.
         /// </summary>
-        private async Task<(Backend? Backend, bool Rejected)> WaitForBackendAsync(Backend?[]? tried, int triedCount)
+        private async Task<(Backend? Backend, bool Rejected)> WaitForBackendAsync(PickRequest request)
         {
-            if (!AnyUpAndUntried(tried, triedCount))
+            if (!AnyUpAndUntried(request.Excluded, request.ExcludedCount))
             {
                 return (null, false);
             }
             Backend? reserved = null;
             bool got = await _backendSlots.WaitForSlotAsync(
-                () => (reserved = TryReserveBackend(tried, triedCount)) != null,
+                () => (reserved = TryReserveBackend(request)) != null,
                 _options.QueueTimeout,
                 Stopping).ConfigureAwait(false);
-            return got ? (reserved, false) : (null, AnyUpAndUntried(tried, triedCount));
+            return got ? (reserved, false) : (null, AnyUpAndUntried(request.Excluded, request.ExcludedCount));
         }
 
-        private Backend? TryReserveBackend(Backend?[]? tried, int triedCount)
+        private static ulong ClientHash(Socket client)
+            => client.RemoteEndPoint is IPEndPoint remote ? SourceHashScheduler.HashOf(remote.Address) : 0;
+
+        private Backend? TryReserveBackend(in PickRequest request)
         {
             Backend[] pool = _pool.Snapshot;
+            BackendScheduler scheduler = _scheduler;
             for (int i = 0; i < pool.Length; i++)
             {
-                Backend? candidate = _scheduler.Pick(pool, tried, triedCount);
+                Backend? candidate = scheduler.Pick(pool, request);
                 if (candidate == null)
                 {
                     return null;
@@ -587,7 +602,11 @@ namespace TcpLb.Engine.Balancing
         private Backend CreateBackend(BackendDefinition definition)
         {
             int maxConnections = definition.MaxConnections ?? _options.BackendMaxConnections;
-            var backend = new Backend(definition.Address, maxConnections, definition.Weight, definition.Backup) { Outgoing = _outgoing };
+            var backend = new Backend(definition.Address, maxConnections, definition.Weight, definition.Backup)
+            {
+                Outgoing = _outgoing,
+                SlowStartTicks = (long)(_options.SlowStart.TotalSeconds * Stopwatch.Frequency),
+            };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
         }

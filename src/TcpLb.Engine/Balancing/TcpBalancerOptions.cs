@@ -33,7 +33,7 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>
         /// Further backends to try when a connect fails (refused or timed out), each a new
-        /// round-robin pick that skips the backends already tried for this connection.
+        /// pick that skips the backends already tried for this connection.
         /// </summary>
         public int Retries { get; set; } = 3;
 
