@@ -20,6 +20,7 @@
         'Remove-TcpBalancerBackend'
         'Disable-TcpBalancerBackend'
         'Enable-TcpBalancerBackend'
+        'Set-TcpBalancerBackend'
         'Wait-TcpBalancerBackend'
         'Set-TcpBackend'
         'Measure-TcpProbe'

@@ -1,6 +1,6 @@
 # Tab completion, as TabExpansion2 (what the console and editors call) gives it: running
 # balancers and backends by name, id and port for -Name/-Id; pool members for -Backend, narrowed
-# to the balancer already named on the command line; enum values for -State, -Fault and -Mode.
+# to the balancer already named on the command line; enum values for -State, -Fault, -Mode and -Algorithm.
 # Needs the built module (dotnet build) and Pester 5: ./build.ps1 -Task Test runs it.
 
 Describe 'Tab completion' {
@@ -79,5 +79,7 @@ Describe 'Tab completion' {
         Get-Completion 'Set-TcpBackend -Fault ' | Should -Be @('Blackhole', 'Close', 'None', 'Refuse', 'Reset')
         Get-Completion 'Start-TcpBackend -Fault R' | Should -Be @('Refuse', 'Reset')
         Get-Completion 'Start-TcpBackend -Mode ' | Should -Be @('Echo', 'Identify')
+        Get-Completion 'Start-TcpBalancer -Algorithm ' | Should -Be @('First', 'LeastConnections', 'PowerOfTwoChoices', 'Random', 'RoundRobin', 'SourceHash', 'WeightedRoundRobin')
+        Get-Completion 'Start-TcpBalancer -Algorithm w' | Should -Be @('WeightedRoundRobin')
     }
 }

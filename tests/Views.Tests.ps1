@@ -67,7 +67,7 @@ Describe 'Views' {
         $lines = Get-Screen (Get-TcpBalancerBackend $balancer)
 
         $lines[0] | Should -Match '^\s*Balancer: views-lb$'
-        $lines[1] | Should -Match '^Backend\s+State\s+Active\s+Total\s+Failures\s+Check\s+LastError$'
+        $lines[1] | Should -Match '^Backend\s+State\s+Weight\s+Active\s+Total\s+Failures\s+Check\s+LastError$'
         foreach ($line in $lines) { $line.TrimEnd().Length | Should -BeLessOrEqual 80 }
         $row = @($lines | Where-Object { $_ -like "127.0.0.1:$down *" })
         $row | Should -HaveCount 1

@@ -18,7 +18,7 @@ namespace TcpLb.HelpBuilder.Tests
         public static readonly string[] BalancerJobCmdlets =
         {
             "Get-TcpBalancerBackend", "Add-TcpBalancerBackend", "Remove-TcpBalancerBackend", "Disable-TcpBalancerBackend",
-            "Enable-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer",
+            "Enable-TcpBalancerBackend", "Set-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer",
         };
 
         public static IEnumerable<object[]> BalancerJobCmdletNames => BalancerJobCmdlets.Select(c => new object[] { c });
@@ -254,16 +254,17 @@ namespace TcpLb.HelpBuilder.Tests
         [Theory]
         [InlineData("Start-TcpBackend", 9)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 22)]
+        [InlineData("Start-TcpBalancer", 24)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]
         [InlineData("Get-TcpBackend", 1)]
         [InlineData("Stop-TcpBackend", 7)]
-        [InlineData("Add-TcpBalancerBackend", 9)]
+        [InlineData("Add-TcpBalancerBackend", 11)]
         [InlineData("Remove-TcpBalancerBackend", 8)]
         [InlineData("Disable-TcpBalancerBackend", 9)]
         [InlineData("Enable-TcpBalancerBackend", 8)]
+        [InlineData("Set-TcpBalancerBackend", 9)]
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
         public void EveryParameterIsDocumented(string cmdlet, int count)

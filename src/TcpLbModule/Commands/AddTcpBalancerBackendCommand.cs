@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
 using TcpLbModule.Jobs;
@@ -10,12 +11,42 @@ namespace TcpLbModule.Commands
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class AddTcpBalancerBackendCommand : BalancerBackendCommand
     {
+        private readonly Dictionary<BackendAddress, BackendDefinition> _definitions = new Dictionary<BackendAddress, BackendDefinition>();
+
         /// <summary>Connections open at once to each added backend; 0: no limit. Default: the balancer's -BackendMaxConnections.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
         public int? MaxConnections { get; set; }
 
+        /// <summary>Weight of each added backend (1 to 256); overrides a weight in the backend's own spec.</summary>
+        [Parameter]
+        [ValidateRange(1, BackendDefinition.MaxWeight)]
+        public int? Weight { get; set; }
+
+        /// <summary>Adds the backends as backups: used only while no primary backend is available.</summary>
+        [Parameter]
+        public SwitchParameter Backup { get; set; }
+
         protected override string Action => "Add backend";
+
+        /// <summary>Backends may carry settings here: "8081;weight=3", "8082;backup", or a hashtable.</summary>
+        protected override BackendAddress[] ConvertBackends()
+        {
+            BackendDefinition[] definitions = BackendArgument.ConvertAllDefinitions(this, Backend, JobMustBeRunning);
+            _definitions.Clear();
+            var addresses = new BackendAddress[definitions.Length];
+            for (int i = 0; i < definitions.Length; i++)
+            {
+                BackendDefinition given = definitions[i];
+                addresses[i] = given.Address;
+                _definitions[given.Address] = new BackendDefinition(
+                    given.Address,
+                    Weight ?? given.Weight,
+                    Backup.IsPresent || given.Backup,
+                    MaxConnections ?? given.MaxConnections);
+            }
+            return addresses;
+        }
 
         /// <summary>As in Start-TcpBalancer: a stopped backend job serves nothing.</summary>
         protected override bool JobMustBeRunning => true;
@@ -24,7 +55,7 @@ namespace TcpLbModule.Commands
         {
             try
             {
-                job.Balancer.AddBackend(new BackendDefinition(address, maxConnections: MaxConnections));
+                job.Balancer.AddBackend(_definitions[address]);
             }
             catch (SelfLoopBackendException e)
             {

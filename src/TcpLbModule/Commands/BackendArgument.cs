@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Management.Automation;
@@ -28,6 +29,123 @@ namespace TcpLbModule.Commands
                 addresses[i] = address!;
             }
             return addresses;
+        }
+
+        /// <summary>
+        /// Converts every value to a pool member, or stops the cmdlet with an InvalidBackend error
+        /// naming the bad one. Beside what <see cref="ConvertAll"/> takes: the text form with settings
+        /// ("8081;weight=3", "8082;backup") and hashtables (@{ Address = 8081; Weight = 3; Backup = $true }).
+        /// </summary>
+        public static BackendDefinition[] ConvertAllDefinitions(PSCmdlet cmdlet, object?[] values, bool jobMustBeRunning)
+        {
+            var definitions = new BackendDefinition[values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!TryConvertDefinition(values[i], out BackendDefinition? definition, out string? reason, jobMustBeRunning))
+                {
+                    cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(reason), "InvalidBackend", ErrorCategory.InvalidArgument, values[i]));
+                }
+                definitions[i] = definition!;
+            }
+            return definitions;
+        }
+
+        /// <summary>The keys a backend hashtable takes.</summary>
+        public const string HashtableKeys = "Address (required: a port, host:port, [v6]:port or a job from Start-TcpBackend), Weight (1 to 256), Backup ($true or $false), MaxConnections (0 for no limit)";
+
+        public static bool TryConvertDefinition(object? value, out BackendDefinition? definition, out string? reason, bool jobMustBeRunning = true)
+        {
+            object? inner = value is PSObject wrapped ? wrapped.BaseObject : value;
+            definition = null;
+            switch (inner)
+            {
+                case string text when text.IndexOf(';') >= 0:
+                    return BackendDefinition.TryParse(text, out definition, out reason);
+                case IDictionary table:
+                    return FromTable(table, jobMustBeRunning, out definition, out reason);
+                default:
+                    if (!TryConvert(inner, out BackendAddress? address, out reason, jobMustBeRunning))
+                    {
+                        if (inner is string)
+                        {
+                            reason += $" Settings follow the address after ';': {BackendDefinition.AcceptedSettings}.";
+                        }
+                        return false;
+                    }
+                    definition = new BackendDefinition(address!);
+                    return true;
+            }
+        }
+
+        private static bool FromTable(IDictionary table, bool jobMustBeRunning, out BackendDefinition? definition, out string? reason)
+        {
+            definition = null;
+            object? addressValue = null;
+            int weight = BackendDefinition.DefaultWeight;
+            bool backup = false;
+            int? maxConnections = null;
+            string shown = "@{ " + string.Join("; ", EntriesOf(table)) + " }";
+            foreach (DictionaryEntry entry in table)
+            {
+                object? entryValue = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+                string key = BackendDefinition.NormalizeKey(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "");
+                try
+                {
+                    switch (key)
+                    {
+                        case "address":
+                            addressValue = entryValue;
+                            continue;
+                        case "weight":
+                            weight = LanguagePrimitives.ConvertTo<int>(entryValue);
+                            if (weight < 1 || weight > BackendDefinition.MaxWeight)
+                            {
+                                reason = $"{shown} is not a valid backend: Weight {weight} is not from 1 to {BackendDefinition.MaxWeight}. Accepted keys: {HashtableKeys}.";
+                                return false;
+                            }
+                            continue;
+                        case "backup":
+                            backup = LanguagePrimitives.IsTrue(entryValue);
+                            continue;
+                        case "maxconnections":
+                            maxConnections = LanguagePrimitives.ConvertTo<int>(entryValue);
+                            if (maxConnections < 0)
+                            {
+                                reason = $"{shown} is not a valid backend: MaxConnections {maxConnections} is below 0. Accepted keys: {HashtableKeys}.";
+                                return false;
+                            }
+                            continue;
+                        default:
+                            reason = $"{shown} is not a valid backend: '{entry.Key}' is not a backend setting. Accepted keys: {HashtableKeys}.";
+                            return false;
+                    }
+                }
+                catch (PSInvalidCastException)
+                {
+                    reason = $"{shown} is not a valid backend: {entry.Key} '{entryValue}' is not a whole number. Accepted keys: {HashtableKeys}.";
+                    return false;
+                }
+            }
+            if (addressValue == null)
+            {
+                reason = $"{shown} is not a valid backend: it has no Address. Accepted keys: {HashtableKeys}.";
+                return false;
+            }
+            if (!TryConvert(addressValue, out BackendAddress? address, out reason, jobMustBeRunning))
+            {
+                reason = $"{shown} is not a valid backend: {reason}";
+                return false;
+            }
+            definition = new BackendDefinition(address!, weight, backup, maxConnections);
+            return true;
+        }
+
+        private static IEnumerable<string> EntriesOf(IDictionary table)
+        {
+            foreach (DictionaryEntry entry in table)
+            {
+                yield return $"{entry.Key} = {entry.Value}";
+            }
         }
 
         /// <summary>

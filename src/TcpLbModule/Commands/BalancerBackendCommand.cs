@@ -24,7 +24,7 @@ namespace TcpLbModule.Commands
 
         protected override void ProcessRecord()
         {
-            BackendAddress[] addresses = BackendArgument.ConvertAll(this, Backend, JobMustBeRunning);
+            BackendAddress[] addresses = ConvertBackends();
             BackendArgument.EnsureDistinct(this, addresses);
             foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
             {
@@ -45,6 +45,9 @@ namespace TcpLbModule.Commands
                 }
             }
         }
+
+        /// <summary>The -Backend values as addresses; stops the cmdlet with InvalidBackend on a bad one.</summary>
+        protected virtual BackendAddress[] ConvertBackends() => BackendArgument.ConvertAll(this, Backend, JobMustBeRunning);
 
         /// <summary>Whether a backend job given as -Backend must be running (to add it) or may have stopped (to name a backend already in the pool).</summary>
         protected virtual bool JobMustBeRunning => false;

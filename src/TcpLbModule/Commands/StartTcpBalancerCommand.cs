@@ -9,12 +9,12 @@ using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
-    /// <summary>Start-TcpBalancer: a round-robin TCP balancer as a job.</summary>
+    /// <summary>Start-TcpBalancer: a TCP balancer (round robin unless -Algorithm says otherwise) as a job.</summary>
     [Cmdlet(VerbsLifecycle.Start, "TcpBalancer")]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StartTcpBalancerCommand : PSCmdlet, IDisposable
     {
-        private readonly List<BackendAddress> _backends = new List<BackendAddress>();
+        private readonly List<BackendDefinition> _backends = new List<BackendDefinition>();
         private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
 
@@ -23,7 +23,7 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, 65535)]
         public int Port { get; set; } = TcpBalancerOptions.DefaultPort;
 
-        /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
+        /// <summary>Ports, host:port, [v6]:port, TcpBackend jobs, "address;weight=N;backup" or hashtables.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [AllowEmptyCollection]
         [AllowNull]
@@ -32,6 +32,15 @@ namespace TcpLbModule.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string ListenAddress { get; set; } = "127.0.0.1";
+
+        /// <summary>How each new connection picks its backend.</summary>
+        [Parameter]
+        public BalancingAlgorithm Algorithm { get; set; } = BalancingAlgorithm.RoundRobin;
+
+        /// <summary>Milliseconds over which a backend that comes back Up ramps to its full weight; 0: at once.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int SlowStart { get; set; }
 
         /// <summary>Milliseconds to wait for a backend to accept a connection.</summary>
         [Parameter]
@@ -136,7 +145,7 @@ namespace TcpLbModule.Commands
             {
                 return;
             }
-            _backends.AddRange(BackendArgument.ConvertAll(this, Backend, jobMustBeRunning: true));
+            _backends.AddRange(BackendArgument.ConvertAllDefinitions(this, Backend, jobMustBeRunning: true));
         }
 
         protected override void EndProcessing()
@@ -149,7 +158,7 @@ namespace TcpLbModule.Commands
                     ErrorCategory.InvalidArgument,
                     Backend));
             }
-            BackendArgument.EnsureDistinct(this, _backends);
+            BackendArgument.EnsureDistinct(this, _backends.ConvertAll(b => b.Address));
             EnsureHealthCheckParametersApply();
 
             if (Detached)
@@ -162,6 +171,8 @@ namespace TcpLbModule.Commands
             {
                 ListenAddress = _listenAddress,
                 Port = Port,
+                Algorithm = Algorithm,
+                SlowStart = TimeSpan.FromMilliseconds(SlowStart),
                 ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout),
                 Retries = Retries,
                 ConnectFailuresBeforeDown = ConnectFailureLimit,
@@ -180,7 +191,7 @@ namespace TcpLbModule.Commands
             options.HealthCheck.Fall = Fall;
             options.HealthCheck.Send = HealthCheckSend;
             options.HealthCheck.ExpectPrefix = HealthCheckExpect;
-            foreach (BackendAddress backend in _backends)
+            foreach (BackendDefinition backend in _backends)
             {
                 options.Backends.Add(backend);
             }
@@ -215,7 +226,7 @@ namespace TcpLbModule.Commands
             WriteObject(job);
         }
 
-        /// <summary>The same command, without -Detached, in a process of its own; the backends go as addresses.</summary>
+        /// <summary>The same command, without -Detached, in a process of its own; the backends go in their text form ("address;weight=N;backup").</summary>
         private void StartDetached()
         {
             System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached) }, askVerbose: false);

@@ -21,6 +21,9 @@ namespace TcpLbModule.Jobs
             BytesToBackend = backend.BytesToBackend.Bytes;
             BytesFromBackend = backend.BytesFromBackend.Bytes;
             MaxConnections = backend.MaxConnections;
+            Weight = backend.Weight;
+            Backup = backend.IsBackup;
+            SlowStarting = backend.SlowStarting;
             LastCheckSucceeded = backend.LastCheckSucceeded;
             LastCheckTime = backend.LastCheckTime;
             LastError = backend.LastError;
@@ -59,6 +62,15 @@ namespace TcpLbModule.Jobs
 
         /// <summary>0 means no limit.</summary>
         public int MaxConnections { get; }
+
+        /// <summary>Its share of new connections relative to the others (for the algorithms that use weights).</summary>
+        public int Weight { get; }
+
+        /// <summary>A backup: used only while no primary backend is available (its TotalConnections are the connections it took).</summary>
+        public bool Backup { get; }
+
+        /// <summary>Back Up recently and still ramping to its full weight (Start-TcpBalancer -SlowStart).</summary>
+        public bool SlowStarting { get; }
 
         /// <summary>Null until a health check has run.</summary>
         public bool? LastCheckSucceeded { get; }

@@ -28,7 +28,10 @@ namespace TcpLbModule.Jobs
         /// <summary>The engine object behind the job.</summary>
         public TcpBalancer Balancer { get; }
 
-        /// <summary>The backends in round-robin order, as host:port.</summary>
+        /// <summary>How new connections pick their backend.</summary>
+        public BalancingAlgorithm Algorithm => Balancer.Algorithm;
+
+        /// <summary>The backends in pool order, as host:port.</summary>
         public string[] Backends => Balancer.Backends.Select(b => b.Address.ToString()).ToArray();
 
         public long Accepted => Balancer.Statistics.Accepted;
@@ -51,6 +54,9 @@ namespace TcpLbModule.Jobs
         public long LoopsCut => Balancer.Statistics.LoopsCut;
 
         public int Queued => Balancer.Queued;
+
+        /// <summary>Connections sent to a backup backend because no primary was available.</summary>
+        public long SentToBackup => Balancer.Statistics.SentToBackup;
 
         public long BytesFromClients => Balancer.Statistics.BytesFromClients.Bytes;
 
