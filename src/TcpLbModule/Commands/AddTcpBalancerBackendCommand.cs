@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
+using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -12,6 +13,7 @@ namespace TcpLbModule.Commands
     public sealed class AddTcpBalancerBackendCommand : BalancerBackendCommand
     {
         private readonly Dictionary<BackendAddress, BackendDefinition> _definitions = new Dictionary<BackendAddress, BackendDefinition>();
+        private BackendDefinition[] _given = new BackendDefinition[0];
 
         /// <summary>Connections open at once to each added backend; 0: no limit. Default: the balancer's -BackendMaxConnections.</summary>
         [Parameter]
@@ -34,18 +36,33 @@ namespace TcpLbModule.Commands
         {
             BackendDefinition[] definitions = BackendArgument.ConvertAllDefinitions(this, Backend, JobMustBeRunning);
             _definitions.Clear();
+            _given = new BackendDefinition[definitions.Length];
             var addresses = new BackendAddress[definitions.Length];
             for (int i = 0; i < definitions.Length; i++)
             {
                 BackendDefinition given = definitions[i];
                 addresses[i] = given.Address;
-                _definitions[given.Address] = new BackendDefinition(
+                _given[i] = _definitions[given.Address] = new BackendDefinition(
                     given.Address,
                     Weight ?? given.Weight,
                     Backup.IsPresent || given.Backup,
                     MaxConnections ?? given.MaxConnections);
             }
             return addresses;
+        }
+
+        /// <summary>A detached balancer gets the backends in their text form, settings merged (jobs and hashtables of jobs do not cross processes).</summary>
+        protected override void ForwardTo(DetachedTcpServer server)
+        {
+            if (!ShouldProcess($"detached {JobKind} '{server.Name}' on port {server.Port} ({server.Location})", MyInvocation.MyCommand.Name))
+            {
+                return;
+            }
+            System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(
+                this, new[] { nameof(Job), nameof(Name), nameof(Id), nameof(Server), nameof(Weight), nameof(Backup), nameof(MaxConnections), "WhatIf", "Confirm" });
+            parameters[nameof(Name)] = new[] { WildcardPattern.Escape(server.Name) };
+            parameters[nameof(Backend)] = System.Array.ConvertAll(_given, d => d.ToString());
+            ForwardTo(server, parameters);
         }
 
         /// <summary>As in Start-TcpBalancer: a stopped backend job serves nothing.</summary>
