@@ -181,12 +181,15 @@ Describe 'SchedulingTests' {
 
     It 'Backend specs with settings and hashtables; a bad setting is an InvalidBackend error that lists the accepted ones' {
         $a, $b, $c = Start-TcpBackend -Port 0, 0, 0
-        $lb = Start-TcpBalancer -Port 0 -Backend @{ Address = $a; Weight = 2 }, "$($b.Port);backup" -SlowStart 5000 -HealthCheckInterval 0
+        $lb = Start-TcpBalancer -Port 0 -Backend @{ Address = $a; Weight = 2 }, "$($b.Port);backup" -SlowStart 60000 -HealthCheckInterval 0
         Add-TcpBalancerBackend $lb -Backend "$($c.Port);weight=4" -Backup
         $rows = Get-TcpBalancerBackend $lb
         $rows.Weight | Should -Be @(2, 1, 4)
         $rows.Backup | Should -Be @($false, $true, $true)
-        $lb.Balancer.Options.SlowStart.TotalMilliseconds | Should -Be 5000
+        $lb.Balancer.Options.SlowStart.TotalMilliseconds | Should -Be 60000
+        Disable-TcpBalancerBackend $lb -Backend $a
+        Enable-TcpBalancerBackend $lb -Backend $a
+        (Get-TcpBalancerBackend $lb).SlowStarting | Should -Be @($true, $false, $false)   # back Up: ramping for a minute
 
         foreach ($bad in "$($a.Port);weight=0", "$($a.Port);wieght=2") {
             $err = { Start-TcpBalancer -Port 0 -Backend $bad } | Should -Throw -ErrorId 'InvalidBackend,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru

@@ -49,6 +49,15 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public void An_unknown_algorithm_is_refused()
+        {
+            var options = new TcpBalancerOptions { Port = 0, Algorithm = (BalancingAlgorithm)99 };
+            options.Backends.Add(BackendDefinition.Parse("127.0.0.1:9"));
+            var error = Assert.Throws<System.ArgumentOutOfRangeException>(() => new TcpBalancer(options));
+            Assert.Contains("RoundRobin, WeightedRoundRobin, LeastConnections", error.Message);
+        }
+
+        [Fact]
         public async Task Source_hash_keeps_one_client_address_on_one_backend()
         {
             await using var net = new TestNet();

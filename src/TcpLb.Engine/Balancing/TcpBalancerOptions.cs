@@ -124,6 +124,10 @@ namespace TcpLb.Engine.Balancing
                     throw new ArgumentException($"Backend {backend.Address} is given more than once. Give each backend once.");
                 }
             }
+            if (!Enum.IsDefined(typeof(BalancingAlgorithm), Algorithm))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Algorithm), Algorithm, $"Unknown algorithm. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancingAlgorithm)))}.");
+            }
             if (SlowStart < TimeSpan.Zero)
             {
                 throw new ArgumentOutOfRangeException(nameof(SlowStart), SlowStart, "SlowStart must be zero (off) or more.");
