@@ -202,17 +202,19 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => o.IdleTimeout = TimeSpan.FromMilliseconds(300), echo.Port);
-            using Socket idle = await TestNet.ConnectAsync(balancer.Port);
 
-            // The clock starts before the last bytes move, so that it never starts after the
-            // balancer's last activity stamp, however late this test is scheduled on a busy machine.
+            // The clock starts before the connection exists, so it never starts after the
+            // balancer's last activity stamp, however late this test is scheduled on a busy
+            // machine; nothing is sent, so a late test cannot find its exchange cut either.
             var clock = Stopwatch.StartNew();
-            await Exchange(idle, "x");
+            using Socket idle = await TestNet.ConnectAsync(balancer.Port);
             await Assert.ThrowsAnyAsync<SocketException>(async () => await TestNet.ReadToEndAsync(idle));
 
             // At least the idle timeout (less the millisecond tick's granularity), and a safety net.
             Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(280), TimeSpan.FromSeconds(10));
             Assert.True(SpinWait.SpinUntil(() => balancer.ActiveConnections == 0, TestNet.Patience), "the balancer still counts the connection");
+            // It was proxied, not refused: the backend had it.
+            Assert.Equal(1, balancer.Backends[0].TotalConnections);
         }
 
         [Fact]

@@ -220,6 +220,8 @@ namespace TcpLb.Engine.Tests
 
             Assert.Equal(TcpProbeStatus.Reset, result.Status);
             Assert.Equal(1, balancer.Statistics.Redispatched);
+            // Counted once the reset has been passed on, so the client can see it first.
+            Assert.True(SpinWait.SpinUntil(() => balancer.Statistics.Failed >= 1, TestNet.Patience), "the failed connection was never counted");
             Assert.Equal(1, balancer.Statistics.Failed);
             Assert.Equal(0, good.ConnectionsAccepted);
         }
