@@ -26,6 +26,7 @@
         'Get-TcpBalancer'
         'Get-TcpBackend'
         'Stop-TcpBackend'
+        'Update-TcpBalancer'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -18,7 +18,7 @@ namespace TcpLb.HelpBuilder.Tests
         public static readonly string[] BalancerJobCmdlets =
         {
             "Get-TcpBalancerBackend", "Add-TcpBalancerBackend", "Remove-TcpBalancerBackend", "Disable-TcpBalancerBackend",
-            "Enable-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer",
+            "Enable-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer", "Update-TcpBalancer",
         };
 
         public static IEnumerable<object[]> BalancerJobCmdletNames => BalancerJobCmdlets.Select(c => new object[] { c });
@@ -266,6 +266,7 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Enable-TcpBalancerBackend", 8)]
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
+        [InlineData("Update-TcpBalancer", 23)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();
