@@ -88,6 +88,21 @@ Describe 'ReloadTests' {
         $lb.Balancer.Options.Algorithm | Should -Be 'RoundRobin'
     }
 
+    It 'Reloads a detached balancer by name, in its own process' {
+        $b = Start-TcpBackend -Port 0, 0
+        $name = "reload-detached-$PID"
+        $null = Start-TcpBalancer -Port 0 -Backend $b[0] -Name $name -Detached
+        try {
+            $changes = Update-TcpBalancer -Name $name -Backend "$($b[0].Port);weight=2", $b[1] -Retries 1 -PassThru
+
+            @($changes | ForEach-Object Kind) | Should -Be @('SettingChanged', 'WeightChanged', 'BackendAdded')
+            @(Get-TcpBalancerBackend -Name $name | ForEach-Object Backend) | Should -Be @("127.0.0.1:$($b[0].Port)", "127.0.0.1:$($b[1].Port)")
+        }
+        finally {
+            Get-TcpBalancer -Name $name | Stop-TcpBalancer
+        }
+    }
+
     It 'A bad value is a terminating error that names it, and nothing changes' {
         $b = Start-TcpBackend -Port 0
         $lb = Start-TcpBalancer -Port 0 -Backend $b

@@ -234,6 +234,11 @@ namespace TcpLb.Engine.Balancing
                         RestartProber(next.HealthCheck);
                     }
                 }
+                else
+                {
+                    // Not started yet: Start runs the checks as they are now.
+                    _prober = next.HealthCheck.Enabled ? new HealthProber(_pool, next.HealthCheck) : null;
+                }
                 // Raised limits, a longer queue: those waiting look again.
                 _clientSlots.SignalAll();
                 _backendSlots.SignalAll();
