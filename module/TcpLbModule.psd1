@@ -27,6 +27,7 @@
         'Get-TcpBalancer'
         'Get-TcpBackend'
         'Stop-TcpBackend'
+        'Update-TcpBalancer'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

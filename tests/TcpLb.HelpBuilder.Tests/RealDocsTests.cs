@@ -18,7 +18,7 @@ namespace TcpLb.HelpBuilder.Tests
         public static readonly string[] BalancerJobCmdlets =
         {
             "Get-TcpBalancerBackend", "Add-TcpBalancerBackend", "Remove-TcpBalancerBackend", "Disable-TcpBalancerBackend",
-            "Enable-TcpBalancerBackend", "Set-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer",
+            "Enable-TcpBalancerBackend", "Set-TcpBalancerBackend", "Wait-TcpBalancerBackend", "Stop-TcpBalancer", "Update-TcpBalancer",
         };
 
         public static IEnumerable<object[]> BalancerJobCmdletNames => BalancerJobCmdlets.Select(c => new object[] { c });
@@ -267,6 +267,7 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Set-TcpBalancerBackend", 9)]
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
+        [InlineData("Update-TcpBalancer", 23)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();

@@ -33,6 +33,9 @@ namespace TcpLb.Engine.Balancing
         private long _rampStart; // Stopwatch timestamp of the return to Up; 0 when not ramping
         private static int s_weightVersion;
 
+        private volatile int _maxConnections;
+        private volatile bool _backup;
+
         internal Backend(BackendAddress address, int maxConnections = 0, int weight = BackendDefinition.DefaultWeight, bool backup = false)
         {
             if (weight < 1 || weight > BackendDefinition.MaxWeight)
@@ -40,13 +43,13 @@ namespace TcpLb.Engine.Balancing
                 throw new ArgumentOutOfRangeException(nameof(weight), weight, $"Weight must be 1 to {BackendDefinition.MaxWeight}.");
             }
             _weight = weight;
-            IsBackup = backup;
+            _backup = backup;
             if (maxConnections < 0)
             {
                 throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, "MaxConnections must be 0 (no limit) or more.");
             }
             Address = address;
-            MaxConnections = maxConnections;
+            _maxConnections = maxConnections;
             IPAddress[] addresses = Endpoints.ResolveHost(address.Host);
             _endPoints = Array.ConvertAll(addresses, a => new IPEndPoint(a, address.Port));
             AddressHash = SourceHashScheduler.HashOf(address.ToString());
@@ -61,13 +64,13 @@ namespace TcpLb.Engine.Balancing
         public bool Healthy => _healthy;
 
         /// <summary>Open connections allowed at once; 0 means no limit.</summary>
-        public int MaxConnections { get; }
+        public int MaxConnections => _maxConnections;
 
         /// <summary>Its share of new connections relative to the others, for the algorithms that use weights.</summary>
         public int Weight => _weight;
 
         /// <summary>Used only while no primary backend is available.</summary>
-        public bool IsBackup { get; }
+        public bool IsBackup => _backup;
 
         /// <summary>Connections to this backend now open.</summary>
         public int ActiveConnections => Volatile.Read(ref _active);
@@ -171,10 +174,27 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The weight with slow start applied, for the algorithms that weigh candidates.</summary>
         internal double EffectiveWeight => _weight * SlowStartFactor();
 
+        /// <summary>
+        /// Changes the connection limit for new connections (open ones stay, also above a lowered
+        /// limit); a reload changes a backend in place, so it keeps its place, counters and state.
+        /// </summary>
+        internal void SetMaxConnections(int maxConnections)
+        {
+            if (maxConnections < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, $"Backend {Address}: max_connections {maxConnections} is out of range. Use 0 (no limit) or more.");
+            }
+            _maxConnections = maxConnections;
+        }
+
+        /// <summary>Makes it a backup (used only while no primary is available) or a primary, for new connections.</summary>
+        internal void SetBackup(bool backup) => _backup = backup;
+
         /// <summary>Takes a connection slot; false when the backend is full (another connection took the last slot).</summary>
         internal bool TryReserve()
         {
-            if (MaxConnections == 0)
+            int limit = _maxConnections;
+            if (limit == 0)
             {
                 Interlocked.Increment(ref _active);
                 return true;
@@ -183,7 +203,7 @@ namespace TcpLb.Engine.Balancing
             do
             {
                 current = Volatile.Read(ref _active);
-                if (current >= MaxConnections)
+                if (current >= limit)
                 {
                     return false;
                 }

@@ -14,10 +14,17 @@ namespace TcpLb.Engine.Balancing
     {
         private readonly object _lock = new object();
         private readonly Queue<TaskCompletionSource<bool>> _waiters = new Queue<TaskCompletionSource<bool>>();
-        private readonly int _capacity;
+        private volatile int _capacity;
         private int _waiting;
 
         public SlotWaitQueue(int capacity) => _capacity = capacity;
+
+        /// <summary>How many may wait at once; a reload may change it (those already waiting stay).</summary>
+        public int Capacity
+        {
+            get => _capacity;
+            set => _capacity = value;
+        }
 
         /// <summary>Connections waiting now.</summary>
         public int Waiting => Volatile.Read(ref _waiting);
@@ -88,6 +95,18 @@ namespace TcpLb.Engine.Balancing
                     {
                         return;
                     }
+                }
+            }
+        }
+
+        /// <summary>A limit was raised: wake every waiter to look again (those that find no slot queue again).</summary>
+        public void SignalAll()
+        {
+            lock (_lock)
+            {
+                while (_waiters.Count > 0)
+                {
+                    _waiters.Dequeue().TrySetResult(true);
                 }
             }
         }

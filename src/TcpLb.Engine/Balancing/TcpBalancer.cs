@@ -21,15 +21,19 @@ namespace TcpLb.Engine.Balancing
     /// </summary>
     public sealed class TcpBalancer : TcpServer
     {
-        private readonly TcpBalancerOptions _options;
+        // Settings are an immutable snapshot, read per decision without a lock; a reload or
+        // SetAlgorithm publishes a new one (under _reconfigureLock, writers only).
+        private volatile TcpBalancerOptions _options;
+        private readonly object _reconfigureLock = new object();
         private readonly BackendPool _pool;
         private volatile BackendScheduler _scheduler;
         private readonly ConnectionTable _connections = new ConnectionTable();
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
-        private readonly HealthProber? _prober;
-        private readonly long _idleLimit;
-        private readonly int _responseLimit;
+        private volatile HealthProber? _prober;
+        private CancellationTokenSource? _proberStop;
+        private long _idleLimit;
+        private int _responseLimit;
         private readonly Func<ProxyConnection, bool> _isOverdue;
         private readonly Action<ProxyConnection> _endOverdue;
         private Timer? _sweeper;
@@ -43,7 +47,7 @@ namespace TcpLb.Engine.Balancing
         public TcpBalancer(TcpBalancerOptions options)
             : base(Validated(options).ListenAddress, options.Port)
         {
-            _options = options;
+            _options = options.Copy();
             _scheduler = BackendScheduler.Create(options.Algorithm);
             var backends = new List<Backend>(options.Backends.Count);
             foreach (BackendDefinition definition in options.Backends)
@@ -55,10 +59,9 @@ namespace TcpLb.Engine.Balancing
             _backendSlots = new SlotWaitQueue(options.QueueLength);
             if (options.HealthCheck.Enabled)
             {
-                _prober = new HealthProber(_pool, options.HealthCheck);
+                _prober = new HealthProber(_pool, _options.HealthCheck);
             }
-            _idleLimit = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds;
-            _responseLimit = (int)options.ResponseTimeout.TotalMilliseconds;
+            SetTimeoutLimits(_options);
             // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
             _isOverdue = IsOverdue;
             _endOverdue = EndOverdue;
@@ -76,6 +79,7 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The backends in pool order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
 
+        /// <summary>The settings in force now (a snapshot: change them with <see cref="ApplySettings"/>, not here).</summary>
         public TcpBalancerOptions Options => _options;
 
         public BalancerStatistics Statistics { get; } = new BalancerStatistics();
@@ -153,9 +157,14 @@ namespace TcpLb.Engine.Balancing
             {
                 throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, $"Unknown algorithm. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancingAlgorithm)))}.");
             }
-            // One reference write: each new connection uses the old scheduler or the new one, never a mix.
-            _scheduler = BackendScheduler.Create(algorithm);
-            _options.Algorithm = algorithm;
+            lock (_reconfigureLock)
+            {
+                // One reference write: each new connection uses the old scheduler or the new one, never a mix.
+                _scheduler = BackendScheduler.Create(algorithm);
+                TcpBalancerOptions next = _options.Copy();
+                next.Algorithm = algorithm;
+                _options = next;
+            }
         }
 
         /// <summary>Changes a backend's weight for new connections. False when it is not in the pool.</summary>
@@ -164,6 +173,90 @@ namespace TcpLb.Engine.Balancing
             Backend? backend = _pool.Find(address);
             backend?.SetWeight(weight);
             return backend != null;
+        }
+
+        /// <summary>
+        /// Changes a backend's backup flag and connection limit in place to match
+        /// <paramref name="definition"/> (limit null: the balancer's BackendMaxConnections), for new
+        /// connections: it keeps its place in the rotation, its counters, state and open
+        /// connections. The weight is <see cref="SetWeight"/>'s. False when it is not in the pool.
+        /// </summary>
+        public bool UpdateBackend(BackendDefinition definition)
+        {
+            Backend? backend = _pool.Find((definition ?? throw new ArgumentNullException(nameof(definition))).Address);
+            if (backend == null)
+            {
+                return false;
+            }
+            backend.SetBackup(definition.Backup);
+            backend.SetMaxConnections(definition.MaxConnections ?? _options.BackendMaxConnections);
+            _backendSlots.SignalAll();
+            return true;
+        }
+
+        /// <summary>
+        /// Applies every setting of <paramref name="settings"/> that can change while running, for
+        /// new connections (open ones keep the timeouts and retries they started with): timeouts,
+        /// retries, replay, limits, queue, slow start and health checks (the checks restart with
+        /// the new settings). The algorithm is changed with <see cref="SetAlgorithm"/>, the pool with
+        /// AddBackend, RemoveBackend, SetWeight and UpdateBackend; the listen address and port cannot change and must be equal (a
+        /// port of 0 means "as bound"). Throws <see cref="ArgumentException"/> for invalid settings,
+        /// leaving the balancer as it was.
+        /// </summary>
+        public void ApplySettings(TcpBalancerOptions settings)
+        {
+            if (settings == null)
+            {
+                throw new ArgumentNullException(nameof(settings));
+            }
+            lock (_reconfigureLock)
+            {
+                TcpBalancerOptions previous = _options;
+                if (!Equals(settings.ListenAddress, previous.ListenAddress))
+                {
+                    throw new ArgumentException($"The listen address cannot change while the balancer runs ({previous.ListenAddress} to {settings.ListenAddress}). Stop it and start it again.", nameof(settings));
+                }
+                if (settings.Port != 0 && settings.Port != Port)
+                {
+                    throw new ArgumentException($"The port cannot change while the balancer runs ({Port} to {settings.Port}). Stop it and start it again.", nameof(settings));
+                }
+                TcpBalancerOptions next = settings.Copy();
+                next.Port = previous.Port;
+                next.Algorithm = previous.Algorithm; // SetAlgorithm changes it
+                // The pool is not part of the settings: validate them beside a pool of one.
+                next.Backends.Clear();
+                next.Backends.Add(new BackendAddress("127.0.0.1", 1));
+                next.Validate();
+                next.Backends.Clear();
+                _options = next;
+                _clientSlots.Capacity = next.QueueLength;
+                _backendSlots.Capacity = next.QueueLength;
+                SetTimeoutLimits(next);
+                if (next.SlowStart != previous.SlowStart)
+                {
+                    // Applies from the next return to Up; a ramp under way keeps its length.
+                    foreach (Backend backend in _pool.Snapshot)
+                    {
+                        backend.SlowStartTicks = SlowStartTicks(next);
+                    }
+                }
+                if (IsStarted)
+                {
+                    ScheduleSweeper();
+                    if (!SameHealthChecks(previous.HealthCheck, next.HealthCheck))
+                    {
+                        RestartProber(next.HealthCheck);
+                    }
+                }
+                else
+                {
+                    // Not started yet: Start runs the checks as they are now.
+                    _prober = next.HealthCheck.Enabled ? new HealthProber(_pool, next.HealthCheck) : null;
+                }
+                // Raised limits, a longer queue: those waiting look again.
+                _clientSlots.SignalAll();
+                _backendSlots.SignalAll();
+            }
         }
 
         /// <summary>
@@ -177,7 +270,7 @@ namespace TcpLb.Engine.Balancing
             current.Backends.Clear();
             foreach (Backend backend in _pool.Snapshot)
             {
-                int? limit = backend.MaxConnections == _options.BackendMaxConnections ? (int?)null : backend.MaxConnections;
+                int? limit = backend.MaxConnections == current.BackendMaxConnections ? (int?)null : backend.MaxConnections;
                 current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit));
             }
             return current;
@@ -200,29 +293,85 @@ namespace TcpLb.Engine.Balancing
             StartLoopGuard();
             Stopping.Register(() =>
             {
-                _sweeper?.Dispose();
+                lock (_reconfigureLock)
+                {
+                    _sweeper?.Dispose();
+                    _sweeper = null;
+                }
                 _connections.AbortWhere(_ => true);
             });
-            if (_prober != null)
+            lock (_reconfigureLock)
             {
-                _ = _prober.RunAsync(Stopping);
-            }
-            // One sweeper serves both timeouts: no timer per connection.
-            long period = long.MaxValue;
-            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
-            {
-                period = (long)_options.IdleTimeout.TotalMilliseconds / 4;
-            }
-            if (_options.ResponseTimeout > TimeSpan.Zero)
-            {
-                period = Math.Min(period, (long)_options.ResponseTimeout.TotalMilliseconds / 10);
-            }
-            if (period != long.MaxValue)
-            {
-                period = Math.Max(50, Math.Min(1000, period));
-                _sweeper = new Timer(_ => Sweep(), null, period, period);
+                IsStarted = true;
+                HealthProber? prober = _prober;
+                if (prober != null)
+                {
+                    _proberStop = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+                    _ = prober.RunAsync(_proberStop.Token);
+                }
+                ScheduleSweeper();
             }
         }
+
+        private bool IsStarted { get; set; }
+
+        private void SetTimeoutLimits(TcpBalancerOptions options)
+        {
+            Volatile.Write(ref _idleLimit, options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds);
+            Volatile.Write(ref _responseLimit, (int)options.ResponseTimeout.TotalMilliseconds);
+        }
+
+        /// <summary>One sweeper serves both timeouts: no timer per connection. Called under _reconfigureLock.</summary>
+        private void ScheduleSweeper()
+        {
+            if (Stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            TcpBalancerOptions options = _options;
+            long period = long.MaxValue;
+            if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                period = (long)options.IdleTimeout.TotalMilliseconds / 4;
+            }
+            if (options.ResponseTimeout > TimeSpan.Zero)
+            {
+                period = Math.Min(period, (long)options.ResponseTimeout.TotalMilliseconds / 10);
+            }
+            if (period == long.MaxValue)
+            {
+                _sweeper?.Change(Timeout.Infinite, Timeout.Infinite);
+                return;
+            }
+            period = Math.Max(50, Math.Min(1000, period));
+            if (_sweeper == null)
+            {
+                _sweeper = new Timer(_ => Sweep(), null, period, period);
+            }
+            else
+            {
+                _sweeper.Change(period, period);
+            }
+        }
+
+        /// <summary>Stops the running checks and starts them with new settings (or none). Called under _reconfigureLock.</summary>
+        private void RestartProber(HealthCheckOptions settings)
+        {
+            _proberStop?.Cancel();
+            _proberStop?.Dispose();
+            _proberStop = null;
+            HealthProber? prober = settings.Enabled ? new HealthProber(_pool, settings) : null;
+            _prober = prober;
+            if (prober != null)
+            {
+                _proberStop = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+                _ = prober.RunAsync(_proberStop.Token);
+            }
+        }
+
+        private static bool SameHealthChecks(HealthCheckOptions a, HealthCheckOptions b)
+            => a.Interval == b.Interval && a.Timeout == b.Timeout && a.Rise == b.Rise && a.Fall == b.Fall
+               && a.Send == b.Send && a.ExpectPrefix == b.ExpectPrefix;
 
         protected override async Task HandleConnectionAsync(Socket client)
         {
@@ -248,16 +397,16 @@ namespace TcpLb.Engine.Balancing
             }
             finally
             {
-                if (_options.MaxConnections > 0)
-                {
-                    Interlocked.Decrement(ref _admitted);
-                    _clientSlots.SignalOne();
-                }
+                // Counted whatever the limit, so a limit set by a reload sees the connections already open.
+                Interlocked.Decrement(ref _admitted);
+                _clientSlots.SignalOne();
             }
         }
 
         private async Task ConnectAndProxyAsync(Socket client)
         {
+            // One snapshot for the whole connection: a reload meanwhile applies to the next one.
+            TcpBalancerOptions options = _options;
             Backend?[]? tried = null;
             ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client) : 0;
             ProxyConnection? connection = null;
@@ -303,11 +452,11 @@ namespace TcpLb.Engine.Balancing
                             Statistics.OnRetried();
                         }
                     }
-                    Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
+                    Socket? server = await BackendConnector.ConnectAsync(backend, options.ConnectTimeout, Stopping).ConfigureAwait(false);
                     if (server == null)
                     {
                         ReleaseBackend(backend);
-                        backend.OnConnectFailed(_prober != null ? _options.ConnectFailuresBeforeDown : 0);
+                        backend.OnConnectFailed(_prober != null ? options.ConnectFailuresBeforeDown : 0);
                     }
                     else
                     {
@@ -318,22 +467,22 @@ namespace TcpLb.Engine.Balancing
                         }
                         if (connection == null)
                         {
-                            connection = new ProxyConnection(client, _options.Replay, _options.ResponseTimeout > TimeSpan.Zero);
+                            connection = new ProxyConnection(client, options.Replay, options.ResponseTimeout > TimeSpan.Zero);
                             _connections.Add(connection);
-                            pump = new DuplexPump(client, _options.FinTimeout, connection.Pending)
+                            pump = new DuplexPump(client, options.FinTimeout, connection.Pending)
                             {
                                 Activity = connection,
                                 ClientToServerTotal = Statistics.BytesFromClients,
                                 ServerToClientTotal = Statistics.BytesFromBackends,
                             };
                         }
-                        ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(tried, attempt, backend)).ConfigureAwait(false);
+                        ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(options, tried, attempt, backend)).ConfigureAwait(false);
                         if (outcome == ProxyAttemptOutcome.Completed)
                         {
                             Statistics.OnServed();
                             return;
                         }
-                        OnFailedBeforeResponse(backend, connection, pump!);
+                        OnFailedBeforeResponse(options, backend, connection, pump!);
                         if (outcome == ProxyAttemptOutcome.FailedBeforeResponse)
                         {
                             Statistics.OnFailed();
@@ -348,14 +497,14 @@ namespace TcpLb.Engine.Balancing
                         }
                     }
 
-                    if (attempt >= _options.Retries || Stopping.IsCancellationRequested)
+                    if (attempt >= options.Retries || Stopping.IsCancellationRequested)
                     {
                         Statistics.OnFailed();
                         resetClient = true;
                         client.Abort();
                         return;
                     }
-                    tried ??= new Backend?[_options.Retries + 1];
+                    tried ??= new Backend?[options.Retries + 1];
                     tried[attempt] = backend;
                 }
             }
@@ -395,9 +544,9 @@ namespace TcpLb.Engine.Balancing
         /// Whether a connection on <paramref name="current"/> may still move if that backend fails
         /// before answering: replay is on, an attempt is left, and an Up backend is left untried.
         /// </summary>
-        private bool MayMove(Backend?[]? tried, int attempt, Backend current)
+        private bool MayMove(TcpBalancerOptions options, Backend?[]? tried, int attempt, Backend current)
         {
-            if (!_options.Replay || attempt >= _options.Retries || Stopping.IsCancellationRequested)
+            if (!options.Replay || attempt >= options.Retries || Stopping.IsCancellationRequested)
             {
                 return false;
             }
@@ -412,16 +561,16 @@ namespace TcpLb.Engine.Balancing
         }
 
         /// <summary>Live traffic saw the backend fail before its first byte: counted towards taking it Down.</summary>
-        private void OnFailedBeforeResponse(Backend backend, ProxyConnection connection, DuplexPump pump)
+        private void OnFailedBeforeResponse(TcpBalancerOptions options, Backend backend, ProxyConnection connection, DuplexPump pump)
         {
-            if (_options.ResponseTimeout <= TimeSpan.Zero || connection.Aborted)
+            if (options.ResponseTimeout <= TimeSpan.Zero || connection.Aborted)
             {
                 return;
             }
             string what = connection.Pending!.TimedOut
-                ? $"no answer within the response timeout of {_options.ResponseTimeout.TotalMilliseconds:0} ms"
+                ? $"no answer within the response timeout of {options.ResponseTimeout.TotalMilliseconds:0} ms"
                 : pump.LastServerSide == PumpOutcome.Finished ? "closed before its first byte" : "reset before its first byte";
-            backend.OnUnanswered(_prober != null ? _options.HealthCheck.Fall : 0, what);
+            backend.OnUnanswered(_prober != null ? options.HealthCheck.Fall : 0, what);
         }
 
         /// <summary>
@@ -487,20 +636,28 @@ namespace TcpLb.Engine.Balancing
 
         private Task<bool> AdmitAsync()
         {
-            if (_options.MaxConnections == 0 || TryAdmit())
+            if (TryAdmit())
             {
-                return Task.FromResult(true);
+                return s_admitted;
             }
             return _clientSlots.WaitForSlotAsync(TryAdmit, _options.QueueTimeout, Stopping);
         }
 
+        private static readonly Task<bool> s_admitted = Task.FromResult(true);
+
         private bool TryAdmit()
         {
+            int limit = _options.MaxConnections;
+            if (limit == 0)
+            {
+                Interlocked.Increment(ref _admitted);
+                return true;
+            }
             int current;
             do
             {
                 current = Volatile.Read(ref _admitted);
-                if (current >= _options.MaxConnections)
+                if (current >= limit)
                 {
                     return false;
                 }
@@ -585,11 +742,14 @@ namespace TcpLb.Engine.Balancing
         private void Sweep() => _connections.ForEachWhere(_isOverdue, _endOverdue);
 
         private bool IsOverdue(ProxyConnection c)
-            => c.IdleMilliseconds >= _idleLimit || (_responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, _responseLimit));
+        {
+            int responseLimit = Volatile.Read(ref _responseLimit);
+            return c.IdleMilliseconds >= Volatile.Read(ref _idleLimit) || (responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, responseLimit));
+        }
 
         private void EndOverdue(ProxyConnection c)
         {
-            if (c.IdleMilliseconds >= _idleLimit)
+            if (c.IdleMilliseconds >= Volatile.Read(ref _idleLimit))
             {
                 c.Abort();
             }
@@ -605,11 +765,13 @@ namespace TcpLb.Engine.Balancing
             var backend = new Backend(definition.Address, maxConnections, definition.Weight, definition.Backup)
             {
                 Outgoing = _outgoing,
-                SlowStartTicks = (long)(_options.SlowStart.TotalSeconds * Stopwatch.Frequency),
+                SlowStartTicks = SlowStartTicks(_options),
             };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
         }
+
+        private static long SlowStartTicks(TcpBalancerOptions options) => (long)(options.SlowStart.TotalSeconds * Stopwatch.Frequency);
 
         private static TcpBalancerOptions Validated(TcpBalancerOptions options)
         {

@@ -98,7 +98,8 @@ namespace TcpLb.Engine.Balancing
             return copy;
         }
 
-        internal void Validate()
+        /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting and what is accepted.</summary>
+        public void Validate()
         {
             if (ListenAddress == null)
             {

@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using TcpLb.Configuration.Reload;
+using TcpLb.Engine.Balancing;
+using TcpLbModule.Detached;
+using TcpLbModule.Jobs;
+
+namespace TcpLbModule.Commands
+{
+    /// <summary>
+    /// Update-TcpBalancer: applies a new configuration to a running balancer without dropping a
+    /// connection: the difference between what runs and what is asked (ReconfigurationPlan) is
+    /// applied change by change; -WhatIf lists it and changes nothing.
+    /// </summary>
+    [Cmdlet(VerbsData.Update, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [OutputType(typeof(BalancerChange))]
+    public sealed class UpdateTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
+    {
+        private List<BackendDefinition>? _pool;
+
+        /// <summary>The whole pool wanted, in order: ports, host:port, [v6]:port with ;weight=N;backup;max_connections=N, or TcpBackend jobs.</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public object[]? Backend { get; set; }
+
+        [Parameter]
+        public BalancingAlgorithm? Algorithm { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? ConnectTimeout { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 100)]
+        public int? Retries { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? ConnectFailureLimit { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? ResponseTimeout { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? IdleTimeout { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? FinTimeout { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? MaxConnections { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? BackendMaxConnections { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? QueueLength { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? QueueTimeout { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? HealthCheckInterval { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? HealthCheckTimeout { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int? Rise { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int? Fall { get; set; }
+
+        /// <summary>Write the changes made (BalancerChange objects) to the pipeline.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override string JobKind => "balancer";
+
+        protected override void BeginProcessing()
+        {
+            if (Backend != null)
+            {
+                _pool = ConvertPool(Backend);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
+            {
+                TcpBalancerOptions current = job.Balancer.CurrentConfiguration();
+                Reload(job, current, Desired(current));
+            }
+        }
+
+        /// <summary>
+        /// The configuration wanted: the one running with the parameters given over it. (A
+        /// -ConfigurationPath would start from the file's definition for this balancer instead, by
+        /// name, else by port, and reload the same way.)
+        /// </summary>
+        private TcpBalancerOptions Desired(TcpBalancerOptions current)
+        {
+            TcpBalancerOptions desired = current.Copy();
+            if (_pool != null)
+            {
+                desired.Backends.Clear();
+                _pool.ForEach(desired.Backends.Add);
+            }
+            if (Algorithm.HasValue)
+            {
+                desired.Algorithm = Algorithm.Value;
+            }
+            if (ConnectTimeout.HasValue)
+            {
+                desired.ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout.Value);
+            }
+            if (Retries.HasValue)
+            {
+                desired.Retries = Retries.Value;
+            }
+            if (ConnectFailureLimit.HasValue)
+            {
+                desired.ConnectFailuresBeforeDown = ConnectFailureLimit.Value;
+            }
+            if (ResponseTimeout.HasValue)
+            {
+                desired.ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout.Value);
+            }
+            if (IdleTimeout.HasValue)
+            {
+                desired.IdleTimeout = IdleTimeout.Value == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout.Value);
+            }
+            if (FinTimeout.HasValue)
+            {
+                desired.FinTimeout = TimeSpan.FromMilliseconds(FinTimeout.Value);
+            }
+            if (MaxConnections.HasValue)
+            {
+                desired.MaxConnections = MaxConnections.Value;
+            }
+            if (BackendMaxConnections.HasValue)
+            {
+                desired.BackendMaxConnections = BackendMaxConnections.Value;
+            }
+            if (QueueLength.HasValue)
+            {
+                desired.QueueLength = QueueLength.Value;
+            }
+            if (QueueTimeout.HasValue)
+            {
+                desired.QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout.Value);
+            }
+            if (HealthCheckInterval.HasValue)
+            {
+                desired.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval.Value);
+            }
+            if (HealthCheckTimeout.HasValue)
+            {
+                desired.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout.Value);
+            }
+            if (Rise.HasValue)
+            {
+                desired.HealthCheck.Rise = Rise.Value;
+            }
+            if (Fall.HasValue)
+            {
+                desired.HealthCheck.Fall = Fall.Value;
+            }
+            return desired;
+        }
+
+        /// <summary>Plans the difference, refuses what cannot change while running, and applies each change ShouldProcess lets through.</summary>
+        private void Reload(TcpBalancerJob job, TcpBalancerOptions current, TcpBalancerOptions desired)
+        {
+            ReconfigurationPlan plan;
+            try
+            {
+                plan = ReconfigurationPlan.Create(current, desired);
+            }
+            catch (ArgumentException e)
+            {
+                Fail($"Cannot update balancer '{job.Name}': {e.Message}", "InvalidConfiguration", ErrorCategory.InvalidArgument, job);
+                return;
+            }
+            if (plan.NotChangeable.Count > 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException($"Cannot update balancer '{job.Name}': {string.Join("; ", plan.NotChangeable)}. Stop it and start it again with the new settings; nothing was changed."),
+                    "NotChangeableWhileRunning",
+                    ErrorCategory.InvalidOperation,
+                    job));
+            }
+            if (plan.Changes.Count == 0)
+            {
+                WriteVerbose($"Balancer '{job.Name}' already runs with this configuration: nothing to change.");
+                return;
+            }
+            string target = $"balancer '{job.Name}' on port {job.Port}";
+            IReadOnlyList<BalancerChange> applied;
+            try
+            {
+                applied = plan.Apply(job.Balancer, change => ShouldProcess(target, change.ToString()));
+            }
+            catch (SelfLoopBackendException e)
+            {
+                Fail($"Cannot update balancer '{job.Name}': {e.Message}", "BackendIsBalancer", ErrorCategory.InvalidArgument, e.Backend.ToString());
+                return;
+            }
+            catch (ArgumentException e)
+            {
+                Fail($"Cannot update balancer '{job.Name}': {e.Message}", "InvalidConfiguration", ErrorCategory.InvalidArgument, job);
+                return;
+            }
+            foreach (BalancerChange change in applied)
+            {
+                WriteVerbose($"Balancer '{job.Name}': {change}.");
+                if (PassThru)
+                {
+                    WriteObject(change);
+                }
+            }
+        }
+
+        /// <summary>The detached server's process gets the pool as text (jobs of this session mean nothing there).</summary>
+        protected override void ForwardTo(DetachedTcpServer server)
+        {
+            if (!ShouldProcess($"detached balancer '{server.Name}' on port {server.Port} ({server.Location})", MyInvocation.MyCommand.Name))
+            {
+                return;
+            }
+            System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Job), nameof(Name), nameof(Id), nameof(Server), "WhatIf", "Confirm" });
+            parameters[nameof(Name)] = new[] { WildcardPattern.Escape(server.Name) };
+            if (_pool != null)
+            {
+                parameters[nameof(Backend)] = _pool.ConvertAll(b => b.ToString()).ToArray();
+            }
+            if (Algorithm.HasValue)
+            {
+                parameters[nameof(Algorithm)] = Algorithm.Value.ToString();
+            }
+            ForwardTo(server, parameters);
+        }
+
+        /// <summary>-Backend values as pool members: text is read as a backend definition (address;weight=N;backup;max_connections=N).</summary>
+        private List<BackendDefinition> ConvertPool(object[] values)
+        {
+            var pool = new List<BackendDefinition>(values.Length);
+            var seen = new HashSet<BackendAddress>();
+            foreach (object value in values)
+            {
+                object inner = value is PSObject wrapped ? wrapped.BaseObject : value;
+                BackendDefinition? definition;
+                string? reason;
+                if (inner is string text)
+                {
+                    BackendDefinition.TryParse(text, out definition, out reason);
+                }
+                else
+                {
+                    BackendArgument.TryConvert(inner, out BackendAddress? address, out reason, jobMustBeRunning: true);
+                    definition = address == null ? null : new BackendDefinition(address);
+                }
+                if (definition == null)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Backend: {reason}"), "InvalidBackend", ErrorCategory.InvalidArgument, value));
+                }
+                if (!seen.Add(definition!.Address))
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Backend: {definition.Address} is given more than once. Give each backend once."), "DuplicateBackend", ErrorCategory.InvalidArgument, definition.Address.ToString()));
+                }
+                pool.Add(definition);
+            }
+            return pool;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+# Update-TcpBalancer: live reload of a running balancer through the cmdlet.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
+
+Describe 'ReloadTests' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+        function Get-PoolText {
+            param($Job)
+            @($Job.Balancer.CurrentConfiguration().Backends | ForEach-Object { $_.ToString() })
+        }
+    }
+
+    AfterEach {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+    }
+
+    It 'Swaps the pool under traffic with no failed probe, then rotates over the new pool' {
+        $old = Start-TcpBackend -Port 0, 0
+        $new = Start-TcpBackend -Port 0, 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $old -Name reload
+        $probe = Invoke-TcpProbe -Port $lb.Port -Count 3000 -Concurrency 4 -AsJob
+
+        # The reload happens while the probe runs: wait for traffic on the old pool first.
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ($lb.Accepted -lt 100 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        $lb.Accepted | Should -BeGreaterOrEqual 100
+        $changes = Update-TcpBalancer -Name reload -Backend $new -PassThru
+        $acceptedAtReload = $lb.Accepted
+        $results = Wait-Job $probe -Timeout 120 | Receive-Job
+
+        @($changes | ForEach-Object Kind) | Should -Be @('BackendAdded', 'BackendAdded', 'BackendRemoved', 'BackendRemoved')
+        @($results).Count | Should -Be 3000
+        @($results | Where-Object Status -ne 'Success').Count | Should -Be 0
+        $acceptedAtReload | Should -BeLessThan 3000 -Because 'the reload must happen while the probe runs'
+        $byBackend = $results | Group-Object Backend -AsHashTable
+        foreach ($b in $old + $new) { $byBackend[$b.Port].Count | Should -BeGreaterThan 0 -Because "backend $($b.Port) served part of the traffic" }
+        $lb.Failed | Should -Be 0
+        Get-PoolText $lb | Should -Be @($new | ForEach-Object { "127.0.0.1:$($_.Port)" })
+
+        $after = Invoke-TcpProbe -Port $lb.Port -Count 10 | Group-Object Backend -AsHashTable
+        $after.Keys | Sort-Object | Should -Be @($new.Port | Sort-Object)
+        foreach ($b in $new) { $after[$b.Port].Count | Should -Be 5 }
+    }
+
+    It 'Changes settings and backends in place and writes the changes with -PassThru' {
+        $b = Start-TcpBackend -Port 0, 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b
+        $null = Invoke-TcpProbe -Port $lb.Port -Count 2
+
+        $changes = $lb | Update-TcpBalancer -Backend "$($b[0].Port);weight=3", "$($b[1].Port);backup;max_connections=5" -Algorithm LeastConnections -ConnectTimeout 500 -IdleTimeout 0 -MaxConnections 100 -PassThru
+
+        @($changes | ForEach-Object { $_.ToString() }) | Should -Be @(
+            'Algorithm RoundRobin -> LeastConnections'
+            'ConnectTimeout 2000 ms -> 500 ms'
+            'IdleTimeout 3600000 ms -> infinite'
+            'MaxConnections 0 (no limit) -> 100'
+            "Backend 127.0.0.1:$($b[0].Port): Weight 1 -> 3"
+            "Backend 127.0.0.1:$($b[1].Port): Backup no -> yes"
+            "Backend 127.0.0.1:$($b[1].Port): MaxConnections 0 (no limit) -> 5")
+        $changes[0].Kind | Should -Be 'AlgorithmChanged'
+        $changes[0].Setting | Should -Be 'Algorithm'
+        $changes[0].Old | Should -Be 'RoundRobin'
+        $changes[0].New | Should -Be 'LeastConnections'
+        $config = $lb.Balancer.CurrentConfiguration()
+        $config.Algorithm | Should -Be 'LeastConnections'
+        $config.MaxConnections | Should -Be 100
+        Get-PoolText $lb | Should -Be @("127.0.0.1:$($b[0].Port);weight=3", "127.0.0.1:$($b[1].Port);backup;max_connections=5")
+        # Changed in place: the counters stay.
+        (Get-TcpBalancerBackend $lb | Measure-Object TotalConnections -Sum).Sum | Should -Be 2
+
+        # The same again: nothing to change, nothing written.
+        @($lb | Update-TcpBalancer -Backend "$($b[0].Port);weight=3", "$($b[1].Port);backup;max_connections=5" -PassThru).Count | Should -Be 0
+    }
+
+    It '-WhatIf changes nothing' {
+        $b = Start-TcpBackend -Port 0, 0, 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b[0], $b[1]
+        $before = Get-PoolText $lb
+
+        $out = Update-TcpBalancer $lb -Backend $b[2] -Retries 1 -Algorithm Random -WhatIf -PassThru
+
+        @($out).Count | Should -Be 0
+        Get-PoolText $lb | Should -Be $before
+        $lb.Balancer.Options.Retries | Should -Be 3
+        $lb.Balancer.Options.Algorithm | Should -Be 'RoundRobin'
+    }
+
+    It 'Reloads a detached balancer by name, in its own process' {
+        $b = Start-TcpBackend -Port 0, 0
+        $name = "reload-detached-$PID"
+        $null = Start-TcpBalancer -Port 0 -Backend $b[0] -Name $name -Detached
+        try {
+            $changes = Update-TcpBalancer -Name $name -Backend "$($b[0].Port);weight=2", $b[1] -Retries 1 -PassThru
+
+            @($changes | ForEach-Object Kind) | Should -Be @('SettingChanged', 'WeightChanged', 'BackendAdded')
+            @(Get-TcpBalancerBackend -Name $name | ForEach-Object Backend) | Should -Be @("127.0.0.1:$($b[0].Port)", "127.0.0.1:$($b[1].Port)")
+        }
+        finally {
+            Get-TcpBalancer -Name $name | Stop-TcpBalancer
+        }
+    }
+
+    It 'A bad value is a terminating error that names it, and nothing changes' {
+        $b = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b
+        $before = Get-PoolText $lb
+
+        { Update-TcpBalancer $lb -Backend "$($b.Port);weight=0" -Retries 1 } | Should -Throw -ErrorId 'InvalidBackend,TcpLbModule.Commands.UpdateTcpBalancerCommand' -ExpectedMessage "*weight '0' is not a whole number from 1 to 256*"
+        { Update-TcpBalancer $lb -Backend $b.Port, "127.0.0.1:$($b.Port)" } | Should -Throw -ErrorId 'DuplicateBackend,TcpLbModule.Commands.UpdateTcpBalancerCommand'
+        { Update-TcpBalancer $lb -Retries 500 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.UpdateTcpBalancerCommand'
+        { Update-TcpBalancer $lb -Algorithm Fastest } | Should -Throw -ExpectedMessage '*Fastest*RoundRobin*'
+        { Update-TcpBalancer $lb -Backend $lb.Port } | Should -Throw -ErrorId 'BackendIsBalancer,TcpLbModule.Commands.UpdateTcpBalancerCommand'
+        { Update-TcpBalancer -Name nosuchbalancer -Retries 1 } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.UpdateTcpBalancerCommand'
+
+        Get-PoolText $lb | Should -Be $before
+        $lb.Balancer.Options.Retries | Should -Be 3
+    }
+}
