@@ -58,9 +58,6 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("backends",
                 (node, at, s) => ReadBackends(node, at, s.Options.Backends),
                 s => WriteBackends(s.Options.Backends)),
-            new Setting<ServerBinding>("health_check",
-                (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options.HealthCheck),
-                s => HealthCheckKeys.Write(s.Options.HealthCheck)),
             new Setting<ServerBinding>("connect_timeout",
                 (node, at, s) => s.Options.ConnectTimeout = ConfigurationValue.Duration(node, at, 1),
                 s => ConfigurationValue.Milliseconds(s.Options.ConnectTimeout)),
@@ -81,7 +78,10 @@ namespace TcpLb.Configuration
                 s => ConfigurationNode.Scalar(s.Options.BackendMaxConnections)),
             new Setting<ServerBinding>("slow_start",
                 (node, at, s) => s.Options.SlowStart = ConfigurationValue.Duration(node, at, 0, "off"),
-                s => ConfigurationValue.Milliseconds(s.Options.SlowStart)));
+                s => ConfigurationValue.Milliseconds(s.Options.SlowStart)),
+            new Setting<ServerBinding>("health_check",
+                (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options.HealthCheck),
+                s => HealthCheckKeys.Write(s.Options.HealthCheck)));
 
         public static readonly SettingTable<ServerBinding> ServerKeys = new SettingTable<ServerBinding>(
             new Setting<ServerBinding>("name",

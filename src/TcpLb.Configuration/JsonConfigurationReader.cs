@@ -10,15 +10,16 @@ namespace TcpLb.Configuration
     {
         public static ConfigurationNode Read(string text, string source)
         {
+            if (text.Trim().TrimStart('\uFEFF').Length == 0)
+            {
+                throw new ConfigurationException(source, null, null, "the file is empty; it must hold a JSON object with a \"server\" list.");
+            }
             byte[] utf8 = Encoding.UTF8.GetBytes(text.TrimStart('\uFEFF'));
             var lines = new LineMap(utf8);
             var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             try
             {
-                if (!reader.Read())
-                {
-                    throw new ConfigurationException(source, null, null, "the file is empty; it must hold a JSON object with a \"server\" list.");
-                }
+                reader.Read();
                 ConfigurationNode root = ReadValue(ref reader, lines.LineOf(reader.TokenStartIndex), lines);
                 if (reader.Read())
                 {

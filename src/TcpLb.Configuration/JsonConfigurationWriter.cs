@@ -1,18 +1,19 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace TcpLb.Configuration
 {
-    /// <summary>Writes the neutral tree as indented JSON with System.Text.Json: keys camelCase.</summary>
+    /// <summary>Writes the neutral tree as indented JSON with System.Text.Json: keys camelCase; '+' and '<' stay as they are (the file is not for HTML).</summary>
     public static class JsonConfigurationWriter
     {
         public static string Write(ConfigurationNode root)
         {
             using (var buffer = new MemoryStream())
             {
-                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
                 {
                     WriteValue(writer, root);
                 }
