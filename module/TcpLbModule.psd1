@@ -26,6 +26,7 @@
         'Get-TcpBalancer'
         'Get-TcpBackend'
         'Stop-TcpBackend'
+        'Export-TcpBalancerConfiguration'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
