@@ -103,6 +103,18 @@ backends = [""9004""]
             Assert.Equal(new[] { "127.0.0.1:8080", "127.0.0.1:8081;weight=3" }, server.Options.Backends.Select(b => b.ToString()));
         }
 
+        [Fact]
+        public void Reads_several_servers_in_the_seeds_style()
+        {
+            string toml = SeedToml + "\n[[server]]\nname = \"api\"\nlisten = 8300\n\n[[server.forward]]\nalgorithm = \"P2C\"\nbackends = [ { address = \"127.0.0.1:9101\" } ]\n";
+
+            IReadOnlyList<BalancerDefinition> servers = BalancerConfiguration.Read(toml, ConfigurationFormat.Toml, "two.toml");
+
+            Assert.Equal(new[] { 8200, 8300 }, servers.Select(s => s.Options.Port));
+            Assert.Equal(new[] { BalancingAlgorithm.WeightedRoundRobin, BalancingAlgorithm.PowerOfTwoChoices }, servers.Select(s => s.Options.Algorithm));
+            Assert.Equal("127.0.0.1:9101", Assert.Single(servers[1].Options.Backends).ToString());
+        }
+
         [Theory]
         [InlineData(ConfigurationFormat.Toml, EveryKeyToml)]
         [InlineData(ConfigurationFormat.Json, EveryKeyJson)]
