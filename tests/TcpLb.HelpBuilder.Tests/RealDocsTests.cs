@@ -254,7 +254,7 @@ namespace TcpLb.HelpBuilder.Tests
         [Theory]
         [InlineData("Start-TcpBackend", 9)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 22)]
+        [InlineData("Start-TcpBalancer", 23)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]
@@ -266,6 +266,7 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Enable-TcpBalancerBackend", 8)]
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
+        [InlineData("Export-TcpBalancerConfiguration", 8)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();
