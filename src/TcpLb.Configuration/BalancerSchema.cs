@@ -111,6 +111,13 @@ namespace TcpLb.Configuration
 
         public static readonly IReadOnlyList<string> TopLevelKeys = new[] { ServerKey };
 
+        static BalancerSchema()
+        {
+            // The seed's split (listen beside [[server.forward]]) is easy to get wrong: say where a key goes.
+            ServerKeys.Elsewhere = key => ForwardKeys.Contains(key) ? "belongs in the server's forward table" : HealthCheckKeys.Contains(key) ? "belongs in the forward table's health_check table" : null;
+            ForwardKeys.Elsewhere = key => ServerKeys.Contains(key) ? "belongs in the server table itself, not in forward" : HealthCheckKeys.Contains(key) ? "belongs in the health_check table" : null;
+        }
+
         public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";
 
         private static BackendAddress Address(ConfigurationNode node, BindingContext at)

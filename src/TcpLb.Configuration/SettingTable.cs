@@ -21,6 +21,11 @@ namespace TcpLb.Configuration
 
         public IReadOnlyList<string> Names { get; }
 
+        /// <summary>For a key that is not here but belongs in another table: where it goes ("belongs in the forward table"); null otherwise.</summary>
+        public System.Func<string, string?>? Elsewhere { get; set; }
+
+        public bool Contains(string key) => _byKey.ContainsKey(ConfigurationKey.Normalize(key));
+
         public void Bind(ConfigurationNode table, BindingContext at, TTarget target)
         {
             if (table.Kind != ConfigurationNodeKind.Table)
@@ -34,7 +39,8 @@ namespace TcpLb.Configuration
                 string normalized = ConfigurationKey.Normalize(entry.Key);
                 if (!_byKey.TryGetValue(normalized, out Setting<TTarget>? setting))
                 {
-                    throw here.Error(entry.Value, ConfigurationKey.Unknown(entry.Key, Names));
+                    string? home = Elsewhere?.Invoke(entry.Key);
+                    throw here.Error(entry.Value, home != null ? $"'{entry.Key}' is not a key of this table: it {home}." : ConfigurationKey.Unknown(entry.Key, Names));
                 }
                 if (seen.TryGetValue(normalized, out string? first))
                 {

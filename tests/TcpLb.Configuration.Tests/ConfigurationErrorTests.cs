@@ -96,6 +96,8 @@ namespace TcpLb.Configuration.Tests
         [InlineData("backends = [\"9001\", \"127.0.0.1:9001\"]", "server[0].forward.backends[1]: backend 127.0.0.1:9001 is given more than once. Give each backend once.")]
         [InlineData("backends = [{ weight = 2 }]", "server[0].forward.backends[0]: the backend has no address.")]
         [InlineData("health_check = { rise = 0 }", "server[0].forward.health_check.rise: 0 is not valid (out of range). Accepted: a whole number from 1 to 1000.")]
+        [InlineData("listen = 8200", "server[0].forward.listen: 'listen' is not a key of this table: it belongs in the server table itself, not in forward.")]
+        [InlineData("interval = 100", "server[0].forward.interval: 'interval' is not a key of this table: it belongs in the health_check table.")]
         [InlineData("health_check = { sned = \"x\" }", "server[0].forward.health_check.sned: 'sned' is not a known key. Did you mean 'send'?")]
         public void A_bad_forward_value_in_toml_names_its_line_key_and_value(string setting, string expected)
         {
@@ -111,7 +113,9 @@ namespace TcpLb.Configuration.Tests
         [InlineData("listen = \"127.0.0.1:70000\"", "server[0].listen: \"127.0.0.1:70000\" is not valid ('70000' is not a port). Accepted: \"host:port\"")]
         [InlineData("listen = \"::1:80\"", "server[0].listen: \"::1:80\" is not valid (an IPv6 address needs brackets).")]
         [InlineData("name = \"\"", "server[0].name: \"\" is not valid (empty). Accepted: the balancer job's name, not empty.")]
-        [InlineData("retries = 3", "server[0].retries: 'retries' is not a known key. Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, forward.")]
+        [InlineData("retries = 3", "server[0].retries: 'retries' is not a key of this table: it belongs in the server's forward table.")]
+        [InlineData("rise = 3", "server[0].rise: 'rise' is not a key of this table: it belongs in the forward table's health_check table.")]
+        [InlineData("listne = 3", "server[0].listne: 'listne' is not a known key. Did you mean 'listen'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, forward.")]
         public void A_bad_server_value_names_its_line_key_and_value(string setting, string expected)
         {
             var e = ReadFails("[[server]]\n" + setting + "\n", ConfigurationFormat.Toml, "lb.toml");
