@@ -262,6 +262,17 @@ health_check = { interval = 0 }
         $err.Exception.Message | Should -BeExactly "$ini`: '.ini' is not a configuration file extension. Accepted: .psd1 (a PowerShell data file), .json or .toml."
     }
 
+    It 'A health-check parameter for a server whose file turns checks off is an error, as with -HealthCheckInterval 0' {
+        $path = New-ConfigFile 'nochecks.toml' "[[server]]`nname = 'quiet'`nlisten = 0`n[server.forward]`nbackends = ['9']`nhealth_check = { interval = 0 }`n"
+
+        $err = { Start-TcpBalancer -ConfigurationPath $path -Rise 4 } | Should -Throw -ErrorId 'HealthCheckParameterWithoutChecks,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru
+
+        $err.Exception.Message | Should -BeExactly "-Rise cannot be used with server[0] ('quiet') of $path, whose health_check interval is 0: an interval of 0 turns health checks off, so it would have no effect. Remove it, or give -HealthCheckInterval (or the file's interval) a number of milliseconds greater than 0."
+        @(Get-Job) | Should -HaveCount 0
+        $lb = Start-TcpBalancer -ConfigurationPath $path -Rise 4 -HealthCheckInterval 500
+        (Get-RunningOptions $lb).HealthCheck.Rise | Should -Be 4
+    }
+
     It 'A server without backends in the file or on the command line is an error' {
         $path = New-ConfigFile 'empty.toml' "[[server]]`nname = 'lonely'`nlisten = 0`n"
 

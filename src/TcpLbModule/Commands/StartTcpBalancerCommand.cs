@@ -166,7 +166,7 @@ namespace TcpLbModule.Commands
                     Backend));
             }
             BackendArgument.EnsureDistinct(this, _backends);
-            EnsureHealthCheckParametersApply();
+            EnsureHealthCheckParametersApply(HealthCheckInterval == 0, "-HealthCheckInterval 0", "give -HealthCheckInterval a number of milliseconds greater than 0");
 
             var planned = new List<BalancerDefinition>();
             if (servers == null)
@@ -187,6 +187,7 @@ namespace TcpLbModule.Commands
                             ErrorCategory.InvalidArgument,
                             ConfigurationPath));
                     }
+                    EnsureHealthCheckParametersApply(options.HealthCheck.Interval == TimeSpan.Zero, $"{ServerLabel(i, servers[i].Name)} of {ConfigurationPath}, whose health_check interval is 0", "give -HealthCheckInterval (or the file's interval) a number of milliseconds greater than 0");
                     planned.Add(new BalancerDefinition(Name ?? servers[i].Name, options));
                 }
             }
@@ -433,10 +434,10 @@ namespace TcpLbModule.Commands
 
         private static readonly string[] HealthCheckParameters = { nameof(HealthCheckTimeout), nameof(Rise), nameof(Fall), nameof(HealthCheckSend), nameof(HealthCheckExpect) };
 
-        /// <summary>-HealthCheckInterval 0 turns checks off; a check setting given with it would be silently ignored, so it is refused.</summary>
-        private void EnsureHealthCheckParametersApply()
+        /// <summary>An interval of 0 (-HealthCheckInterval 0, or a file's) turns checks off; a check setting given with it would be silently ignored, so it is refused.</summary>
+        private void EnsureHealthCheckParametersApply(bool checksOff, string why, string fix)
         {
-            if (HealthCheckInterval != 0)
+            if (!checksOff)
             {
                 return;
             }
@@ -451,7 +452,7 @@ namespace TcpLbModule.Commands
             if (given.Count > 0)
             {
                 ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"{string.Join(", ", given)} cannot be used with -HealthCheckInterval 0: an interval of 0 turns health checks off, so {(given.Count == 1 ? "it" : "they")} would have no effect. Remove {(given.Count == 1 ? "it" : "them")}, or give -HealthCheckInterval a number of milliseconds greater than 0."),
+                    new ArgumentException($"{string.Join(", ", given)} cannot be used with {why}: an interval of 0 turns health checks off, so {(given.Count == 1 ? "it" : "they")} would have no effect. Remove {(given.Count == 1 ? "it" : "them")}, or {fix}."),
                     "HealthCheckParameterWithoutChecks",
                     ErrorCategory.InvalidArgument,
                     string.Join(", ", given)));
