@@ -293,7 +293,7 @@ function Invoke-PackageTask {
     Invoke-External 'dotnet' @('build', $HelpBuilderProject, '-c', 'Release', '-nologo', "-p:TcpLbHelpOutputFile=$(Join-Path $helpOut 'TcpLbModule.dll-Help.xml')")
 
     Copy-Item -LiteralPath (Join-Path $ModuleDir 'TcpLbModule.format.ps1xml') -Destination $moduleOut
-    Copy-Item -LiteralPath (Join-Path $HelpDir 'about_TcpLbModule.help.txt') -Destination $helpOut
+    Copy-Item -Path (Join-Path $HelpDir 'about_*.help.txt') -Destination $helpOut
     Copy-Item -LiteralPath $LicenseFile -Destination $moduleOut
     $manifest = Get-Content -LiteralPath $ManifestPath -Raw
     $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'")

@@ -28,6 +28,7 @@
         'Get-TcpBackend'
         'Stop-TcpBackend'
         'Update-TcpBalancer'
+        'Export-TcpBalancerConfiguration'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

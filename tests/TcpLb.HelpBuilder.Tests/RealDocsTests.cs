@@ -254,7 +254,7 @@ namespace TcpLb.HelpBuilder.Tests
         [Theory]
         [InlineData("Start-TcpBackend", 9)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 24)]
+        [InlineData("Start-TcpBalancer", 25)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]
@@ -268,6 +268,7 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
         [InlineData("Update-TcpBalancer", 23)]
+        [InlineData("Export-TcpBalancerConfiguration", 8)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();

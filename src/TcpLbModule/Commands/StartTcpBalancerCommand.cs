@@ -2,18 +2,27 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
+using TcpLb.Configuration;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
+using TcpLbModule.Configuration;
 using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
-    /// <summary>Start-TcpBalancer: a TCP balancer (round robin unless -Algorithm says otherwise) as a job.</summary>
-    [Cmdlet(VerbsLifecycle.Start, "TcpBalancer")]
+    /// <summary>
+    /// Start-TcpBalancer: a TCP balancer (round robin unless -Algorithm says otherwise) as a job;
+    /// or, with -ConfigurationPath, one job per server of a configuration file, with the parameters
+    /// given on the command line overriding the file.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "TcpBalancer", DefaultParameterSetName = ByBackend)]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StartTcpBalancerCommand : PSCmdlet, IDisposable
     {
+        private const string ByBackend = "Backend";
+        private const string ByConfigurationFile = "ConfigurationFile";
+
         private readonly List<BackendDefinition> _backends = new List<BackendDefinition>();
         private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
@@ -23,11 +32,17 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, 65535)]
         public int Port { get; set; } = TcpBalancerOptions.DefaultPort;
 
-        /// <summary>Ports, host:port, [v6]:port, TcpBackend jobs, "address;weight=N;backup" or hashtables.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        /// <summary>Ports, host:port, [v6]:port, TcpBackend jobs, "address;weight=N;backup" or hashtables; with -ConfigurationPath they replace the file's pool.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByBackend)]
+        [Parameter(ValueFromPipeline = true, ParameterSetName = ByConfigurationFile)]
         [AllowEmptyCollection]
         [AllowNull]
         public object?[]? Backend { get; set; }
+
+        /// <summary>A .psd1, .json or .toml file: one balancer per server it defines.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByConfigurationFile)]
+        [ValidateNotNullOrEmpty]
+        public string? ConfigurationPath { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -150,7 +165,8 @@ namespace TcpLbModule.Commands
 
         protected override void EndProcessing()
         {
-            if (_backends.Count == 0)
+            IReadOnlyList<BalancerDefinition>? servers = ConfigurationPath == null ? null : ReadConfiguration();
+            if (servers == null && _backends.Count == 0)
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new ArgumentException($"-Backend: no backends were given. Give at least one: {BackendAddress.AcceptedForms}, or a job from Start-TcpBackend."),
@@ -159,79 +175,273 @@ namespace TcpLbModule.Commands
                     Backend));
             }
             BackendArgument.EnsureDistinct(this, _backends.ConvertAll(b => b.Address));
-            EnsureHealthCheckParametersApply();
+            EnsureHealthCheckParametersApply(HealthCheckInterval == 0, "-HealthCheckInterval 0", "give -HealthCheckInterval a number of milliseconds greater than 0");
+
+            var planned = new List<BalancerDefinition>();
+            if (servers == null)
+            {
+                planned.Add(new BalancerDefinition(Name, ApplyParameters(new TcpBalancerOptions())));
+            }
+            else
+            {
+                EnsureParametersFitServers(servers);
+                for (int i = 0; i < servers.Count; i++)
+                {
+                    TcpBalancerOptions options = ApplyParameters(servers[i].Options.Copy());
+                    if (options.Backends.Count == 0)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(
+                            new ArgumentException($"{ConfigurationPath}: {ServerLabel(i, servers[i].Name)} has no backends. Give them in its forward table (backends = [ ... ]) or with -Backend."),
+                            "NoBackends",
+                            ErrorCategory.InvalidArgument,
+                            ConfigurationPath));
+                    }
+                    EnsureHealthCheckParametersApply(options.HealthCheck.Interval == TimeSpan.Zero, $"{ServerLabel(i, servers[i].Name)} of {ConfigurationPath}, whose health_check interval is 0", "give -HealthCheckInterval (or the file's interval) a number of milliseconds greater than 0");
+                    planned.Add(new BalancerDefinition(Name ?? servers[i].Name, options));
+                }
+            }
 
             if (Detached)
             {
-                StartDetached();
+                StartDetached(planned);
                 return;
             }
+            StartAll(planned);
+        }
 
-            var options = new TcpBalancerOptions
+        /// <summary>
+        /// The options with this call's parameters applied: every parameter (each defaults to the
+        /// engine's default) without a file; with a file, only those given on the command line.
+        /// </summary>
+        private TcpBalancerOptions ApplyParameters(TcpBalancerOptions options)
+        {
+            if (Given(nameof(ListenAddress)))
             {
-                ListenAddress = _listenAddress,
-                Port = Port,
-                Algorithm = Algorithm,
-                SlowStart = TimeSpan.FromMilliseconds(SlowStart),
-                ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout),
-                Retries = Retries,
-                ConnectFailuresBeforeDown = ConnectFailureLimit,
-                ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout),
-                Replay = !NoReplay.IsPresent,
-                IdleTimeout = IdleTimeout == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout),
-                FinTimeout = TimeSpan.FromMilliseconds(FinTimeout),
-                MaxConnections = MaxConnections,
-                BackendMaxConnections = BackendMaxConnections,
-                QueueLength = QueueLength,
-                QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout),
-            };
-            options.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval);
-            options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout);
-            options.HealthCheck.Rise = Rise;
-            options.HealthCheck.Fall = Fall;
-            options.HealthCheck.Send = HealthCheckSend;
-            options.HealthCheck.ExpectPrefix = HealthCheckExpect;
-            foreach (BackendDefinition backend in _backends)
-            {
-                options.Backends.Add(backend);
+                options.ListenAddress = _listenAddress;
             }
+            if (Given(nameof(Port)))
+            {
+                options.Port = Port;
+            }
+            if (Given(nameof(Algorithm)))
+            {
+                options.Algorithm = Algorithm;
+            }
+            if (Given(nameof(SlowStart)))
+            {
+                options.SlowStart = TimeSpan.FromMilliseconds(SlowStart);
+            }
+            if (Given(nameof(ConnectTimeout)))
+            {
+                options.ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout);
+            }
+            if (Given(nameof(Retries)))
+            {
+                options.Retries = Retries;
+            }
+            if (Given(nameof(ConnectFailureLimit)))
+            {
+                options.ConnectFailuresBeforeDown = ConnectFailureLimit;
+            }
+            if (Given(nameof(ResponseTimeout)))
+            {
+                options.ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout);
+            }
+            if (Given(nameof(NoReplay)))
+            {
+                options.Replay = !NoReplay.IsPresent;
+            }
+            if (Given(nameof(IdleTimeout)))
+            {
+                options.IdleTimeout = IdleTimeout == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout);
+            }
+            if (Given(nameof(FinTimeout)))
+            {
+                options.FinTimeout = TimeSpan.FromMilliseconds(FinTimeout);
+            }
+            if (Given(nameof(MaxConnections)))
+            {
+                options.MaxConnections = MaxConnections;
+            }
+            if (Given(nameof(BackendMaxConnections)))
+            {
+                options.BackendMaxConnections = BackendMaxConnections;
+            }
+            if (Given(nameof(QueueLength)))
+            {
+                options.QueueLength = QueueLength;
+            }
+            if (Given(nameof(QueueTimeout)))
+            {
+                options.QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout);
+            }
+            if (Given(nameof(HealthCheckInterval)))
+            {
+                options.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval);
+            }
+            if (Given(nameof(HealthCheckTimeout)))
+            {
+                options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout);
+            }
+            if (Given(nameof(Rise)))
+            {
+                options.HealthCheck.Rise = Rise;
+            }
+            if (Given(nameof(Fall)))
+            {
+                options.HealthCheck.Fall = Fall;
+            }
+            if (Given(nameof(HealthCheckSend)))
+            {
+                options.HealthCheck.Send = HealthCheckSend;
+            }
+            if (Given(nameof(HealthCheckExpect)))
+            {
+                options.HealthCheck.ExpectPrefix = HealthCheckExpect;
+            }
+            if (_backends.Count > 0)
+            {
+                options.Backends.Clear();
+                foreach (BackendDefinition backend in _backends)
+                {
+                    options.Backends.Add(backend);
+                }
+            }
+            return options;
+        }
 
-            TcpBalancer balancer;
+        /// <summary>Whether a parameter applies: always without a file; with one, only when given on the command line.</summary>
+        private bool Given(string parameter) => ConfigurationPath == null || MyInvocation.BoundParameters.ContainsKey(parameter);
+
+        private IReadOnlyList<BalancerDefinition> ReadConfiguration()
+        {
+            string path = GetUnresolvedProviderPathFromPSPath(ConfigurationPath);
+            ConfigurationPath = path;
             try
             {
-                balancer = new TcpBalancer(options);
+                return ConfigurationFile.Read(path);
+            }
+            catch (ConfigurationException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidConfigurationFile", ErrorCategory.InvalidData, path));
+            }
+            catch (System.IO.FileNotFoundException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "ConfigurationFileNotFound", ErrorCategory.ObjectNotFound, path));
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(new ErrorRecord(new System.IO.IOException($"The configuration file '{path}' cannot be read: {e.Message}", e), "ConfigurationFileUnreadable", ErrorCategory.ReadError, path));
+            }
+            return null!; // not reached
+        }
+
+        /// <summary>-Name and a fixed -Port name one balancer; with several servers in the file they would clash.</summary>
+        private void EnsureParametersFitServers(IReadOnlyList<BalancerDefinition> servers)
+        {
+            if (servers.Count < 2)
+            {
+                return;
+            }
+            if (Name != null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Name '{Name}' names one balancer, but {ConfigurationPath} defines {servers.Count} servers. Name each in the file (name = \"...\"), or leave -Name out."),
+                    "NameWithSeveralServers",
+                    ErrorCategory.InvalidArgument,
+                    Name));
+            }
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && Port != 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Port {Port} is one port, but {ConfigurationPath} defines {servers.Count} servers. Give -Port 0 (each picks a free port) or set each server's listen in the file."),
+                    "PortWithSeveralServers",
+                    ErrorCategory.InvalidArgument,
+                    Port));
+            }
+            if (Detached)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Detached runs one balancer per process, and {ConfigurationPath} defines {servers.Count} servers. Give each server a file of its own and start each with -Detached, or start them without -Detached."),
+                    "DetachedWithSeveralServers",
+                    ErrorCategory.InvalidArgument,
+                    ConfigurationPath));
+            }
+        }
+
+        /// <summary>Starts every planned balancer, or none: when one fails, those already listening are stopped and the error names the file and server.</summary>
+        private void StartAll(IReadOnlyList<BalancerDefinition> planned)
+        {
+            var started = new List<TcpBalancer>();
+            for (int i = 0; i < planned.Count; i++)
+            {
+                ErrorRecord? error = TryStart(planned[i].Options, out TcpBalancer? balancer);
+                if (error != null)
+                {
+                    started.ForEach(b => b.Dispose());
+                    ThrowTerminatingError(ConfigurationPath == null ? error : new ErrorRecord(
+                        new InvalidOperationException($"{ConfigurationPath}: {ServerLabel(i, planned[i].Name)}: {error.Exception.Message}{(started.Count > 0 ? $" The {started.Count} balancer(s) started before it were stopped." : "")}", error.Exception),
+                        error.FullyQualifiedErrorId,
+                        error.CategoryInfo.Category,
+                        error.TargetObject));
+                }
+                started.Add(balancer!);
+            }
+            for (int i = 0; i < started.Count; i++)
+            {
+                var job = new TcpBalancerJob(MyInvocation.Line, planned[i].Name ?? "TcpBalancer:" + started[i].Port, started[i]);
+                JobRepository.Add(job);
+                WriteObject(job);
+            }
+        }
+
+        /// <summary>Builds and starts one balancer; on failure nothing stays bound and the error record says why.</summary>
+        private ErrorRecord? TryStart(TcpBalancerOptions options, out TcpBalancer? balancer)
+        {
+            balancer = null;
+            TcpBalancer created;
+            try
+            {
+                created = new TcpBalancer(options);
             }
             catch (ArgumentException e)
             {
                 // A backend host that does not resolve.
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidBackend", ErrorCategory.InvalidArgument, Backend));
-                return;
+                return new ErrorRecord(e, "InvalidBackend", ErrorCategory.InvalidArgument, Backend);
             }
             try
             {
-                balancer.Start();
+                created.Start();
             }
             catch (ListenerBindException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, e.IsAddressInUse ? "PortInUse" : "ListenFailed", ErrorCategory.ResourceUnavailable, Port));
+                return new ErrorRecord(e, e.IsAddressInUse ? "PortInUse" : "ListenFailed", ErrorCategory.ResourceUnavailable, options.Port);
             }
             catch (SelfLoopBackendException e)
             {
                 // Checked against the bound port (the real one for -Port 0); nothing stays bound.
-                ThrowTerminatingError(new ErrorRecord(e, "BackendIsBalancer", ErrorCategory.InvalidArgument, e.Backend.ToString()));
+                return new ErrorRecord(e, "BackendIsBalancer", ErrorCategory.InvalidArgument, e.Backend.ToString());
             }
-
-            var job = new TcpBalancerJob(MyInvocation.Line, Name ?? "TcpBalancer:" + balancer.Port, balancer);
-            JobRepository.Add(job);
-            WriteObject(job);
+            balancer = created;
+            return null;
         }
 
-        /// <summary>The same command, without -Detached, in a process of its own; the backends go in their text form ("address;weight=N;backup").</summary>
-        private void StartDetached()
+        private static string ServerLabel(int index, string? name) => name == null ? $"server[{index}]" : $"server[{index}] ('{name}')";
+
+        /// <summary>The same command, without -Detached, in a process of its own; the backends go in their text form ("address;weight=N;backup"), the configuration file as a full path.</summary>
+        private void StartDetached(IReadOnlyList<BalancerDefinition> planned)
         {
             System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached) }, askVerbose: false);
-            parameters[nameof(Backend)] = _backends.ConvertAll(b => b.ToString()).ToArray();
-            _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "balancer on port " + Port);
+            if (_backends.Count > 0)
+            {
+                parameters[nameof(Backend)] = _backends.ConvertAll(b => b.ToString()).ToArray();
+            }
+            if (ConfigurationPath != null)
+            {
+                parameters[nameof(ConfigurationPath)] = ConfigurationPath;
+            }
+            BalancerDefinition balancer = planned[0];
+            _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, balancer.Name, "balancer on port " + balancer.Options.Port);
             _detached.WaitAll(this);
         }
 
@@ -241,10 +451,10 @@ namespace TcpLbModule.Commands
 
         private static readonly string[] HealthCheckParameters = { nameof(HealthCheckTimeout), nameof(Rise), nameof(Fall), nameof(HealthCheckSend), nameof(HealthCheckExpect) };
 
-        /// <summary>-HealthCheckInterval 0 turns checks off; a check setting given with it would be silently ignored, so it is refused.</summary>
-        private void EnsureHealthCheckParametersApply()
+        /// <summary>An interval of 0 (-HealthCheckInterval 0, or a file's) turns checks off; a check setting given with it would be silently ignored, so it is refused.</summary>
+        private void EnsureHealthCheckParametersApply(bool checksOff, string why, string fix)
         {
-            if (HealthCheckInterval != 0)
+            if (!checksOff)
             {
                 return;
             }
@@ -259,7 +469,7 @@ namespace TcpLbModule.Commands
             if (given.Count > 0)
             {
                 ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"{string.Join(", ", given)} cannot be used with -HealthCheckInterval 0: an interval of 0 turns health checks off, so {(given.Count == 1 ? "it" : "they")} would have no effect. Remove {(given.Count == 1 ? "it" : "them")}, or give -HealthCheckInterval a number of milliseconds greater than 0."),
+                    new ArgumentException($"{string.Join(", ", given)} cannot be used with {why}: an interval of 0 turns health checks off, so {(given.Count == 1 ? "it" : "they")} would have no effect. Remove {(given.Count == 1 ? "it" : "them")}, or {fix}."),
                     "HealthCheckParameterWithoutChecks",
                     ErrorCategory.InvalidArgument,
                     string.Join(", ", given)));

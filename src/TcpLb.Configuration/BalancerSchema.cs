@@ -1,0 +1,278 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using TcpLb.Engine.Balancing;
+using TcpLb.Engine.Net;
+
+namespace TcpLb.Configuration
+{
+    /// <summary>
+    /// The configuration schema, one entry per key: a top-level list of servers, each with its
+    /// client-side settings and one forward table (algorithm, backends, health check, backend-side
+    /// settings). A new setting is one entry in the table it belongs to.
+    /// </summary>
+    internal static class BalancerSchema
+    {
+        public const string ServerKey = "server";
+
+        public static readonly SettingTable<BackendBinding> BackendKeys = new SettingTable<BackendBinding>(
+            new Setting<BackendBinding>("address",
+                (node, at, b) => b.Address = Address(node, at),
+                b => ConfigurationNode.Scalar(b.Address!.ToString())),
+            new Setting<BackendBinding>("weight",
+                (node, at, b) => b.Weight = ConfigurationValue.Integer(node, at, 1, BackendDefinition.MaxWeight),
+                b => ConfigurationNode.Scalar(b.Weight)),
+            new Setting<BackendBinding>("backup",
+                (node, at, b) => b.Backup = ConfigurationValue.Boolean(node, at),
+                b => b.Backup ? ConfigurationNode.Scalar(true) : null),
+            new Setting<BackendBinding>("max_connections",
+                (node, at, b) => b.MaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
+                b => b.MaxConnections.HasValue ? ConfigurationNode.Scalar(b.MaxConnections.Value) : null));
+
+        public static readonly SettingTable<HealthCheckOptions> HealthCheckKeys = new SettingTable<HealthCheckOptions>(
+            new Setting<HealthCheckOptions>("interval",
+                (node, at, h) => h.Interval = ConfigurationValue.Duration(node, at, 0, "no active checks"),
+                h => ConfigurationValue.Milliseconds(h.Interval)),
+            new Setting<HealthCheckOptions>("timeout",
+                (node, at, h) => h.Timeout = ConfigurationValue.Duration(node, at, 1),
+                h => ConfigurationValue.Milliseconds(h.Timeout)),
+            new Setting<HealthCheckOptions>("rise",
+                (node, at, h) => h.Rise = ConfigurationValue.Integer(node, at, 1, 1000),
+                h => ConfigurationNode.Scalar(h.Rise)),
+            new Setting<HealthCheckOptions>("fall",
+                (node, at, h) => h.Fall = ConfigurationValue.Integer(node, at, 1, 1000),
+                h => ConfigurationNode.Scalar(h.Fall)),
+            new Setting<HealthCheckOptions>("send",
+                (node, at, h) => h.Send = ConfigurationValue.Text(node, at, "the text a check sends after connecting, not empty"),
+                h => h.Send == null ? null : ConfigurationNode.Scalar(h.Send)),
+            new Setting<HealthCheckOptions>("expect",
+                (node, at, h) => h.ExpectPrefix = ConfigurationValue.Text(node, at, "the text a check's reply must start with, not empty"),
+                h => h.ExpectPrefix == null ? null : ConfigurationNode.Scalar(h.ExpectPrefix)));
+
+        public static readonly SettingTable<ServerBinding> ForwardKeys = new SettingTable<ServerBinding>(
+            new Setting<ServerBinding>("algorithm",
+                (node, at, s) => s.Options.Algorithm = Algorithm(node, at),
+                s => ConfigurationNode.Scalar(s.Options.Algorithm.ToString())),
+            new Setting<ServerBinding>("backends",
+                (node, at, s) => ReadBackends(node, at, s.Options.Backends),
+                s => WriteBackends(s.Options.Backends)),
+            new Setting<ServerBinding>("connect_timeout",
+                (node, at, s) => s.Options.ConnectTimeout = ConfigurationValue.Duration(node, at, 1),
+                s => ConfigurationValue.Milliseconds(s.Options.ConnectTimeout)),
+            new Setting<ServerBinding>("retries",
+                (node, at, s) => s.Options.Retries = ConfigurationValue.Integer(node, at, 0, 100),
+                s => ConfigurationNode.Scalar(s.Options.Retries)),
+            new Setting<ServerBinding>("replay",
+                (node, at, s) => s.Options.Replay = ConfigurationValue.Boolean(node, at),
+                s => ConfigurationNode.Scalar(s.Options.Replay)),
+            new Setting<ServerBinding>("response_timeout",
+                (node, at, s) => s.Options.ResponseTimeout = ConfigurationValue.Duration(node, at, 0, "no response watch"),
+                s => ConfigurationValue.Milliseconds(s.Options.ResponseTimeout)),
+            new Setting<ServerBinding>("connect_failure_limit",
+                (node, at, s) => s.Options.ConnectFailuresBeforeDown = ConfigurationValue.Integer(node, at, 0, 1000),
+                s => ConfigurationNode.Scalar(s.Options.ConnectFailuresBeforeDown)),
+            new Setting<ServerBinding>("backend_max_connections",
+                (node, at, s) => s.Options.BackendMaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
+                s => ConfigurationNode.Scalar(s.Options.BackendMaxConnections)),
+            new Setting<ServerBinding>("slow_start",
+                (node, at, s) => s.Options.SlowStart = ConfigurationValue.Duration(node, at, 0, "off"),
+                s => ConfigurationValue.Milliseconds(s.Options.SlowStart)),
+            new Setting<ServerBinding>("health_check",
+                (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options.HealthCheck),
+                s => HealthCheckKeys.Write(s.Options.HealthCheck)));
+
+        public static readonly SettingTable<ServerBinding> ServerKeys = new SettingTable<ServerBinding>(
+            new Setting<ServerBinding>("name",
+                (node, at, s) => s.Name = ConfigurationValue.Text(node, at, "the balancer job's name, not empty"),
+                s => s.Name == null ? null : ConfigurationNode.Scalar(s.Name)),
+            new Setting<ServerBinding>("listen",
+                (node, at, s) => Listen(node, at, s.Options),
+                s => ConfigurationNode.Scalar(Listen(s.Options.ListenAddress, s.Options.Port))),
+            new Setting<ServerBinding>("max_connections",
+                (node, at, s) => s.Options.MaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
+                s => ConfigurationNode.Scalar(s.Options.MaxConnections)),
+            new Setting<ServerBinding>("queue_length",
+                (node, at, s) => s.Options.QueueLength = ConfigurationValue.Integer(node, at, 0, 1_000_000),
+                s => ConfigurationNode.Scalar(s.Options.QueueLength)),
+            new Setting<ServerBinding>("queue_timeout",
+                (node, at, s) => s.Options.QueueTimeout = ConfigurationValue.Duration(node, at, 0),
+                s => ConfigurationValue.Milliseconds(s.Options.QueueTimeout)),
+            new Setting<ServerBinding>("idle_timeout",
+                (node, at, s) => s.Options.IdleTimeout = NeverIfZero(ConfigurationValue.Duration(node, at, 0, "never")),
+                s => ConfigurationValue.Milliseconds(ZeroIfNever(s.Options.IdleTimeout))),
+            new Setting<ServerBinding>("fin_timeout",
+                (node, at, s) => s.Options.FinTimeout = NeverIfZero(ConfigurationValue.Duration(node, at, 0, "never")),
+                s => ConfigurationValue.Milliseconds(ZeroIfNever(s.Options.FinTimeout))),
+            new Setting<ServerBinding>("forward",
+                (node, at, s) => ForwardKeys.Bind(SingleForwardTable(node, at), at, s),
+                s => ForwardKeys.Write(s)));
+
+        public static readonly IReadOnlyList<string> TopLevelKeys = new[] { ServerKey };
+
+        static BalancerSchema()
+        {
+            // The seed's split (listen beside [[server.forward]]) is easy to get wrong: say where a key goes.
+            ServerKeys.Elsewhere = key => ForwardKeys.Contains(key) ? "belongs in the server's forward table" : HealthCheckKeys.Contains(key) ? "belongs in the forward table's health_check table" : null;
+            ForwardKeys.Elsewhere = key => ServerKeys.Contains(key) ? "belongs in the server table itself, not in forward" : HealthCheckKeys.Contains(key) ? "belongs in the health_check table" : null;
+        }
+
+        public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";
+
+        private static BackendAddress Address(ConfigurationNode node, BindingContext at)
+        {
+            string text = ConfigurationValue.Text(node, at, BackendAddress.AcceptedForms);
+            if (!BackendAddress.TryParse(text, out BackendAddress? address, out _))
+            {
+                throw ConfigurationValue.Bad(node, at, "not a backend address", BackendAddress.AcceptedForms);
+            }
+            return address!;
+        }
+
+        private static BalancingAlgorithm Algorithm(ConfigurationNode node, BindingContext at)
+        {
+            string text = ConfigurationValue.Text(node, at, AlgorithmName.Accepted);
+            if (!AlgorithmName.TryParse(text, out BalancingAlgorithm algorithm))
+            {
+                throw ConfigurationValue.Bad(node, at, "not an algorithm", AlgorithmName.Accepted + " (case does not count)");
+            }
+            return algorithm;
+        }
+
+        /// <summary>The seed wrote [[server.forward]] (an array of tables); a server forwards to one pool, so it holds exactly one.</summary>
+        private static ConfigurationNode SingleForwardTable(ConfigurationNode node, BindingContext at)
+        {
+            if (node.Kind != ConfigurationNodeKind.List)
+            {
+                return node;
+            }
+            if (node.Items.Count != 1)
+            {
+                throw at.Error(node, $"holds {node.Items.Count} tables; a server forwards to one pool, so give exactly one forward table per server (for another pool, add another server).");
+            }
+            return node.Items[0];
+        }
+
+        private static void ReadBackends(ConfigurationNode node, BindingContext at, IList<BackendDefinition> backends)
+        {
+            if (node.Kind != ConfigurationNodeKind.List)
+            {
+                throw ConfigurationValue.Bad(node, at, $"{ConfigurationValue.Describe(node)}, not a list", "a list of backends, each a table { address = \"host:port\", weight = N, backup = true, max_connections = N } or a string \"host:port;weight=N\"");
+            }
+            backends.Clear();
+            var seen = new HashSet<BackendAddress>();
+            for (int i = 0; i < node.Items.Count; i++)
+            {
+                ConfigurationNode item = node.Items[i];
+                BindingContext here = at.Item(i);
+                BackendDefinition backend = ReadBackend(item, here);
+                if (!seen.Add(backend.Address))
+                {
+                    throw here.Error(item, $"backend {backend.Address} is given more than once. Give each backend once.");
+                }
+                backends.Add(backend);
+            }
+        }
+
+        private static BackendDefinition ReadBackend(ConfigurationNode item, BindingContext at)
+        {
+            if (item.Kind == ConfigurationNodeKind.String)
+            {
+                if (!BackendDefinition.TryParse((string)item.Value!, out BackendDefinition? parsed, out string? reason))
+                {
+                    throw at.Error(item, reason!);
+                }
+                return parsed!;
+            }
+            if (item.Kind != ConfigurationNodeKind.Table)
+            {
+                throw ConfigurationValue.Bad(item, at, $"{ConfigurationValue.Describe(item)}, not a backend", $"a table with the keys {string.Join(", ", BackendKeys.Names)}, or a string \"host:port;weight=N\"");
+            }
+            var binding = new BackendBinding();
+            BackendKeys.Bind(item, at, binding);
+            if (binding.Address == null)
+            {
+                throw at.Error(item, $"the backend has no address. Give one: address = {BackendAddress.AcceptedForms}.");
+            }
+            return new BackendDefinition(binding.Address, binding.Weight, binding.Backup, binding.MaxConnections);
+        }
+
+        private static ConfigurationNode WriteBackends(IList<BackendDefinition> backends)
+        {
+            ConfigurationNode list = ConfigurationNode.List();
+            foreach (BackendDefinition backend in backends)
+            {
+                list.Items.Add(BackendKeys.Write(BackendBinding.From(backend)));
+            }
+            return list;
+        }
+
+        private static void Listen(ConfigurationNode node, BindingContext at, TcpBalancerOptions options)
+        {
+            if (node.Kind == ConfigurationNodeKind.Integer)
+            {
+                options.Port = Port((long)node.Value!);
+                return;
+            }
+            string text = ConfigurationValue.Text(node, at, ListenForms).Trim();
+            string host = "";
+            string portText = text;
+            int colon = text.LastIndexOf(':');
+            if (text.StartsWith("[", StringComparison.Ordinal))
+            {
+                int close = text.IndexOf(']');
+                if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':')
+                {
+                    throw ConfigurationValue.Bad(node, at, "an IPv6 address needs the form [address]:port", ListenForms);
+                }
+                host = text.Substring(1, close - 1);
+                portText = text.Substring(close + 2);
+            }
+            else if (colon >= 0)
+            {
+                if (text.IndexOf(':') != colon)
+                {
+                    throw ConfigurationValue.Bad(node, at, "an IPv6 address needs brackets", ListenForms);
+                }
+                host = text.Substring(0, colon);
+                portText = text.Substring(colon + 1);
+            }
+            if (!long.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out long port) || port > 65535)
+            {
+                throw ConfigurationValue.Bad(node, at, $"'{portText}' is not a port", ListenForms);
+            }
+            if (host.Length > 0)
+            {
+                try
+                {
+                    options.ListenAddress = Endpoints.ResolveListenAddress(host);
+                }
+                catch (ArgumentException e)
+                {
+                    throw ConfigurationValue.Bad(node, at, e.Message.TrimEnd('.'), ListenForms);
+                }
+            }
+            options.Port = (int)port;
+
+            int Port(long value)
+            {
+                if (value < 0 || value > 65535)
+                {
+                    throw ConfigurationValue.Bad(node, at, "out of range", ListenForms);
+                }
+                return (int)value;
+            }
+        }
+
+        private static string Listen(IPAddress address, int port)
+        {
+            string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+            return host + ":" + port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        private static TimeSpan NeverIfZero(TimeSpan duration) => duration == TimeSpan.Zero ? System.Threading.Timeout.InfiniteTimeSpan : duration;
+
+        private static TimeSpan ZeroIfNever(TimeSpan duration) => duration == System.Threading.Timeout.InfiniteTimeSpan ? TimeSpan.Zero : duration;
+    }
+}
