@@ -325,13 +325,29 @@ health_check = { interval = 0 }
         $started.Name | Should -Be @('exp-a', 'exp-b')
     }
 
-    It 'Export refuses formats it cannot write yet and a -Path whose extension names none' {
+    It 'Export -Format HAProxy and Nginx write configurations that the real programs accept' {
+        $backend = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend "$($backend.Port);weight=3", 9 -Algorithm LeastConnections -HealthCheckInterval 0
+
+        $haproxyFile = Join-Path $TestDrive 'lb.haproxy.cfg'
+        Export-TcpBalancerConfiguration $lb -Format HAProxy -Path $haproxyFile
+        $nginx = Export-TcpBalancerConfiguration $lb -Format Nginx
+        $nginxFile = Join-Path $TestDrive 'nginx.conf'
+        Set-Content -LiteralPath $nginxFile -Value $nginx
+
+        Get-Content -LiteralPath $haproxyFile -Raw | Should -BeLikeExactly "*bind 127.0.0.1:$($lb.Port)*balance leastconn*server * 127.0.0.1:$($backend.Port) *weight 3*"
+        $nginx | Should -BeLikeExactly "*least_conn;*server 127.0.0.1:$($backend.Port) weight=3*listen 127.0.0.1:$($lb.Port);*"
+        $log = & (Get-Command haproxy -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source -c -f $haproxyFile 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($log | Out-String)
+        $log = & (Get-Command nginx -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source -t -c $nginxFile 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($log | Out-String)
+    }
+
+    It 'Export refuses a -Path whose extension names no format' {
         $lb = Start-TcpBalancer -Port 0 -Backend 9 -HealthCheckInterval 0
 
-        $err = { Export-TcpBalancerConfiguration $lb -Format HAProxy } | Should -Throw -ErrorId 'FormatNotSupported,TcpLbModule.Commands.ExportTcpBalancerConfigurationCommand' -PassThru
-        $err.Exception.Message | Should -BeExactly '-Format HAProxy cannot be written yet. Accepted: Psd1, Json, Toml.'
         $err = { Export-TcpBalancerConfiguration $lb -Path (Join-Path $TestDrive 'lb.cfg') } | Should -Throw -ErrorId 'FormatNotGiven,TcpLbModule.Commands.ExportTcpBalancerConfigurationCommand' -PassThru
-        $err.Exception.Message | Should -BeLikeExactly "-Path '*lb.cfg' does not say which format to write*Give -Format Psd1, Json or Toml."
+        $err.Exception.Message | Should -BeLikeExactly "-Path '*lb.cfg' does not say which format to write*Give -Format Psd1, Json, Toml, HAProxy or Nginx."
         Test-Path (Join-Path $TestDrive 'lb.cfg') | Should -BeFalse
     }
 

@@ -118,4 +118,61 @@ Describe 'ReloadTests' {
         Get-PoolText $lb | Should -Be $before
         $lb.Balancer.Options.Retries | Should -Be 3
     }
+
+    It 'Reloads from a configuration file: the server of its name, with the parameters given over it' {
+        $old = Start-TcpBackend -Port 0
+        $a, $b = Start-TcpBackend -Port 0, 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $old -Name reload-file -HealthCheckInterval 0
+        $path = Join-Path $TestDrive 'reload.toml'
+        Set-Content -LiteralPath $path -Value @"
+[[server]]
+name = "other"
+listen = "127.0.0.1:1"
+[server.forward]
+backends = [ { address = "127.0.0.1:9" } ]
+
+[[server]]
+name = "reload-file"
+listen = "127.0.0.1:$($lb.Port)"
+[server.forward]
+algorithm = "WRR"
+retries = 2
+health_check = { interval = 0 }
+backends = [
+    { address = "127.0.0.1:$($a.Port)", weight = 2 },
+    { address = "127.0.0.1:$($b.Port)" },
+]
+"@
+
+        $changes = Update-TcpBalancer -Name reload-file -ConfigurationPath $path -Retries 1 -PassThru -WarningVariable warnings
+
+        @($warnings).Count | Should -Be 0
+        @($changes | ForEach-Object { "$($_.Kind)" } | Sort-Object -Unique) | Should -Be @('AlgorithmChanged', 'BackendAdded', 'BackendRemoved', 'SettingChanged')
+        $lb.Balancer.Options.Retries | Should -Be 1 -Because 'a parameter given on the command line wins over the file'
+        $lb.Balancer.Options.Algorithm | Should -Be 'WeightedRoundRobin'
+        Get-PoolText $lb | Should -Be @("127.0.0.1:$($a.Port);weight=2", "127.0.0.1:$($b.Port)")
+        # Weights 2 and 1: any six connections in a row are two full turns.
+        $counts = Invoke-TcpProbe -Port $lb.Port -Count 6 | Group-Object Backend -AsHashTable
+        $counts[$a.Port].Count | Should -Be 4
+        $counts[$b.Port].Count | Should -Be 2
+    }
+
+    It 'A file without a server for the balancer is an error naming it; a different listener is a warning' {
+        $backend = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $backend -Name reload-miss -HealthCheckInterval 0
+        $two = Join-Path $TestDrive 'two.psd1'
+        Set-Content -LiteralPath $two -Value "@{ Server = @( @{ Name = 'x'; Listen = 1; Forward = @{ Backends = @('9') } }, @{ Name = 'y'; Listen = 2; Forward = @{ Backends = @('9') } } ) }"
+        $one = Join-Path $TestDrive 'one.json'
+        Set-Content -LiteralPath $one -Value "{ `"server`": [ { `"listen`": `"127.0.0.2:7`", `"forward`": { `"retries`": 2, `"healthCheck`": { `"interval`": 0 }, `"backends`": [ `"127.0.0.1:$($backend.Port)`" ] } } ] }"
+
+        Update-TcpBalancer $lb -ConfigurationPath $two -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoServerForBalancer,*'
+        $failures[0].Exception.Message | Should -BeLikeExactly "*two.psd1 has no server for balancer 'reload-miss' on port $($lb.Port)*"
+        $lb.Balancer.Options.Retries | Should -Be 3
+
+        Update-TcpBalancer $lb -ConfigurationPath $one -WarningVariable warnings -WarningAction SilentlyContinue
+        @($warnings).Count | Should -Be 1
+        "$($warnings[0])" | Should -BeLikeExactly "*listens on 127.0.0.2:7, but the balancer runs on 127.0.0.1:$($lb.Port)*"
+        $lb.Balancer.Options.Retries | Should -Be 2 -Because 'the rest of the file applies'
+    }
 }

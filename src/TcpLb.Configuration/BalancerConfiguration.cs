@@ -39,20 +39,27 @@ namespace TcpLb.Configuration
             }
         }
 
-        /// <summary>The balancers as a file of this format, which reads back to the same options.</summary>
+        /// <summary>
+        /// The balancers as a file of this format: psd1, JSON and TOML read back to the same
+        /// options; HAProxy and nginx get their closest equivalents, with a comment on what has none.
+        /// </summary>
         public static string Write(IEnumerable<BalancerDefinition> balancers, ConfigurationFormat format)
         {
-            ConfigurationNode tree = ConfigurationBinder.Unbind(balancers);
+            var list = new List<BalancerDefinition>(balancers);
             switch (format)
             {
                 case ConfigurationFormat.Psd1:
-                    return Psd1ConfigurationWriter.Write(tree);
+                    return Psd1ConfigurationWriter.Write(ConfigurationBinder.Unbind(list));
                 case ConfigurationFormat.Json:
-                    return JsonConfigurationWriter.Write(tree);
+                    return JsonConfigurationWriter.Write(ConfigurationBinder.Unbind(list));
                 case ConfigurationFormat.Toml:
-                    return TomlConfigurationWriter.Write(tree);
+                    return TomlConfigurationWriter.Write(ConfigurationBinder.Unbind(list));
+                case ConfigurationFormat.HAProxy:
+                    return new Export.HAProxyConfigurationWriter().Write(list);
+                case ConfigurationFormat.Nginx:
+                    return new Export.NginxConfigurationWriter().Write(list);
                 default:
-                    throw new NotSupportedException($"Writing {format} is not available yet. Use Psd1, Json or Toml.");
+                    throw new ArgumentOutOfRangeException(nameof(format), format, "Accepted: Psd1, Json, Toml, HAProxy, Nginx.");
             }
         }
     }

@@ -74,14 +74,20 @@ namespace TcpLb.Configuration.Tests
             Assert.Contains("Expect = \"a`t```$b`\"\"", psd1);
         }
 
-        [Theory]
-        [InlineData(ConfigurationFormat.HAProxy)]
-        [InlineData(ConfigurationFormat.Nginx)]
-        public void Writers_for_other_formats_are_not_here_yet(ConfigurationFormat format)
+        [Fact]
+        public void HAProxy_and_nginx_exports_go_through_the_same_entry_point()
         {
-            var e = Assert.Throws<System.NotSupportedException>(() => BalancerConfiguration.Write(new BalancerDefinition[0], format));
+            var options = new TcpLb.Engine.Balancing.TcpBalancerOptions { Port = 8200, Algorithm = TcpLb.Engine.Balancing.BalancingAlgorithm.LeastConnections };
+            options.Backends.Add(TcpLb.Engine.Balancing.BackendDefinition.Parse("127.0.0.1:8081;weight=3"));
+            var balancers = new[] { new BalancerDefinition("web", options) };
 
-            Assert.Contains("Use Psd1, Json or Toml", e.Message);
+            string haproxy = BalancerConfiguration.Write(balancers, ConfigurationFormat.HAProxy);
+            string nginx = BalancerConfiguration.Write(balancers, ConfigurationFormat.Nginx);
+
+            Assert.Contains("balance leastconn", haproxy);
+            Assert.Contains("127.0.0.1:8081", haproxy);
+            Assert.Contains("least_conn;", nginx);
+            Assert.Contains("server 127.0.0.1:8081 weight=3", nginx);
         }
     }
 }

@@ -267,7 +267,7 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Set-TcpBalancerBackend", 9)]
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
-        [InlineData("Update-TcpBalancer", 23)]
+        [InlineData("Update-TcpBalancer", 24)]
         [InlineData("Export-TcpBalancerConfiguration", 8)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {

@@ -12,8 +12,8 @@ namespace TcpLbModule.Commands
     /// <summary>
     /// Export-TcpBalancerConfiguration: a running balancer's configuration as it is now (pool,
     /// weights, algorithm and every setting) as a psd1, JSON or TOML file that
-    /// Start-TcpBalancer -ConfigurationPath reads back. Several balancers make one file with
-    /// several servers.
+    /// Start-TcpBalancer -ConfigurationPath reads back, or as the equivalent HAProxy or nginx
+    /// configuration. Several balancers make one file with several servers.
     /// </summary>
     [Cmdlet(VerbsData.Export, "TcpBalancerConfiguration", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
     [OutputType(typeof(string))]
@@ -23,7 +23,7 @@ namespace TcpLbModule.Commands
         private ConfigurationFormat _format = ConfigurationFormat.Toml;
         private string? _path;
 
-        /// <summary>Psd1, Json or Toml; without it, the -Path extension decides, else TOML.</summary>
+        /// <summary>Psd1, Json, Toml, HAProxy or Nginx; without it, the -Path extension decides, else TOML.</summary>
         [Parameter]
         public ConfigurationFormat Format { get; set; } = ConfigurationFormat.Toml;
 
@@ -52,12 +52,8 @@ namespace TcpLbModule.Commands
                 }
                 catch (ConfigurationException)
                 {
-                    Fail($"-Path '{Path}' does not say which format to write: its extension is not {BalancerConfiguration.AcceptedExtensions}. Give -Format Psd1, Json or Toml.", "FormatNotGiven", ErrorCategory.InvalidArgument, Path);
+                    Fail($"-Path '{Path}' does not say which format to write: its extension is not {BalancerConfiguration.AcceptedExtensions}. Give -Format Psd1, Json, Toml, HAProxy or Nginx.", "FormatNotGiven", ErrorCategory.InvalidArgument, Path);
                 }
-            }
-            if (_format != ConfigurationFormat.Psd1 && _format != ConfigurationFormat.Json && _format != ConfigurationFormat.Toml)
-            {
-                Fail($"-Format {_format} cannot be written yet. Accepted: Psd1, Json, Toml.", "FormatNotSupported", ErrorCategory.NotImplemented, _format);
             }
         }
 

@@ -315,25 +315,8 @@ namespace TcpLbModule.Commands
 
         private IReadOnlyList<BalancerDefinition> ReadConfiguration()
         {
-            string path = GetUnresolvedProviderPathFromPSPath(ConfigurationPath);
-            ConfigurationPath = path;
-            try
-            {
-                return ConfigurationFile.Read(path);
-            }
-            catch (ConfigurationException e)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidConfigurationFile", ErrorCategory.InvalidData, path));
-            }
-            catch (System.IO.FileNotFoundException e)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "ConfigurationFileNotFound", ErrorCategory.ObjectNotFound, path));
-            }
-            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(new ErrorRecord(new System.IO.IOException($"The configuration file '{path}' cannot be read: {e.Message}", e), "ConfigurationFileUnreadable", ErrorCategory.ReadError, path));
-            }
-            return null!; // not reached
+            ConfigurationPath = GetUnresolvedProviderPathFromPSPath(ConfigurationPath);
+            return ConfigurationFile.ReadOrFail(this, ConfigurationPath);
         }
 
         /// <summary>-Name and a fixed -Port name one balancer; with several servers in the file they would clash.</summary>

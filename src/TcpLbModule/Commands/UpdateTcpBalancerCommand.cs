@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using TcpLb.Configuration;
 using TcpLb.Configuration.Reload;
 using TcpLb.Engine.Balancing;
+using TcpLbModule.Configuration;
 using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
@@ -11,13 +13,20 @@ namespace TcpLbModule.Commands
     /// <summary>
     /// Update-TcpBalancer: applies a new configuration to a running balancer without dropping a
     /// connection: the difference between what runs and what is asked (ReconfigurationPlan) is
-    /// applied change by change; -WhatIf lists it and changes nothing.
+    /// applied change by change; -WhatIf lists it and changes nothing. With -ConfigurationPath the
+    /// file's server for this balancer is what is asked, with the parameters given over it.
     /// </summary>
     [Cmdlet(VerbsData.Update, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
     [OutputType(typeof(BalancerChange))]
     public sealed class UpdateTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
     {
         private List<BackendDefinition>? _pool;
+        private IReadOnlyList<BalancerDefinition>? _servers;
+
+        /// <summary>A configuration file (.psd1, .json, .toml) whose server for this balancer (by name, else by port, else the only one) is the configuration wanted.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ConfigurationPath { get; set; }
 
         /// <summary>The whole pool wanted, in order: ports, host:port, [v6]:port with ;weight=N;backup;max_connections=N, or TcpBackend jobs.</summary>
         [Parameter(Position = 1)]
@@ -93,7 +102,13 @@ namespace TcpLbModule.Commands
         {
             if (Backend != null)
             {
-                _pool = ConvertPool(Backend);
+                _pool = new List<BackendDefinition>(BackendArgument.ConvertAllDefinitions(this, Backend, jobMustBeRunning: true));
+                BackendArgument.EnsureDistinct(this, _pool.ConvertAll(b => b.Address));
+            }
+            if (ConfigurationPath != null)
+            {
+                ConfigurationPath = GetUnresolvedProviderPathFromPSPath(ConfigurationPath);
+                _servers = ConfigurationFile.ReadOrFail(this, ConfigurationPath);
             }
         }
 
@@ -102,18 +117,62 @@ namespace TcpLbModule.Commands
             foreach (TcpBalancerJob job in ResolveJobs(mustBeRunning: true))
             {
                 TcpBalancerOptions current = job.Balancer.CurrentConfiguration();
-                Reload(job, current, Desired(current));
+                TcpBalancerOptions? start = _servers == null ? current : FromFile(job, current);
+                if (start != null)
+                {
+                    Reload(job, current, Desired(start));
+                }
             }
         }
 
         /// <summary>
-        /// The configuration wanted: the one running with the parameters given over it. (A
-        /// -ConfigurationPath would start from the file's definition for this balancer instead, by
-        /// name, else by port, and reload the same way.)
+        /// The file's server for this balancer: the one of its name, else the one on its port, else
+        /// the file's only server. Its listener is the running one's (a listener cannot change while
+        /// it runs; a different one in the file is a warning). Null, with an error written, when
+        /// no server fits.
         /// </summary>
-        private TcpBalancerOptions Desired(TcpBalancerOptions current)
+        private TcpBalancerOptions? FromFile(TcpBalancerJob job, TcpBalancerOptions current)
         {
-            TcpBalancerOptions desired = current.Copy();
+            BalancerDefinition? server = null;
+            foreach (BalancerDefinition candidate in _servers!)
+            {
+                if (string.Equals(candidate.Name, job.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    server = candidate;
+                    break;
+                }
+                if (server == null && candidate.Options.Port == current.Port)
+                {
+                    server = candidate;
+                }
+            }
+            if (server == null && _servers!.Count == 1)
+            {
+                server = _servers[0];
+            }
+            if (server == null)
+            {
+                WriteError(new ErrorRecord(
+                    new ArgumentException($"{ConfigurationPath} has no server for balancer '{job.Name}' on port {current.Port}: none is named '{job.Name}' or listens on port {current.Port}, and the file has {_servers!.Count} servers. Name the server in the file (name = \"{job.Name}\")."),
+                    "NoServerForBalancer",
+                    ErrorCategory.ObjectNotFound,
+                    job));
+                return null;
+            }
+            TcpBalancerOptions wanted = server.Options.Copy();
+            if (!Equals(wanted.ListenAddress, current.ListenAddress) || (wanted.Port != 0 && wanted.Port != current.Port))
+            {
+                WriteWarning($"{ConfigurationPath}: the server for balancer '{job.Name}' listens on {TcpLb.Engine.Net.Endpoints.Format(wanted.ListenAddress.ToString(), wanted.Port)}, but the balancer runs on {TcpLb.Engine.Net.Endpoints.Format(current.ListenAddress.ToString(), current.Port)}. A listener cannot change while it runs: the rest of the file is applied; stop and start the balancer to move it.");
+            }
+            wanted.ListenAddress = current.ListenAddress;
+            wanted.Port = current.Port;
+            return wanted;
+        }
+
+        /// <summary>The configuration wanted: <paramref name="start"/> (the running one, or the file's) with the parameters given over it.</summary>
+        private TcpBalancerOptions Desired(TcpBalancerOptions start)
+        {
+            TcpBalancerOptions desired = start.Copy();
             if (_pool != null)
             {
                 desired.Backends.Clear();
@@ -251,39 +310,11 @@ namespace TcpLbModule.Commands
             {
                 parameters[nameof(Algorithm)] = Algorithm.Value.ToString();
             }
-            ForwardTo(server, parameters);
-        }
-
-        /// <summary>-Backend values as pool members: text is read as a backend definition (address;weight=N;backup;max_connections=N).</summary>
-        private List<BackendDefinition> ConvertPool(object[] values)
-        {
-            var pool = new List<BackendDefinition>(values.Length);
-            var seen = new HashSet<BackendAddress>();
-            foreach (object value in values)
+            if (ConfigurationPath != null)
             {
-                object inner = value is PSObject wrapped ? wrapped.BaseObject : value;
-                BackendDefinition? definition;
-                string? reason;
-                if (inner is string text)
-                {
-                    BackendDefinition.TryParse(text, out definition, out reason);
-                }
-                else
-                {
-                    BackendArgument.TryConvert(inner, out BackendAddress? address, out reason, jobMustBeRunning: true);
-                    definition = address == null ? null : new BackendDefinition(address);
-                }
-                if (definition == null)
-                {
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Backend: {reason}"), "InvalidBackend", ErrorCategory.InvalidArgument, value));
-                }
-                if (!seen.Add(definition!.Address))
-                {
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Backend: {definition.Address} is given more than once. Give each backend once."), "DuplicateBackend", ErrorCategory.InvalidArgument, definition.Address.ToString()));
-                }
-                pool.Add(definition);
+                parameters[nameof(ConfigurationPath)] = ConfigurationPath;
             }
-            return pool;
+            ForwardTo(server, parameters);
         }
     }
 }
