@@ -16,7 +16,7 @@ namespace TcpLb.Engine.Balancing
     /// bytes both ways with <see cref="DuplexPump"/>. Health checks, limits and pool
     /// changes run beside the data path and cost it nothing per read or write.
     /// </summary>
-    public sealed class TcpBalancer : TcpServer
+    public sealed partial class TcpBalancer : TcpServer
     {
         private readonly TcpBalancerOptions _options;
         private readonly BackendPool _pool;
@@ -234,7 +234,7 @@ namespace TcpLb.Engine.Balancing
             }
             try
             {
-                await ConnectAndProxyAsync(client).ConfigureAwait(false);
+                await (UsesTls ? ConnectAndProxyTlsAsync(client) : ConnectAndProxyAsync(client)).ConfigureAwait(false);
             }
             catch (Exception e)
             {

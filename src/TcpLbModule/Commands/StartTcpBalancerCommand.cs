@@ -128,6 +128,42 @@ namespace TcpLbModule.Commands
         [Parameter]
         public SwitchParameter Detached { get; set; }
 
+        /// <summary>Terminate TLS on the listener with this certificate: a PFX file, or a PEM certificate (key in it or in -CertificateKeyPath).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Certificate { get; set; }
+
+        /// <summary>The password of the -Certificate PFX file.</summary>
+        [Parameter]
+        public System.Security.SecureString? CertificatePassword { get; set; }
+
+        /// <summary>The PEM private key of a PEM -Certificate, when it is in a file of its own.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateKeyPath { get; set; }
+
+        /// <summary>Terminate TLS on the listener with a throwaway self-signed certificate for localhost (tests).</summary>
+        [Parameter]
+        public SwitchParameter SelfSignedCertificate { get; set; }
+
+        /// <summary>Connect to the backends with TLS (their certificates are checked unless -SkipBackendCertificateCheck).</summary>
+        [Parameter]
+        public SwitchParameter BackendTls { get; set; }
+
+        /// <summary>The name sent to the backends as SNI and checked against their certificates; default: each backend's host.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackendTlsServerName { get; set; }
+
+        /// <summary>Accept any certificate from the backends (self-signed, expired, another name).</summary>
+        [Parameter]
+        public SwitchParameter SkipBackendCertificateCheck { get; set; }
+
+        /// <summary>A PEM or DER file of certificates to trust for the backends besides the system's (a CA, or a backend's self-signed certificate).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackendTrustedCertificate { get; set; }
+
         protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
 
         protected override void ProcessRecord()
@@ -157,6 +193,8 @@ namespace TcpLbModule.Commands
                 StartDetached();
                 return;
             }
+            TcpLb.Engine.Tls.ListenerTlsOptions? tls = TlsArgument.Listener(this, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate);
+            TcpLb.Engine.Tls.BackendTlsOptions? backendTls = TlsArgument.Backend(this, BackendTls, BackendTlsServerName, SkipBackendCertificateCheck, BackendTrustedCertificate);
 
             var options = new TcpBalancerOptions
             {
@@ -173,6 +211,8 @@ namespace TcpLbModule.Commands
                 BackendMaxConnections = BackendMaxConnections,
                 QueueLength = QueueLength,
                 QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout),
+                Tls = tls,
+                BackendTls = backendTls,
             };
             options.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval);
             options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout);
@@ -220,6 +260,7 @@ namespace TcpLbModule.Commands
         {
             System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached) }, askVerbose: false);
             parameters[nameof(Backend)] = _backends.ConvertAll(b => b.ToString()).ToArray();
+            TlsArgument.ForDetached(this, parameters, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate, BackendTrustedCertificate);
             _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "balancer on port " + Port);
             _detached.WaitAll(this);
         }
