@@ -51,7 +51,7 @@ namespace TcpLb.Engine.Balancing
             _backendSlots = new SlotWaitQueue(options.QueueLength);
             if (options.HealthCheck.Enabled)
             {
-                _prober = new HealthProber(_pool, options.HealthCheck);
+                _prober = new HealthProber(_pool, options.HealthCheck, options.BackendTls);
             }
             _idleLimit = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds;
             _responseLimit = (int)options.ResponseTimeout.TotalMilliseconds;
