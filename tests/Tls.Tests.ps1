@@ -10,6 +10,17 @@ Describe 'TlsTests' {
 
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
+        # TlsTests: polls $Condition until it holds; false after $Seconds (a safety net: counters
+        # are updated just after the client has seen the end of its connection).
+        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
+            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { return $false }
+                Start-Sleep -Milliseconds 20
+            }
+            $true
+        }
+
         $script:OpenSsl = (Get-Command openssl -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
 
         # TlsTests: runs openssl with the arguments and the text on stdin; returns stdout and stderr
@@ -104,7 +115,7 @@ Describe 'TlsTests' {
         $out | Should -BeLikeExactly '*CONNECTION ESTABLISHED*'
         $out | Should -BeLikeExactly '*Peer certificate: CN = localhost*'
         $out | Should -BeLikeExactly "*Response from server running on port $($backend.Port)*"
-        $lb.Served | Should -Be 1
+        Wait-Until { $lb.Served -eq 1 } | Should -BeTrue
         $lb.Failed | Should -Be 0
     }
 
@@ -132,7 +143,7 @@ Describe 'TlsTests' {
 
         $result.Certificate.Thumbprint | Should -BeExactly $script:Thumbprint
         $result.Reply | Should -BeExactly "Response from server running on port $($backend.Port)`n"
-        $lb.Served | Should -Be 1
+        Wait-Until { $lb.Served -eq 1 } | Should -BeTrue
     }
 
     It 'The self-signed certificate names localhost, 127.0.0.1 and ::1, so only its trust fails a strict client' {
@@ -157,7 +168,7 @@ Describe 'TlsTests' {
         $result = Invoke-SslStreamRequest -Port $lb.Port -Message $payload
 
         $result.Reply | Should -BeExactly $payload
-        $lb.Served | Should -Be 1
+        Wait-Until { $lb.Served -eq 1 } | Should -BeTrue
         $lb.BytesFromClients | Should -Be $payload.Length
         $lb.BytesFromBackends | Should -Be $payload.Length
         (Get-TcpBalancerBackend $lb).Failures | Should -Be 0
@@ -251,6 +262,7 @@ Describe 'TlsTests' {
 
         $plain.Response | Should -Not -BeLikeExactly '*Response from server*'
         $secure.Reply | Should -BeExactly "Response from server running on port $($backend.Port)`n"
+        Wait-Until { $lb.Failed -eq 1 -and $lb.Served -eq 1 } | Should -BeTrue
         $lb.Failed | Should -Be 1
         $lb.Served | Should -Be 1
         (Receive-Job $lb 3>&1 | Out-String) | Should -BeLikeExactly '*TLS handshake with a client failed*'

@@ -95,7 +95,7 @@ namespace TcpLb.Engine.Tests
                 (byte[] reply, SslStream _) = await ExchangeAsync(balancer.Port, payload, certificate.Thumbprint);
 
                 Assert.Equal(payload, reply);
-                Assert.Equal(1, balancer.Statistics.Served);
+                await Eventually(() => balancer.Statistics.Served == 1, "the connection was not counted as served");
                 Assert.Equal(payload.Length, balancer.Statistics.BytesFromClients.Bytes);
                 Assert.Equal(payload.Length, balancer.Statistics.BytesFromBackends.Bytes);
                 Assert.Equal(0, balancer.Backends[0].Failures);
@@ -133,7 +133,7 @@ namespace TcpLb.Engine.Tests
                 Assert.Equal(balancer.Backends[0].Failures, balancer.Statistics.Retried);
                 Assert.Contains("is not trusted", balancer.Backends[0].LastError);
                 Assert.Equal(0, balancer.Backends[1].Failures);
-                Assert.Equal(2, balancer.Statistics.Served);
+                await Eventually(() => balancer.Statistics.Served == 2, "the connections were not counted as served");
             }
             finally
             {
@@ -175,6 +175,17 @@ namespace TcpLb.Engine.Tests
                 Assert.Equal(0, read);
             });
             Assert.True(ended == null || ended is IOException, ended?.ToString());
+        }
+
+        /// <summary>Counters are updated just after the client has seen its connection end: poll, with a deadline far above any delay.</summary>
+        private static async Task Eventually(Func<bool> condition, string failure)
+        {
+            DateTime deadline = DateTime.UtcNow + TestNet.Patience;
+            while (!condition())
+            {
+                Assert.True(DateTime.UtcNow < deadline, failure);
+                await Task.Delay(20);
+            }
         }
 
         /// <summary>Sends the payload over TLS (the server's certificate must have the thumbprint), half-closes, reads to the end.</summary>
