@@ -268,6 +268,29 @@ Describe 'TlsTests' {
         (Receive-Job $lb 3>&1 | Out-String) | Should -BeLikeExactly '*TLS handshake with a client failed*'
     }
 
+    It 'A detached balancer and backend serve TLS, with a certificate given by a relative path' {
+        $prefix = "tls-detached-$PID"
+        Push-Location $script:Certs
+        try {
+            $backend = Start-TcpBackend -Port 0 -Tls -Detached -Name "$prefix-b"
+            $lb = Start-TcpBalancer -Port 0 -Certificate ./both.pem -Backend $backend -BackendTls -SkipBackendCertificateCheck -HealthCheckInterval 0 -Detached -Name "$prefix-lb"
+        }
+        finally {
+            Pop-Location
+        }
+        try {
+            $out = Invoke-OpenSsl @('s_client', '-connect', "127.0.0.1:$($lb.Port)", '-brief', '-ign_eof',
+                '-CAfile', $script:CertPem, '-verify_return_error', '-verify_hostname', 'localhost') "hello`n"
+
+            $out | Should -BeLikeExactly '*Verification: OK*'
+            $out | Should -BeLikeExactly "*Response from server running on port $($backend.Port)*"
+        }
+        finally {
+            Get-TcpBalancer -Name "$prefix-lb" -ErrorAction SilentlyContinue | Stop-TcpBalancer
+            Get-TcpBackend -Name "$prefix-b" -ErrorAction SilentlyContinue | Stop-TcpBackend
+        }
+    }
+
     It 'A bad certificate is a terminating error naming the file: <Case>' -ForEach @(
         @{ Case = 'missing file'; Id = 'CertificateNotFound'; Message = "*certificate file '*nope.pfx' does not exist*PFX*PEM*" }
         @{ Case = 'wrong password'; Id = 'InvalidCertificate'; Message = "*certificate file '*cert.pfx' cannot be read: the password is wrong*" }
