@@ -32,6 +32,14 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public void On_modern_dotnet_the_certificate_context_is_built_once()
+        {
+            using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
+
+            Assert.True(new ListenerTlsOptions(certificate).Authenticator.UsesCertificateContext);
+        }
+
+        [Fact]
         public void A_missing_or_unreadable_certificate_file_is_named()
         {
             string missing = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("n") + ".pfx");

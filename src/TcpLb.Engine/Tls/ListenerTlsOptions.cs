@@ -17,6 +17,11 @@ namespace TcpLb.Engine.Tls
         /// <summary>The listener's certificate, with its private key (see <see cref="TlsCertificates"/>).</summary>
         public X509Certificate2 Certificate { get; }
 
+        /// <summary>Made once: what each handshake needs of the certificate.</summary>
+        internal ServerAuthenticator Authenticator => _authenticator ??= new ServerAuthenticator(Certificate);
+
+        private ServerAuthenticator? _authenticator;
+
         /// <summary>A client that has not finished the TLS handshake within this long is reset.</summary>
         public TimeSpan HandshakeTimeout { get; set; } = DefaultHandshakeTimeout;
 

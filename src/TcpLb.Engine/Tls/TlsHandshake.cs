@@ -23,7 +23,7 @@ namespace TcpLb.Engine.Tls
             var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
             try
             {
-                await WithinAsync(socket, options.HandshakeTimeout, stopping, () => tls.AuthenticateAsServerAsync(options.Certificate)).ConfigureAwait(false);
+                await WithinAsync(socket, options.HandshakeTimeout, stopping, () => options.Authenticator.AuthenticateAsync(tls, stopping)).ConfigureAwait(false);
                 return SecuredSocket.Secured(socket, tls);
             }
             catch (Exception e) when (IsHandshakeFailure(e))
