@@ -25,13 +25,15 @@ usage() {
 usage: bash bench/run.sh [options]
 
   --quick                 short durations (wrk 3s, warm-up 1s, iperf3 2s, idle hold 1s)
-  --contenders <list>     comma-separated subset of direct,haproxy,haproxy2,nginx,tcplb,tcplb-hosted
+  --contenders <list>     comma-separated subset of direct,haproxy,haproxy2,nginx,tcplb,tcplb-hosted,tcplb-tls
                           (default: all). tcplb = the module in a real pwsh (the targets apply to it);
                           tcplb-hosted = the module in BenchHost (adds .NET runtime counters);
                           haproxy / haproxy2 = nbthread 1 / 2 (the better of the two is the reference);
                           tcplb-setsid, haproxy-setsid (not in the default list) = tcplb / haproxy
                           started in a session of their own, as from their own terminal
                           (scheduling-group experiment; never the reference)
+                          tcplb-tls = tcplb terminating TLS (-SelfSignedCertificate; wrk over https):
+                          what TLS costs; keep-alive and new connections only (no bulk, no idle)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
   --rounds <n>            wrk rounds per scenario, interleaved across contenders (default 3, quick 1)
   --iperf-seconds <s>     iperf3 duration per stream count and round (default 5, quick 2)
@@ -55,7 +57,7 @@ EOF
 # Options
 # ---------------------------------------------------------------------------------------------
 QUICK=false
-CONTENDERS="direct haproxy haproxy2 nginx tcplb tcplb-hosted"
+CONTENDERS="direct haproxy haproxy2 nginx tcplb tcplb-hosted tcplb-tls"
 WRK_SECONDS=""
 IPERF_SECONDS=""
 ROUNDS=""
@@ -86,8 +88,8 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-setsid|haproxy-setsid) ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-setsid, haproxy-setsid)" ;; esac
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid) ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid)" ;; esac
 done
 
 WRK_THREADS=2
@@ -185,7 +187,7 @@ has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
 build_all() {
     command -v dotnet >/dev/null || die "dotnet SDK not found"
     local wants_module=false
-    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid; } && wants_module=true
+    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid || has_contender tcplb-tls; } && wants_module=true
     if $DO_BUILD; then
         log "building bench tools (BenchHost, IdleConns)"
         dotnet_build "$BENCH_DIR/IdleConns/IdleConns.csproj" idleconns || die "IdleConns build failed"
@@ -217,7 +219,7 @@ build_all() {
             CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vE '^tcplb' | tr '\n' ' ' | sed 's/ *$//')
         fi
     fi
-    { has_contender tcplb || has_contender tcplb-setsid; } && resolve_pwsh
+    { has_contender tcplb || has_contender tcplb-setsid || has_contender tcplb-tls; } && resolve_pwsh
     return 0
 }
 

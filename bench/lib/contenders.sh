@@ -30,6 +30,7 @@ contender_port() {   # contender role
         tcplb-hosted) base=104 ;;
         tcplb-setsid) base=105 ;;
         haproxy-setsid) base=106 ;;
+        tcplb-tls) base=107 ;;
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -222,9 +223,13 @@ EOF
 # ---------------------------------------------------------------------------------------------
 start_tcplb() { start_pwsh_balancer tcplb "$1" ""; }
 start_tcplb-setsid() { start_pwsh_balancer tcplb-setsid "$1" setsid; }
+# tcplb-tls: tcplb terminating TLS with a throwaway certificate (-SelfSignedCertificate), for what
+# TLS costs; wrk talks https to it. Main role only: iperf3 and the idle test do not speak TLS.
+start_tcplb-tls() { start_pwsh_balancer tcplb-tls "$1" ""; }
 
 start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or setsid>
-    local name=$1 role=$2 launcher=$3 dir="$RUN_DIR/$1-$2" backends="" p i pid script
+    local name=$1 role=$2 launcher=$3 dir="$RUN_DIR/$1-$2" backends="" p i pid script tls=""
+    if [[ $name == tcplb-tls ]]; then tls=" -SelfSignedCertificate"; fi
     mkdir -p "$dir"
     INST_PORT=$(contender_port "$name" "$role")
     assert_port_free "$INST_PORT"
@@ -234,7 +239,7 @@ start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or sets
         backends="127.0.0.1:$(bulk_backend_port)"
     fi
     script="Import-Module '$REPO_ROOT/module/TcpLbModule.psd1'
-\$lb = Start-TcpBalancer -Port $INST_PORT -Backend $backends${TCPLB_EXTRA:+ $TCPLB_EXTRA}
+\$lb = Start-TcpBalancer -Port $INST_PORT -Backend $backends$tls${TCPLB_EXTRA:+ $TCPLB_EXTRA}
 \"READY port=\$(\$lb.Port) pid=\$PID job=\$(\$lb.Id) state=\$(\$lb.State) pwsh=\$(\$PSVersionTable.PSVersion)\"
 \$lb | Wait-Job"
     printf '%s\n' "$script" >"$dir/script.ps1"

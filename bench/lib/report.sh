@@ -183,7 +183,7 @@ print_report() {
               .contenders[$c] as $s | .ratios[$c] as $r |
               [$c, ($s.bulk1.gbps | f2), ($r.vs_haproxy.bulk1_gbps | x), ($r.vs_direct.bulk1_gbps | x),
                ($s.bulk4.gbps | f2), ($r.vs_haproxy.bulk4_gbps | x), ($r.vs_direct.bulk4_gbps | x),
-               ((($s.bulk1.errors // 1) + ($s.bulk4.errors // 1)) | f0),
+               (if $s.bulk1 == null and $s.bulk4 == null then null else (($s.bulk1.errors // 1) + ($s.bulk4.errors // 1)) end | f0),
                ($s.bulk1.cpu_s | f2), ($s.bulk4.cpu_s | f2), ($s.bulk4.cpu_s_per_gbit | f3),
                ([$s.bulk1.foreign_cpu_pct_max, $s.bulk4.foreign_cpu_pct_max] | max | f1)] | @tsv' "$res"
         done

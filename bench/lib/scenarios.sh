@@ -26,13 +26,15 @@ run_wrk() {
     local -a args=(-t "$WRK_THREADS" -c "$WRK_CONNS" -d "${dur}s" --latency --timeout "${WRK_TIMEOUT}s"
                    -s "$BENCH_DIR/wrk/report.lua")
     [[ $scen == close ]] && args+=(-H 'Connection: close')
-    log "  $name $scen: wrk ${args[*]} http://127.0.0.1:$port/"
+    local scheme=http
+    [[ $name == tcplb-tls ]] && scheme=https
+    log "  $name $scen: wrk ${args[*]} $scheme://127.0.0.1:$port/"
     rt0=$(runtime_stats "$INST_STOP")
     foreign_begin
     t0=$(cpu_ticks $INST_PIDS)
     cs0=$(ctx_switches $INST_PIDS)
     set +e
-    timeout -k 5 $((dur + 30)) wrk "${args[@]}" "http://127.0.0.1:$port/" >"$out.txt" 2>&1
+    timeout -k 5 $((dur + 30)) wrk "${args[@]}" "$scheme://127.0.0.1:$port/" >"$out.txt" 2>&1
     rc=$?
     set -e
     t1=$(cpu_ticks $INST_PIDS)
@@ -47,7 +49,7 @@ run_wrk() {
         warn "wrk produced no result for $name $scen (exit $rc); see $out.txt"
         json='{"requests":0,"rps":0,"connect_errors":0,"read_errors":0,"write_errors":0,"timeout_errors":0,"status_errors":0,"failed":true}'
     fi
-    jq -c --argjson cpu "$cpu" --argjson rc "$rc" --arg cmd "wrk ${args[*]} http://127.0.0.1:$port/" --argjson rt "$rt" \
+    jq -c --argjson cpu "$cpu" --argjson rc "$rc" --arg cmd "wrk ${args[*]} $scheme://127.0.0.1:$port/" --argjson rt "$rt" \
         --argjson foreign "$foreign" --argjson alive "$(alive_json)" --argjson cs "$cs" \
         '. + {cpu_s: $cpu, exit_code: $rc, command: $cmd, runtime: $rt, foreign_cpu_pct: $foreign, proxy_alive: $alive,
               ctx_switches: $cs,
@@ -259,6 +261,7 @@ run_all() {
         for c in $CONTENDERS; do aggregate_rounds "$c" "$s"; done
     done
     for c in $CONTENDERS; do
+        [[ $c == tcplb-tls ]] && continue   # IdleConns does not speak TLS
         use_instance "$c"
         if [[ $c == direct ]]; then
             run_idle "$c" "$INST_PORT" "$BACKEND_NGINX_PIDS"
@@ -271,6 +274,9 @@ run_all() {
     stop_all
     sleep 1
 
+    # iperf3 does not speak TLS: tcplb-tls has no bulk instance.
+    local all_contenders=$CONTENDERS
+    CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vx tcplb-tls | tr '\n' ' ' | sed 's/ *$//')
     log "== bulk instances (one iperf3 backend each) =="
     start_all bulk
     for ((r = 1; r <= BULK_ROUNDS; r++)); do
@@ -291,4 +297,8 @@ run_all() {
             '{main: $m[0], bulk: $b[0]}' >"$RUN_DIR/$c.instance.json"
     done
     stop_all
+    CONTENDERS=$all_contenders
+    if [[ -s "$RUN_DIR/tcplb-tls.instance-main.json" ]]; then
+        jq -c -n --slurpfile m "$RUN_DIR/tcplb-tls.instance-main.json" '{main: $m[0], bulk: null}' >"$RUN_DIR/tcplb-tls.instance.json"
+    fi
 }

@@ -151,6 +151,9 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Start-TcpBackend", "BandwidthKBps", "false", "named", "False", "Int32", "0")]
         [InlineData("Start-TcpBackend", "Detached", "false", "named", "False", "SwitchParameter", "False")]
         [InlineData("Start-TcpBalancer", "Detached", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Start-TcpBalancer", "CertificatePassword", "false", "named", "False", "SecureString", "None")]
+        [InlineData("Start-TcpBalancer", "BackendTls", "false", "named", "False", "SwitchParameter", "False")]
+        [InlineData("Start-TcpBackend", "Tls", "false", "named", "False", "SwitchParameter", "False")]
         [InlineData("Get-TcpBalancer", "Name", "false", "0", "True (ByPropertyName)", "String[]", "None")]
         [InlineData("Get-TcpBackend", "Name", "false", "0", "True (ByPropertyName)", "String[]", "None")]
         [InlineData("Stop-TcpBackend", "Server", "true", "named", "True (ByValue)", "TcpLbModule.Detached.DetachedTcpServer[]", "None")]
@@ -252,9 +255,9 @@ namespace TcpLb.HelpBuilder.Tests
         }
 
         [Theory]
-        [InlineData("Start-TcpBackend", 9)]
+        [InlineData("Start-TcpBackend", 14)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 25)]
+        [InlineData("Start-TcpBalancer", 33)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]

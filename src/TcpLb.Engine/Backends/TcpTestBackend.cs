@@ -14,7 +14,7 @@ namespace TcpLb.Engine.Backends
     /// byte unchanged. Its <see cref="Behavior"/> injects faults, latency and bandwidth limits,
     /// and can be changed while it runs, so a test can break and heal it.
     /// </summary>
-    public sealed class TcpTestBackend : TcpServer
+    public sealed partial class TcpTestBackend : TcpServer
     {
         /// <summary>The reply's fixed part; the port number follows it.</summary>
         public const string ReplyPrefix = "Response from server running on port ";
@@ -81,6 +81,9 @@ namespace TcpLb.Engine.Backends
             {
                 switch (behavior.Fault)
                 {
+                    case TcpBackendFault.None when _options.Tls != null:
+                        await ServeTlsAsync(socket).ConfigureAwait(false);
+                        break;
                     case TcpBackendFault.None:
                         if (_options.Mode == TcpBackendMode.Echo)
                         {

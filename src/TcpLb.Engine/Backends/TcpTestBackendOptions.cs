@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using TcpLb.Engine.Tls;
 
 namespace TcpLb.Engine.Backends
 {
@@ -12,6 +13,13 @@ namespace TcpLb.Engine.Backends
         public int Port { get; set; }
 
         public TcpBackendMode Mode { get; set; } = TcpBackendMode.Identify;
+
+        /// <summary>
+        /// TLS on the backend's listener: clients connect with TLS, then get the same reply or
+        /// echo. Faults act on the TCP connection, before any handshake; latency and jitter apply
+        /// per reply or chunk; the bandwidth limit does not apply to TLS connections. Null (the default): plain TCP.
+        /// </summary>
+        public ListenerTlsOptions? Tls { get; set; }
 
         /// <summary>
         /// In Identify mode, how long to wait for the client to close after the reply before

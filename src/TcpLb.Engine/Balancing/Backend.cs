@@ -221,10 +221,14 @@ namespace TcpLb.Engine.Balancing
             Volatile.Write(ref _consecutiveConnectFailures, 0);
         }
 
-        /// <summary>Counts a failed connect; after <paramref name="downAfter"/> in a row (0: never) the backend goes Down.</summary>
-        internal void OnConnectFailed(int downAfter)
+        /// <summary>Counts a failed connect; after <paramref name="downAfter"/> in a row (0: never) the backend goes Down. <paramref name="what"/>, when given, becomes <see cref="LastError"/>.</summary>
+        internal void OnConnectFailed(int downAfter, string? what = null)
         {
             Interlocked.Increment(ref _failures);
+            if (what != null)
+            {
+                LastError = what;
+            }
             int inARow = Interlocked.Increment(ref _consecutiveConnectFailures);
             if (downAfter > 0 && inARow >= downAfter)
             {

@@ -1,16 +1,19 @@
 using System;
+using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TcpLb.Engine.Tls;
 
 namespace TcpLb.Engine.Balancing
 {
     /// <summary>
     /// Checks every backend of a pool on an interval, off the data path: a TCP connect within
     /// the timeout, and optionally a sent string and an expected reply prefix. Results feed each
-    /// backend's rise/fall counters.
+    /// backend's rise/fall counters. With backend TLS, a check also completes the TLS handshake
+    /// (so a backend whose certificate fails the check is Down) and sends and reads inside TLS.
     /// </summary>
     internal sealed class HealthProber
     {
@@ -18,11 +21,13 @@ namespace TcpLb.Engine.Balancing
         private readonly HealthCheckOptions _options;
         private readonly byte[]? _send;
         private readonly byte[]? _expect;
+        private readonly BackendTlsOptions? _tls;
 
-        public HealthProber(BackendPool pool, HealthCheckOptions options)
+        public HealthProber(BackendPool pool, HealthCheckOptions options, BackendTlsOptions? tls = null)
         {
             _pool = pool;
             _options = options;
+            _tls = tls;
             _send = string.IsNullOrEmpty(options.Send) ? null : Encoding.UTF8.GetBytes(options.Send);
             _expect = string.IsNullOrEmpty(options.ExpectPrefix) ? null : Encoding.UTF8.GetBytes(options.ExpectPrefix);
         }
@@ -69,13 +74,33 @@ namespace TcpLb.Engine.Balancing
             {
                 deadline.CancelAfter(_options.Timeout);
                 string stage = "connecting";
+                Stream? stream = null;
                 try
                 {
                     await socket.ConnectAsync(endPoint).ConfigureAwait(false);
+                    if (_tls != null)
+                    {
+                        stage = "the TLS handshake";
+                        try
+                        {
+                            stream = (await TlsHandshake.ConnectAsync(socket, _tls.ServerName ?? backend.Address.Host, _tls, deadline.Token).ConfigureAwait(false)).Stream;
+                        }
+                        catch (TlsHandshakeException e)
+                        {
+                            return deadline.IsCancellationRequested ? $"no answer within {_options.Timeout.TotalMilliseconds:0} ms during {stage}" : e.Message;
+                        }
+                    }
                     if (_send != null)
                     {
                         stage = "sending the check string";
-                        await socket.SendAsync(new ArraySegment<byte>(_send), SocketFlags.None).ConfigureAwait(false);
+                        if (stream != null)
+                        {
+                            await stream.WriteAsync(_send, 0, _send.Length).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await socket.SendAsync(new ArraySegment<byte>(_send), SocketFlags.None).ConfigureAwait(false);
+                        }
                     }
                     if (_expect != null)
                     {
@@ -84,7 +109,9 @@ namespace TcpLb.Engine.Balancing
                         int got = 0;
                         while (got < reply.Length)
                         {
-                            int read = await socket.ReceiveAsync(new ArraySegment<byte>(reply, got, reply.Length - got), SocketFlags.None).ConfigureAwait(false);
+                            int read = stream != null
+                                ? await stream.ReadAsync(reply, got, reply.Length - got).ConfigureAwait(false)
+                                : await socket.ReceiveAsync(new ArraySegment<byte>(reply, got, reply.Length - got), SocketFlags.None).ConfigureAwait(false);
                             if (read == 0)
                             {
                                 return $"the reply ended after {got} byte(s), before the expected '{_options.ExpectPrefix}'";
@@ -99,13 +126,17 @@ namespace TcpLb.Engine.Balancing
                     }
                     return null;
                 }
-                catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+                catch (Exception e) when (e is SocketException || e is ObjectDisposedException || e is IOException)
                 {
                     if (deadline.IsCancellationRequested)
                     {
                         return $"no answer within {_options.Timeout.TotalMilliseconds:0} ms while {stage}";
                     }
                     return $"{(e as SocketException)?.SocketErrorCode.ToString() ?? "closed"} while {stage} to {endPoint}";
+                }
+                finally
+                {
+                    stream?.Dispose();
                 }
             }
         }

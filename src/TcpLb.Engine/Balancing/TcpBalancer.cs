@@ -19,7 +19,7 @@ namespace TcpLb.Engine.Balancing
     /// bytes both ways with <see cref="DuplexPump"/>. Health checks, limits and pool
     /// changes run beside the data path and cost it nothing per read or write.
     /// </summary>
-    public sealed class TcpBalancer : TcpServer
+    public sealed partial class TcpBalancer : TcpServer
     {
         // Settings are an immutable snapshot, read per decision without a lock; a reload or
         // SetAlgorithm publishes a new one (under _reconfigureLock, writers only).
@@ -59,7 +59,7 @@ namespace TcpLb.Engine.Balancing
             _backendSlots = new SlotWaitQueue(options.QueueLength);
             if (options.HealthCheck.Enabled)
             {
-                _prober = new HealthProber(_pool, _options.HealthCheck);
+                _prober = new HealthProber(_pool, _options.HealthCheck, _options.BackendTls);
             }
             SetTimeoutLimits(_options);
             // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
@@ -223,6 +223,9 @@ namespace TcpLb.Engine.Balancing
                 TcpBalancerOptions next = settings.Copy();
                 next.Port = previous.Port;
                 next.Algorithm = previous.Algorithm; // SetAlgorithm changes it
+                // TLS is the listener's and the connector's: certificates are not reloaded.
+                next.Tls = previous.Tls;
+                next.BackendTls = previous.BackendTls;
                 // The pool is not part of the settings: validate them beside a pool of one.
                 next.Backends.Clear();
                 next.Backends.Add(new BackendAddress("127.0.0.1", 1));
@@ -251,7 +254,7 @@ namespace TcpLb.Engine.Balancing
                 else
                 {
                     // Not started yet: Start runs the checks as they are now.
-                    _prober = next.HealthCheck.Enabled ? new HealthProber(_pool, next.HealthCheck) : null;
+                    _prober = next.HealthCheck.Enabled ? new HealthProber(_pool, next.HealthCheck, next.BackendTls) : null;
                 }
                 // Raised limits, a longer queue: those waiting look again.
                 _clientSlots.SignalAll();
@@ -360,7 +363,7 @@ namespace TcpLb.Engine.Balancing
             _proberStop?.Cancel();
             _proberStop?.Dispose();
             _proberStop = null;
-            HealthProber? prober = settings.Enabled ? new HealthProber(_pool, settings) : null;
+            HealthProber? prober = settings.Enabled ? new HealthProber(_pool, settings, _options.BackendTls) : null;
             _prober = prober;
             if (prober != null)
             {
@@ -389,7 +392,7 @@ namespace TcpLb.Engine.Balancing
             }
             try
             {
-                await ConnectAndProxyAsync(client).ConfigureAwait(false);
+                await (UsesTls ? ConnectAndProxyTlsAsync(client) : ConnectAndProxyAsync(client)).ConfigureAwait(false);
             }
             catch (Exception e)
             {

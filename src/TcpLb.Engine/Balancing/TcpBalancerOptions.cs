@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using TcpLb.Engine.Tls;
 
 namespace TcpLb.Engine.Balancing
 {
@@ -89,6 +90,12 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public TimeSpan FinTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>TLS on the listener (clients connect with TLS, the balancer terminates it); null (the default): plain TCP.</summary>
+        public ListenerTlsOptions? Tls { get; set; }
+
+        /// <summary>TLS from the balancer to every backend, certificates checked unless told not to; null (the default): plain TCP.</summary>
+        public BackendTlsOptions? BackendTls { get; set; }
+
         /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
         public TcpBalancerOptions Copy()
         {
@@ -166,6 +173,8 @@ namespace TcpLb.Engine.Balancing
                 throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be zero (off) or more, up to 24 days.");
             }
             HealthCheck.Validate();
+            Tls?.Validate();
+            BackendTls?.Validate();
             if (FinTimeout <= TimeSpan.Zero && FinTimeout != System.Threading.Timeout.InfiniteTimeSpan)
             {
                 throw new ArgumentOutOfRangeException(nameof(FinTimeout), FinTimeout, "FinTimeout must be greater than zero, or infinite.");

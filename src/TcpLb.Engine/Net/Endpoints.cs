@@ -18,8 +18,10 @@ namespace TcpLb.Engine.Net
         public static string Format(string host, int port) => Format(host, port, host.IndexOf(':') >= 0);
 
         /// <summary>
-        /// Resolves a listen address: an IP literal, or a name such as "localhost". A name resolves to
-        /// its first address, IPv4 preferred, so "localhost" binds 127.0.0.1 where the machine has it.
+        /// Resolves a listen address: an IP literal (bare or in brackets: "::1", "[::]"), or a name
+        /// such as "localhost". A name resolves to its first address, IPv4 preferred, so "localhost"
+        /// binds 127.0.0.1 where the machine has IPv4 and ::1 where it has IPv6 only. One listener
+        /// binds one address; "::" (IPv6 any) listens in dual mode, for IPv4 and IPv6 clients both.
         /// </summary>
         public static IPAddress ResolveListenAddress(string address)
         {
@@ -31,6 +33,10 @@ namespace TcpLb.Engine.Net
             if (IPAddress.TryParse(trimmed, out IPAddress? literal))
             {
                 return literal;
+            }
+            if (string.Equals(trimmed, "localhost", StringComparison.OrdinalIgnoreCase) && !Socket.OSSupportsIPv4)
+            {
+                return IPAddress.IPv6Loopback;
             }
             IPAddress[] resolved = ResolveHost(trimmed);
             return resolved[0];

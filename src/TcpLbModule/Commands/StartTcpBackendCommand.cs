@@ -56,7 +56,39 @@ namespace TcpLbModule.Commands
         [Parameter]
         public SwitchParameter Detached { get; set; }
 
-        protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+        /// <summary>Serve TLS; with no certificate given, a throwaway self-signed one for localhost.</summary>
+        [Parameter]
+        public SwitchParameter Tls { get; set; }
+
+        /// <summary>Serve TLS with this certificate: a PFX file, or a PEM certificate (key in it or in -CertificateKeyPath).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Certificate { get; set; }
+
+        /// <summary>The password of the -Certificate PFX file.</summary>
+        [Parameter]
+        public System.Security.SecureString? CertificatePassword { get; set; }
+
+        /// <summary>The PEM private key of a PEM -Certificate, when it is in a file of its own.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateKeyPath { get; set; }
+
+        /// <summary>Serve TLS with a throwaway self-signed certificate for localhost.</summary>
+        [Parameter]
+        public SwitchParameter SelfSignedCertificate { get; set; }
+
+        private TcpLb.Engine.Tls.ListenerTlsOptions? _tls;
+
+        protected override void BeginProcessing()
+        {
+            _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+            if (!Detached)
+            {
+                // One certificate serves every port of this call.
+                _tls = TlsArgument.Listener(this, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate, required: Tls);
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -67,10 +99,11 @@ namespace TcpLbModule.Commands
                     // Started side by side; EndProcessing waits for them all.
                     System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached), nameof(Port) }, askVerbose: false);
                     parameters[nameof(Port)] = port;
+                    TlsArgument.ForDetached(this, parameters, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate);
                     _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "backend on port " + port);
                     continue;
                 }
-                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode };
+                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode, Tls = _tls };
                 options.Behavior.Set(Fault, BackendBehaviorArgument.Delay(Latency), BackendBehaviorArgument.Delay(Jitter), BackendBehaviorArgument.BytesPerSecond(BandwidthKBps));
                 var backend = new TcpTestBackend(options);
                 try

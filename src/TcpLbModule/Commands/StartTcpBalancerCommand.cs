@@ -26,6 +26,8 @@ namespace TcpLbModule.Commands
         private readonly List<BackendDefinition> _backends = new List<BackendDefinition>();
         private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
+        private TcpLb.Engine.Tls.ListenerTlsOptions? _tls;
+        private TcpLb.Engine.Tls.BackendTlsOptions? _backendTls;
 
         /// <summary>Listen port; 0 picks a free port.</summary>
         [Parameter(Position = 0)]
@@ -152,6 +154,42 @@ namespace TcpLbModule.Commands
         [Parameter]
         public SwitchParameter Detached { get; set; }
 
+        /// <summary>Terminate TLS on the listener with this certificate: a PFX file, or a PEM certificate (key in it or in -CertificateKeyPath).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Certificate { get; set; }
+
+        /// <summary>The password of the -Certificate PFX file.</summary>
+        [Parameter]
+        public System.Security.SecureString? CertificatePassword { get; set; }
+
+        /// <summary>The PEM private key of a PEM -Certificate, when it is in a file of its own.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateKeyPath { get; set; }
+
+        /// <summary>Terminate TLS on the listener with a throwaway self-signed certificate for localhost (tests).</summary>
+        [Parameter]
+        public SwitchParameter SelfSignedCertificate { get; set; }
+
+        /// <summary>Connect to the backends with TLS (their certificates are checked unless -SkipBackendCertificateCheck).</summary>
+        [Parameter]
+        public SwitchParameter BackendTls { get; set; }
+
+        /// <summary>The name sent to the backends as SNI and checked against their certificates; default: each backend's host.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackendTlsServerName { get; set; }
+
+        /// <summary>Accept any certificate from the backends (self-signed, expired, another name).</summary>
+        [Parameter]
+        public SwitchParameter SkipBackendCertificateCheck { get; set; }
+
+        /// <summary>A PEM or DER file of certificates to trust for the backends besides the system's (a CA, or a backend's self-signed certificate).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackendTrustedCertificate { get; set; }
+
         protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
 
         protected override void ProcessRecord()
@@ -177,6 +215,12 @@ namespace TcpLbModule.Commands
             BackendArgument.EnsureDistinct(this, _backends.ConvertAll(b => b.Address));
             EnsureHealthCheckParametersApply(HealthCheckInterval == 0, "-HealthCheckInterval 0", "give -HealthCheckInterval a number of milliseconds greater than 0");
 
+            if (!Detached)
+            {
+                // Loaded here, once, before anything starts; a detached balancer loads them in its own process.
+                _tls = TlsArgument.Listener(this, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate);
+                _backendTls = TlsArgument.Backend(this, BackendTls, BackendTlsServerName, SkipBackendCertificateCheck, BackendTrustedCertificate);
+            }
             var planned = new List<BalancerDefinition>();
             if (servers == null)
             {
@@ -222,6 +266,14 @@ namespace TcpLbModule.Commands
             if (Given(nameof(Port)))
             {
                 options.Port = Port;
+            }
+            if (_tls != null)
+            {
+                options.Tls = _tls;
+            }
+            if (_backendTls != null)
+            {
+                options.BackendTls = _backendTls;
             }
             if (Given(nameof(Algorithm)))
             {
@@ -423,6 +475,7 @@ namespace TcpLbModule.Commands
             {
                 parameters[nameof(ConfigurationPath)] = ConfigurationPath;
             }
+            TlsArgument.ForDetached(this, parameters, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate, BackendTrustedCertificate);
             BalancerDefinition balancer = planned[0];
             _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, balancer.Name, "balancer on port " + balancer.Options.Port);
             _detached.WaitAll(this);

@@ -1,0 +1,132 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using TcpLb.Engine.Tls;
+
+namespace TcpLb.Engine.Proxying
+{
+    /// <summary>
+    /// Carries both directions of a connection with TLS on one side or both: the portable path,
+    /// over streams (<see cref="SecuredSocket"/>), beside the socket path of
+    /// <see cref="DuplexPump"/>. Same rules: a FIN (or TLS close_notify) from one side becomes
+    /// close_notify and FIN on the other, the pair closes when both directions are done or the
+    /// second has not finished within the FIN timeout, a failure on either side resets both.
+    /// Idle directions hold no buffer (zero-byte reads, where the runtime supports them). It
+    /// neither replays nor moves connections; each read and write costs a small allocation (a Task).
+    /// </summary>
+    internal static class TlsDuplexPump
+    {
+        /// <summary>SslStream and NetworkStream wait for data on a zero-byte read in .NET Core 3+; .NET Framework returns at once.</summary>
+        private static readonly bool ZeroByteReads = !RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal);
+
+        /// <summary>Smaller than the socket path's buffer: TLS records carry at most 16 KiB.</summary>
+        private const int BufferSize = 32 * 1024;
+
+        /// <summary>Pumps until the connection is over; closes both sides (resets them unless both directions finished cleanly). True when clean.</summary>
+        public static async Task<bool> RunAsync(SecuredSocket client, SecuredSocket server, TimeSpan finTimeout, ActivityStamp? activity, TrafficCounter? up, TrafficCounter? upTotal, TrafficCounter? down, TrafficCounter? downTotal)
+        {
+            Task<PumpOutcome> upward = CopyAsync(client, server, activity, up, upTotal);
+            Task<PumpOutcome> downward = CopyAsync(server, client, activity, down, downTotal);
+            Task<PumpOutcome> first = await Task.WhenAny(upward, downward).ConfigureAwait(false);
+            Task<PumpOutcome> second = ReferenceEquals(first, upward) ? downward : upward;
+            bool clean = first.Result == PumpOutcome.Finished
+                && await CompletesWithinAsync(second, finTimeout).ConfigureAwait(false)
+                && second.Result == PumpOutcome.Finished;
+            if (clean)
+            {
+                client.Dispose();
+                server.Dispose();
+            }
+            else
+            {
+                client.Abort();
+                server.Abort();
+                await second.ConfigureAwait(false);
+            }
+            return clean;
+        }
+
+        /// <summary>One direction: bytes from <paramref name="source"/> to <paramref name="destination"/> until the source's end, which is passed on.</summary>
+        public static async Task<PumpOutcome> CopyAsync(SecuredSocket source, SecuredSocket destination, ActivityStamp? activity, TrafficCounter? counter, TrafficCounter? secondCounter, Func<Task>? beforeEachWrite = null)
+        {
+            byte[]? buffer = null;
+            bool dataLikelyPending = false;
+            try
+            {
+                while (true)
+                {
+                    int read;
+                    try
+                    {
+                        if (ZeroByteReads && !dataLikelyPending)
+                        {
+                            await source.Stream.ReadAsync(Array.Empty<byte>(), 0, 0).ConfigureAwait(false);
+                        }
+                        buffer ??= ArrayPool<byte>.Shared.Rent(BufferSize);
+                        read = await source.Stream.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (IsConnectionFailure(e))
+                    {
+                        return PumpOutcome.SourceFailed;
+                    }
+                    activity?.Touch();
+                    if (read == 0)
+                    {
+                        await destination.ShutdownSendAsync().ConfigureAwait(false);
+                        return PumpOutcome.Finished;
+                    }
+                    try
+                    {
+                        if (beforeEachWrite != null)
+                        {
+                            await beforeEachWrite().ConfigureAwait(false);
+                        }
+                        await destination.Stream.WriteAsync(buffer, 0, read).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (IsConnectionFailure(e) || e is OperationCanceledException)
+                    {
+                        return PumpOutcome.DestinationFailed;
+                    }
+                    counter?.Add(read);
+                    secondCounter?.Add(read);
+                    dataLikelyPending = read == buffer.Length;
+                    if (!dataLikelyPending && ZeroByteReads)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
+                }
+            }
+            finally
+            {
+                if (buffer != null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+
+        internal static bool IsConnectionFailure(Exception e)
+            => e is IOException || e is SocketException || e is ObjectDisposedException || e is AuthenticationException || e is InvalidOperationException || e is NotSupportedException;
+
+        private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+        {
+            if (timeout == Timeout.InfiniteTimeSpan)
+            {
+                await task.ConfigureAwait(false);
+                return true;
+            }
+            using (var cancel = new CancellationTokenSource())
+            {
+                Task winner = await Task.WhenAny(task, Task.Delay(timeout, cancel.Token)).ConfigureAwait(false);
+                cancel.Cancel();
+                return ReferenceEquals(winner, task);
+            }
+        }
+    }
+}
