@@ -13,6 +13,7 @@ namespace TcpLb.Engine.Balancing
         private long _rejected;
         private long _redispatched;
         private long _loopsCut;
+        private long _denied;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
@@ -29,7 +30,7 @@ namespace TcpLb.Engine.Balancing
         /// its first byte and the connection could not be redispatched, or the balancer itself
         /// failed (out of file descriptors, say). Every accepted client ends up served (proxied to
         /// a backend), Failed, Rejected or LoopsCut: exactly one of them, so once the connections are
-        /// over Accepted = Served + Failed + Rejected + LoopsCut.
+        /// over Accepted = Served + Failed + Rejected + Denied + LoopsCut.
         /// </summary>
         public long Failed => Volatile.Read(ref _failed);
 
@@ -42,11 +43,17 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public long Redispatched => Volatile.Read(ref _redispatched);
 
-        /// <summary>Client connections refused by a connection limit (queue full or queue timeout).</summary>
+        /// <summary>
+        /// Client connections refused by a connection limit: queue full or queue timeout, or a
+        /// per-source limit (connections or rate; see the balancer's <see cref="TcpBalancer.Access"/> for the breakdown).
+        /// </summary>
         public long Rejected => Volatile.Read(ref _rejected);
 
         /// <summary>Accepted connections closed at once because they came from the balancer's own outgoing connection (a loop).</summary>
         public long LoopsCut => Volatile.Read(ref _loopsCut);
+
+        /// <summary>Client connections reset at accept by an access rule (-AllowFrom, -DenyFrom).</summary>
+        public long Denied => Volatile.Read(ref _denied);
 
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
@@ -63,6 +70,8 @@ namespace TcpLb.Engine.Balancing
         internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
 
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
+
+        internal void OnDenied() => Interlocked.Increment(ref _denied);
 
         internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
 
@@ -36,6 +37,7 @@ namespace TcpLb.Engine.Balancing
         private Timer? _outgoingPruner;
         private int _descriptorsExhausted;
         private int _admitted;
+        private readonly SourceGate _gate;
 
         public TcpBalancer(TcpBalancerOptions options)
             : base(Validated(options).ListenAddress, options.Port)
@@ -56,6 +58,7 @@ namespace TcpLb.Engine.Balancing
             _idleLimit = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds;
             _responseLimit = (int)options.ResponseTimeout.TotalMilliseconds;
             // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
+            _gate = new SourceGate(AccessRules.Create(options.AllowFrom, options.DenyFrom), options.MaxConnectionsPerSource, options.ConnectionRatePerSource, options.SourceTableCapacity);
             _isOverdue = IsOverdue;
             _endOverdue = EndOverdue;
         }
@@ -75,6 +78,15 @@ namespace TcpLb.Engine.Balancing
         public TcpBalancerOptions Options => _options;
 
         public BalancerStatistics Statistics { get; } = new BalancerStatistics();
+
+        /// <summary>The accept-time checks: access rules (with their counters) and per-source limits.</summary>
+        public SourceGate Access => _gate;
+
+        /// <summary>
+        /// Puts a new rule set in force for the next accepted connection (open connections stay);
+        /// the counters of the new rules start at zero, <see cref="BalancerStatistics.Denied"/> goes on.
+        /// </summary>
+        public void SetAccessRules(AccessRules rules) => _gate.Rules = rules ?? throw new ArgumentNullException(nameof(rules));
 
         /// <summary>Connections waiting for a slot under a connection limit.</summary>
         public int Queued => _clientSlots.Waiting + _backendSlots.Waiting;
@@ -168,6 +180,11 @@ namespace TcpLb.Engine.Balancing
         {
             TcpBalancerOptions current = _options.Copy();
             current.Port = Port;
+            current.AllowFrom.Clear();
+            current.DenyFrom.Clear();
+            AccessRules rules = _gate.Rules;
+            Array.ForEach(rules.AllowTexts(), current.AllowFrom.Add);
+            Array.ForEach(rules.DenyTexts(), current.DenyFrom.Add);
             current.Backends.Clear();
             foreach (Backend backend in _pool.Snapshot)
             {
@@ -226,10 +243,16 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             client.NoDelay = true;
+            int sourceTicket = -1;
+            if (_gate.IsActive && !PassesGate(client, out sourceTicket))
+            {
+                return;
+            }
             if (!await AdmitAsync().ConfigureAwait(false))
             {
                 Statistics.OnRejected();
                 client.Abort();
+                _gate.Release(sourceTicket);
                 return;
             }
             try
@@ -242,12 +265,38 @@ namespace TcpLb.Engine.Balancing
             }
             finally
             {
+                _gate.Release(sourceTicket);
                 if (_options.MaxConnections > 0)
                 {
                     Interlocked.Decrement(ref _admitted);
                     _clientSlots.SignalOne();
                 }
             }
+        }
+
+        /// <summary>Access rules and per-source limits, before any backend is touched: a refused client is reset and counted.</summary>
+        private bool PassesGate(Socket client, out int sourceTicket)
+        {
+            sourceTicket = -1;
+            if (!(client.RemoteEndPoint is IPEndPoint remote))
+            {
+                return true;
+            }
+            SourceVerdict verdict = _gate.Check(remote.Address, out sourceTicket);
+            if (verdict == SourceVerdict.Admitted)
+            {
+                return true;
+            }
+            if (verdict == SourceVerdict.Denied)
+            {
+                Statistics.OnDenied();
+            }
+            else
+            {
+                Statistics.OnRejected();
+            }
+            client.Abort();
+            return false;
         }
 
         private async Task ConnectAndProxyAsync(Socket client)

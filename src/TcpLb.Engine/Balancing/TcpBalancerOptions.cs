@@ -89,12 +89,32 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public TimeSpan FinTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>
+        /// Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6. Empty: every source
+        /// not denied. Checked at accept, before any backend is touched; see <see cref="Access.AccessRules"/>.
+        /// </summary>
+        public IList<string> AllowFrom { get; private set; } = new List<string>();
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        public IList<string> DenyFrom { get; private set; } = new List<string>();
+
+        /// <summary>Open connections allowed per client address; beyond it a new one is reset at once. 0: no limit.</summary>
+        public int MaxConnectionsPerSource { get; set; }
+
+        /// <summary>New connections allowed per client address (a token bucket); the default value: no limit.</summary>
+        public Access.ConnectionRate ConnectionRatePerSource { get; set; }
+
+        /// <summary>Client addresses the per-source limits remember at most (least recently seen idle ones are forgotten first).</summary>
+        public int SourceTableCapacity { get; set; } = Access.SourceTable.DefaultCapacity;
+
         /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
         public TcpBalancerOptions Copy()
         {
             var copy = (TcpBalancerOptions)MemberwiseClone();
             copy.Backends = new List<BackendDefinition>(Backends);
             copy.HealthCheck = HealthCheck.Copy();
+            copy.AllowFrom = new List<string>(AllowFrom);
+            copy.DenyFrom = new List<string>(DenyFrom);
             return copy;
         }
 
@@ -161,9 +181,30 @@ namespace TcpLb.Engine.Balancing
                 throw new ArgumentOutOfRangeException(nameof(ResponseTimeout), ResponseTimeout, "ResponseTimeout must be zero (off) or more, up to 24 days.");
             }
             HealthCheck.Validate();
+            ValidateAccess();
             if (FinTimeout <= TimeSpan.Zero && FinTimeout != System.Threading.Timeout.InfiniteTimeSpan)
             {
                 throw new ArgumentOutOfRangeException(nameof(FinTimeout), FinTimeout, "FinTimeout must be greater than zero, or infinite.");
+            }
+        }
+
+        private void ValidateAccess()
+        {
+            try
+            {
+                Access.AccessRules.Create(AllowFrom, DenyFrom);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException(e.Message, e);
+            }
+            if (MaxConnectionsPerSource < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxConnectionsPerSource), MaxConnectionsPerSource, "MaxConnectionsPerSource must be 0 (no limit) or more.");
+            }
+            if (SourceTableCapacity < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(SourceTableCapacity), SourceTableCapacity, "SourceTableCapacity must be 1 or more.");
             }
         }
     }
