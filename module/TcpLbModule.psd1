@@ -26,6 +26,8 @@
         'Get-TcpBalancer'
         'Get-TcpBackend'
         'Stop-TcpBackend'
+        'Get-TcpBalancerAccess'
+        'Set-TcpBalancerAccess'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

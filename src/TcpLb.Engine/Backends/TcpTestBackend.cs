@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
 
@@ -29,11 +30,21 @@ namespace TcpLb.Engine.Backends
         private readonly long[] _acceptedByFault = new long[Enum.GetValues(typeof(TcpBackendFault)).Length];
         private byte[] _reply = Array.Empty<byte>();
         private long _accepted;
+        private long _denied;
+        private readonly AccessRules _access;
 
         public TcpTestBackend(TcpTestBackendOptions options)
             : base((options ?? throw new ArgumentNullException(nameof(options))).ListenAddress, options.Port)
         {
             _options = options;
+            try
+            {
+                _access = AccessRules.Create(options.AllowFrom, options.DenyFrom);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException(e.Message, nameof(options), e);
+            }
             Behavior = (options.Behavior ?? new TcpBackendBehavior()).Clone();
             Behavior.Changed += (sender, e) => SyncAccepting();
             SyncAccepting();
@@ -48,6 +59,12 @@ namespace TcpLb.Engine.Backends
         /// before the setter returns.
         /// </summary>
         public TcpBackendBehavior Behavior { get; }
+
+        /// <summary>The -AllowFrom / -DenyFrom rules, with their counters.</summary>
+        public AccessRules Access => _access;
+
+        /// <summary>Connections reset at accept by an access rule (not counted in <see cref="ConnectionsAccepted"/>).</summary>
+        public long ConnectionsDenied => Volatile.Read(ref _denied);
 
         /// <summary>Connections accepted since the backend started.</summary>
         public long ConnectionsAccepted => Volatile.Read(ref _accepted);
@@ -71,6 +88,13 @@ namespace TcpLb.Engine.Backends
 
         protected override async Task HandleConnectionAsync(Socket socket)
         {
+            if (!_access.IsEmpty && socket.RemoteEndPoint is System.Net.IPEndPoint remote && !_access.Admits(AddressBits.From(remote.Address)))
+            {
+                Interlocked.Increment(ref _denied);
+                socket.Abort();
+                socket.Dispose();
+                return;
+            }
             Interlocked.Increment(ref _accepted);
             TcpBackendBehavior.Snapshot behavior = Behavior.Current;
             Interlocked.Increment(ref _acceptedByFault[(int)behavior.Fault]);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 
 namespace TcpLb.Engine.Backends
@@ -12,6 +13,12 @@ namespace TcpLb.Engine.Backends
         public int Port { get; set; }
 
         public TcpBackendMode Mode { get; set; } = TcpBackendMode.Identify;
+
+        /// <summary>Sources that may connect (addresses and CIDR ranges); empty: every source not denied.</summary>
+        public IList<string> AllowFrom { get; } = new List<string>();
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        public IList<string> DenyFrom { get; } = new List<string>();
 
         /// <summary>
         /// In Identify mode, how long to wait for the client to close after the reply before

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
 using TcpLbModule.Detached;
@@ -17,6 +18,8 @@ namespace TcpLbModule.Commands
         private readonly List<BackendAddress> _backends = new List<BackendAddress>();
         private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
+        private AccessRules _access = AccessRules.None;
+        private ConnectionRate _ratePerSource;
 
         /// <summary>Listen port; 0 picks a free port.</summary>
         [Parameter(Position = 0)]
@@ -120,6 +123,26 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, int.MaxValue)]
         public int QueueTimeout { get; set; } = 5000;
 
+        /// <summary>Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6; others are reset at accept.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? AllowFrom { get; set; }
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? DenyFrom { get; set; }
+
+        /// <summary>Connections open at once from one client address; beyond it new ones are reset. 0: no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxConnectionsPerSource { get; set; }
+
+        /// <summary>New connections per client address, as 100/s or 600/m (a token bucket).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ConnectionRatePerSource { get; set; }
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
@@ -128,7 +151,12 @@ namespace TcpLbModule.Commands
         [Parameter]
         public SwitchParameter Detached { get; set; }
 
-        protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+        protected override void BeginProcessing()
+        {
+            _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+            _access = AccessArgument.Rules(this, AllowFrom, DenyFrom);
+            _ratePerSource = AccessArgument.Rate(this, ConnectionRatePerSource);
+        }
 
         protected override void ProcessRecord()
         {
@@ -173,7 +201,11 @@ namespace TcpLbModule.Commands
                 BackendMaxConnections = BackendMaxConnections,
                 QueueLength = QueueLength,
                 QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout),
+                MaxConnectionsPerSource = MaxConnectionsPerSource,
+                ConnectionRatePerSource = _ratePerSource,
             };
+            Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
+            Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
             options.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval);
             options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout);
             options.HealthCheck.Rise = Rise;
@@ -210,6 +242,7 @@ namespace TcpLbModule.Commands
                 ThrowTerminatingError(new ErrorRecord(e, "BackendIsBalancer", ErrorCategory.InvalidArgument, e.Backend.ToString()));
             }
 
+            BindWarning.WriteIfExposed(this, balancer.LocalEndPoint, restricted: _access.Allow.Count > 0);
             var job = new TcpBalancerJob(MyInvocation.Line, Name ?? "TcpBalancer:" + balancer.Port, balancer);
             JobRepository.Add(job);
             WriteObject(job);
