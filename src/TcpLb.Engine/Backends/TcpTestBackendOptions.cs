@@ -21,6 +21,21 @@ namespace TcpLb.Engine.Backends
         public IList<string> DenyFrom { get; } = new List<string>();
 
         /// <summary>
+        /// Each connection must start with a PROXY protocol header, v1 or v2 (told apart by their
+        /// first bytes); its client address is the one access rules and <see cref="ReportClient"/>
+        /// use. A connection without a valid header within <see cref="ProxyHeaderTimeout"/> is reset.
+        /// </summary>
+        public bool AcceptProxyProtocol { get; set; }
+
+        public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// Identify mode adds the client's address to its reply: "Response from server running on
+        /// port 8088 for 127.0.0.1:51234" (from the PROXY header when there is one).
+        /// </summary>
+        public bool ReportClient { get; set; }
+
+        /// <summary>
         /// In Identify mode, how long to wait for the client to close after the reply before
         /// closing anyway. Also how long a <see cref="TcpBackendFault.Close"/> connection waits
         /// for the client's close.

@@ -14,6 +14,7 @@ namespace TcpLb.Engine.Balancing
         private long _redispatched;
         private long _loopsCut;
         private long _denied;
+        private long _badProxyHeaders;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
@@ -28,7 +29,8 @@ namespace TcpLb.Engine.Balancing
         /// Client connections that were not served: no backend up, every attempt failed, the
         /// backend reset, closed or left the connection unanswered past the response timeout before
         /// its first byte and the connection could not be redispatched, or the balancer itself
-        /// failed (out of file descriptors, say). Every accepted client ends up served (proxied to
+        /// failed (out of file descriptors, say), or the client's PROXY header was missing or malformed
+        /// (also counted in <see cref="BadProxyHeaders"/>). Every accepted client ends up served (proxied to
         /// a backend), Failed, Rejected or LoopsCut: exactly one of them, so once the connections are
         /// over Accepted = Served + Failed + Rejected + Denied + LoopsCut.
         /// </summary>
@@ -55,6 +57,12 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Client connections reset at accept by an access rule (-AllowFrom, -DenyFrom).</summary>
         public long Denied => Volatile.Read(ref _denied);
 
+        /// <summary>
+        /// Client connections reset because their PROXY protocol header (AcceptProxyProtocol) was
+        /// missing, malformed or not complete within the header timeout; also counted in <see cref="Failed"/>.
+        /// </summary>
+        public long BadProxyHeaders => Volatile.Read(ref _badProxyHeaders);
+
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
         public TrafficCounter BytesFromBackends { get; } = new TrafficCounter();
@@ -72,6 +80,12 @@ namespace TcpLb.Engine.Balancing
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
 
         internal void OnDenied() => Interlocked.Increment(ref _denied);
+
+        internal void OnBadProxyHeader()
+        {
+            Interlocked.Increment(ref _badProxyHeaders);
+            Interlocked.Increment(ref _failed);
+        }
 
         internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }

@@ -34,6 +34,7 @@ namespace TcpLb.Engine.Balancing
         private readonly OutgoingConnections _outgoing = new OutgoingConnections();
         private readonly WarningGate _loopWarnings = new WarningGate(TimeSpan.FromMinutes(1));
         private readonly WarningGate _errorWarnings = new WarningGate(TimeSpan.FromMinutes(1));
+        private readonly WarningGate _proxyHeaderWarnings = new WarningGate(TimeSpan.FromMinutes(1));
         private Timer? _outgoingPruner;
         private int _descriptorsExhausted;
         private int _admitted;
@@ -243,8 +244,17 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             client.NoDelay = true;
+            ProxyHeader? received = null;
+            if (_options.AcceptProxyProtocol)
+            {
+                received = await ReadProxyHeaderAsync(client).ConfigureAwait(false);
+                if (received == null)
+                {
+                    return;
+                }
+            }
             int sourceTicket = -1;
-            if (_gate.IsActive && !PassesGate(client, out sourceTicket))
+            if (_gate.IsActive && !PassesGate(client, received, out sourceTicket))
             {
                 return;
             }
@@ -257,7 +267,8 @@ namespace TcpLb.Engine.Balancing
             }
             try
             {
-                await ConnectAndProxyAsync(client).ConfigureAwait(false);
+                byte[]? sendHeader = _options.SendProxyProtocol == ProxyProtocolVersion.None ? null : ProxyHeaderFor(client, received);
+                await ConnectAndProxyAsync(client, sendHeader).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -275,14 +286,15 @@ namespace TcpLb.Engine.Balancing
         }
 
         /// <summary>Access rules and per-source limits, before any backend is touched: a refused client is reset and counted.</summary>
-        private bool PassesGate(Socket client, out int sourceTicket)
+        private bool PassesGate(Socket client, ProxyHeader? received, out int sourceTicket)
         {
             sourceTicket = -1;
-            if (!(client.RemoteEndPoint is IPEndPoint remote))
+            IPAddress? source = received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address;
+            if (source == null)
             {
                 return true;
             }
-            SourceVerdict verdict = _gate.Check(remote.Address, out sourceTicket);
+            SourceVerdict verdict = _gate.Check(source, out sourceTicket);
             if (verdict == SourceVerdict.Admitted)
             {
                 return true;
@@ -299,7 +311,55 @@ namespace TcpLb.Engine.Balancing
             return false;
         }
 
-        private async Task ConnectAndProxyAsync(Socket client)
+        /// <summary>The client's PROXY header (AcceptProxyProtocol), or null when it was bad: then the client is reset and counted.</summary>
+        private async Task<ProxyHeader?> ReadProxyHeaderAsync(Socket client)
+        {
+            ProxyParseResult result = await ProxyHeaderReader.ReadAsync(client, _options.ProxyHeaderTimeout, Stopping).ConfigureAwait(false);
+            if (result.Status == ProxyParseStatus.Complete)
+            {
+                return result.Header;
+            }
+            long bad = Statistics.BadProxyHeaders + 1;
+            Statistics.OnBadProxyHeader();
+            client.Abort();
+            if (_proxyHeaderWarnings.TryPass())
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs(
+                    $"A client of {Endpoints.Format(LocalEndPoint)} was reset: {result.Problem} ({bad} so far, see BadProxyHeaders). This listener expects a PROXY protocol header (-AcceptProxyProtocol) from a proxy in front of it."));
+            }
+            return null;
+        }
+
+        /// <summary>The header sent first to each backend: the client as the proxy in front saw it, or as this listener sees it.</summary>
+        private byte[]? ProxyHeaderFor(Socket client, ProxyHeader? received)
+        {
+            IPEndPoint? source = received?.Source ?? client.RemoteEndPoint as IPEndPoint;
+            IPEndPoint? destination = received?.Destination ?? client.LocalEndPoint as IPEndPoint;
+            return source == null || destination == null ? null : ProxyHeaderWriter.Write(_options.SendProxyProtocol, source, destination);
+        }
+
+        /// <summary>Sends the PROXY header on a fresh backend connection; false (the socket closed) when the backend is already gone.</summary>
+        private static bool TrySendProxyHeader(Socket server, byte[] header)
+        {
+            try
+            {
+                // A few dozen bytes into an empty send buffer: completes at once.
+                if (server.Send(header) == header.Length)
+                {
+                    return true;
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            server.Abort();
+            return false;
+        }
+
+        private async Task ConnectAndProxyAsync(Socket client, byte[]? proxyHeader)
         {
             Backend?[]? tried = null;
             ProxyConnection? connection = null;
@@ -346,6 +406,10 @@ namespace TcpLb.Engine.Balancing
                         }
                     }
                     Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
+                    if (server != null && proxyHeader != null && !TrySendProxyHeader(server, proxyHeader))
+                    {
+                        server = null;
+                    }
                     if (server == null)
                     {
                         ReleaseBackend(backend);

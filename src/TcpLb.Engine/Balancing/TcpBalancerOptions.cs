@@ -107,6 +107,23 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Client addresses the per-source limits remember at most (least recently seen idle ones are forgotten first).</summary>
         public int SourceTableCapacity { get; set; } = Access.SourceTable.DefaultCapacity;
 
+        /// <summary>
+        /// Each client connection must start with a PROXY protocol header (v1 or v2, told apart by
+        /// their first bytes), as a proxy in front sends it; the address it carries is the client's
+        /// for access rules, per-source limits and a PROXY header sent on. A missing, malformed or
+        /// late header gets a reset, counted in <see cref="BalancerStatistics.BadProxyHeaders"/>.
+        /// </summary>
+        public bool AcceptProxyProtocol { get; set; }
+
+        /// <summary>How long a client may take to send its whole PROXY header (with <see cref="AcceptProxyProtocol"/>).</summary>
+        public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// Sends a PROXY protocol header of this version first on every backend connection, so the
+        /// backend sees the client's address and the address it connected to; None sends nothing.
+        /// </summary>
+        public Net.ProxyProtocolVersion SendProxyProtocol { get; set; }
+
         /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
         public TcpBalancerOptions Copy()
         {
@@ -201,6 +218,14 @@ namespace TcpLb.Engine.Balancing
             if (MaxConnectionsPerSource < 0)
             {
                 throw new ArgumentOutOfRangeException(nameof(MaxConnectionsPerSource), MaxConnectionsPerSource, "MaxConnectionsPerSource must be 0 (no limit) or more.");
+            }
+            if (ProxyHeaderTimeout <= TimeSpan.Zero || ProxyHeaderTimeout.TotalMilliseconds > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ProxyHeaderTimeout), ProxyHeaderTimeout, "ProxyHeaderTimeout must be greater than zero, up to 24 days.");
+            }
+            if (!Enum.IsDefined(typeof(Net.ProxyProtocolVersion), SendProxyProtocol))
+            {
+                throw new ArgumentOutOfRangeException(nameof(SendProxyProtocol), SendProxyProtocol, "SendProxyProtocol must be None, V1 or V2.");
             }
             if (SourceTableCapacity < 1)
             {
