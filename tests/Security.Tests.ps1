@@ -145,4 +145,31 @@ Describe 'SecurityTests' {
         Ask $backend2.Port 127.0.0.11 | Should -BeLike 'Response from server*'
         Ask $backend2.Port 127.0.0.12 | Should -BeNullOrEmpty
     }
+
+    It 'Tells a backend the real client with -SendProxyProtocol <Version>' -TestCases @(@{ Version = 'V1' }, @{ Version = 'V2' }) {
+        param($Version)
+        $backend = Start-TcpBackend -Port 0 -AcceptProxyProtocol -ReportClient
+        $lb = Start-TcpBalancer -Port 0 -Backend $backend -SendProxyProtocol $Version
+
+        $results = @(Invoke-TcpProbe -Port $lb.Port -ComputerName 127.0.0.1 -Count 2)
+
+        $results | ForEach-Object {
+            $_.Status | Should -Be 'Success'
+            $_.Response | Should -Match "^Response from server running on port $($backend.Port) for 127\.0\.0\.1:\d+$"
+            $_.Backend | Should -Be $backend.Port
+        }
+        $backend.BadProxyHeaders | Should -Be 0
+    }
+
+    It 'Resets and counts a client without a PROXY header when the balancer expects one' {
+        $backend = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $backend -AcceptProxyProtocol -ProxyHeaderTimeout 2000
+
+        $result = Invoke-TcpProbe -Port $lb.Port -ComputerName 127.0.0.1 -Count 1
+
+        $result.Status | Should -Be 'Reset'
+        $lb.BadProxyHeaders | Should -Be 1
+        $lb.Failed | Should -Be 1
+        $backend.ConnectionsAccepted | Should -Be 0
+    }
 }

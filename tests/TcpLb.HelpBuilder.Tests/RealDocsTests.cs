@@ -252,9 +252,9 @@ namespace TcpLb.HelpBuilder.Tests
         }
 
         [Theory]
-        [InlineData("Start-TcpBackend", 11)]
+        [InlineData("Start-TcpBackend", 13)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 26)]
+        [InlineData("Start-TcpBalancer", 29)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]

@@ -64,6 +64,14 @@ namespace TcpLbModule.Commands
         [ValidateNotNull]
         public string[]? DenyFrom { get; set; }
 
+        /// <summary>Each connection must start with a PROXY protocol header (v1 or v2); its client address is the one rules and -ReportClient use.</summary>
+        [Parameter]
+        public SwitchParameter AcceptProxyProtocol { get; set; }
+
+        /// <summary>Identify mode adds the client's address to its reply ("... on port 8088 for 127.0.0.1:51234").</summary>
+        [Parameter]
+        public SwitchParameter ReportClient { get; set; }
+
         /// <summary>Each backend in a background process of its own that outlives this session (see Get-TcpBackend).</summary>
         [Parameter]
         public SwitchParameter Detached { get; set; }
@@ -86,7 +94,7 @@ namespace TcpLbModule.Commands
                     _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "backend on port " + port);
                     continue;
                 }
-                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode };
+                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode, AcceptProxyProtocol = AcceptProxyProtocol.IsPresent, ReportClient = ReportClient.IsPresent };
                 System.Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
                 System.Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
                 options.Behavior.Set(Fault, BackendBehaviorArgument.Delay(Latency), BackendBehaviorArgument.Delay(Jitter), BackendBehaviorArgument.BytesPerSecond(BandwidthKBps));

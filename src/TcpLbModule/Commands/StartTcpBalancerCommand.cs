@@ -143,6 +143,19 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string? ConnectionRatePerSource { get; set; }
 
+        /// <summary>Clients must start with a PROXY protocol header (v1 or v2): for a balancer behind another proxy.</summary>
+        [Parameter]
+        public SwitchParameter AcceptProxyProtocol { get; set; }
+
+        /// <summary>Milliseconds a client may take to send its whole PROXY header (with -AcceptProxyProtocol).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int ProxyHeaderTimeout { get; set; } = (int)new TcpBalancerOptions().ProxyHeaderTimeout.TotalMilliseconds;
+
+        /// <summary>Send a PROXY protocol header of this version first on every backend connection.</summary>
+        [Parameter]
+        public ProxyProtocolVersion SendProxyProtocol { get; set; } = ProxyProtocolVersion.None;
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
@@ -203,6 +216,9 @@ namespace TcpLbModule.Commands
                 QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout),
                 MaxConnectionsPerSource = MaxConnectionsPerSource,
                 ConnectionRatePerSource = _ratePerSource,
+                AcceptProxyProtocol = AcceptProxyProtocol.IsPresent,
+                ProxyHeaderTimeout = TimeSpan.FromMilliseconds(ProxyHeaderTimeout),
+                SendProxyProtocol = SendProxyProtocol,
             };
             Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
             Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);

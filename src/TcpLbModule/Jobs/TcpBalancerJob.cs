@@ -56,6 +56,9 @@ namespace TcpLbModule.Jobs
         /// <summary>Connections refused by -MaxConnectionsPerSource or -ConnectionRatePerSource (also counted in Rejected).</summary>
         public long SourceLimited => Balancer.Access.ConnectionLimited + Balancer.Access.RateLimited + Balancer.Access.TableFull;
 
+        /// <summary>Clients reset because their PROXY header (-AcceptProxyProtocol) was missing, malformed or late (also counted in Failed).</summary>
+        public long BadProxyHeaders => Balancer.Statistics.BadProxyHeaders;
+
         public int Queued => Balancer.Queued;
 
         public long BytesFromClients => Balancer.Statistics.BytesFromClients.Bytes;
