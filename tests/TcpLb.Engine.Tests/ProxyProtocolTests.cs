@@ -85,6 +85,29 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(balancer.LocalEndPoint, backend.LastProxyHeader.Destination);
         }
 
+        [Fact]
+        public async Task Each_backend_may_have_its_own_version_or_none()
+        {
+            await using var net = new TestNet();
+            var proxied = ReportingBackend(net, IPAddress.Loopback);
+            var plain = net.Backend();
+            var options = new TcpBalancerOptions { Port = 0, SendProxyProtocol = ProxyProtocolVersion.V1 };
+            options.Backends.Add(BackendDefinition.Parse($"127.0.0.1:{proxied.Port};send_proxy=v2"));
+            options.Backends.Add(BackendDefinition.Parse($"127.0.0.1:{plain.Port};send_proxy=none"));
+            var balancer = new TcpBalancer(options);
+            balancer.Start();
+            net.Track(balancer);
+
+            var (first, client) = await AskAsync("127.0.0.2", balancer.LocalEndPoint);
+            var (second, _) = await AskAsync("127.0.0.2", balancer.LocalEndPoint);
+
+            Assert.Equal(TcpTestBackend.ReplyFor(proxied.Port, client) + "\n", first);
+            Assert.Equal(ProxyProtocolVersion.V2, proxied.LastProxyHeader!.Version);
+            Assert.Equal(TcpTestBackend.ReplyFor(plain.Port) + "\n", second);
+            Assert.Equal($"127.0.0.1:{proxied.Port};send_proxy=v2", balancer.CurrentConfiguration().Backends[0].ToString());
+            Assert.Contains("send_proxy 'v3' is not v1, v2 or none", Assert.Throws<FormatException>(() => BackendDefinition.Parse("127.0.0.1:1;send_proxy=v3")).Message);
+        }
+
         [Theory]
         [InlineData("PROXY TCP4 192.0.2.7 127.0.0.1 5555 80\r\n", "192.0.2.7:5555")]
         [InlineData("PROXY TCP6 2001:db8::7 ::1 5555 80\r\n", "[2001:db8::7]:5555")]

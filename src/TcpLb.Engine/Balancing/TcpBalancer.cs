@@ -190,7 +190,7 @@ namespace TcpLb.Engine.Balancing
             foreach (Backend backend in _pool.Snapshot)
             {
                 int? limit = backend.MaxConnections == _options.BackendMaxConnections ? (int?)null : backend.MaxConnections;
-                current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit));
+                current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit, backend.SendProxyProtocol));
             }
             return current;
         }
@@ -267,8 +267,7 @@ namespace TcpLb.Engine.Balancing
             }
             try
             {
-                byte[]? sendHeader = _options.SendProxyProtocol == ProxyProtocolVersion.None ? null : ProxyHeaderFor(client, received);
-                await ConnectAndProxyAsync(client, sendHeader).ConfigureAwait(false);
+                await ConnectAndProxyAsync(client, received).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -330,12 +329,21 @@ namespace TcpLb.Engine.Balancing
             return null;
         }
 
-        /// <summary>The header sent first to each backend: the client as the proxy in front saw it, or as this listener sees it.</summary>
-        private byte[]? ProxyHeaderFor(Socket client, ProxyHeader? received)
+        /// <summary>
+        /// Sends the backend's PROXY header (its own version, else the balancer's) on a fresh
+        /// connection: the client as the proxy in front saw it, or as this listener sees it.
+        /// False when the backend is already gone (the socket is closed then).
+        /// </summary>
+        private bool TrySendProxyHeader(Socket server, Backend backend, Socket client, ProxyHeader? received, ref OutgoingProxyHeaders? headers)
         {
-            IPEndPoint? source = received?.Source ?? client.RemoteEndPoint as IPEndPoint;
-            IPEndPoint? destination = received?.Destination ?? client.LocalEndPoint as IPEndPoint;
-            return source == null || destination == null ? null : ProxyHeaderWriter.Write(_options.SendProxyProtocol, source, destination);
+            ProxyProtocolVersion version = backend.SendProxyProtocol ?? _options.SendProxyProtocol;
+            if (version == ProxyProtocolVersion.None)
+            {
+                return true;
+            }
+            headers ??= new OutgoingProxyHeaders(received?.Source ?? client.RemoteEndPoint as IPEndPoint, received?.Destination ?? client.LocalEndPoint as IPEndPoint);
+            byte[]? header = headers.For(version);
+            return header == null || TrySendProxyHeader(server, header);
         }
 
         /// <summary>Sends the PROXY header on a fresh backend connection; false (the socket closed) when the backend is already gone.</summary>
@@ -359,8 +367,9 @@ namespace TcpLb.Engine.Balancing
             return false;
         }
 
-        private async Task ConnectAndProxyAsync(Socket client, byte[]? proxyHeader)
+        private async Task ConnectAndProxyAsync(Socket client, ProxyHeader? received)
         {
+            OutgoingProxyHeaders? proxyHeaders = null;
             Backend?[]? tried = null;
             ProxyConnection? connection = null;
             DuplexPump? pump = null;
@@ -406,7 +415,7 @@ namespace TcpLb.Engine.Balancing
                         }
                     }
                     Socket? server = await BackendConnector.ConnectAsync(backend, _options.ConnectTimeout, Stopping).ConfigureAwait(false);
-                    if (server != null && proxyHeader != null && !TrySendProxyHeader(server, proxyHeader))
+                    if (server != null && !TrySendProxyHeader(server, backend, client, received, ref proxyHeaders))
                     {
                         server = null;
                     }
@@ -700,7 +709,7 @@ namespace TcpLb.Engine.Balancing
         private Backend CreateBackend(BackendDefinition definition)
         {
             int maxConnections = definition.MaxConnections ?? _options.BackendMaxConnections;
-            var backend = new Backend(definition.Address, maxConnections, definition.Weight, definition.Backup) { Outgoing = _outgoing };
+            var backend = new Backend(definition.Address, maxConnections, definition.Weight, definition.Backup) { Outgoing = _outgoing, SendProxyProtocol = definition.SendProxyProtocol };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
         }
