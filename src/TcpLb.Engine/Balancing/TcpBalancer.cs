@@ -58,8 +58,8 @@ namespace TcpLb.Engine.Balancing
             }
             _idleLimit = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)options.IdleTimeout.TotalMilliseconds;
             _responseLimit = (int)options.ResponseTimeout.TotalMilliseconds;
-            // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
             _gate = new SourceGate(AccessRules.Create(options.AllowFrom, options.DenyFrom), options.MaxConnectionsPerSource, options.ConnectionRatePerSource, options.SourceTableCapacity);
+            // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
             _isOverdue = IsOverdue;
             _endOverdue = EndOverdue;
         }
@@ -318,8 +318,15 @@ namespace TcpLb.Engine.Balancing
             {
                 return result.Header;
             }
+            if (Stopping.IsCancellationRequested)
+            {
+                // Cut off by the stop, not by a bad header.
+                Statistics.OnFailed();
+                client.Abort();
+                return null;
+            }
             long bad = Statistics.BadProxyHeaders + 1;
-            Statistics.OnBadProxyHeader();
+            Statistics.OnBadProxyHeader(); // counted before the client can see its reset
             client.Abort();
             if (_proxyHeaderWarnings.TryPass())
             {
