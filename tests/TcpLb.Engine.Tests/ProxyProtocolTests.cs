@@ -85,6 +85,20 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(balancer.LocalEndPoint, backend.LastProxyHeader.Destination);
         }
 
+        [Theory]
+        [InlineData("127.0.0.1", "localhost")]
+        [InlineData("::1", "::1")]
+        public void A_PROXY_protocol_listener_that_is_its_own_backend_is_refused_at_start(string listen, string backendHost)
+        {
+            int port = TestNet.ClosedPort();
+            var options = new TcpBalancerOptions { ListenAddress = IPAddress.Parse(listen), Port = port, AcceptProxyProtocol = true, SendProxyProtocol = ProxyProtocolVersion.V2 };
+            options.Backends.Add(new BackendAddress(backendHost, port));
+            var balancer = new TcpBalancer(options);
+
+            Assert.Throws<SelfLoopBackendException>(() => balancer.Start());
+            Assert.True(TestNet.PortIsFree(port));
+        }
+
         [Fact]
         public async Task Each_backend_may_have_its_own_version_or_none()
         {
