@@ -172,4 +172,25 @@ Describe 'SecurityTests' {
         $lb.Failed | Should -Be 1
         $backend.ConnectionsAccepted | Should -Be 0
     }
+
+    It 'Changes and lists the rules of a detached balancer from this process' {
+        $backend = Start-TcpBackend -Port 0
+        $name = 'sec-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $lb = Start-TcpBalancer -Port 0 -Backend $backend -Detached -Name $name -AllowFrom 127.0.0.0/8 -MaxConnectionsPerSource 50
+        try {
+            Ask $lb.Port 127.0.0.2 | Should -BeLike 'Response from server*'
+
+            Set-TcpBalancerAccess -Name $name -DenyFrom 127.0.0.2
+            Ask $lb.Port 127.0.0.2 | Should -BeNullOrEmpty
+            $rules = @(Get-TcpBalancer -Name $name | Get-TcpBalancerAccess)
+            ($rules | ForEach-Object { "$($_.Action) $($_.Range) $($_.Matches)" }) -join '; ' |
+                Should -Be 'Deny 127.0.0.2 1; Allow 127.0.0.0/8 0; Deny * 0'
+
+            Set-TcpBalancerAccess -Name $name -DenyFrom @()
+            Ask $lb.Port 127.0.0.2 | Should -BeLike 'Response from server*'
+        }
+        finally {
+            Get-TcpBalancer -Name $name | Stop-TcpBalancer
+        }
+    }
 }
