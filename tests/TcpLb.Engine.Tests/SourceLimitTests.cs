@@ -81,6 +81,29 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(SourceVerdict.RateLimit, table.TryAdmit(Source(1), t + oneThirdSecond, out _));
         }
 
+        [Fact]
+        public void The_accept_time_checks_allocate_nothing_for_an_IPv4_client()
+        {
+            var gate = new SourceGate(AccessRules.Create(new[] { "127.0.0.0/8", "::1", "10.0.0.0/8" }, new[] { "203.0.113.0/24" }), 100_000, ConnectionRate.Parse("1000000/s"));
+            var client = IPAddress.Parse("127.0.0.1");
+            gate.Check(client, out int warm);
+            gate.Release(warm);
+
+            int refused = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                if (gate.Check(client, out int ticket) != SourceVerdict.Admitted)
+                {
+                    refused++; // not Assert here: xunit's assertions allocate
+                }
+                gate.Release(ticket);
+            }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, refused);
+            Assert.Equal(0, allocated);
+        }
+
         [Theory]
         [InlineData("100/s", 100, 1)]
         [InlineData("600/m", 600, 60)]

@@ -32,11 +32,17 @@ namespace TcpLb.Engine.Net
             {
                 throw new ArgumentNullException(nameof(address));
             }
-            byte[] bytes = address.GetAddressBytes();
-            if (bytes.Length == 4)
+            if (address.AddressFamily == AddressFamily.InterNetwork)
             {
-                return new AddressBits(0, MappedPrefix | ReadUInt32(bytes, 0));
+                // Read without GetAddressBytes, which allocates (netstandard2.0 has no TryWriteBytes):
+                // Address holds the four bytes in network order, the first one lowest.
+#pragma warning disable CS0618
+                uint v = (uint)address.Address;
+#pragma warning restore CS0618
+                uint bigEndian = (v << 24) | ((v & 0xFF00) << 8) | ((v >> 8) & 0xFF00) | (v >> 24);
+                return new AddressBits(0, MappedPrefix | bigEndian);
             }
+            byte[] bytes = address.GetAddressBytes();
             return new AddressBits(ReadUInt64(bytes, 0), ReadUInt64(bytes, 8));
         }
 
@@ -93,9 +99,6 @@ namespace TcpLb.Engine.Net
         public static bool operator ==(AddressBits left, AddressBits right) => left.Equals(right);
 
         public static bool operator !=(AddressBits left, AddressBits right) => !left.Equals(right);
-
-        internal static AddressFamily FamilyOf(IPAddress address)
-            => address.IsIPv4MappedToIPv6 ? AddressFamily.InterNetwork : address.AddressFamily;
 
         private static uint ReadUInt32(byte[] b, int at) => ((uint)b[at] << 24) | ((uint)b[at + 1] << 16) | ((uint)b[at + 2] << 8) | b[at + 3];
 
