@@ -29,6 +29,8 @@
         'Stop-TcpBackend'
         'Update-TcpBalancer'
         'Export-TcpBalancerConfiguration'
+        'Get-TcpBalancerAccess'
+        'Set-TcpBalancerAccess'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -25,6 +25,9 @@ namespace TcpLb.Engine.Tests
             return backend;
         }
 
+        /// <summary>Stops <paramref name="server"/> with the others when disposed.</summary>
+        public void Track(Net.TcpServer server) => _servers.Add(server);
+
         public TcpBalancer Balancer(params int[] backendPorts) => Balancer(o => { }, backendPorts);
 
         public TcpBalancer Balancer(Action<TcpBalancerOptions> configure, params int[] backendPorts)

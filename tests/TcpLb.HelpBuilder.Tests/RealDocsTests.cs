@@ -56,7 +56,7 @@ namespace TcpLb.HelpBuilder.Tests
         {
             // The manifest is read, not guessed: the contract's cmdlets are all there.
             Assert.Superset(
-                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend", "Measure-TcpProbe", "Get-TcpBalancer", "Get-TcpBackend", "Stop-TcpBackend" }.Concat(BalancerJobCmdlets)),
+                new HashSet<string>(new[] { "Start-TcpBackend", "Start-TcpBalancer", "Invoke-TcpProbe", "Set-TcpBackend", "Measure-TcpProbe", "Get-TcpBalancer", "Get-TcpBackend", "Stop-TcpBackend", "Get-TcpBalancerAccess", "Set-TcpBalancerAccess" }.Concat(BalancerJobCmdlets)),
                 new HashSet<string>(Cmdlets));
         }
 
@@ -255,9 +255,9 @@ namespace TcpLb.HelpBuilder.Tests
         }
 
         [Theory]
-        [InlineData("Start-TcpBackend", 14)]
+        [InlineData("Start-TcpBackend", 18)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 33)]
+        [InlineData("Start-TcpBalancer", 40)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]
@@ -272,6 +272,8 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Stop-TcpBalancer", 9)]
         [InlineData("Update-TcpBalancer", 24)]
         [InlineData("Export-TcpBalancerConfiguration", 8)]
+        [InlineData("Get-TcpBalancerAccess", 4)]
+        [InlineData("Set-TcpBalancerAccess", 9)]
         public void EveryParameterIsDocumented(string cmdlet, int count)
         {
             var parameters = MamlCommand(cmdlet).Element(Command + "parameters")!.Elements(Command + "parameter").ToList();

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
 
@@ -29,11 +30,22 @@ namespace TcpLb.Engine.Backends
         private readonly long[] _acceptedByFault = new long[Enum.GetValues(typeof(TcpBackendFault)).Length];
         private byte[] _reply = Array.Empty<byte>();
         private long _accepted;
+        private long _denied;
+        private long _badProxyHeaders;
+        private readonly AccessRules _access;
 
         public TcpTestBackend(TcpTestBackendOptions options)
             : base((options ?? throw new ArgumentNullException(nameof(options))).ListenAddress, options.Port)
         {
             _options = options;
+            try
+            {
+                _access = AccessRules.Create(options.AllowFrom, options.DenyFrom);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException(e.Message, nameof(options), e);
+            }
             Behavior = (options.Behavior ?? new TcpBackendBehavior()).Clone();
             Behavior.Changed += (sender, e) => SyncAccepting();
             SyncAccepting();
@@ -48,6 +60,20 @@ namespace TcpLb.Engine.Backends
         /// before the setter returns.
         /// </summary>
         public TcpBackendBehavior Behavior { get; }
+
+        /// <summary>The -AllowFrom / -DenyFrom rules, with their counters.</summary>
+        public AccessRules Access => _access;
+
+        /// <summary>Connections reset at accept by an access rule (not counted in <see cref="ConnectionsAccepted"/>).</summary>
+        public long ConnectionsDenied => Volatile.Read(ref _denied);
+
+        /// <summary>Connections reset because their PROXY header (AcceptProxyProtocol) was missing or malformed.</summary>
+        public long BadProxyHeaders => Volatile.Read(ref _badProxyHeaders);
+
+        /// <summary>The client of the last connection whose PROXY header carried an address (null before the first).</summary>
+        public ProxyHeader? LastProxyHeader => Volatile.Read(ref _lastProxyHeader);
+
+        private ProxyHeader? _lastProxyHeader;
 
         /// <summary>Connections accepted since the backend started.</summary>
         public long ConnectionsAccepted => Volatile.Read(ref _accepted);
@@ -67,10 +93,42 @@ namespace TcpLb.Engine.Backends
         /// <summary>The reply line for a given port, as Identify mode sends it (with a trailing newline).</summary>
         public static string ReplyFor(int port) => ReplyPrefix + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+        /// <summary>The reply line with the client's address, as Identify mode sends it with ReportClient.</summary>
+        public static string ReplyFor(int port, System.Net.IPEndPoint client) => ReplyFor(port) + ClientSeparator + Endpoints.Format(Unmapped(client));
+
+        /// <summary>What separates the port from the client's address in a reply with ReportClient.</summary>
+        public const string ClientSeparator = " for ";
+
+        private static System.Net.IPEndPoint Unmapped(System.Net.IPEndPoint endPoint)
+            => endPoint.Address.IsIPv4MappedToIPv6 ? new System.Net.IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+
         protected override void OnStarted() => _reply = Encoding.ASCII.GetBytes(ReplyFor(Port) + "\n");
 
         protected override async Task HandleConnectionAsync(Socket socket)
         {
+            System.Net.IPEndPoint? client = socket.RemoteEndPoint as System.Net.IPEndPoint;
+            if (_options.AcceptProxyProtocol)
+            {
+                ProxyParseResult header = await ProxyHeaderReader.ReadAsync(socket, _options.ProxyHeaderTimeout, Stopping).ConfigureAwait(false);
+                if (header.Status != ProxyParseStatus.Complete)
+                {
+                    Interlocked.Increment(ref _badProxyHeaders);
+                    socket.Abort();
+                    return;
+                }
+                if (header.Header!.Source != null)
+                {
+                    client = header.Header.Source;
+                    Volatile.Write(ref _lastProxyHeader, header.Header);
+                }
+            }
+            if (!_access.IsEmpty && client != null && !_access.Admits(AddressBits.From(client.Address)))
+            {
+                Interlocked.Increment(ref _denied);
+                socket.Abort();
+                socket.Dispose();
+                return;
+            }
             Interlocked.Increment(ref _accepted);
             TcpBackendBehavior.Snapshot behavior = Behavior.Current;
             Interlocked.Increment(ref _acceptedByFault[(int)behavior.Fault]);
@@ -95,7 +153,7 @@ namespace TcpLb.Engine.Backends
                         }
                         else
                         {
-                            await IdentifyAsync(socket, args);
+                            await IdentifyAsync(socket, args, _options.ReportClient && client != null ? Encoding.ASCII.GetBytes(ReplyFor(Port, client) + "\n") : _reply);
                         }
                         break;
                     case TcpBackendFault.Close:
@@ -126,12 +184,12 @@ namespace TcpLb.Engine.Backends
             }
         }
 
-        private async Task IdentifyAsync(Socket socket, SocketAwaitableEventArgs args)
+        private async Task IdentifyAsync(Socket socket, SocketAwaitableEventArgs args, byte[] reply)
         {
             await socket.WaitForDataAsync(args);
             int read = await socket.ReceiveAsync(args, Discard, 0, Discard.Length);
-            Task? shaped = Behavior.Current.IsShaped ? new BehaviorShaper(Behavior, Stopping).TrySendShapedAsync(socket, args, _reply, _reply.Length) : null;
-            await (shaped ?? socket.SendAllAsync(args, _reply, 0, _reply.Length)).ConfigureAwait(false);
+            Task? shaped = Behavior.Current.IsShaped ? new BehaviorShaper(Behavior, Stopping).TrySendShapedAsync(socket, args, reply, reply.Length) : null;
+            await (shaped ?? socket.SendAllAsync(args, reply, 0, reply.Length)).ConfigureAwait(false);
             socket.Shutdown(SocketShutdown.Send);
 
             // Read what else the client sends until its FIN, so closing does not turn unread

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using TcpLb.Engine.Tls;
 
@@ -13,6 +14,27 @@ namespace TcpLb.Engine.Backends
         public int Port { get; set; }
 
         public TcpBackendMode Mode { get; set; } = TcpBackendMode.Identify;
+
+        /// <summary>Sources that may connect (addresses and CIDR ranges); empty: every source not denied.</summary>
+        public IList<string> AllowFrom { get; } = new List<string>();
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        public IList<string> DenyFrom { get; } = new List<string>();
+
+        /// <summary>
+        /// Each connection must start with a PROXY protocol header, v1 or v2 (told apart by their
+        /// first bytes); its client address is the one access rules and <see cref="ReportClient"/>
+        /// use. A connection without a valid header within <see cref="ProxyHeaderTimeout"/> is reset.
+        /// </summary>
+        public bool AcceptProxyProtocol { get; set; }
+
+        public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// Identify mode adds the client's address to its reply: "Response from server running on
+        /// port 8088 for 127.0.0.1:51234" (from the PROXY header when there is one).
+        /// </summary>
+        public bool ReportClient { get; set; }
 
         /// <summary>
         /// TLS on the backend's listener: clients connect with TLS, then get the same reply or

@@ -72,6 +72,9 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Used only while no primary backend is available.</summary>
         public bool IsBackup => _backup;
 
+        /// <summary>The PROXY protocol header this backend gets first on each connection; null: the balancer's SendProxyProtocol.</summary>
+        public Net.ProxyProtocolVersion? SendProxyProtocol { get; internal set; }
+
         /// <summary>Connections to this backend now open.</summary>
         public int ActiveConnections => Volatile.Read(ref _active);
 

@@ -14,9 +14,9 @@ namespace TcpLb.Engine.Balancing
         public const int DefaultWeight = 1;
         public const int MaxWeight = 256;
 
-        public const string AcceptedSettings = "weight=N (1 to 256, default 1), backup, max_connections=N (0 for no limit; left out: the balancer's -BackendMaxConnections)";
+        public const string AcceptedSettings = "weight=N (1 to 256, default 1), backup, max_connections=N (0 for no limit; left out: the balancer's -BackendMaxConnections), send_proxy=v1|v2|none (left out: the balancer's -SendProxyProtocol)";
 
-        public BackendDefinition(BackendAddress address, int weight = DefaultWeight, bool backup = false, int? maxConnections = null)
+        public BackendDefinition(BackendAddress address, int weight = DefaultWeight, bool backup = false, int? maxConnections = null, Net.ProxyProtocolVersion? sendProxyProtocol = null)
         {
             Address = address ?? throw new ArgumentNullException(nameof(address));
             if (weight < 1 || weight > MaxWeight)
@@ -30,6 +30,7 @@ namespace TcpLb.Engine.Balancing
             Weight = weight;
             Backup = backup;
             MaxConnections = maxConnections;
+            SendProxyProtocol = sendProxyProtocol;
         }
 
         public BackendAddress Address { get; }
@@ -42,6 +43,9 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>Open connections allowed at once; 0: no limit; null: the balancer's <see cref="TcpBalancerOptions.BackendMaxConnections"/>.</summary>
         public int? MaxConnections { get; }
+
+        /// <summary>The PROXY protocol header this backend gets first on each connection; null: the balancer's SendProxyProtocol.</summary>
+        public Net.ProxyProtocolVersion? SendProxyProtocol { get; }
 
         public static implicit operator BackendDefinition(BackendAddress address) => new BackendDefinition(address);
 
@@ -71,6 +75,7 @@ namespace TcpLb.Engine.Balancing
             int weight = DefaultWeight;
             bool backup = false;
             int? maxConnections = null;
+            Net.ProxyProtocolVersion? sendProxy = null;
             for (int i = 1; i < parts.Length; i++)
             {
                 string part = parts[i].Trim();
@@ -100,12 +105,29 @@ namespace TcpLb.Engine.Balancing
                             return false;
                         }
                         break;
+                    case "sendproxy" when value != null:
+                        switch (value.ToLowerInvariant())
+                        {
+                            case "v1":
+                                sendProxy = Net.ProxyProtocolVersion.V1;
+                                break;
+                            case "v2":
+                                sendProxy = Net.ProxyProtocolVersion.V2;
+                                break;
+                            case "none":
+                                sendProxy = Net.ProxyProtocolVersion.None;
+                                break;
+                            default:
+                                reason = $"'{shown}' is not a valid backend: send_proxy '{value}' is not v1, v2 or none. Accepted settings after ';': {AcceptedSettings}.";
+                                return false;
+                        }
+                        break;
                     default:
                         reason = $"'{shown}' is not a valid backend: '{part}' is not a backend setting. Accepted settings after ';': {AcceptedSettings}.";
                         return false;
                 }
             }
-            definition = new BackendDefinition(address!, weight, backup, maxConnections);
+            definition = new BackendDefinition(address!, weight, backup, maxConnections, sendProxy);
             reason = null;
             return true;
         }
@@ -125,6 +147,10 @@ namespace TcpLb.Engine.Balancing
             if (MaxConnections.HasValue)
             {
                 text.Append(";max_connections=").Append(MaxConnections.Value.ToString(CultureInfo.InvariantCulture));
+            }
+            if (SendProxyProtocol.HasValue)
+            {
+                text.Append(";send_proxy=").Append(SendProxyProtocol.Value.ToString().ToLowerInvariant());
             }
             return text.ToString();
         }

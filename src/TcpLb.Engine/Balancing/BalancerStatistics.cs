@@ -14,6 +14,8 @@ namespace TcpLb.Engine.Balancing
         private long _redispatched;
         private long _loopsCut;
         private long _sentToBackup;
+        private long _denied;
+        private long _badProxyHeaders;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
@@ -28,9 +30,10 @@ namespace TcpLb.Engine.Balancing
         /// Client connections that were not served: no backend up, every attempt failed, the
         /// backend reset, closed or left the connection unanswered past the response timeout before
         /// its first byte and the connection could not be redispatched, or the balancer itself
-        /// failed (out of file descriptors, say). Every accepted client ends up served (proxied to
+        /// failed (out of file descriptors, say), or the client's PROXY header was missing or malformed
+        /// (also counted in <see cref="BadProxyHeaders"/>). Every accepted client ends up served (proxied to
         /// a backend), Failed, Rejected or LoopsCut: exactly one of them, so once the connections are
-        /// over Accepted = Served + Failed + Rejected + LoopsCut.
+        /// over Accepted = Served + Failed + Rejected + Denied + LoopsCut.
         /// </summary>
         public long Failed => Volatile.Read(ref _failed);
 
@@ -43,7 +46,10 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public long Redispatched => Volatile.Read(ref _redispatched);
 
-        /// <summary>Client connections refused by a connection limit (queue full or queue timeout).</summary>
+        /// <summary>
+        /// Client connections refused by a connection limit: queue full or queue timeout, or a
+        /// per-source limit (connections or rate; see the balancer's <see cref="TcpBalancer.Access"/> for the breakdown).
+        /// </summary>
         public long Rejected => Volatile.Read(ref _rejected);
 
         /// <summary>Accepted connections closed at once because they came from the balancer's own outgoing connection (a loop).</summary>
@@ -51,6 +57,15 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>Connections sent to a backup backend (no primary was available for them).</summary>
         public long SentToBackup => Volatile.Read(ref _sentToBackup);
+
+        /// <summary>Client connections reset at accept by an access rule (-AllowFrom, -DenyFrom).</summary>
+        public long Denied => Volatile.Read(ref _denied);
+
+        /// <summary>
+        /// Client connections reset because their PROXY protocol header (AcceptProxyProtocol) was
+        /// missing, malformed or not complete within the header timeout; also counted in <see cref="Failed"/>.
+        /// </summary>
+        public long BadProxyHeaders => Volatile.Read(ref _badProxyHeaders);
 
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
@@ -69,6 +84,14 @@ namespace TcpLb.Engine.Balancing
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
 
         internal void OnSentToBackup() => Interlocked.Increment(ref _sentToBackup);
+
+        internal void OnDenied() => Interlocked.Increment(ref _denied);
+
+        internal void OnBadProxyHeader()
+        {
+            Interlocked.Increment(ref _badProxyHeaders);
+            Interlocked.Increment(ref _failed);
+        }
 
         internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }

@@ -22,11 +22,11 @@ namespace TcpLb.Engine.Balancing
 
         private bool UsesTls => _options.Tls != null || _options.BackendTls != null;
 
-        private async Task ConnectAndProxyTlsAsync(Socket client)
+        private async Task ConnectAndProxyTlsAsync(Socket client, ProxyHeader? received)
         {
             // One snapshot for the whole connection: a reload meanwhile applies to the next one.
             TcpBalancerOptions options = _options;
-            ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client) : 0;
+            ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client, received) : 0;
             SecuredSocket clientSide;
             if (options.Tls != null)
             {

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Balancing.Scheduling;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
 
@@ -40,9 +41,11 @@ namespace TcpLb.Engine.Balancing
         private readonly OutgoingConnections _outgoing = new OutgoingConnections();
         private readonly WarningGate _loopWarnings = new WarningGate(TimeSpan.FromMinutes(1));
         private readonly WarningGate _errorWarnings = new WarningGate(TimeSpan.FromMinutes(1));
+        private readonly WarningGate _proxyHeaderWarnings = new WarningGate(TimeSpan.FromMinutes(1));
         private Timer? _outgoingPruner;
         private int _descriptorsExhausted;
         private int _admitted;
+        private readonly SourceGate _gate;
 
         public TcpBalancer(TcpBalancerOptions options)
             : base(Validated(options).ListenAddress, options.Port)
@@ -62,6 +65,7 @@ namespace TcpLb.Engine.Balancing
                 _prober = new HealthProber(_pool, _options.HealthCheck, _options.BackendTls);
             }
             SetTimeoutLimits(_options);
+            _gate = new SourceGate(AccessRules.Create(options.AllowFrom, options.DenyFrom), options.MaxConnectionsPerSource, options.ConnectionRatePerSource, options.SourceTableCapacity);
             // Made once: the sweep runs several times a second and allocates nothing when nothing is overdue.
             _isOverdue = IsOverdue;
             _endOverdue = EndOverdue;
@@ -83,6 +87,15 @@ namespace TcpLb.Engine.Balancing
         public TcpBalancerOptions Options => _options;
 
         public BalancerStatistics Statistics { get; } = new BalancerStatistics();
+
+        /// <summary>The accept-time checks: access rules (with their counters) and per-source limits.</summary>
+        public SourceGate Access => _gate;
+
+        /// <summary>
+        /// Puts a new rule set in force for the next accepted connection (open connections stay);
+        /// the counters of the new rules start at zero, <see cref="BalancerStatistics.Denied"/> goes on.
+        /// </summary>
+        public void SetAccessRules(AccessRules rules) => _gate.Rules = rules ?? throw new ArgumentNullException(nameof(rules));
 
         /// <summary>Connections waiting for a slot under a connection limit.</summary>
         public int Queued => _clientSlots.Waiting + _backendSlots.Waiting;
@@ -223,9 +236,18 @@ namespace TcpLb.Engine.Balancing
                 TcpBalancerOptions next = settings.Copy();
                 next.Port = previous.Port;
                 next.Algorithm = previous.Algorithm; // SetAlgorithm changes it
-                // TLS is the listener's and the connector's: certificates are not reloaded.
+                // Not reloaded: TLS (the listener's and the connector's certificates), the PROXY
+                // protocol, and access rules and per-source limits (Set-TcpBalancerAccess changes those).
                 next.Tls = previous.Tls;
                 next.BackendTls = previous.BackendTls;
+                next.AcceptProxyProtocol = previous.AcceptProxyProtocol;
+                next.ProxyHeaderTimeout = previous.ProxyHeaderTimeout;
+                next.SendProxyProtocol = previous.SendProxyProtocol;
+                next.MaxConnectionsPerSource = previous.MaxConnectionsPerSource;
+                next.ConnectionRatePerSource = previous.ConnectionRatePerSource;
+                next.SourceTableCapacity = previous.SourceTableCapacity;
+                ReplaceAll(next.AllowFrom, previous.AllowFrom);
+                ReplaceAll(next.DenyFrom, previous.DenyFrom);
                 // The pool is not part of the settings: validate them beside a pool of one.
                 next.Backends.Clear();
                 next.Backends.Add(new BackendAddress("127.0.0.1", 1));
@@ -270,11 +292,16 @@ namespace TcpLb.Engine.Balancing
         {
             TcpBalancerOptions current = _options.Copy();
             current.Port = Port;
+            current.AllowFrom.Clear();
+            current.DenyFrom.Clear();
+            AccessRules rules = _gate.Rules;
+            Array.ForEach(rules.AllowTexts(), current.AllowFrom.Add);
+            Array.ForEach(rules.DenyTexts(), current.DenyFrom.Add);
             current.Backends.Clear();
             foreach (Backend backend in _pool.Snapshot)
             {
                 int? limit = backend.MaxConnections == current.BackendMaxConnections ? (int?)null : backend.MaxConnections;
-                current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit));
+                current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit, backend.SendProxyProtocol));
             }
             return current;
         }
@@ -384,15 +411,30 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             client.NoDelay = true;
+            ProxyHeader? received = null;
+            if (_options.AcceptProxyProtocol)
+            {
+                received = await ReadProxyHeaderAsync(client).ConfigureAwait(false);
+                if (received == null)
+                {
+                    return;
+                }
+            }
+            int sourceTicket = -1;
+            if (_gate.IsActive && !PassesGate(client, received, out sourceTicket))
+            {
+                return;
+            }
             if (!await AdmitAsync().ConfigureAwait(false))
             {
                 Statistics.OnRejected();
                 client.Abort();
+                _gate.Release(sourceTicket);
                 return;
             }
             try
             {
-                await (UsesTls ? ConnectAndProxyTlsAsync(client) : ConnectAndProxyAsync(client)).ConfigureAwait(false);
+                await (UsesTls ? ConnectAndProxyTlsAsync(client, received) : ConnectAndProxyAsync(client, received)).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -400,18 +442,110 @@ namespace TcpLb.Engine.Balancing
             }
             finally
             {
+                _gate.Release(sourceTicket);
                 // Counted whatever the limit, so a limit set by a reload sees the connections already open.
                 Interlocked.Decrement(ref _admitted);
                 _clientSlots.SignalOne();
             }
         }
 
-        private async Task ConnectAndProxyAsync(Socket client)
+        /// <summary>Access rules and per-source limits, before any backend is touched: a refused client is reset and counted.</summary>
+        private bool PassesGate(Socket client, ProxyHeader? received, out int sourceTicket)
         {
+            sourceTicket = -1;
+            IPAddress? source = received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address;
+            if (source == null)
+            {
+                return true;
+            }
+            SourceVerdict verdict = _gate.Check(source, out sourceTicket);
+            if (verdict == SourceVerdict.Admitted)
+            {
+                return true;
+            }
+            if (verdict == SourceVerdict.Denied)
+            {
+                Statistics.OnDenied();
+            }
+            else
+            {
+                Statistics.OnRejected();
+            }
+            client.Abort();
+            return false;
+        }
+
+        /// <summary>The client's PROXY header (AcceptProxyProtocol), or null when it was bad: then the client is reset and counted.</summary>
+        private async Task<ProxyHeader?> ReadProxyHeaderAsync(Socket client)
+        {
+            ProxyParseResult result = await ProxyHeaderReader.ReadAsync(client, _options.ProxyHeaderTimeout, Stopping).ConfigureAwait(false);
+            if (result.Status == ProxyParseStatus.Complete)
+            {
+                return result.Header;
+            }
+            if (Stopping.IsCancellationRequested)
+            {
+                // Cut off by the stop, not by a bad header.
+                Statistics.OnFailed();
+                client.Abort();
+                return null;
+            }
+            long bad = Statistics.BadProxyHeaders + 1;
+            Statistics.OnBadProxyHeader(); // counted before the client can see its reset
+            client.Abort();
+            if (_proxyHeaderWarnings.TryPass())
+            {
+                Warning?.Invoke(this, new BalancerWarningEventArgs(
+                    $"A client of {Endpoints.Format(LocalEndPoint)} was reset: {result.Problem} ({bad} so far, see BadProxyHeaders). This listener expects a PROXY protocol header (-AcceptProxyProtocol) from a proxy in front of it."));
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// Sends the backend's PROXY header (its own version, else the balancer's) on a fresh
+        /// connection: the client as the proxy in front saw it, or as this listener sees it.
+        /// False when the backend is already gone (the socket is closed then).
+        /// </summary>
+        private bool TrySendProxyHeader(Socket server, Backend backend, Socket client, ProxyHeader? received, ref OutgoingProxyHeaders? headers)
+        {
+            ProxyProtocolVersion version = backend.SendProxyProtocol ?? _options.SendProxyProtocol;
+            if (version == ProxyProtocolVersion.None)
+            {
+                return true;
+            }
+            headers ??= new OutgoingProxyHeaders(received?.Source ?? client.RemoteEndPoint as IPEndPoint, received?.Destination ?? client.LocalEndPoint as IPEndPoint);
+            byte[]? header = headers.For(version);
+            return header == null || TrySendProxyHeader(server, header);
+        }
+
+        /// <summary>Sends the PROXY header on a fresh backend connection; false (the socket closed) when the backend is already gone.</summary>
+        private static bool TrySendProxyHeader(Socket server, byte[] header)
+        {
+            try
+            {
+                // A few dozen bytes into an empty send buffer: completes at once.
+                if (server.Send(header) == header.Length)
+                {
+                    return true;
+                }
+            }
+            catch (SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            server.Abort();
+            return false;
+        }
+
+        private async Task ConnectAndProxyAsync(Socket client, ProxyHeader? received)
+        {
+            OutgoingProxyHeaders? proxyHeaders = null;
             // One snapshot for the whole connection: a reload meanwhile applies to the next one.
             TcpBalancerOptions options = _options;
             Backend?[]? tried = null;
-            ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client) : 0;
+            ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client, received) : 0;
             ProxyConnection? connection = null;
             DuplexPump? pump = null;
             Backend? movedFrom = null; // the last backend failed before answering; the connection moves on
@@ -456,6 +590,10 @@ namespace TcpLb.Engine.Balancing
                         }
                     }
                     Socket? server = await BackendConnector.ConnectAsync(backend, options.ConnectTimeout, Stopping).ConfigureAwait(false);
+                    if (server != null && !TrySendProxyHeader(server, backend, client, received, ref proxyHeaders))
+                    {
+                        server = null;
+                    }
                     if (server == null)
                     {
                         ReleaseBackend(backend);
@@ -594,8 +732,12 @@ namespace TcpLb.Engine.Balancing
             return got ? (reserved, false) : (null, AnyUpAndUntried(request.Excluded, request.ExcludedCount));
         }
 
-        private static ulong ClientHash(Socket client)
-            => client.RemoteEndPoint is IPEndPoint remote ? SourceHashScheduler.HashOf(remote.Address) : 0;
+        /// <summary>The client's address hashed for SourceHash: the one its PROXY header carries, else the socket's peer.</summary>
+        private static ulong ClientHash(Socket client, ProxyHeader? received)
+        {
+            IPAddress? source = received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address;
+            return source != null ? SourceHashScheduler.HashOf(source) : 0;
+        }
 
         private Backend? TryReserveBackend(in PickRequest request)
         {
@@ -769,9 +911,19 @@ namespace TcpLb.Engine.Balancing
             {
                 Outgoing = _outgoing,
                 SlowStartTicks = SlowStartTicks(_options),
+                SendProxyProtocol = definition.SendProxyProtocol,
             };
             backend.StateChanged += (sender, e) => BackendStateChanged?.Invoke(this, e);
             return backend;
+        }
+
+        private static void ReplaceAll(IList<string> list, IEnumerable<string> items)
+        {
+            list.Clear();
+            foreach (string item in items)
+            {
+                list.Add(item);
+            }
         }
 
         private static long SlowStartTicks(TcpBalancerOptions options) => (long)(options.SlowStart.TotalSeconds * Stopwatch.Frequency);

@@ -96,12 +96,49 @@ namespace TcpLb.Engine.Balancing
         /// <summary>TLS from the balancer to every backend, certificates checked unless told not to; null (the default): plain TCP.</summary>
         public BackendTlsOptions? BackendTls { get; set; }
 
+        /// <summary>
+        /// Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6. Empty: every source
+        /// not denied. Checked at accept, before any backend is touched; see <see cref="Access.AccessRules"/>.
+        /// </summary>
+        public IList<string> AllowFrom { get; private set; } = new List<string>();
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        public IList<string> DenyFrom { get; private set; } = new List<string>();
+
+        /// <summary>Open connections allowed per client address; beyond it a new one is reset at once. 0: no limit.</summary>
+        public int MaxConnectionsPerSource { get; set; }
+
+        /// <summary>New connections allowed per client address (a token bucket); the default value: no limit.</summary>
+        public Access.ConnectionRate ConnectionRatePerSource { get; set; }
+
+        /// <summary>Client addresses the per-source limits remember at most (least recently seen idle ones are forgotten first).</summary>
+        public int SourceTableCapacity { get; set; } = Access.SourceTable.DefaultCapacity;
+
+        /// <summary>
+        /// Each client connection must start with a PROXY protocol header (v1 or v2, told apart by
+        /// their first bytes), as a proxy in front sends it; the address it carries is the client's
+        /// for access rules, per-source limits and a PROXY header sent on. A missing, malformed or
+        /// late header gets a reset, counted in <see cref="BalancerStatistics.BadProxyHeaders"/>.
+        /// </summary>
+        public bool AcceptProxyProtocol { get; set; }
+
+        /// <summary>How long a client may take to send its whole PROXY header (with <see cref="AcceptProxyProtocol"/>).</summary>
+        public TimeSpan ProxyHeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+        /// <summary>
+        /// Sends a PROXY protocol header of this version first on every backend connection, so the
+        /// backend sees the client's address and the address it connected to; None sends nothing.
+        /// </summary>
+        public Net.ProxyProtocolVersion SendProxyProtocol { get; set; }
+
         /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
         public TcpBalancerOptions Copy()
         {
             var copy = (TcpBalancerOptions)MemberwiseClone();
             copy.Backends = new List<BackendDefinition>(Backends);
             copy.HealthCheck = HealthCheck.Copy();
+            copy.AllowFrom = new List<string>(AllowFrom);
+            copy.DenyFrom = new List<string>(DenyFrom);
             return copy;
         }
 
@@ -175,9 +212,38 @@ namespace TcpLb.Engine.Balancing
             HealthCheck.Validate();
             Tls?.Validate();
             BackendTls?.Validate();
+            ValidateAccess();
             if (FinTimeout <= TimeSpan.Zero && FinTimeout != System.Threading.Timeout.InfiniteTimeSpan)
             {
                 throw new ArgumentOutOfRangeException(nameof(FinTimeout), FinTimeout, "FinTimeout must be greater than zero, or infinite.");
+            }
+        }
+
+        private void ValidateAccess()
+        {
+            try
+            {
+                Access.AccessRules.Create(AllowFrom, DenyFrom);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException(e.Message, e);
+            }
+            if (MaxConnectionsPerSource < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxConnectionsPerSource), MaxConnectionsPerSource, "MaxConnectionsPerSource must be 0 (no limit) or more.");
+            }
+            if (ProxyHeaderTimeout <= TimeSpan.Zero || ProxyHeaderTimeout.TotalMilliseconds > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ProxyHeaderTimeout), ProxyHeaderTimeout, "ProxyHeaderTimeout must be greater than zero, up to 24 days.");
+            }
+            if (!Enum.IsDefined(typeof(Net.ProxyProtocolVersion), SendProxyProtocol))
+            {
+                throw new ArgumentOutOfRangeException(nameof(SendProxyProtocol), SendProxyProtocol, "SendProxyProtocol must be None, V1 or V2.");
+            }
+            if (SourceTableCapacity < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(SourceTableCapacity), SourceTableCapacity, "SourceTableCapacity must be 1 or more.");
             }
         }
     }

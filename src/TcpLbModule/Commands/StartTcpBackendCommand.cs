@@ -16,6 +16,8 @@ namespace TcpLbModule.Commands
         private readonly List<TcpBackendJob> _started = new List<TcpBackendJob>();
         private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
+        private TcpLb.Engine.Access.AccessRules _access = TcpLb.Engine.Access.AccessRules.None;
+        private bool _warned;
 
         /// <summary>Ports to listen on; 0 picks a free port.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -52,6 +54,24 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, BackendBehaviorArgument.MaxBandwidthKBps)]
         public int BandwidthKBps { get; set; }
 
+        /// <summary>Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6; others are reset at accept.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? AllowFrom { get; set; }
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? DenyFrom { get; set; }
+
+        /// <summary>Each connection must start with a PROXY protocol header (v1 or v2); its client address is the one rules and -ReportClient use.</summary>
+        [Parameter]
+        public SwitchParameter AcceptProxyProtocol { get; set; }
+
+        /// <summary>Identify mode adds the client's address to its reply ("... on port 8088 for 127.0.0.1:51234").</summary>
+        [Parameter]
+        public SwitchParameter ReportClient { get; set; }
+
         /// <summary>Each backend in a background process of its own that outlives this session (see Get-TcpBackend).</summary>
         [Parameter]
         public SwitchParameter Detached { get; set; }
@@ -83,6 +103,7 @@ namespace TcpLbModule.Commands
         protected override void BeginProcessing()
         {
             _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+            _access = AccessArgument.Rules(this, AllowFrom, DenyFrom);
             if (!Detached)
             {
                 // One certificate serves every port of this call.
@@ -103,7 +124,9 @@ namespace TcpLbModule.Commands
                     _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "backend on port " + port);
                     continue;
                 }
-                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode, Tls = _tls };
+                var options = new TcpTestBackendOptions { ListenAddress = _listenAddress, Port = port, Mode = Mode, Tls = _tls, AcceptProxyProtocol = AcceptProxyProtocol.IsPresent, ReportClient = ReportClient.IsPresent };
+                System.Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
+                System.Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
                 options.Behavior.Set(Fault, BackendBehaviorArgument.Delay(Latency), BackendBehaviorArgument.Delay(Jitter), BackendBehaviorArgument.BytesPerSecond(BandwidthKBps));
                 var backend = new TcpTestBackend(options);
                 try
@@ -121,6 +144,12 @@ namespace TcpLbModule.Commands
                     ThrowTerminatingError(new ErrorRecord(e, e.IsAddressInUse ? "PortInUse" : "ListenFailed", ErrorCategory.ResourceUnavailable, port));
                 }
 
+                if (!_warned)
+                {
+                    // Once per call: the ports of one call share the listen address.
+                    BindWarning.WriteIfExposed(this, backend.LocalEndPoint, restricted: _access.Allow.Count > 0);
+                    _warned = true;
+                }
                 var started = new TcpBackendJob(MyInvocation.Line, Name ?? "TcpBackend:" + backend.Port, backend);
                 JobRepository.Add(started);
                 _started.Add(started);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Net;
 using TcpLb.Configuration;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
 using TcpLbModule.Configuration;
@@ -28,6 +29,8 @@ namespace TcpLbModule.Commands
         private IPAddress _listenAddress = IPAddress.Loopback;
         private TcpLb.Engine.Tls.ListenerTlsOptions? _tls;
         private TcpLb.Engine.Tls.BackendTlsOptions? _backendTls;
+        private AccessRules _access = AccessRules.None;
+        private ConnectionRate _ratePerSource;
 
         /// <summary>Listen port; 0 picks a free port.</summary>
         [Parameter(Position = 0)]
@@ -146,6 +149,39 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, int.MaxValue)]
         public int QueueTimeout { get; set; } = 5000;
 
+        /// <summary>Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6; others are reset at accept.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? AllowFrom { get; set; }
+
+        /// <summary>Sources that are reset at accept; deny wins over allow.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? DenyFrom { get; set; }
+
+        /// <summary>Connections open at once from one client address; beyond it new ones are reset. 0: no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int MaxConnectionsPerSource { get; set; }
+
+        /// <summary>New connections per client address, as 100/s or 600/m (a token bucket).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ConnectionRatePerSource { get; set; }
+
+        /// <summary>Clients must start with a PROXY protocol header (v1 or v2): for a balancer behind another proxy.</summary>
+        [Parameter]
+        public SwitchParameter AcceptProxyProtocol { get; set; }
+
+        /// <summary>Milliseconds a client may take to send its whole PROXY header (with -AcceptProxyProtocol).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int ProxyHeaderTimeout { get; set; } = (int)new TcpBalancerOptions().ProxyHeaderTimeout.TotalMilliseconds;
+
+        /// <summary>Send a PROXY protocol header of this version first on every backend connection.</summary>
+        [Parameter]
+        public ProxyProtocolVersion SendProxyProtocol { get; set; } = ProxyProtocolVersion.None;
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
@@ -190,7 +226,12 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string? BackendTrustedCertificate { get; set; }
 
-        protected override void BeginProcessing() => _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+        protected override void BeginProcessing()
+        {
+            _listenAddress = ListenAddressArgument.Resolve(this, ListenAddress);
+            _access = AccessArgument.Rules(this, AllowFrom, DenyFrom);
+            _ratePerSource = AccessArgument.Rate(this, ConnectionRatePerSource);
+        }
 
         protected override void ProcessRecord()
         {
@@ -278,6 +319,36 @@ namespace TcpLbModule.Commands
             if (Given(nameof(Algorithm)))
             {
                 options.Algorithm = Algorithm;
+            }
+            if (Given(nameof(AllowFrom)))
+            {
+                options.AllowFrom.Clear();
+                Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
+            }
+            if (Given(nameof(DenyFrom)))
+            {
+                options.DenyFrom.Clear();
+                Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
+            }
+            if (Given(nameof(MaxConnectionsPerSource)))
+            {
+                options.MaxConnectionsPerSource = MaxConnectionsPerSource;
+            }
+            if (Given(nameof(ConnectionRatePerSource)))
+            {
+                options.ConnectionRatePerSource = _ratePerSource;
+            }
+            if (Given(nameof(AcceptProxyProtocol)))
+            {
+                options.AcceptProxyProtocol = AcceptProxyProtocol.IsPresent;
+            }
+            if (Given(nameof(ProxyHeaderTimeout)))
+            {
+                options.ProxyHeaderTimeout = TimeSpan.FromMilliseconds(ProxyHeaderTimeout);
+            }
+            if (Given(nameof(SendProxyProtocol)))
+            {
+                options.SendProxyProtocol = SendProxyProtocol;
             }
             if (Given(nameof(SlowStart)))
             {
@@ -424,6 +495,7 @@ namespace TcpLbModule.Commands
             }
             for (int i = 0; i < started.Count; i++)
             {
+                BindWarning.WriteIfExposed(this, started[i].LocalEndPoint, restricted: planned[i].Options.AllowFrom.Count > 0);
                 var job = new TcpBalancerJob(MyInvocation.Line, planned[i].Name ?? "TcpBalancer:" + started[i].Port, started[i]);
                 JobRepository.Add(job);
                 WriteObject(job);

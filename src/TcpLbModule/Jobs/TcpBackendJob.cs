@@ -30,6 +30,12 @@ namespace TcpLbModule.Jobs
 
         public long ConnectionsAccepted => Backend.ConnectionsAccepted;
 
+        /// <summary>Connections reset at accept by -AllowFrom / -DenyFrom (not in ConnectionsAccepted).</summary>
+        public long ConnectionsDenied => Backend.ConnectionsDenied;
+
+        /// <summary>Connections reset because their PROXY header (-AcceptProxyProtocol) was missing or malformed.</summary>
+        public long BadProxyHeaders => Backend.BadProxyHeaders;
+
         /// <summary>Says when the backend refuses connections or injects another fault.</summary>
         public override string StatusMessage
         {

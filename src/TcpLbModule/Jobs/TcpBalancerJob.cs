@@ -53,6 +53,15 @@ namespace TcpLbModule.Jobs
         /// <summary>Connections closed because they came from the balancer's own outgoing connection (a backend that leads back here).</summary>
         public long LoopsCut => Balancer.Statistics.LoopsCut;
 
+        /// <summary>Connections reset at accept by an access rule (-AllowFrom, -DenyFrom); Get-TcpBalancerAccess counts them per rule.</summary>
+        public long Denied => Balancer.Statistics.Denied;
+
+        /// <summary>Connections refused by -MaxConnectionsPerSource or -ConnectionRatePerSource (also counted in Rejected).</summary>
+        public long SourceLimited => Balancer.Access.ConnectionLimited + Balancer.Access.RateLimited + Balancer.Access.TableFull;
+
+        /// <summary>Clients reset because their PROXY header (-AcceptProxyProtocol) was missing, malformed or late (also counted in Failed).</summary>
+        public long BadProxyHeaders => Balancer.Statistics.BadProxyHeaders;
+
         public int Queued => Balancer.Queued;
 
         /// <summary>Connections sent to a backup backend because no primary was available.</summary>
