@@ -106,13 +106,17 @@ namespace TcpLb.Configuration.Tests
             try
             {
                 // Two full cycles of 3 + 1 + 2.
+                int[] ours = await OursAsync(backends, BalancingAlgorithm.WeightedRoundRobin, weights, 12);
                 int[] haproxy = await ThroughAsync("haproxy", backends, BalancingAlgorithm.WeightedRoundRobin, weights, 12);
                 int[] nginx = await ThroughAsync("nginx", backends, BalancingAlgorithm.WeightedRoundRobin, weights, 12);
-                _log.WriteLine($"haproxy: {string.Join(" ", haproxy)}\nnginx:   {string.Join(" ", nginx)}");
+                _log.WriteLine($"ours:    {string.Join(" ", ours)}\nhaproxy: {string.Join(" ", haproxy)}\nnginx:   {string.Join(" ", nginx)}");
 
                 int[] expected = weights.Select(w => w * 2).ToArray();
+                Assert.Equal(expected, backends.Select(b => ours.Count(p => p == b.Port)));
                 Assert.Equal(expected, backends.Select(b => haproxy.Count(p => p == b.Port)));
                 Assert.Equal(expected, backends.Select(b => nginx.Count(p => p == b.Port)));
+                // nginx's smooth weighted round robin is the one ours follows: the same order too.
+                Assert.Equal(nginx, ours);
             }
             finally
             {
