@@ -13,6 +13,7 @@ namespace TcpLb.Engine.Balancing
         private long _rejected;
         private long _redispatched;
         private long _loopsCut;
+        private long _toxicConnections;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
@@ -48,6 +49,9 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Accepted connections closed at once because they came from the balancer's own outgoing connection (a loop).</summary>
         public long LoopsCut => Volatile.Read(ref _loopsCut);
 
+        /// <summary>Client connections that one or more toxics applied to.</summary>
+        public long ToxicConnections => Volatile.Read(ref _toxicConnections);
+
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
         public TrafficCounter BytesFromBackends { get; } = new TrafficCounter();
@@ -63,6 +67,8 @@ namespace TcpLb.Engine.Balancing
         internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
 
         internal void OnRejected() => Interlocked.Increment(ref _rejected);
+
+        internal void OnToxicApplied() => Interlocked.Increment(ref _toxicConnections);
 
         internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
+using TcpLb.Engine.Proxying.Toxics;
 
 namespace TcpLb.Engine.Balancing
 {
@@ -22,6 +23,7 @@ namespace TcpLb.Engine.Balancing
         private readonly BackendPool _pool;
         private readonly RoundRobinScheduler _scheduler = new RoundRobinScheduler();
         private readonly ConnectionTable _connections = new ConnectionTable();
+        private readonly ToxicSet _toxics = new ToxicSet();
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
         private readonly HealthProber? _prober;
@@ -47,6 +49,10 @@ namespace TcpLb.Engine.Balancing
                 backends.Add(CreateBackend(definition));
             }
             _pool = new BackendPool(backends);
+            foreach (BalancerToxic toxic in options.Toxics)
+            {
+                AddToxic(toxic ?? throw new ArgumentException("A toxic in Toxics is null."), raise: false);
+            }
             _clientSlots = new SlotWaitQueue(options.QueueLength);
             _backendSlots = new SlotWaitQueue(options.QueueLength);
             if (options.HealthCheck.Enabled)
@@ -68,6 +74,9 @@ namespace TcpLb.Engine.Balancing
         /// a connection dropped by an unexpected error. Rate-limited (once per episode).
         /// </summary>
         public event EventHandler<BalancerWarningEventArgs>? Warning;
+
+        /// <summary>Raised when a toxic is added, changed or removed (on the thread that made the change).</summary>
+        public event EventHandler<ToxicChangedEventArgs>? ToxicChanged;
 
         /// <summary>The backends in round-robin order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
@@ -160,6 +169,72 @@ namespace TcpLb.Engine.Balancing
             return backend != null;
         }
 
+        /// <summary>The toxics on the path, in the order they act.</summary>
+        public IReadOnlyList<BalancerToxic> Toxics => _toxics.Snapshot;
+
+        public BalancerToxic? FindToxic(string name) => _toxics.Find(name ?? throw new ArgumentNullException(nameof(name)));
+
+        /// <summary>
+        /// Adds a toxic (a copy of <paramref name="toxic"/>, which is left alone): new connections
+        /// get it at once. Throws <see cref="ArgumentException"/> when its name is taken or its
+        /// backend is not in the pool. Returns the live toxic, whose counters move.
+        /// </summary>
+        public BalancerToxic AddToxic(BalancerToxic toxic) => AddToxic(toxic ?? throw new ArgumentNullException(nameof(toxic)), raise: true);
+
+        /// <summary>
+        /// Changes a toxic's settings (its type stays): new connections get them at once, and open
+        /// ones too where a toxic reads them for each chunk (latency, jitter, rate, slicing).
+        /// Null when no toxic has that name.
+        /// </summary>
+        public BalancerToxic? SetToxic(string name, ToxicDefinition definition)
+        {
+            if (definition == null)
+            {
+                throw new ArgumentNullException(nameof(definition));
+            }
+            BalancerToxic? toxic = FindToxic(name);
+            if (toxic == null)
+            {
+                return null;
+            }
+            if (definition.Type != toxic.Definition.Type)
+            {
+                throw new ArgumentException($"Toxic '{toxic.Name}' is a {toxic.Definition.Type} toxic; its type cannot change to {definition.Type}. Remove it and add a new one.", nameof(definition));
+            }
+            toxic.Replace(definition);
+            ToxicChanged?.Invoke(this, new ToxicChangedEventArgs(toxic, "changed"));
+            return toxic;
+        }
+
+        /// <summary>
+        /// Removes a toxic: new connections no longer get it, and open connections stop being
+        /// delayed, paced or sliced by it. False when no toxic has that name.
+        /// </summary>
+        public bool RemoveToxic(string name)
+        {
+            BalancerToxic? removed = _toxics.Remove(name ?? throw new ArgumentNullException(nameof(name)));
+            if (removed != null)
+            {
+                ToxicChanged?.Invoke(this, new ToxicChangedEventArgs(removed, "removed"));
+            }
+            return removed != null;
+        }
+
+        private BalancerToxic AddToxic(BalancerToxic toxic, bool raise)
+        {
+            if (toxic.Backend != null && _pool.Find(toxic.Backend) == null)
+            {
+                throw new ArgumentException($"Toxic '{toxic.Name}' names backend {toxic.Backend}, which is not in the pool. Use one of: {string.Join(", ", Array.ConvertAll(_pool.Snapshot, b => b.Address.ToString()))}, or no backend for all of them.", nameof(toxic));
+            }
+            BalancerToxic live = toxic.Copy();
+            _toxics.Add(live);
+            if (raise)
+            {
+                ToxicChanged?.Invoke(this, new ToxicChangedEventArgs(live, "added"));
+            }
+            return live;
+        }
+
         /// <summary>
         /// The configuration as it is now: the options it started with, and the pool, weights,
         /// backups and algorithm as runtime changes left them. A new object; changing it changes nothing.
@@ -173,6 +248,11 @@ namespace TcpLb.Engine.Balancing
             {
                 int? limit = backend.MaxConnections == _options.BackendMaxConnections ? (int?)null : backend.MaxConnections;
                 current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit));
+            }
+            current.Toxics.Clear();
+            foreach (BalancerToxic toxic in _toxics.Snapshot)
+            {
+                current.Toxics.Add(toxic.Copy());
             }
             return current;
         }
@@ -255,6 +335,7 @@ namespace TcpLb.Engine.Balancing
             Backend?[]? tried = null;
             ProxyConnection? connection = null;
             DuplexPump? pump = null;
+            ToxicSession? session = null;
             Backend? movedFrom = null; // the last backend failed before answering; the connection moves on
             bool resetClient = false;
             try
@@ -307,7 +388,12 @@ namespace TcpLb.Engine.Balancing
                         backend.OnConnected();
                         if (connection == null)
                         {
-                            connection = new ProxyConnection(client, _options.Replay, _options.ResponseTimeout > TimeSpan.Zero);
+                            // Drawn once, at the first backend reached: a toxic is the path's fault, so a
+                            // connection it touches is neither replayed nor watched for a response.
+                            BalancerToxic[] toxics = _toxics.Snapshot;
+                            session = toxics.Length == 0 ? null : ToxicSession.TryCreate(toxics, backend, Stopping);
+                            bool plain = session == null;
+                            connection = new ProxyConnection(client, _options.Replay && plain, _options.ResponseTimeout > TimeSpan.Zero && plain);
                             _connections.Add(connection);
                             pump = new DuplexPump(client, _options.FinTimeout, connection.Pending)
                             {
@@ -315,6 +401,12 @@ namespace TcpLb.Engine.Balancing
                                 ClientToServerTotal = Statistics.BytesFromClients,
                                 ServerToClientTotal = Statistics.BytesFromBackends,
                             };
+                            if (session != null)
+                            {
+                                Statistics.OnToxicApplied();
+                                connection.Attach(server, backend);
+                                session.Start(connection, pump);
+                            }
                         }
                         ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(tried, attempt, backend)).ConfigureAwait(false);
                         if (outcome == ProxyAttemptOutcome.Completed)
@@ -358,6 +450,7 @@ namespace TcpLb.Engine.Balancing
                 {
                     _connections.Remove(connection);
                 }
+                session?.Dispose();
             }
         }
 

@@ -89,12 +89,19 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public TimeSpan FinTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>
+        /// Toxics in force from the first connection on (see <see cref="TcpBalancer.AddToxic"/>):
+        /// starting with them is atomic, no connection passes before they apply.
+        /// </summary>
+        public IList<BalancerToxic> Toxics { get; private set; } = new List<BalancerToxic>();
+
         /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
         public TcpBalancerOptions Copy()
         {
             var copy = (TcpBalancerOptions)MemberwiseClone();
             copy.Backends = new List<BackendDefinition>(Backends);
             copy.HealthCheck = HealthCheck.Copy();
+            copy.Toxics = new List<BalancerToxic>(Toxics);
             return copy;
         }
 

@@ -1,35 +1,41 @@
 using System;
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Threading;
 using System.Threading.Tasks;
-using TcpLb.Engine.Net;
 
-namespace TcpLb.Engine.Backends
+namespace TcpLb.Engine.Proxying.Toxics
 {
     /// <summary>
-    /// Paces what one connection sends to a number of bytes per second: sends in slices of about
-    /// 50 ms' worth and waits until each slice is due. It keeps a schedule, so timer lateness
-    /// does not add up over a long transfer, but an idle connection saves up no credit for a
-    /// burst. One per connection, made only when a limit is first needed.
+    /// Paces a direction to a number of bytes per second: passes slices of about 50 ms' worth and
+    /// waits until each is due. It keeps a schedule, so timer lateness does not add up over a long
+    /// transfer, but an idle connection saves up no credit for a burst. The rate is read for every
+    /// chunk, so a change reaches open connections.
     /// </summary>
-    internal sealed class SendPacer
+    internal sealed class BandwidthToxic : IToxic
     {
         private const int SlicesPerSecond = 20;
         private static readonly long Slack = Stopwatch.Frequency / SlicesPerSecond;
 
+        private readonly IToxicSource _source;
         private long _rate;
         private long _start;
         private long _bytes;
 
-        /// <summary>Sends every byte of the range at no more than <paramref name="bytesPerSecond"/> (0: at once).</summary>
-        public async Task SendAsync(Socket socket, SocketAwaitableEventArgs args, byte[] buffer, int offset, int count, long bytesPerSecond, CancellationToken cancellationToken)
+        public BandwidthToxic(IToxicSource source) => _source = source;
+
+        public void Start(ToxicLink next)
         {
-            if (bytesPerSecond <= 0)
-            {
-                await socket.SendAllAsync(args, buffer, offset, count);
-                return;
-            }
+        }
+
+        public Task SendAsync(ToxicLink next, byte[] buffer, int offset, int count)
+        {
+            long rate = _source.IsActive ? _source.Current.RateBytesPerSecond : 0;
+            return rate > 0 ? PaceAsync(next, rate, buffer, offset, count) : next.SendAsync(buffer, offset, count);
+        }
+
+        public Task CloseAsync(ToxicLink next) => next.CloseAsync();
+
+        private async Task PaceAsync(ToxicLink next, long bytesPerSecond, byte[] buffer, int offset, int count)
+        {
             int slice = (int)Math.Max(1, Math.Min(int.MaxValue, bytesPerSecond / SlicesPerSecond));
             while (count > 0)
             {
@@ -42,7 +48,7 @@ namespace TcpLb.Engine.Backends
                     _start = now;
                     _bytes = 0;
                 }
-                await socket.SendAllAsync(args, buffer, offset, size);
+                await next.SendAsync(buffer, offset, size).ConfigureAwait(false);
                 offset += size;
                 count -= size;
                 _bytes += size;
@@ -50,7 +56,7 @@ namespace TcpLb.Engine.Backends
                 long wait = Due() - Stopwatch.GetTimestamp();
                 if (wait > 0)
                 {
-                    await Task.Delay(TimeSpan.FromTicks((long)(wait * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency))), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromTicks((long)(wait * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency))), next.Connection.Ended).ConfigureAwait(false);
                 }
             }
         }
