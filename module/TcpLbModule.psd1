@@ -26,6 +26,10 @@
         'Get-TcpBalancer'
         'Get-TcpBackend'
         'Stop-TcpBackend'
+        'Add-TcpBalancerToxic'
+        'Get-TcpBalancerToxic'
+        'Set-TcpBalancerToxic'
+        'Remove-TcpBalancerToxic'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -124,6 +124,11 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
 
+        /// <summary>Toxics in force from the first connection on: hashtables with Type and the toxic's settings (see Add-TcpBalancerToxic).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public System.Collections.Hashtable[]? Toxic { get; set; }
+
         /// <summary>The balancer in a background process of its own that outlives this session (see Get-TcpBalancer).</summary>
         [Parameter]
         public SwitchParameter Detached { get; set; }
@@ -151,6 +156,7 @@ namespace TcpLbModule.Commands
             }
             BackendArgument.EnsureDistinct(this, _backends);
             EnsureHealthCheckParametersApply();
+            List<BalancerToxic> toxics = ParseToxics();
 
             if (Detached)
             {
@@ -184,6 +190,7 @@ namespace TcpLbModule.Commands
             {
                 options.Backends.Add(backend);
             }
+            toxics.ForEach(options.Toxics.Add);
 
             TcpBalancer balancer;
             try
@@ -227,6 +234,29 @@ namespace TcpLbModule.Commands
         protected override void StopProcessing() => _detached.Stop();
 
         public void Dispose() => _detached.Dispose();
+
+        /// <summary>-Toxic's hashtables, checked before anything starts (also for -Detached).</summary>
+        private List<BalancerToxic> ParseToxics()
+        {
+            var toxics = new List<BalancerToxic>();
+            foreach (System.Collections.Hashtable table in Toxic ?? new System.Collections.Hashtable[0])
+            {
+                try
+                {
+                    BalancerToxic toxic = ToxicArgument.FromHashtable(table, _backends);
+                    if (toxics.Exists(t => string.Equals(t.Name, toxic.Name, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        throw new ArgumentException($"-Toxic: two toxics are named '{toxic.Name}'. Give each a Name of its own.");
+                    }
+                    toxics.Add(toxic);
+                }
+                catch (ArgumentException e)
+                {
+                    ThrowTerminatingError(new ErrorRecord(e, "InvalidToxic", ErrorCategory.InvalidArgument, table));
+                }
+            }
+            return toxics;
+        }
 
         private static readonly string[] HealthCheckParameters = { nameof(HealthCheckTimeout), nameof(Rise), nameof(Fall), nameof(HealthCheckSend), nameof(HealthCheckExpect) };
 

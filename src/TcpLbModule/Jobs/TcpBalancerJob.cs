@@ -23,6 +23,12 @@ namespace TcpLbModule.Jobs
                 WriteVerboseMessage(record.ToString());
             };
             balancer.Warning += (sender, warning) => OnBalancerWarning(warning);
+            balancer.ToxicChanged += (sender, change) =>
+            {
+                var record = new TcpBalancerToxicEvent(Name, change);
+                WriteOutput(record);
+                WriteVerboseMessage(record.ToString());
+            };
         }
 
         /// <summary>The engine object behind the job.</summary>
@@ -52,6 +58,9 @@ namespace TcpLbModule.Jobs
 
         public int Queued => Balancer.Queued;
 
+        /// <summary>Client connections that one or more toxics applied to (Get-TcpBalancerToxic lists the toxics).</summary>
+        public long ToxicConnections => Balancer.Statistics.ToxicConnections;
+
         public long BytesFromClients => Balancer.Statistics.BytesFromClients.Bytes;
 
         public long BytesFromBackends => Balancer.Statistics.BytesFromBackends.Bytes;
@@ -65,6 +74,8 @@ namespace TcpLbModule.Jobs
             }
             WriteVerboseMessage(warning.Message);
         }
+
+        internal TcpBalancerToxicStatus[] ToxicStatus() => Balancer.Toxics.Select(t => new TcpBalancerToxicStatus(this, t)).ToArray();
 
         internal TcpBalancerBackendStatus[] BackendStatus() => Balancer.Backends.Select(b => new TcpBalancerBackendStatus(this, b)).ToArray();
     }
