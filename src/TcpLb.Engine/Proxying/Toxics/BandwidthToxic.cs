@@ -6,9 +6,9 @@ namespace TcpLb.Engine.Proxying.Toxics
 {
     /// <summary>
     /// Paces a direction to a number of bytes per second: passes slices of about 50 ms' worth and
-    /// waits until each is due. It keeps a schedule, so timer lateness does not add up over a long
-    /// transfer, but an idle connection saves up no credit for a burst. The rate is read for every
-    /// chunk, so a change reaches open connections.
+    /// waits until each is due. It keeps a schedule, so timer lateness (a busy machine) does not
+    /// add up over a long transfer, but a connection idle for more than a slice's time saves up no
+    /// credit for a burst. The rate is read for every chunk, so a change reaches open connections.
     /// </summary>
     internal sealed class BandwidthToxic : IToxic
     {
@@ -19,6 +19,7 @@ namespace TcpLb.Engine.Proxying.Toxics
         private long _rate;
         private long _start;
         private long _bytes;
+        private long _lastActive;
 
         public BandwidthToxic(IToxicSource source) => _source = source;
 
@@ -41,9 +42,9 @@ namespace TcpLb.Engine.Proxying.Toxics
             {
                 int size = Math.Min(slice, count);
                 long now = Stopwatch.GetTimestamp();
-                if (bytesPerSecond != _rate || now - Due() > Slack)
+                if (bytesPerSecond != _rate || now - _lastActive > Slack)
                 {
-                    // A new rate, or behind by more than a slice (idle, or a new chunk): start a new schedule.
+                    // A new rate, or the source was idle: start a new schedule.
                     _rate = bytesPerSecond;
                     _start = now;
                     _bytes = 0;
@@ -58,6 +59,7 @@ namespace TcpLb.Engine.Proxying.Toxics
                 {
                     await Task.Delay(TimeSpan.FromTicks((long)(wait * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency))), next.Connection.Ended).ConfigureAwait(false);
                 }
+                _lastActive = Stopwatch.GetTimestamp();
             }
         }
 
