@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 
 namespace TcpLb.Engine.Proxying.Toxics
@@ -142,37 +141,28 @@ namespace TcpLb.Engine.Proxying.Toxics
             return ticks > 0 ? new TimeSpan(ticks) : TimeSpan.Zero;
         }
 
-        /// <summary>The settings that matter for this type, as "Latency=100 ms, Jitter=10 ms".</summary>
+        /// <summary>The settings that matter for this type, in short: "100 ms ± 10 ms", "512 KB/s", "1024 ± 512 bytes every 1 ms".</summary>
         public string Attributes
         {
             get
             {
-                var parts = new List<string>();
                 switch (Type)
                 {
                     case ToxicType.Latency:
-                        parts.Add("Latency=" + Ms(Latency));
-                        parts.Add("Jitter=" + Ms(Jitter));
-                        break;
+                        return Ms(Latency) + (Jitter > TimeSpan.Zero ? " ± " + Ms(Jitter) : "");
                     case ToxicType.Bandwidth:
-                        parts.Add(string.Format(CultureInfo.InvariantCulture, "Rate={0:0.###} KB/s", RateBytesPerSecond / 1024.0));
-                        break;
+                        return string.Format(CultureInfo.InvariantCulture, "{0:0.###} KB/s", RateBytesPerSecond / 1024.0);
                     case ToxicType.SlowClose:
-                        parts.Add("Delay=" + Ms(Delay));
-                        break;
+                        return "FIN after " + Ms(Delay);
                     case ToxicType.Timeout:
+                        return Timeout > TimeSpan.Zero ? "close after " + Ms(Timeout) : "hold";
                     case ToxicType.ResetPeer:
-                        parts.Add("Timeout=" + Ms(Timeout));
-                        break;
+                        return Timeout > TimeSpan.Zero ? "reset after " + Ms(Timeout) : "reset at once";
                     case ToxicType.Slicer:
-                        parts.Add(string.Format(CultureInfo.InvariantCulture, "AverageSize={0}, SizeVariation={1}", AverageSize, SizeVariation));
-                        parts.Add("Delay=" + Ms(Delay));
-                        break;
-                    case ToxicType.LimitData:
-                        parts.Add(string.Format(CultureInfo.InvariantCulture, "Bytes={0}", Bytes));
-                        break;
+                        return string.Format(CultureInfo.InvariantCulture, "{0} ± {1} bytes every {2}", AverageSize, SizeVariation, Ms(Delay));
+                    default:
+                        return string.Format(CultureInfo.InvariantCulture, "{0} bytes", Bytes);
                 }
-                return string.Join(", ", parts);
             }
         }
 
