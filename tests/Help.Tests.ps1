@@ -14,7 +14,8 @@ Describe 'HelpTests' {
     It 'Every exported cmdlet has a synopsis, examples and documented parameters' {
         $known = 'Start-TcpBackend', 'Start-TcpBalancer', 'Invoke-TcpProbe', 'Stop-TcpBalancer', 'Get-TcpBalancerBackend',
             'Add-TcpBalancerBackend', 'Remove-TcpBalancerBackend', 'Disable-TcpBalancerBackend', 'Enable-TcpBalancerBackend',
-            'Wait-TcpBalancerBackend', 'Set-TcpBackend', 'Measure-TcpProbe', 'Get-TcpBalancer', 'Get-TcpBackend', 'Stop-TcpBackend'
+            'Wait-TcpBalancerBackend', 'Set-TcpBackend', 'Measure-TcpProbe', 'Get-TcpBalancer', 'Get-TcpBackend', 'Stop-TcpBackend',
+            'Add-TcpBalancerToxic', 'Get-TcpBalancerToxic', 'Set-TcpBalancerToxic', 'Remove-TcpBalancerToxic'
         $cmdlets = @(Get-Command -Module TcpLbModule -CommandType Cmdlet | ForEach-Object { $_.Name } | Sort-Object)
         foreach ($name in $known) { $cmdlets | Should -Contain $name }
 
