@@ -254,7 +254,7 @@ namespace TcpLb.HelpBuilder.Tests
         [Theory]
         [InlineData("Start-TcpBackend", 9)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 22)]
+        [InlineData("Start-TcpBalancer", 23)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]
