@@ -30,6 +30,7 @@
         'Get-TcpBalancerToxic'
         'Set-TcpBalancerToxic'
         'Remove-TcpBalancerToxic'
+        'Set-TcpBalancerOutage'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -236,7 +236,7 @@ http {
     }
 }
 
-Describe 'Toxic cmdlets' {
+Describe 'Toxic and outage cmdlets' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
         Get-Job | Stop-Job
@@ -287,6 +287,47 @@ Describe 'Toxic cmdlets' {
         ($status | Where-Object Port -eq $b1.Port).ToxicConnections | Should -Be 0
         ($status | Where-Object Port -eq $b2.Port).ToxicConnections | Should -Be 3
         (Get-TcpBalancerToxic -Job $lb -ToxicName cut).Backend | Should -BeExactly "127.0.0.1:$($b2.Port)"
+    }
+
+    It 'Set-TcpBalancerOutage refuses, holds and resets on a port it keeps, then balances again' {
+        $b = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b -Name down -HealthCheckInterval 0
+
+        Set-TcpBalancerOutage -Name down -Mode Refuse
+        $refused = Invoke-TcpProbe -Port $lb.Port -Count 1
+        $portHeld = -not (Test-PortFree $lb.Port)
+        Set-TcpBalancerOutage -Job $lb -Mode Hold
+        $held = Invoke-TcpProbe -Port $lb.Port -Count 1 -Timeout 700
+        Set-TcpBalancerOutage -Job $lb -Mode Reset
+        $reset = Invoke-TcpProbe -Port $lb.Port -Count 1
+        $outage = (Set-TcpBalancerOutage -Job $lb -Mode None -PassThru).Outage.ToString()
+        $healed = @(Invoke-TcpProbe -Port $lb.Port -Count 2)
+        $events = @(Receive-Job $lb | Where-Object { $_ -is [TcpLbModule.Jobs.TcpBalancerOutageEvent] })
+
+        $refused.Status.ToString() | Should -BeExactly 'Refused'
+        $portHeld | Should -BeTrue
+        $held.Status.ToString() | Should -BeExactly 'Timeout'
+        $reset.Status.ToString() | Should -BeExactly 'Reset'
+        $outage | Should -BeExactly 'None'
+        foreach ($r in $healed) { $r.Status.ToString() | Should -BeExactly 'Success' }
+        $b.ConnectionsAccepted | Should -Be 2
+        $lb.Failed | Should -Be 2
+        ($events | ForEach-Object { $_.Outage.ToString() }) | Should -Be @('Refuse', 'Hold', 'Reset', 'None')
+    }
+
+    It 'A held client is let go when the outage ends' {
+        $b = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $b -HealthCheckInterval 0
+        Set-TcpBalancerOutage -Job $lb -Mode Hold
+        $probe = Invoke-TcpProbe -Port $lb.Port -Count 1 -Timeout 20000 -AsJob
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while ($lb.Failed -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        Set-TcpBalancerOutage -Job $lb -Mode None
+        $result = Wait-Job $probe -Timeout 20 | Receive-Job
+
+        $lb.Failed | Should -Be 1
+        $result.Status.ToString() | Should -BeExactly 'Reset'
+        $result.Latency.TotalSeconds | Should -BeLessThan 15
     }
 
     It 'Bad toxic input is a terminating error that names it and starts nothing' {

@@ -24,6 +24,9 @@ namespace TcpLb.Engine.Balancing
         private readonly RoundRobinScheduler _scheduler = new RoundRobinScheduler();
         private readonly ConnectionTable _connections = new ConnectionTable();
         private readonly ToxicSet _toxics = new ToxicSet();
+        private readonly OutageHolder _held = new OutageHolder();
+        private readonly object _outageGate = new object();
+        private volatile BalancerOutage _outage;
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
         private readonly HealthProber? _prober;
@@ -77,6 +80,9 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>Raised when a toxic is added, changed or removed (on the thread that made the change).</summary>
         public event EventHandler<ToxicChangedEventArgs>? ToxicChanged;
+
+        /// <summary>Raised when the balancer is set down or back up (<see cref="SetOutage"/>), on the thread that made the change.</summary>
+        public event EventHandler<OutageChangedEventArgs>? OutageChanged;
 
         /// <summary>The backends in round-robin order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
@@ -167,6 +173,53 @@ namespace TcpLb.Engine.Balancing
             Backend? backend = _pool.Find(address);
             backend?.SetWeight(weight);
             return backend != null;
+        }
+
+        /// <summary>Whether the balancer is down, and how it treats new clients then; <see cref="SetOutage"/> changes it.</summary>
+        public BalancerOutage Outage => _outage;
+
+        /// <summary>
+        /// Sets the balancer down (refusing, holding or resetting new clients, its listener keeping
+        /// its port) or, with <see cref="BalancerOutage.None"/>, back up. Open proxied connections
+        /// go on; held clients are let go when the outage ends or changes. Takes effect before it returns.
+        /// </summary>
+        public void SetOutage(BalancerOutage outage)
+        {
+            if (!Enum.IsDefined(typeof(BalancerOutage), outage))
+            {
+                throw new ArgumentOutOfRangeException(nameof(outage), outage, $"Unknown outage. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancerOutage)))}.");
+            }
+            BalancerOutage previous;
+            lock (_outageGate)
+            {
+                previous = _outage;
+                if (previous == outage)
+                {
+                    return;
+                }
+                _outage = outage;
+                if (outage == BalancerOutage.Refuse)
+                {
+                    PauseAccepting();
+                }
+                else if (previous == BalancerOutage.Refuse)
+                {
+                    try
+                    {
+                        ResumeAccepting();
+                    }
+                    catch (ListenerBindException)
+                    {
+                        _outage = previous; // still refusing: listening on the port again failed
+                        throw;
+                    }
+                }
+                if (previous == BalancerOutage.Hold)
+                {
+                    _held.ReleaseAll();
+                }
+            }
+            OutageChanged?.Invoke(this, new OutageChangedEventArgs(previous, outage));
         }
 
         /// <summary>The toxics on the path, in the order they act.</summary>
@@ -306,6 +359,22 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             client.NoDelay = true;
+            BalancerOutage outage = _outage;
+            if (outage != BalancerOutage.None)
+            {
+                // Down: the client is not served (Failed), held or reset; Refuse gets here only for
+                // a connection accepted just before the listener paused.
+                Statistics.OnFailed();
+                if (outage == BalancerOutage.Hold)
+                {
+                    await _held.HoldAsync(client, Stopping).ConfigureAwait(false);
+                }
+                else
+                {
+                    client.Abort();
+                }
+                return;
+            }
             if (!await AdmitAsync().ConfigureAwait(false))
             {
                 Statistics.OnRejected();

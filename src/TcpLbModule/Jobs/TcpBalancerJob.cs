@@ -23,6 +23,12 @@ namespace TcpLbModule.Jobs
                 WriteVerboseMessage(record.ToString());
             };
             balancer.Warning += (sender, warning) => OnBalancerWarning(warning);
+            balancer.OutageChanged += (sender, change) =>
+            {
+                var record = new TcpBalancerOutageEvent(Name, change);
+                WriteOutput(record);
+                WriteVerboseMessage(record.ToString());
+            };
             balancer.ToxicChanged += (sender, change) =>
             {
                 var record = new TcpBalancerToxicEvent(Name, change);
@@ -57,6 +63,9 @@ namespace TcpLbModule.Jobs
         public long LoopsCut => Balancer.Statistics.LoopsCut;
 
         public int Queued => Balancer.Queued;
+
+        /// <summary>None, or how the balancer treats new clients while it is down (Set-TcpBalancerOutage).</summary>
+        public BalancerOutage Outage => Balancer.Outage;
 
         /// <summary>Client connections that one or more toxics applied to (Get-TcpBalancerToxic lists the toxics).</summary>
         public long ToxicConnections => Balancer.Statistics.ToxicConnections;
