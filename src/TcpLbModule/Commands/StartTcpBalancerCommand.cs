@@ -227,6 +227,10 @@ namespace TcpLbModule.Commands
         {
             System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Detached) }, askVerbose: false);
             parameters[nameof(Backend)] = _backends.ConvertAll(b => b.ToString()).ToArray();
+            if (Toxic != null)
+            {
+                parameters[nameof(Toxic)] = Array.ConvertAll(Toxic, ToxicArgument.Portable);
+            }
             _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, Name, "balancer on port " + Port);
             _detached.WaitAll(this);
         }

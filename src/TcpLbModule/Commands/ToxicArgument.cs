@@ -131,6 +131,29 @@ namespace TcpLbModule.Commands
             return new BalancerToxic(definition, backend, string.IsNullOrEmpty(name) ? null : name);
         }
 
+        /// <summary>
+        /// A -Toxic hashtable as it can cross to a detached balancer's process: a backend job
+        /// becomes its address and enum values their names (jobs do not cross processes).
+        /// </summary>
+        public static Hashtable Portable(Hashtable table)
+        {
+            var copy = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry entry in table)
+            {
+                object? value = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+                if (string.Equals(entry.Key?.ToString(), "Backend", StringComparison.OrdinalIgnoreCase) && BackendArgument.TryConvert(value, out BackendAddress? address, out _, jobMustBeRunning: false))
+                {
+                    value = address!.ToString();
+                }
+                else if (value is Enum member)
+                {
+                    value = member.ToString();
+                }
+                copy[entry.Key?.ToString() ?? ""] = value;
+            }
+            return copy;
+        }
+
         /// <summary>The settings a cmdlet was given, by name.</summary>
         public static Dictionary<string, long> Given(PSCmdlet cmdlet, Func<string, long> read)
         {
