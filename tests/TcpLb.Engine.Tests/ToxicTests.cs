@@ -104,5 +104,43 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(0, balancer.Toxics[0].Connections);
             Assert.Throws<ArgumentException>(() => balancer.AddToxic(Toxic(ToxicType.ResetPeer)));
         }
+        [Fact]
+        public async Task Slow_close_holds_the_FIN_back_after_the_data()
+        {
+            await using var net = new TestNet();
+            TcpTestBackend backend = net.Backend();
+            TcpBalancer balancer = net.Balancer(o => o.Toxics.Add(Toxic(ToxicType.SlowClose, delay: TimeSpan.FromMilliseconds(400))), backend.Port);
+
+            TcpProbeResult result = (await TestNet.ProbeAsync(balancer.Port, 1)).Single();
+
+            Assert.Equal(TcpProbeStatus.Success, result.Status);
+            Assert.Equal(TcpTestBackend.ReplyFor(backend.Port), result.Response);
+            Assert.True(result.Latency >= TimeSpan.FromMilliseconds(390), $"{result.Latency}");
+        }
+
+        [Fact]
+        public async Task Outage_refuses_resets_and_ends_on_the_same_port()
+        {
+            await using var net = new TestNet();
+            TcpTestBackend backend = net.Backend();
+            TcpBalancer balancer = net.Balancer(backend.Port);
+            var changes = new System.Collections.Generic.List<BalancerOutage>();
+            balancer.OutageChanged += (s, e) => { lock (changes) { changes.Add(e.Current); } };
+
+            balancer.SetOutage(BalancerOutage.Refuse);
+            TcpProbeResult refused = (await TestNet.ProbeAsync(balancer.Port, 1)).Single();
+            bool portFree = TestNet.PortIsFree(balancer.Port);
+            balancer.SetOutage(BalancerOutage.Reset);
+            TcpProbeResult reset = (await TestNet.ProbeAsync(balancer.Port, 1)).Single();
+            balancer.SetOutage(BalancerOutage.None);
+            TcpProbeResult served = (await TestNet.ProbeAsync(balancer.Port, 1)).Single();
+
+            Assert.Equal(TcpProbeStatus.Refused, refused.Status);
+            Assert.False(portFree);
+            Assert.Equal(TcpProbeStatus.Reset, reset.Status);
+            Assert.Equal(TcpProbeStatus.Success, served.Status);
+            Assert.Equal(1, backend.ConnectionsAccepted);
+            Assert.Equal(new[] { BalancerOutage.Refuse, BalancerOutage.Reset, BalancerOutage.None }, changes);
+        }
     }
 }
