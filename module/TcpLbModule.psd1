@@ -31,6 +31,11 @@
         'Export-TcpBalancerConfiguration'
         'Get-TcpBalancerAccess'
         'Set-TcpBalancerAccess'
+        'Add-TcpBalancerToxic'
+        'Get-TcpBalancerToxic'
+        'Set-TcpBalancerToxic'
+        'Remove-TcpBalancerToxic'
+        'Set-TcpBalancerOutage'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -15,7 +15,8 @@ Describe 'HelpTests' {
         $known = 'Start-TcpBackend', 'Start-TcpBalancer', 'Invoke-TcpProbe', 'Stop-TcpBalancer', 'Get-TcpBalancerBackend',
             'Add-TcpBalancerBackend', 'Remove-TcpBalancerBackend', 'Disable-TcpBalancerBackend', 'Enable-TcpBalancerBackend', 'Set-TcpBalancerBackend',
             'Wait-TcpBalancerBackend', 'Set-TcpBackend', 'Measure-TcpProbe', 'Get-TcpBalancer', 'Get-TcpBackend', 'Stop-TcpBackend',
-            'Update-TcpBalancer', 'Export-TcpBalancerConfiguration', 'Get-TcpBalancerAccess', 'Set-TcpBalancerAccess'
+            'Update-TcpBalancer', 'Export-TcpBalancerConfiguration', 'Get-TcpBalancerAccess', 'Set-TcpBalancerAccess',
+            'Add-TcpBalancerToxic', 'Get-TcpBalancerToxic', 'Set-TcpBalancerToxic', 'Remove-TcpBalancerToxic', 'Set-TcpBalancerOutage'
         $cmdlets = @(Get-Command -Module TcpLbModule -CommandType Cmdlet | ForEach-Object { $_.Name } | Sort-Object)
         foreach ($name in $known) { $cmdlets | Should -Contain $name }
 

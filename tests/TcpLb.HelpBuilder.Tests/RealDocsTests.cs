@@ -257,7 +257,7 @@ namespace TcpLb.HelpBuilder.Tests
         [Theory]
         [InlineData("Start-TcpBackend", 18)]
         [InlineData("Set-TcpBackend", 11)]
-        [InlineData("Start-TcpBalancer", 40)]
+        [InlineData("Start-TcpBalancer", 41)]
         [InlineData("Invoke-TcpProbe", 7)]
         [InlineData("Get-TcpBalancerBackend", 5)]
         [InlineData("Get-TcpBalancer", 1)]

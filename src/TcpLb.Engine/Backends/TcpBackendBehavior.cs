@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Threading;
+using TcpLb.Engine.Proxying.Toxics;
 
 namespace TcpLb.Engine.Backends
 {
@@ -113,10 +114,6 @@ namespace TcpLb.Engine.Backends
         {
             public static readonly Snapshot Default = new Snapshot(TcpBackendFault.None, TimeSpan.Zero, TimeSpan.Zero, 0);
 
-            [ThreadStatic]
-            private static Random? t_random;
-            private static int s_seed = Environment.TickCount;
-
             public Snapshot(TcpBackendFault fault, TimeSpan latency, TimeSpan jitter, long bandwidthBytesPerSecond)
             {
                 Fault = fault;
@@ -125,7 +122,15 @@ namespace TcpLb.Engine.Backends
                 BandwidthBytesPerSecond = bandwidthBytesPerSecond;
                 HasDelay = latency > TimeSpan.Zero || jitter > TimeSpan.Zero;
                 IsShaped = HasDelay || bandwidthBytesPerSecond > 0;
+                LatencyToxic = new ToxicDefinition(ToxicType.Latency, latency: latency, jitter: jitter);
+                BandwidthToxic = new ToxicDefinition(ToxicType.Bandwidth, rateBytesPerSecond: Math.Max(1, bandwidthBytesPerSecond));
             }
+
+            /// <summary>The latency and jitter as the toxic that applies them.</summary>
+            public ToxicDefinition LatencyToxic { get; }
+
+            /// <summary>The bandwidth limit as the toxic that applies it (in force only when the limit is above 0).</summary>
+            public ToxicDefinition BandwidthToxic { get; }
 
             public TcpBackendFault Fault { get; }
 
@@ -140,18 +145,6 @@ namespace TcpLb.Engine.Backends
 
             /// <summary>Latency, jitter or a bandwidth limit is set: sending takes the shaped path.</summary>
             public bool IsShaped { get; }
-
-            /// <summary>The next delay: uniform in Latency ± Jitter, never below zero.</summary>
-            public TimeSpan NextDelay()
-            {
-                if (Jitter <= TimeSpan.Zero)
-                {
-                    return Latency;
-                }
-                Random random = t_random ??= new Random(Interlocked.Increment(ref s_seed));
-                long ticks = Latency.Ticks + (long)((random.NextDouble() * 2 - 1) * Jitter.Ticks);
-                return ticks > 0 ? new TimeSpan(ticks) : TimeSpan.Zero;
-            }
 
             public bool SameAs(Snapshot other)
                 => Fault == other.Fault && Latency == other.Latency && Jitter == other.Jitter && BandwidthBytesPerSecond == other.BandwidthBytesPerSecond;

@@ -67,7 +67,7 @@ namespace TcpLb.Engine.Backends
         private Task DelayPerChunk()
         {
             TcpBackendBehavior.Snapshot shape = Behavior.Current;
-            return shape.HasDelay ? Task.Delay(shape.NextDelay(), Stopping) : Task.CompletedTask;
+            return shape.HasDelay ? Task.Delay(shape.LatencyToxic.NextDelay(), Stopping) : Task.CompletedTask;
         }
     }
 }

@@ -24,6 +24,7 @@ namespace TcpLb.Engine.Balancing
         private int _consecutiveConnectFailures;
         private int _consecutiveUnanswered;
         private long _redispatched;
+        private long _toxicConnections;
         private int _checkSuccesses;
         private int _checkFailures;
         private volatile bool _healthy = true;
@@ -92,6 +93,9 @@ namespace TcpLb.Engine.Balancing
         /// bytes were replayed to another backend.
         /// </summary>
         public long Redispatched => Volatile.Read(ref _redispatched);
+
+        /// <summary>Connections to this backend that one or more of the balancer's toxics applied to.</summary>
+        public long ToxicConnections => Volatile.Read(ref _toxicConnections);
 
         /// <summary>Bytes read from clients and sent to this backend.</summary>
         public TrafficCounter BytesToBackend { get; } = new TrafficCounter();
@@ -267,6 +271,8 @@ namespace TcpLb.Engine.Balancing
         }
 
         internal void OnRedispatched() => Interlocked.Increment(ref _redispatched);
+
+        internal void OnToxicApplied() => Interlocked.Increment(ref _toxicConnections);
 
         /// <summary>Records a health check; rise successes in a row bring it Up, fall failures take it Down.</summary>
         internal void OnCheck(bool success, string? error, int rise, int fall)

@@ -16,6 +16,7 @@ namespace TcpLb.Engine.Balancing
         private long _sentToBackup;
         private long _denied;
         private long _badProxyHeaders;
+        private long _toxicConnections;
 
         /// <summary>Client connections accepted.</summary>
         public long Accepted => Volatile.Read(ref _accepted);
@@ -67,6 +68,9 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public long BadProxyHeaders => Volatile.Read(ref _badProxyHeaders);
 
+        /// <summary>Client connections that one or more toxics applied to.</summary>
+        public long ToxicConnections => Volatile.Read(ref _toxicConnections);
+
         public TrafficCounter BytesFromClients { get; } = new TrafficCounter();
 
         public TrafficCounter BytesFromBackends { get; } = new TrafficCounter();
@@ -92,6 +96,8 @@ namespace TcpLb.Engine.Balancing
             Interlocked.Increment(ref _badProxyHeaders);
             Interlocked.Increment(ref _failed);
         }
+
+        internal void OnToxicApplied() => Interlocked.Increment(ref _toxicConnections);
 
         internal long OnLoopCut() => Interlocked.Increment(ref _loopsCut);
     }

@@ -9,6 +9,7 @@ using TcpLb.Engine.Balancing.Scheduling;
 using TcpLb.Engine.Access;
 using TcpLb.Engine.Net;
 using TcpLb.Engine.Proxying;
+using TcpLb.Engine.Proxying.Toxics;
 
 namespace TcpLb.Engine.Balancing
 {
@@ -29,6 +30,10 @@ namespace TcpLb.Engine.Balancing
         private readonly BackendPool _pool;
         private volatile BackendScheduler _scheduler;
         private readonly ConnectionTable _connections = new ConnectionTable();
+        private readonly ToxicSet _toxics = new ToxicSet();
+        private readonly OutageHolder _held = new OutageHolder();
+        private readonly object _outageGate = new object();
+        private volatile BalancerOutage _outage;
         private readonly SlotWaitQueue _clientSlots;
         private readonly SlotWaitQueue _backendSlots;
         private volatile HealthProber? _prober;
@@ -58,6 +63,10 @@ namespace TcpLb.Engine.Balancing
                 backends.Add(CreateBackend(definition));
             }
             _pool = new BackendPool(backends);
+            foreach (BalancerToxic toxic in options.Toxics)
+            {
+                AddToxic(toxic ?? throw new ArgumentException("A toxic in Toxics is null."), raise: false);
+            }
             _clientSlots = new SlotWaitQueue(options.QueueLength);
             _backendSlots = new SlotWaitQueue(options.QueueLength);
             if (options.HealthCheck.Enabled)
@@ -79,6 +88,12 @@ namespace TcpLb.Engine.Balancing
         /// a connection dropped by an unexpected error. Rate-limited (once per episode).
         /// </summary>
         public event EventHandler<BalancerWarningEventArgs>? Warning;
+
+        /// <summary>Raised when a toxic is added, changed or removed (on the thread that made the change).</summary>
+        public event EventHandler<ToxicChangedEventArgs>? ToxicChanged;
+
+        /// <summary>Raised when the balancer is set down or back up (<see cref="SetOutage"/>), on the thread that made the change.</summary>
+        public event EventHandler<OutageChangedEventArgs>? OutageChanged;
 
         /// <summary>The backends in pool order, as the pool is now.</summary>
         public IReadOnlyList<Backend> Backends => _pool.Snapshot;
@@ -186,6 +201,119 @@ namespace TcpLb.Engine.Balancing
             Backend? backend = _pool.Find(address);
             backend?.SetWeight(weight);
             return backend != null;
+        }
+
+        /// <summary>Whether the balancer is down, and how it treats new clients then; <see cref="SetOutage"/> changes it.</summary>
+        public BalancerOutage Outage => _outage;
+
+        /// <summary>
+        /// Sets the balancer down (refusing, holding or resetting new clients, its listener keeping
+        /// its port) or, with <see cref="BalancerOutage.None"/>, back up. Open proxied connections
+        /// go on; held clients are let go when the outage ends or changes. Takes effect before it returns.
+        /// </summary>
+        public void SetOutage(BalancerOutage outage)
+        {
+            if (!Enum.IsDefined(typeof(BalancerOutage), outage))
+            {
+                throw new ArgumentOutOfRangeException(nameof(outage), outage, $"Unknown outage. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancerOutage)))}.");
+            }
+            BalancerOutage previous;
+            lock (_outageGate)
+            {
+                previous = _outage;
+                if (previous == outage)
+                {
+                    return;
+                }
+                _outage = outage;
+                if (outage == BalancerOutage.Refuse)
+                {
+                    PauseAccepting();
+                }
+                else if (previous == BalancerOutage.Refuse)
+                {
+                    try
+                    {
+                        ResumeAccepting();
+                    }
+                    catch (ListenerBindException)
+                    {
+                        _outage = previous; // still refusing: listening on the port again failed
+                        throw;
+                    }
+                }
+                if (previous == BalancerOutage.Hold)
+                {
+                    _held.ReleaseAll();
+                }
+            }
+            OutageChanged?.Invoke(this, new OutageChangedEventArgs(previous, outage));
+        }
+
+        /// <summary>The toxics on the path, in the order they act.</summary>
+        public IReadOnlyList<BalancerToxic> Toxics => _toxics.Snapshot;
+
+        public BalancerToxic? FindToxic(string name) => _toxics.Find(name ?? throw new ArgumentNullException(nameof(name)));
+
+        /// <summary>
+        /// Adds a toxic (a copy of <paramref name="toxic"/>, which is left alone): new connections
+        /// get it at once. Throws <see cref="ArgumentException"/> when its name is taken or its
+        /// backend is not in the pool. Returns the live toxic, whose counters move.
+        /// </summary>
+        public BalancerToxic AddToxic(BalancerToxic toxic) => AddToxic(toxic ?? throw new ArgumentNullException(nameof(toxic)), raise: true);
+
+        /// <summary>
+        /// Changes a toxic's settings (its type stays): new connections get them at once, and open
+        /// ones too where a toxic reads them for each chunk (latency, jitter, rate, slicing).
+        /// Null when no toxic has that name.
+        /// </summary>
+        public BalancerToxic? SetToxic(string name, ToxicDefinition definition)
+        {
+            if (definition == null)
+            {
+                throw new ArgumentNullException(nameof(definition));
+            }
+            BalancerToxic? toxic = FindToxic(name);
+            if (toxic == null)
+            {
+                return null;
+            }
+            if (definition.Type != toxic.Definition.Type)
+            {
+                throw new ArgumentException($"Toxic '{toxic.Name}' is a {toxic.Definition.Type} toxic; its type cannot change to {definition.Type}. Remove it and add a new one.", nameof(definition));
+            }
+            toxic.Replace(definition);
+            ToxicChanged?.Invoke(this, new ToxicChangedEventArgs(toxic, "changed"));
+            return toxic;
+        }
+
+        /// <summary>
+        /// Removes a toxic: new connections no longer get it, and open connections stop being
+        /// delayed, paced or sliced by it. False when no toxic has that name.
+        /// </summary>
+        public bool RemoveToxic(string name)
+        {
+            BalancerToxic? removed = _toxics.Remove(name ?? throw new ArgumentNullException(nameof(name)));
+            if (removed != null)
+            {
+                ToxicChanged?.Invoke(this, new ToxicChangedEventArgs(removed, "removed"));
+            }
+            return removed != null;
+        }
+
+        private BalancerToxic AddToxic(BalancerToxic toxic, bool raise)
+        {
+            if (toxic.Backend != null && _pool.Find(toxic.Backend) == null)
+            {
+                throw new ArgumentException($"Toxic '{toxic.Name}' names backend {toxic.Backend}, which is not in the pool. Use one of: {string.Join(", ", Array.ConvertAll(_pool.Snapshot, b => b.Address.ToString()))}, or no backend for all of them.", nameof(toxic));
+            }
+            BalancerToxic live = toxic.Copy();
+            _toxics.Add(live);
+            if (raise)
+            {
+                ToxicChanged?.Invoke(this, new ToxicChangedEventArgs(live, "added"));
+            }
+            return live;
         }
 
         /// <summary>
@@ -303,6 +431,11 @@ namespace TcpLb.Engine.Balancing
                 int? limit = backend.MaxConnections == current.BackendMaxConnections ? (int?)null : backend.MaxConnections;
                 current.Backends.Add(new BackendDefinition(backend.Address, backend.Weight, backend.IsBackup, limit, backend.SendProxyProtocol));
             }
+            current.Toxics.Clear();
+            foreach (BalancerToxic toxic in _toxics.Snapshot)
+            {
+                current.Toxics.Add(toxic.Copy());
+            }
             return current;
         }
 
@@ -411,6 +544,22 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             client.NoDelay = true;
+            BalancerOutage outage = _outage;
+            if (outage != BalancerOutage.None)
+            {
+                // Down: the client is not served (Failed), held or reset; Refuse gets here only for
+                // a connection accepted just before the listener paused.
+                Statistics.OnFailed();
+                if (outage == BalancerOutage.Hold)
+                {
+                    await _held.HoldAsync(client, Stopping).ConfigureAwait(false);
+                }
+                else
+                {
+                    client.Abort();
+                }
+                return;
+            }
             ProxyHeader? received = null;
             if (_options.AcceptProxyProtocol)
             {
@@ -548,6 +697,7 @@ namespace TcpLb.Engine.Balancing
             ulong clientHash = _scheduler.UsesClientAddress ? ClientHash(client, received) : 0;
             ProxyConnection? connection = null;
             DuplexPump? pump = null;
+            ToxicSession? session = null;
             Backend? movedFrom = null; // the last backend failed before answering; the connection moves on
             bool resetClient = false;
             try
@@ -608,7 +758,12 @@ namespace TcpLb.Engine.Balancing
                         }
                         if (connection == null)
                         {
-                            connection = new ProxyConnection(client, options.Replay, options.ResponseTimeout > TimeSpan.Zero);
+                            // Drawn once, at the first backend reached: a toxic is the path's fault, so a
+                            // connection it touches is neither replayed nor watched for a response.
+                            BalancerToxic[] toxics = _toxics.Snapshot;
+                            session = toxics.Length == 0 ? null : ToxicSession.TryCreate(toxics, backend, Stopping);
+                            bool plain = session == null;
+                            connection = new ProxyConnection(client, options.Replay && plain, options.ResponseTimeout > TimeSpan.Zero && plain);
                             _connections.Add(connection);
                             pump = new DuplexPump(client, options.FinTimeout, connection.Pending)
                             {
@@ -616,6 +771,12 @@ namespace TcpLb.Engine.Balancing
                                 ClientToServerTotal = Statistics.BytesFromClients,
                                 ServerToClientTotal = Statistics.BytesFromBackends,
                             };
+                            if (session != null)
+                            {
+                                Statistics.OnToxicApplied();
+                                connection.Attach(server, backend);
+                                session.Start(connection, pump);
+                            }
                         }
                         ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(options, tried, attempt, backend)).ConfigureAwait(false);
                         if (outcome == ProxyAttemptOutcome.Completed)
@@ -659,6 +820,7 @@ namespace TcpLb.Engine.Balancing
                 {
                     _connections.Remove(connection);
                 }
+                session?.Dispose();
             }
         }
 

@@ -131,6 +131,12 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public Net.ProxyProtocolVersion SendProxyProtocol { get; set; }
 
+        /// <summary>
+        /// Toxics in force from the first connection on (see <see cref="TcpBalancer.AddToxic"/>):
+        /// starting with them is atomic, no connection passes before they apply.
+        /// </summary>
+        public IList<BalancerToxic> Toxics { get; private set; } = new List<BalancerToxic>();
+
         /// <summary>A copy whose changes do not reach this one (health checks and the pool are copied too).</summary>
         public TcpBalancerOptions Copy()
         {
@@ -139,6 +145,7 @@ namespace TcpLb.Engine.Balancing
             copy.HealthCheck = HealthCheck.Copy();
             copy.AllowFrom = new List<string>(AllowFrom);
             copy.DenyFrom = new List<string>(DenyFrom);
+            copy.Toxics = new List<BalancerToxic>(Toxics);
             return copy;
         }
 

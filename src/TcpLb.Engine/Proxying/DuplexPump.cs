@@ -51,6 +51,12 @@ namespace TcpLb.Engine.Proxying
 
         public TrafficCounter? ServerToClientTotal { get; set; }
 
+        /// <summary>Shapes the client→server direction (the connection's upstream toxics); null for none.</summary>
+        internal IChunkShaper? UpShaper { get; set; }
+
+        /// <summary>Shapes the server→client direction (the connection's downstream toxics); null for none.</summary>
+        internal IChunkShaper? DownShaper { get; set; }
+
         /// <summary>How the server→client direction of the last server ended (a reset or a FIN, for a failure's reason).</summary>
         internal PumpOutcome LastServerSide { get; private set; }
 
@@ -104,25 +110,23 @@ namespace TcpLb.Engine.Proxying
                 if (_up == null)
                 {
                     _upArgs = SocketEventArgsPool.Rent();
-                    _up = StreamPump.RunAsync(_client, server, _upArgs, ClientToServer, ClientToServerTotal, Activity, pending: _pending);
+                    _up = StreamPump.RunAsync(_client, server, _upArgs, ClientToServer, ClientToServerTotal, Activity, UpShaper, _pending);
                 }
                 Task<PumpOutcome> up = _up;
-                Task<PumpOutcome> down = StreamPump.RunAsync(server, _client, downArgs, ServerToClient, ServerToClientTotal, Activity, pending: _pending, sourceIsServer: true);
+                Task<PumpOutcome> down = StreamPump.RunAsync(server, _client, downArgs, ServerToClient, ServerToClientTotal, Activity, DownShaper, _pending, sourceIsServer: true);
 
                 if (ReferenceEquals(await Task.WhenAny(up, down).ConfigureAwait(false), up) && !down.IsCompleted)
                 {
                     if (up.Result != PumpOutcome.Finished)
                     {
-                        _client.Abort();
-                        server.Abort();
+                        AbortBoth(server);
                         await down.ConfigureAwait(false);
                         return ProxyAttemptOutcome.Completed;
                     }
                     // The client has sent FIN: wait for the server to finish, within the FIN timeout.
                     if (!await CompletesWithinAsync(down, _finTimeout).ConfigureAwait(false))
                     {
-                        _client.Abort();
-                        server.Abort();
+                        AbortBoth(server);
                         await down.ConfigureAwait(false);
                         return ProxyAttemptOutcome.Completed;
                     }
@@ -160,8 +164,7 @@ namespace TcpLb.Engine.Proxying
                 }
                 else
                 {
-                    _client.Abort();
-                    server.Abort();
+                    AbortBoth(server);
                 }
                 return failedEarly ? ProxyAttemptOutcome.FailedBeforeResponse : ProxyAttemptOutcome.Completed;
             }
@@ -189,12 +192,21 @@ namespace TcpLb.Engine.Proxying
                 {
                     // Only a pump whose connection ended abnormally is still reading the client.
                     _client.Abort();
+                    UpShaper?.Cancel();
                 }
                 await _up.ConfigureAwait(false);
                 SocketEventArgsPool.Return(_upArgs!);
                 _up = null;
                 _upArgs = null;
             }
+        }
+
+        private void AbortBoth(Socket server)
+        {
+            _client.Abort();
+            server.Abort();
+            UpShaper?.Cancel();
+            DownShaper?.Cancel();
         }
 
         private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)

@@ -87,7 +87,22 @@ namespace TcpLb.Engine.Proxying
                         // An early FIN from the server is the caller's to judge: the connection may move.
                         if (awaitingFirstByte == null)
                         {
-                            destination.TryShutdownSend();
+                            Task? closing = shaper?.TryShutdownShapedAsync(destination);
+                            if (closing == null)
+                            {
+                                destination.TryShutdownSend();
+                            }
+                            else
+                            {
+                                try
+                                {
+                                    await closing.ConfigureAwait(false);
+                                }
+                                catch (Exception e) when (e is SocketException || e is ObjectDisposedException || e is OperationCanceledException)
+                                {
+                                    return PumpOutcome.DestinationFailed;
+                                }
+                            }
                         }
                         return PumpOutcome.Finished;
                     }
@@ -100,6 +115,13 @@ namespace TcpLb.Engine.Proxying
                         if (shaped != null)
                         {
                             await shaped.ConfigureAwait(false);
+                            if (shaper!.Ended)
+                            {
+                                // The shaper sent this direction's FIN early (a data limit): read no further.
+                                counter?.Add(read);
+                                secondCounter?.Add(read);
+                                return PumpOutcome.Finished;
+                            }
                         }
                         else
                         {

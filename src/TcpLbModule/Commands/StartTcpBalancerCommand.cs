@@ -27,6 +27,7 @@ namespace TcpLbModule.Commands
         private readonly List<BackendDefinition> _backends = new List<BackendDefinition>();
         private readonly DetachedStartBatch _detached = new DetachedStartBatch();
         private IPAddress _listenAddress = IPAddress.Loopback;
+        private List<BalancerToxic> _toxicList = new List<BalancerToxic>();
         private TcpLb.Engine.Tls.ListenerTlsOptions? _tls;
         private TcpLb.Engine.Tls.BackendTlsOptions? _backendTls;
         private AccessRules _access = AccessRules.None;
@@ -186,6 +187,11 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
 
+        /// <summary>Toxics in force from the first connection on: hashtables with Type and the toxic's settings (see Add-TcpBalancerToxic).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public System.Collections.Hashtable[]? Toxic { get; set; }
+
         /// <summary>The balancer in a background process of its own that outlives this session (see Get-TcpBalancer).</summary>
         [Parameter]
         public SwitchParameter Detached { get; set; }
@@ -256,6 +262,7 @@ namespace TcpLbModule.Commands
             BackendArgument.EnsureDistinct(this, _backends.ConvertAll(b => b.Address));
             EnsureHealthCheckParametersApply(HealthCheckInterval == 0, "-HealthCheckInterval 0", "give -HealthCheckInterval a number of milliseconds greater than 0");
 
+            _toxicList = ParseToxics();
             if (!Detached)
             {
                 // Loaded here, once, before anything starts; a detached balancer loads them in its own process.
@@ -430,6 +437,11 @@ namespace TcpLbModule.Commands
                     options.Backends.Add(backend);
                 }
             }
+            if (Given(nameof(Toxic)))
+            {
+                options.Toxics.Clear();
+                _toxicList.ForEach(options.Toxics.Add);
+            }
             return options;
         }
 
@@ -547,6 +559,10 @@ namespace TcpLbModule.Commands
             {
                 parameters[nameof(ConfigurationPath)] = ConfigurationPath;
             }
+            if (Toxic != null)
+            {
+                parameters[nameof(Toxic)] = Array.ConvertAll(Toxic, ToxicArgument.Portable);
+            }
             TlsArgument.ForDetached(this, parameters, Certificate, CertificatePassword, CertificateKeyPath, SelfSignedCertificate, BackendTrustedCertificate);
             BalancerDefinition balancer = planned[0];
             _detached.Begin(this, MyInvocation.MyCommand.Name, parameters, balancer.Name, "balancer on port " + balancer.Options.Port);
@@ -556,6 +572,29 @@ namespace TcpLbModule.Commands
         protected override void StopProcessing() => _detached.Stop();
 
         public void Dispose() => _detached.Dispose();
+
+        /// <summary>-Toxic's hashtables, checked before anything starts (also for -Detached).</summary>
+        private List<BalancerToxic> ParseToxics()
+        {
+            var toxics = new List<BalancerToxic>();
+            foreach (System.Collections.Hashtable table in Toxic ?? new System.Collections.Hashtable[0])
+            {
+                try
+                {
+                    BalancerToxic toxic = ToxicArgument.FromHashtable(table, _backends.ConvertAll(b => b.Address));
+                    if (toxics.Exists(t => string.Equals(t.Name, toxic.Name, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        throw new ArgumentException($"-Toxic: two toxics are named '{toxic.Name}'. Give each a Name of its own.");
+                    }
+                    toxics.Add(toxic);
+                }
+                catch (ArgumentException e)
+                {
+                    ThrowTerminatingError(new ErrorRecord(e, "InvalidToxic", ErrorCategory.InvalidArgument, table));
+                }
+            }
+            return toxics;
+        }
 
         private static readonly string[] HealthCheckParameters = { nameof(HealthCheckTimeout), nameof(Rise), nameof(Fall), nameof(HealthCheckSend), nameof(HealthCheckExpect) };
 

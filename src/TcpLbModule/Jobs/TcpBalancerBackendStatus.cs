@@ -18,6 +18,7 @@ namespace TcpLbModule.Jobs
             TotalConnections = backend.TotalConnections;
             Failures = backend.Failures;
             Redispatched = backend.Redispatched;
+            ToxicConnections = backend.ToxicConnections;
             BytesToBackend = backend.BytesToBackend.Bytes;
             BytesFromBackend = backend.BytesFromBackend.Bytes;
             MaxConnections = backend.MaxConnections;
@@ -55,6 +56,9 @@ namespace TcpLbModule.Jobs
 
         /// <summary>Connections taken from this backend (it failed before its first byte) and replayed to another.</summary>
         public long Redispatched { get; }
+
+        /// <summary>Connections to this backend that one or more of the balancer's toxics applied to.</summary>
+        public long ToxicConnections { get; }
 
         public long BytesToBackend { get; }
 

@@ -23,6 +23,18 @@ namespace TcpLbModule.Jobs
                 WriteVerboseMessage(record.ToString());
             };
             balancer.Warning += (sender, warning) => OnBalancerWarning(warning);
+            balancer.OutageChanged += (sender, change) =>
+            {
+                var record = new TcpBalancerOutageEvent(Name, change);
+                WriteOutput(record);
+                WriteVerboseMessage(record.ToString());
+            };
+            balancer.ToxicChanged += (sender, change) =>
+            {
+                var record = new TcpBalancerToxicEvent(Name, change);
+                WriteOutput(record);
+                WriteVerboseMessage(record.ToString());
+            };
         }
 
         /// <summary>The engine object behind the job.</summary>
@@ -67,6 +79,12 @@ namespace TcpLbModule.Jobs
         /// <summary>Connections sent to a backup backend because no primary was available.</summary>
         public long SentToBackup => Balancer.Statistics.SentToBackup;
 
+        /// <summary>None, or how the balancer treats new clients while it is down (Set-TcpBalancerOutage).</summary>
+        public BalancerOutage Outage => Balancer.Outage;
+
+        /// <summary>Client connections that one or more toxics applied to (Get-TcpBalancerToxic lists the toxics).</summary>
+        public long ToxicConnections => Balancer.Statistics.ToxicConnections;
+
         public long BytesFromClients => Balancer.Statistics.BytesFromClients.Bytes;
 
         public long BytesFromBackends => Balancer.Statistics.BytesFromBackends.Bytes;
@@ -80,6 +98,8 @@ namespace TcpLbModule.Jobs
             }
             WriteVerboseMessage(warning.Message);
         }
+
+        internal TcpBalancerToxicStatus[] ToxicStatus() => Balancer.Toxics.Select(t => new TcpBalancerToxicStatus(this, t)).ToArray();
 
         internal TcpBalancerBackendStatus[] BackendStatus() => Balancer.Backends.Select(b => new TcpBalancerBackendStatus(this, b)).ToArray();
     }
