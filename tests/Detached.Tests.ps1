@@ -42,8 +42,11 @@ Describe 'DetachedTests' {
         function Test-ProcessRunning {
             param([int] $Id)
             $process = Get-Process -Id $Id -ErrorAction SilentlyContinue
-            # A killed process that nobody reaps stays as a zombie.
-            $null -ne $process -and -not ((Test-Path "/proc/$Id/stat") -and (Get-Content "/proc/$Id/stat" -Raw) -match '\) [ZX] ')
+            # A killed process that nobody reaps stays as a zombie; a killed leader shows 'Z' while
+            # its other threads still exit (and hold its sockets), so only a lone zombie has exited.
+            $zombie = (Test-Path "/proc/$Id/stat") -and (Get-Content "/proc/$Id/stat" -Raw -ErrorAction SilentlyContinue) -match '\) [ZX] ' -and
+                @(Get-ChildItem "/proc/$Id/task" -Directory -ErrorAction SilentlyContinue).Count -le 1
+            $null -ne $process -and -not $zombie
         }
     }
 
@@ -137,6 +140,8 @@ $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
         @($listed | Where-Object { $_ -is [TcpLbModule.Detached.DetachedTcpServer] -and $_.Name -eq $name }) | Should -HaveCount 0
         @($listed | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like "*'$name' (pid $($lb.Pid)*has exited*" }) | Should -HaveCount 1
         Get-EntryFile $name | Should -BeNullOrEmpty
+        # The kernel frees a killed process's port as its last thread exits.
+        while (-not (Test-PortFree $lb.Port) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
         Test-PortFree $lb.Port | Should -BeTrue
         { Get-TcpBalancerBackend -Name $name } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.GetTcpBalancerBackendCommand'
         Get-TcpBalancer -Name $name -ErrorVariable notFound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

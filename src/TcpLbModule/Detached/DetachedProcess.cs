@@ -70,6 +70,10 @@ namespace TcpLbModule.Detached
                 {
                     while (!IsZombie(pid))
                     {
+                        if (Directory.Exists("/proc/self") && !Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)))
+                        {
+                            return true; // reaped
+                        }
                         TimeSpan left = deadline - DateTime.UtcNow;
                         if (left <= TimeSpan.Zero)
                         {
@@ -117,23 +121,25 @@ namespace TcpLbModule.Detached
         private static bool StillListed(int pid)
             => Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)) && !IsZombie(pid);
 
-        /// <summary>Linux: a killed process whose parent does not reap it stays in /proc as 'Z'.</summary>
+        /// <summary>
+        /// Linux: the process is dead but not reaped ('Z' or 'X'), and all of it: a killed
+        /// thread-group leader shows 'Z' while its other threads still exit and hold its sockets,
+        /// so it counts only once /proc lists no thread but the leader.
+        /// </summary>
         private static bool IsZombie(int pid)
         {
-            string stat = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat";
+            string folder = "/proc/" + pid.ToString(CultureInfo.InvariantCulture);
             try
             {
-                if (!File.Exists(stat))
-                {
-                    return false;
-                }
-                string text = File.ReadAllText(stat);
-                int close = text.LastIndexOf(')');
-                return close > 0 && close + 2 < text.Length && (text[close + 2] == 'Z' || text[close + 2] == 'X');
+                string stat = File.ReadAllText(folder + "/stat");
+                int close = stat.LastIndexOf(')');
+                bool dead = close > 0 && close + 2 < stat.Length && (stat[close + 2] == 'Z' || stat[close + 2] == 'X');
+                return dead && Directory.GetDirectories(folder + "/task").Length <= 1;
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                return true; // vanished while being read
+                // Gone, or going: only a process /proc no longer lists has surely exited.
+                return false;
             }
         }
     }
