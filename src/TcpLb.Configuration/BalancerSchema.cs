@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
 
@@ -29,7 +30,10 @@ namespace TcpLb.Configuration
                 b => b.Backup ? ConfigurationNode.Scalar(true) : null),
             new Setting<BackendBinding>("max_connections",
                 (node, at, b) => b.MaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
-                b => b.MaxConnections.HasValue ? ConfigurationNode.Scalar(b.MaxConnections.Value) : null));
+                b => b.MaxConnections.HasValue ? ConfigurationNode.Scalar(b.MaxConnections.Value) : null),
+            new Setting<BackendBinding>("send_proxy",
+                (node, at, b) => b.SendProxyProtocol = ProxyVersion(node, at),
+                b => b.SendProxyProtocol.HasValue ? ConfigurationNode.Scalar(ProxyVersionName(b.SendProxyProtocol.Value)) : null));
 
         public static readonly SettingTable<HealthCheckOptions> HealthCheckKeys = new SettingTable<HealthCheckOptions>(
             new Setting<HealthCheckOptions>("interval",
@@ -79,6 +83,9 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("slow_start",
                 (node, at, s) => s.Options.SlowStart = ConfigurationValue.Duration(node, at, 0, "off"),
                 s => ConfigurationValue.Milliseconds(s.Options.SlowStart)),
+            new Setting<ServerBinding>("send_proxy_protocol",
+                (node, at, s) => s.Options.SendProxyProtocol = ProxyVersion(node, at),
+                s => ConfigurationNode.Scalar(ProxyVersionName(s.Options.SendProxyProtocol))),
             new Setting<ServerBinding>("health_check",
                 (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options.HealthCheck),
                 s => HealthCheckKeys.Write(s.Options.HealthCheck)));
@@ -105,6 +112,24 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("fin_timeout",
                 (node, at, s) => s.Options.FinTimeout = NeverIfZero(ConfigurationValue.Duration(node, at, 0, "never")),
                 s => ConfigurationValue.Milliseconds(ZeroIfNever(s.Options.FinTimeout))),
+            new Setting<ServerBinding>("allow_from",
+                (node, at, s) => ReadRanges(node, at, s.Options.AllowFrom),
+                s => WriteStrings(s.Options.AllowFrom)),
+            new Setting<ServerBinding>("deny_from",
+                (node, at, s) => ReadRanges(node, at, s.Options.DenyFrom),
+                s => WriteStrings(s.Options.DenyFrom)),
+            new Setting<ServerBinding>("max_connections_per_source",
+                (node, at, s) => s.Options.MaxConnectionsPerSource = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
+                s => ConfigurationNode.Scalar(s.Options.MaxConnectionsPerSource)),
+            new Setting<ServerBinding>("connection_rate_per_source",
+                (node, at, s) => s.Options.ConnectionRatePerSource = Rate(node, at),
+                s => ConfigurationNode.Scalar(s.Options.ConnectionRatePerSource.ToString())),
+            new Setting<ServerBinding>("accept_proxy_protocol",
+                (node, at, s) => s.Options.AcceptProxyProtocol = ConfigurationValue.Boolean(node, at),
+                s => ConfigurationNode.Scalar(s.Options.AcceptProxyProtocol)),
+            new Setting<ServerBinding>("proxy_header_timeout",
+                (node, at, s) => s.Options.ProxyHeaderTimeout = ConfigurationValue.Duration(node, at, 1),
+                s => ConfigurationValue.Milliseconds(s.Options.ProxyHeaderTimeout)),
             new Setting<ServerBinding>("forward",
                 (node, at, s) => ForwardKeys.Bind(SingleForwardTable(node, at), at, s),
                 s => ForwardKeys.Write(s)));
@@ -195,7 +220,7 @@ namespace TcpLb.Configuration
             {
                 throw at.Error(item, $"the backend has no address. Give one: address = {BackendAddress.AcceptedForms}.");
             }
-            return new BackendDefinition(binding.Address, binding.Weight, binding.Backup, binding.MaxConnections);
+            return new BackendDefinition(binding.Address, binding.Weight, binding.Backup, binding.MaxConnections, binding.SendProxyProtocol);
         }
 
         private static ConfigurationNode WriteBackends(IList<BackendDefinition> backends)
@@ -269,6 +294,74 @@ namespace TcpLb.Configuration
         {
             string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
             return host + ":" + port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        public const string ProxyVersionForms = "\"none\", \"v1\" or \"v2\" (case does not count)";
+
+        private static ProxyProtocolVersion ProxyVersion(ConfigurationNode node, BindingContext at)
+        {
+            switch (ConfigurationValue.Text(node, at, ProxyVersionForms).Trim().ToLowerInvariant())
+            {
+                case "none":
+                    return ProxyProtocolVersion.None;
+                case "v1":
+                    return ProxyProtocolVersion.V1;
+                case "v2":
+                    return ProxyProtocolVersion.V2;
+                default:
+                    throw ConfigurationValue.Bad(node, at, "not a PROXY protocol version", ProxyVersionForms);
+            }
+        }
+
+        private static string ProxyVersionName(ProxyProtocolVersion version) => version.ToString().ToLowerInvariant();
+
+        private const string RateForms = "\"none\" (no limit), or " + ConnectionRate.AcceptedForms;
+
+        private static ConnectionRate Rate(ConfigurationNode node, BindingContext at)
+        {
+            string text = ConfigurationValue.Text(node, at, RateForms);
+            if (string.Equals(text.Trim(), "none", StringComparison.OrdinalIgnoreCase))
+            {
+                return default;
+            }
+            try
+            {
+                return ConnectionRate.Parse(text);
+            }
+            catch (FormatException)
+            {
+                throw ConfigurationValue.Bad(node, at, "not a connection rate", RateForms);
+            }
+        }
+
+        private static void ReadRanges(ConfigurationNode node, BindingContext at, IList<string> ranges)
+        {
+            if (node.Kind != ConfigurationNodeKind.List)
+            {
+                throw ConfigurationValue.Bad(node, at, $"{ConfigurationValue.Describe(node)}, not a list", "a list of strings, each " + AddressRange.AcceptedForms);
+            }
+            ranges.Clear();
+            for (int i = 0; i < node.Items.Count; i++)
+            {
+                ConfigurationNode item = node.Items[i];
+                BindingContext here = at.Item(i);
+                string text = ConfigurationValue.Text(item, here, AddressRange.AcceptedForms);
+                if (!AddressRange.TryParse(text, out _, out string? problem))
+                {
+                    throw ConfigurationValue.Bad(item, here, problem!, AddressRange.AcceptedForms);
+                }
+                ranges.Add(text.Trim());
+            }
+        }
+
+        private static ConfigurationNode WriteStrings(IEnumerable<string> values)
+        {
+            ConfigurationNode list = ConfigurationNode.List();
+            foreach (string value in values)
+            {
+                list.Items.Add(ConfigurationNode.Scalar(value));
+            }
+            return list;
         }
 
         private static TimeSpan NeverIfZero(TimeSpan duration) => duration == TimeSpan.Zero ? System.Threading.Timeout.InfiniteTimeSpan : duration;
