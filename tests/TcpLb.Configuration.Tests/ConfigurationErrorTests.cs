@@ -99,6 +99,11 @@ namespace TcpLb.Configuration.Tests
         [InlineData("listen = 8200", "server[0].forward.listen: 'listen' is not a key of this table: it belongs in the server table itself, not in forward.")]
         [InlineData("send_proxy_protocol = \"v3\"", "server[0].forward.send_proxy_protocol: \"v3\" is not valid (not a PROXY protocol version). Accepted: \"none\", \"v1\" or \"v2\" (case does not count).")]
         [InlineData("backends = [{ address = \"9001\", send_proxy = \"v9\" }]", "server[0].forward.backends[0].send_proxy: \"v9\" is not valid (not a PROXY protocol version).")]
+        [InlineData("toxics = [{ type = \"Lag\" }]", "server[0].forward.toxics[0].type: \"Lag\" is not valid (not a toxic type). Accepted: Latency, ")]
+        [InlineData("toxics = [{ type = \"Latency\", bytes = 5 }]", "server[0].forward.toxics[0].bytes: 'bytes' does not apply to a Latency toxic. A Latency toxic takes: latency, jitter.")]
+        [InlineData("toxics = [{ type = \"Latency\", toxicity = 2 }]", "server[0].forward.toxics[0].toxicity: 2 is not valid (out of range). Accepted: a number from 0 to 1")]
+        [InlineData("toxics = [{ type = \"Bandwidth\" }]", "server[0].forward.toxics[0]: Rate 0 bytes per second is out of range: a Bandwidth toxic needs a rate of 1 or more.")]
+        [InlineData("toxics = [{ latency = 5 }]", "server[0].forward.toxics[0]: the toxic has no type. Give one: type = Latency")]
         [InlineData("interval = 100", "server[0].forward.interval: 'interval' is not a key of this table: it belongs in the health_check table.")]
         [InlineData("health_check = { sned = \"x\" }", "server[0].forward.health_check.sned: 'sned' is not a known key. Did you mean 'send'?")]
         public void A_bad_forward_value_in_toml_names_its_line_key_and_value(string setting, string expected)

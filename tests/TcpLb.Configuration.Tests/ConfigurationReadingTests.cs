@@ -51,6 +51,10 @@ connect_failure_limit = 4
 backend_max_connections = 50
 slow_start = ""1h""
 send_proxy_protocol = ""v2""
+toxics = [
+    { type = ""latency"", name = ""slow"", direction = ""Upstream"", toxicity = 0.5, latency = ""100ms"", jitter = 10 },
+    { type = ""LimitData"", backend = ""127.0.0.1:9001"", bytes = 4096 },
+]
 
 [server.forward.health_check]
 interval = 750
@@ -98,6 +102,10 @@ backends = [""9004""]
         ""backendMaxConnections"": 50,
         ""slowStart"": ""1h"",
         ""sendProxyProtocol"": ""V2"",
+        ""toxics"": [
+          { ""type"": ""Latency"", ""name"": ""slow"", ""direction"": ""upstream"", ""toxicity"": 0.5, ""latency"": 100, ""jitter"": ""10ms"" },
+          { ""type"": ""limitdata"", ""backend"": ""127.0.0.1:9001"", ""bytes"": 4096 },
+        ],
         ""healthCheck"": { ""interval"": 750, ""timeout"": ""250ms"", ""rise"": 3, ""fall"": 4, ""send"": ""PING\r\n"", ""expect"": ""+PONG"" }
       }
     },
@@ -171,6 +179,12 @@ backends = [""9004""]
             Assert.Equal(TcpLb.Engine.Net.ProxyProtocolVersion.V2, o.SendProxyProtocol);
             Assert.Equal(TcpLb.Engine.Net.ProxyProtocolVersion.V1, o.Backends[1].SendProxyProtocol);
             Assert.Null(o.Backends[0].SendProxyProtocol);
+            Assert.Equal(2, o.Toxics.Count);
+            Assert.Equal("slow", o.Toxics[0].Name);
+            Assert.Equal("slow: " + new TcpLb.Engine.Proxying.Toxics.ToxicDefinition(TcpLb.Engine.Proxying.Toxics.ToxicType.Latency, TcpLb.Engine.Proxying.Toxics.ToxicDirection.Upstream, 0.5, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10)), o.Toxics[0].ToString());
+            Assert.Equal(TcpLb.Engine.Proxying.Toxics.ToxicType.LimitData, o.Toxics[1].Definition.Type);
+            Assert.Equal(4096, o.Toxics[1].Definition.Bytes);
+            Assert.Equal("127.0.0.1:9001", o.Toxics[1].Backend!.ToString());
 
             // A server that gives only its pool keeps every engine default.
             BalancerDefinition second = servers[1];
