@@ -76,6 +76,27 @@ backends = [
         @($results | Where-Object Backend -eq $backends[1].Port) | Should -HaveCount 6
     }
 
+    It 'A TOML file''s toxics and deny_from are in force from the first connection' {
+        $backend = Start-TcpBackend 0
+        $path = New-ConfigFile 'toxic.toml' @"
+[[server]]
+listen = "127.0.0.1:0"
+deny_from = ["127.0.0.3"]
+
+[server.forward]
+backends = ["127.0.0.1:$($backend.Port)"]
+toxics = [{ type = "LimitData", name = "cut", bytes = 5 }]
+"@
+
+        $lb = Start-TcpBalancer -ConfigurationPath $path
+        $null = Invoke-TcpProbe -Port $lb.Port -Count 1
+
+        $toxics = @(Get-TcpBalancerToxic -Job $lb)
+        ($toxics | ForEach-Object { "$($_.Name) $($_.Type) $($_.Connections)" }) -join '; ' | Should -Be 'cut LimitData 1'
+        $rules = @(Get-TcpBalancerAccess $lb)
+        ($rules | ForEach-Object { "$($_.Action) $($_.Range)" }) -join '; ' | Should -Be 'Deny 127.0.0.3'
+    }
+
     It 'Starts one job per server, in each format: <Format>' -ForEach @(
         @{ Format = 'toml'; Text = "[[server]]`nname = 'cfg-a-{0}'`nlisten = 0`nforward = {{ backends = ['{1}'] }}`n`n[[server]]`nname = 'cfg-b-{0}'`nlisten = '127.0.0.1:0'`n[server.forward]`nbackends = ['{2}']`n" }
         @{ Format = 'json'; Text = "{{ `"server`": [ {{ `"name`": `"cfg-a-{0}`", `"listen`": 0, `"forward`": {{ `"backends`": [ `"{1}`" ] }} }},`n {{ `"name`": `"cfg-b-{0}`", `"listen`": `"127.0.0.1:0`", `"forward`": [ {{ `"backends`": [ {{ `"address`": `"{2}`" }} ] }} ] }} ] }}" }
@@ -236,7 +257,7 @@ health_check = { interval = 0 }
         @{ Case = 'malformed psd1'; Name = 'bad.psd1'; Text = "@{`n  Server = @(`n    @{ Listen = 0 `n}"
             Expected = '{0}, line *: not a valid PowerShell data file: *' }
         @{ Case = 'unknown key'; Name = 'unknown.psd1'; Text = "@{`n  Server = @(`n    @{`n      Listen = 0`n      Forward = @{ Backends = @('9'); Retires = 2 }`n    }`n  )`n}"
-            Expected = "{0}, line 5: Server[0].Forward.Retires: 'Retires' is not a known key. Did you mean 'retries'? Valid keys here: algorithm, backends, connect_timeout, retries, replay, response_timeout, connect_failure_limit, backend_max_connections, slow_start, health_check." }
+            Expected = "{0}, line 5: Server[0].Forward.Retires: 'Retires' is not a known key. Did you mean 'retries'? Valid keys here: algorithm, backends, connect_timeout, retries, replay, response_timeout, connect_failure_limit, backend_max_connections, slow_start, send_proxy_protocol, toxics, health_check." }
         @{ Case = 'wrong type'; Name = 'type.json'; Text = "{ `"server`": [ {`n  `"listen`": 0,`n  `"forward`": { `"backends`": [ `"9`" ], `"replay`": `"no`" } } ] }"
             Expected = '{0}, line 3: server[0].forward.replay: "no" is not valid (a string, not true or false). Accepted: true or false.' }
         @{ Case = 'code in a data file'; Name = 'code.psd1'; Text = "@{ Server = @( @{ Listen = 0; Name = (New-Item -Path '{1}') } ) }"

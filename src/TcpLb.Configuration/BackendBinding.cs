@@ -13,12 +13,15 @@ namespace TcpLb.Configuration
 
         public int? MaxConnections { get; set; }
 
+        public Engine.Net.ProxyProtocolVersion? SendProxyProtocol { get; set; }
+
         public static BackendBinding From(BackendDefinition definition) => new BackendBinding
         {
             Address = definition.Address,
             Weight = definition.Weight,
             Backup = definition.Backup,
             MaxConnections = definition.MaxConnections,
+            SendProxyProtocol = definition.SendProxyProtocol,
         };
     }
 }

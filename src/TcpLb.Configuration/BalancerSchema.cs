@@ -3,8 +3,10 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
+using TcpLb.Engine.Proxying.Toxics;
 
 namespace TcpLb.Configuration
 {
@@ -29,7 +31,10 @@ namespace TcpLb.Configuration
                 b => b.Backup ? ConfigurationNode.Scalar(true) : null),
             new Setting<BackendBinding>("max_connections",
                 (node, at, b) => b.MaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
-                b => b.MaxConnections.HasValue ? ConfigurationNode.Scalar(b.MaxConnections.Value) : null));
+                b => b.MaxConnections.HasValue ? ConfigurationNode.Scalar(b.MaxConnections.Value) : null),
+            new Setting<BackendBinding>("send_proxy",
+                (node, at, b) => b.SendProxyProtocol = ProxyVersion(node, at),
+                b => b.SendProxyProtocol.HasValue ? ConfigurationNode.Scalar(ProxyVersionName(b.SendProxyProtocol.Value)) : null));
 
         public static readonly SettingTable<HealthCheckOptions> HealthCheckKeys = new SettingTable<HealthCheckOptions>(
             new Setting<HealthCheckOptions>("interval",
@@ -50,6 +55,47 @@ namespace TcpLb.Configuration
             new Setting<HealthCheckOptions>("expect",
                 (node, at, h) => h.ExpectPrefix = ConfigurationValue.Text(node, at, "the text a check's reply must start with, not empty"),
                 h => h.ExpectPrefix == null ? null : ConfigurationNode.Scalar(h.ExpectPrefix)));
+
+        public static readonly SettingTable<ToxicBinding> ToxicKeys = new SettingTable<ToxicBinding>(
+            new Setting<ToxicBinding>("type",
+                (node, at, t) => { t.Type = ToxicTypeOf(node, at); },
+                t => ConfigurationNode.Scalar(t.Type!.Value.ToString())),
+            new Setting<ToxicBinding>("name",
+                (node, at, t) => { t.Name = ConfigurationValue.Text(node, at, "the toxic's name, not empty"); },
+                t => ConfigurationNode.Scalar(t.Name!)),
+            new Setting<ToxicBinding>("direction",
+                (node, at, t) => { t.Direction = DirectionOf(node, at); },
+                t => ConfigurationNode.Scalar(t.Direction.ToString())),
+            new Setting<ToxicBinding>("toxicity",
+                (node, at, t) => { t.Toxicity = Share(node, at); },
+                t => ConfigurationNode.Scalar(t.Toxicity)),
+            new Setting<ToxicBinding>("backend",
+                (node, at, t) => { t.Backend = Address(node, at); },
+                t => t.Backend == null ? null : ConfigurationNode.Scalar(t.Backend.ToString())),
+            new Setting<ToxicBinding>("latency",
+                (node, at, t) => { Given(node, at, t, "latency"); t.Latency = ConfigurationValue.Duration(node, at, 0); },
+                t => t.Applies("latency") ? ConfigurationValue.Milliseconds(t.Latency) : null),
+            new Setting<ToxicBinding>("jitter",
+                (node, at, t) => { Given(node, at, t, "jitter"); t.Jitter = ConfigurationValue.Duration(node, at, 0); },
+                t => t.Applies("jitter") ? ConfigurationValue.Milliseconds(t.Jitter) : null),
+            new Setting<ToxicBinding>("rate",
+                (node, at, t) => { Given(node, at, t, "rate"); t.RateKilobytesPerSecond = ConfigurationValue.Integer(node, at, 1, int.MaxValue); },
+                t => t.Applies("rate") ? ConfigurationNode.Scalar(t.RateKilobytesPerSecond) : null),
+            new Setting<ToxicBinding>("delay",
+                (node, at, t) => { Given(node, at, t, "delay"); t.Delay = ConfigurationValue.Duration(node, at, 0); },
+                t => t.Applies("delay") ? ConfigurationValue.Milliseconds(t.Delay) : null),
+            new Setting<ToxicBinding>("timeout",
+                (node, at, t) => { Given(node, at, t, "timeout"); t.Timeout = ConfigurationValue.Duration(node, at, 0); },
+                t => t.Applies("timeout") ? ConfigurationValue.Milliseconds(t.Timeout) : null),
+            new Setting<ToxicBinding>("average_size",
+                (node, at, t) => { Given(node, at, t, "average_size"); t.AverageSize = ConfigurationValue.Integer(node, at, 1, int.MaxValue); },
+                t => t.Applies("average_size") ? ConfigurationNode.Scalar(t.AverageSize) : null),
+            new Setting<ToxicBinding>("size_variation",
+                (node, at, t) => { Given(node, at, t, "size_variation"); t.SizeVariation = ConfigurationValue.Integer(node, at, 0, int.MaxValue); },
+                t => t.Applies("size_variation") ? ConfigurationNode.Scalar(t.SizeVariation) : null),
+            new Setting<ToxicBinding>("bytes",
+                (node, at, t) => { Given(node, at, t, "bytes"); t.Bytes = ConfigurationValue.Integer(node, at, 0, int.MaxValue); },
+                t => t.Applies("bytes") ? ConfigurationNode.Scalar(t.Bytes) : null));
 
         public static readonly SettingTable<ServerBinding> ForwardKeys = new SettingTable<ServerBinding>(
             new Setting<ServerBinding>("algorithm",
@@ -79,6 +125,12 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("slow_start",
                 (node, at, s) => s.Options.SlowStart = ConfigurationValue.Duration(node, at, 0, "off"),
                 s => ConfigurationValue.Milliseconds(s.Options.SlowStart)),
+            new Setting<ServerBinding>("send_proxy_protocol",
+                (node, at, s) => s.Options.SendProxyProtocol = ProxyVersion(node, at),
+                s => ConfigurationNode.Scalar(ProxyVersionName(s.Options.SendProxyProtocol))),
+            new Setting<ServerBinding>("toxics",
+                (node, at, s) => ReadToxics(node, at, s.Options.Toxics),
+                s => WriteToxics(s.Options.Toxics)),
             new Setting<ServerBinding>("health_check",
                 (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options.HealthCheck),
                 s => HealthCheckKeys.Write(s.Options.HealthCheck)));
@@ -105,6 +157,24 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("fin_timeout",
                 (node, at, s) => s.Options.FinTimeout = NeverIfZero(ConfigurationValue.Duration(node, at, 0, "never")),
                 s => ConfigurationValue.Milliseconds(ZeroIfNever(s.Options.FinTimeout))),
+            new Setting<ServerBinding>("allow_from",
+                (node, at, s) => ReadRanges(node, at, s.Options.AllowFrom),
+                s => WriteStrings(s.Options.AllowFrom)),
+            new Setting<ServerBinding>("deny_from",
+                (node, at, s) => ReadRanges(node, at, s.Options.DenyFrom),
+                s => WriteStrings(s.Options.DenyFrom)),
+            new Setting<ServerBinding>("max_connections_per_source",
+                (node, at, s) => s.Options.MaxConnectionsPerSource = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
+                s => ConfigurationNode.Scalar(s.Options.MaxConnectionsPerSource)),
+            new Setting<ServerBinding>("connection_rate_per_source",
+                (node, at, s) => s.Options.ConnectionRatePerSource = Rate(node, at),
+                s => ConfigurationNode.Scalar(s.Options.ConnectionRatePerSource.ToString())),
+            new Setting<ServerBinding>("accept_proxy_protocol",
+                (node, at, s) => s.Options.AcceptProxyProtocol = ConfigurationValue.Boolean(node, at),
+                s => ConfigurationNode.Scalar(s.Options.AcceptProxyProtocol)),
+            new Setting<ServerBinding>("proxy_header_timeout",
+                (node, at, s) => s.Options.ProxyHeaderTimeout = ConfigurationValue.Duration(node, at, 1),
+                s => ConfigurationValue.Milliseconds(s.Options.ProxyHeaderTimeout)),
             new Setting<ServerBinding>("forward",
                 (node, at, s) => ForwardKeys.Bind(SingleForwardTable(node, at), at, s),
                 s => ForwardKeys.Write(s)));
@@ -195,7 +265,7 @@ namespace TcpLb.Configuration
             {
                 throw at.Error(item, $"the backend has no address. Give one: address = {BackendAddress.AcceptedForms}.");
             }
-            return new BackendDefinition(binding.Address, binding.Weight, binding.Backup, binding.MaxConnections);
+            return new BackendDefinition(binding.Address, binding.Weight, binding.Backup, binding.MaxConnections, binding.SendProxyProtocol);
         }
 
         private static ConfigurationNode WriteBackends(IList<BackendDefinition> backends)
@@ -269,6 +339,165 @@ namespace TcpLb.Configuration
         {
             string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
             return host + ":" + port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        public const string ProxyVersionForms = "\"none\", \"v1\" or \"v2\" (case does not count)";
+
+        private static ProxyProtocolVersion ProxyVersion(ConfigurationNode node, BindingContext at)
+        {
+            switch (ConfigurationValue.Text(node, at, ProxyVersionForms).Trim().ToLowerInvariant())
+            {
+                case "none":
+                    return ProxyProtocolVersion.None;
+                case "v1":
+                    return ProxyProtocolVersion.V1;
+                case "v2":
+                    return ProxyProtocolVersion.V2;
+                default:
+                    throw ConfigurationValue.Bad(node, at, "not a PROXY protocol version", ProxyVersionForms);
+            }
+        }
+
+        private static string ProxyVersionName(ProxyProtocolVersion version) => version.ToString().ToLowerInvariant();
+
+        private const string RateForms = "\"none\" (no limit), or " + ConnectionRate.AcceptedForms;
+
+        private static ConnectionRate Rate(ConfigurationNode node, BindingContext at)
+        {
+            string text = ConfigurationValue.Text(node, at, RateForms);
+            if (string.Equals(text.Trim(), "none", StringComparison.OrdinalIgnoreCase))
+            {
+                return default;
+            }
+            try
+            {
+                return ConnectionRate.Parse(text);
+            }
+            catch (FormatException)
+            {
+                throw ConfigurationValue.Bad(node, at, "not a connection rate", RateForms);
+            }
+        }
+
+        private static void ReadRanges(ConfigurationNode node, BindingContext at, IList<string> ranges)
+        {
+            if (node.Kind != ConfigurationNodeKind.List)
+            {
+                throw ConfigurationValue.Bad(node, at, $"{ConfigurationValue.Describe(node)}, not a list", "a list of strings, each " + AddressRange.AcceptedForms);
+            }
+            ranges.Clear();
+            for (int i = 0; i < node.Items.Count; i++)
+            {
+                ConfigurationNode item = node.Items[i];
+                BindingContext here = at.Item(i);
+                string text = ConfigurationValue.Text(item, here, AddressRange.AcceptedForms);
+                if (!AddressRange.TryParse(text, out _, out string? problem))
+                {
+                    throw ConfigurationValue.Bad(item, here, problem!, AddressRange.AcceptedForms);
+                }
+                ranges.Add(text.Trim());
+            }
+        }
+
+        private static ConfigurationNode WriteStrings(IEnumerable<string> values)
+        {
+            ConfigurationNode list = ConfigurationNode.List();
+            foreach (string value in values)
+            {
+                list.Items.Add(ConfigurationNode.Scalar(value));
+            }
+            return list;
+        }
+
+        private static readonly string ToxicTypes = string.Join(", ", Enum.GetNames(typeof(ToxicType)));
+
+        private static ToxicType ToxicTypeOf(ConfigurationNode node, BindingContext at)
+        {
+            string accepted = ToxicTypes + " (case does not count)";
+            string text = ConfigurationValue.Text(node, at, accepted).Trim();
+            if (!Enum.TryParse(text, ignoreCase: true, out ToxicType type) || !Enum.IsDefined(typeof(ToxicType), type) || char.IsDigit(text[0]))
+            {
+                throw ConfigurationValue.Bad(node, at, "not a toxic type", accepted);
+            }
+            return type;
+        }
+
+        private static ToxicDirection DirectionOf(ConfigurationNode node, BindingContext at)
+        {
+            const string accepted = "Upstream (client to backend) or Downstream (backend to client)";
+            string text = ConfigurationValue.Text(node, at, accepted).Trim();
+            if (!Enum.TryParse(text, ignoreCase: true, out ToxicDirection direction) || !Enum.IsDefined(typeof(ToxicDirection), direction) || char.IsDigit(text[0]))
+            {
+                throw ConfigurationValue.Bad(node, at, "not a direction", accepted);
+            }
+            return direction;
+        }
+
+        private static double Share(ConfigurationNode node, BindingContext at)
+        {
+            const string accepted = "a number from 0 to 1 (the share of new connections the toxic applies to)";
+            double value = node.Kind == ConfigurationNodeKind.Float ? (double)node.Value! : node.Kind == ConfigurationNodeKind.Integer ? (long)node.Value! : throw ConfigurationValue.Bad(node, at, $"{ConfigurationValue.Describe(node)}, not a number", accepted);
+            if (double.IsNaN(value) || value < 0 || value > 1)
+            {
+                throw ConfigurationValue.Bad(node, at, "out of range", accepted);
+            }
+            return value;
+        }
+
+        private static void Given(ConfigurationNode node, BindingContext at, ToxicBinding toxic, string key) => toxic.Given.Add((key, node, at));
+
+        private static void ReadToxics(ConfigurationNode node, BindingContext at, IList<BalancerToxic> toxics)
+        {
+            if (node.Kind != ConfigurationNodeKind.List)
+            {
+                throw ConfigurationValue.Bad(node, at, $"{ConfigurationValue.Describe(node)}, not a list", $"a list of toxic tables with the keys {string.Join(", ", ToxicKeys.Names)}");
+            }
+            toxics.Clear();
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < node.Items.Count; i++)
+            {
+                ConfigurationNode item = node.Items[i];
+                BindingContext here = at.Item(i);
+                var binding = new ToxicBinding();
+                ToxicKeys.Bind(item, here, binding);
+                if (!binding.Type.HasValue)
+                {
+                    throw here.Error(item, $"the toxic has no type. Give one: type = {ToxicTypes}.");
+                }
+                foreach (var (key, given, givenAt) in binding.Given)
+                {
+                    if (!binding.Applies(key))
+                    {
+                        throw givenAt.Error(given, $"'{key}' does not apply to a {binding.Type} toxic. A {binding.Type} toxic takes: {string.Join(", ", ToxicBinding.Settings[binding.Type.Value])}.");
+                    }
+                }
+                BalancerToxic toxic;
+                try
+                {
+                    var definition = new ToxicDefinition(binding.Type.Value, binding.Direction, binding.Toxicity, binding.Latency, binding.Jitter, binding.RateKilobytesPerSecond * 1024L,
+                        binding.Delay, binding.Timeout, binding.AverageSize, binding.SizeVariation, binding.Bytes);
+                    toxic = new BalancerToxic(definition, binding.Backend, binding.Name);
+                }
+                catch (ArgumentException e)
+                {
+                    throw here.Error(item, e.Message.Split(new[] { Environment.NewLine, " (Parameter" }, StringSplitOptions.None)[0]);
+                }
+                if (!names.Add(toxic.Name))
+                {
+                    throw here.Error(item, $"the toxic name '{toxic.Name}' is given twice. Give each toxic its own name.");
+                }
+                toxics.Add(toxic);
+            }
+        }
+
+        private static ConfigurationNode WriteToxics(IList<BalancerToxic> toxics)
+        {
+            ConfigurationNode list = ConfigurationNode.List();
+            foreach (BalancerToxic toxic in toxics)
+            {
+                list.Items.Add(ToxicKeys.Write(ToxicBinding.From(toxic)));
+            }
+            return list;
         }
 
         private static TimeSpan NeverIfZero(TimeSpan duration) => duration == TimeSpan.Zero ? System.Threading.Timeout.InfiniteTimeSpan : duration;

@@ -42,7 +42,7 @@ namespace TcpLb.Configuration.Tests
 
             var e = ReadFails(toml, ConfigurationFormat.Toml, "seed.toml");
 
-            Assert.Equal("seed.toml, line 8: server[0].forward.backends[1].wieght: 'wieght' is not a known key. Did you mean 'weight'? Valid keys here: address, weight, backup, max_connections.", e.Message);
+            Assert.Equal("seed.toml, line 8: server[0].forward.backends[1].wieght: 'wieght' is not a known key. Did you mean 'weight'? Valid keys here: address, weight, backup, max_connections, send_proxy.", e.Message);
             Assert.Equal("server[0].forward.backends[1].wieght", e.KeyPath);
         }
 
@@ -53,7 +53,7 @@ namespace TcpLb.Configuration.Tests
 
             var e = ReadFails(json, ConfigurationFormat.Json, "lb.json");
 
-            Assert.Equal("lb.json, line 5: server[0].maxConections: 'maxConections' is not a known key. Did you mean 'max_connections'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, forward.", e.Message);
+            Assert.Equal("lb.json, line 5: server[0].maxConections: 'maxConections' is not a known key. Did you mean 'max_connections'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, allow_from, deny_from, max_connections_per_source, connection_rate_per_source, accept_proxy_protocol, proxy_header_timeout, forward.", e.Message);
         }
 
         [Fact]
@@ -97,6 +97,13 @@ namespace TcpLb.Configuration.Tests
         [InlineData("backends = [{ weight = 2 }]", "server[0].forward.backends[0]: the backend has no address.")]
         [InlineData("health_check = { rise = 0 }", "server[0].forward.health_check.rise: 0 is not valid (out of range). Accepted: a whole number from 1 to 1000.")]
         [InlineData("listen = 8200", "server[0].forward.listen: 'listen' is not a key of this table: it belongs in the server table itself, not in forward.")]
+        [InlineData("send_proxy_protocol = \"v3\"", "server[0].forward.send_proxy_protocol: \"v3\" is not valid (not a PROXY protocol version). Accepted: \"none\", \"v1\" or \"v2\" (case does not count).")]
+        [InlineData("backends = [{ address = \"9001\", send_proxy = \"v9\" }]", "server[0].forward.backends[0].send_proxy: \"v9\" is not valid (not a PROXY protocol version).")]
+        [InlineData("toxics = [{ type = \"Lag\" }]", "server[0].forward.toxics[0].type: \"Lag\" is not valid (not a toxic type). Accepted: Latency, ")]
+        [InlineData("toxics = [{ type = \"Latency\", bytes = 5 }]", "server[0].forward.toxics[0].bytes: 'bytes' does not apply to a Latency toxic. A Latency toxic takes: latency, jitter.")]
+        [InlineData("toxics = [{ type = \"Latency\", toxicity = 2 }]", "server[0].forward.toxics[0].toxicity: 2 is not valid (out of range). Accepted: a number from 0 to 1")]
+        [InlineData("toxics = [{ type = \"Bandwidth\" }]", "server[0].forward.toxics[0]: Rate 0 bytes per second is out of range: a Bandwidth toxic needs a rate of 1 or more.")]
+        [InlineData("toxics = [{ latency = 5 }]", "server[0].forward.toxics[0]: the toxic has no type. Give one: type = Latency")]
         [InlineData("interval = 100", "server[0].forward.interval: 'interval' is not a key of this table: it belongs in the health_check table.")]
         [InlineData("health_check = { sned = \"x\" }", "server[0].forward.health_check.sned: 'sned' is not a known key. Did you mean 'send'?")]
         public void A_bad_forward_value_in_toml_names_its_line_key_and_value(string setting, string expected)
@@ -115,7 +122,13 @@ namespace TcpLb.Configuration.Tests
         [InlineData("name = \"\"", "server[0].name: \"\" is not valid (empty). Accepted: the balancer job's name, not empty.")]
         [InlineData("retries = 3", "server[0].retries: 'retries' is not a key of this table: it belongs in the server's forward table.")]
         [InlineData("rise = 3", "server[0].rise: 'rise' is not a key of this table: it belongs in the forward table's health_check table.")]
-        [InlineData("listne = 3", "server[0].listne: 'listne' is not a known key. Did you mean 'listen'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, forward.")]
+        [InlineData("allow_from = [\"127.0.0.0/8\", \"10.0.0.300\"]", "server[0].allow_from[1]: \"10.0.0.300\" is not valid (")]
+        [InlineData("allow_from = \"127.0.0.1\"", "server[0].allow_from: \"127.0.0.1\" is not valid (a string, not a list). Accepted: a list of strings, each an IPv4 or IPv6 address")]
+        [InlineData("deny_from = [\"::1/129\"]", "server[0].deny_from[0]: \"::1/129\" is not valid (")]
+        [InlineData("connection_rate_per_source = \"100/h\"", "server[0].connection_rate_per_source: \"100/h\" is not valid (not a connection rate). Accepted: \"none\" (no limit), or a count per second or per minute, as 100/s or 600/m")]
+        [InlineData("max_connections_per_source = -1", "server[0].max_connections_per_source: -1 is not valid (out of range). Accepted: a whole number, 0 or more.")]
+        [InlineData("accept_proxy_protocol = \"yes\"", "server[0].accept_proxy_protocol: \"yes\" is not valid (a string, not true or false). Accepted: true or false.")]
+        [InlineData("listne = 3", "server[0].listne: 'listne' is not a known key. Did you mean 'listen'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, allow_from, deny_from, max_connections_per_source, connection_rate_per_source, accept_proxy_protocol, proxy_header_timeout, forward.")]
         public void A_bad_server_value_names_its_line_key_and_value(string setting, string expected)
         {
             var e = ReadFails("[[server]]\n" + setting + "\n", ConfigurationFormat.Toml, "lb.toml");

@@ -29,12 +29,18 @@ queue_length = 10
 queue_timeout = ""2s""
 idle_timeout = 60000
 fin_timeout = ""1m""
+allow_from = [""127.0.0.0/8"", ""::1""]
+deny_from = [""127.0.0.9""]
+max_connections_per_source = 20
+connection_rate_per_source = ""50/m""
+accept_proxy_protocol = true
+proxy_header_timeout = ""3s""
 
 [server.forward]
 algorithm = ""LeastConn""
 backends = [
     { address = ""127.0.0.1:9001"", weight = 5, max_connections = 7 },
-    { address = ""[::1]:9002"", backup = true },
+    { address = ""[::1]:9002"", backup = true, send_proxy = ""V1"" },
     ""localhost:9003;weight=2"",
 ]
 connect_timeout = ""500ms""
@@ -44,6 +50,11 @@ response_timeout = ""1.5s""
 connect_failure_limit = 4
 backend_max_connections = 50
 slow_start = ""1h""
+send_proxy_protocol = ""v2""
+toxics = [
+    { type = ""latency"", name = ""slow"", direction = ""Upstream"", toxicity = 0.5, latency = ""100ms"", jitter = 10 },
+    { type = ""LimitData"", backend = ""127.0.0.1:9001"", bytes = 4096 },
+]
 
 [server.forward.health_check]
 interval = 750
@@ -70,11 +81,17 @@ backends = [""9004""]
       ""queueTimeout"": ""2s"",
       ""idleTimeout"": 60000,
       ""finTimeout"": ""1m"",
+      ""allowFrom"": [ ""127.0.0.0/8"", ""::1"" ],
+      ""denyFrom"": [ ""127.0.0.9"" ],
+      ""maxConnectionsPerSource"": 20,
+      ""connectionRatePerSource"": ""50/m"",
+      ""acceptProxyProtocol"": true,
+      ""proxyHeaderTimeout"": ""3s"",
       ""forward"": {
         ""algorithm"": ""LeastConn"",
         ""backends"": [
           { ""address"": ""127.0.0.1:9001"", ""weight"": 5, ""maxConnections"": 7 },
-          { ""address"": ""[::1]:9002"", ""backup"": true },
+          { ""address"": ""[::1]:9002"", ""backup"": true, ""sendProxy"": ""v1"" },
           ""localhost:9003;weight=2"",
         ],
         ""connectTimeout"": ""500ms"",
@@ -84,6 +101,11 @@ backends = [""9004""]
         ""connectFailureLimit"": 4,
         ""backendMaxConnections"": 50,
         ""slowStart"": ""1h"",
+        ""sendProxyProtocol"": ""V2"",
+        ""toxics"": [
+          { ""type"": ""Latency"", ""name"": ""slow"", ""direction"": ""upstream"", ""toxicity"": 0.5, ""latency"": 100, ""jitter"": ""10ms"" },
+          { ""type"": ""limitdata"", ""backend"": ""127.0.0.1:9001"", ""bytes"": 4096 },
+        ],
         ""healthCheck"": { ""interval"": 750, ""timeout"": ""250ms"", ""rise"": 3, ""fall"": 4, ""send"": ""PING\r\n"", ""expect"": ""+PONG"" }
       }
     },
@@ -134,7 +156,7 @@ backends = [""9004""]
             Assert.Equal(TimeSpan.FromMinutes(1), o.IdleTimeout);
             Assert.Equal(TimeSpan.FromMinutes(1), o.FinTimeout);
             Assert.Equal(BalancingAlgorithm.LeastConnections, o.Algorithm);
-            Assert.Equal(new[] { "127.0.0.1:9001;weight=5;max_connections=7", "[::1]:9002;backup", "localhost:9003;weight=2" }, o.Backends.Select(b => b.ToString()));
+            Assert.Equal(new[] { "127.0.0.1:9001;weight=5;max_connections=7", "[::1]:9002;backup;send_proxy=v1", "localhost:9003;weight=2" }, o.Backends.Select(b => b.ToString()));
             Assert.Equal(TimeSpan.FromMilliseconds(500), o.ConnectTimeout);
             Assert.Equal(2, o.Retries);
             Assert.False(o.Replay);
@@ -148,6 +170,21 @@ backends = [""9004""]
             Assert.Equal(4, o.HealthCheck.Fall);
             Assert.Equal("PING\r\n", o.HealthCheck.Send);
             Assert.Equal("+PONG", o.HealthCheck.ExpectPrefix);
+            Assert.Equal(new[] { "127.0.0.0/8", "::1" }, o.AllowFrom);
+            Assert.Equal(new[] { "127.0.0.9" }, o.DenyFrom);
+            Assert.Equal(20, o.MaxConnectionsPerSource);
+            Assert.Equal(new TcpLb.Engine.Access.ConnectionRate(50, TimeSpan.FromMinutes(1)), o.ConnectionRatePerSource);
+            Assert.True(o.AcceptProxyProtocol);
+            Assert.Equal(TimeSpan.FromSeconds(3), o.ProxyHeaderTimeout);
+            Assert.Equal(TcpLb.Engine.Net.ProxyProtocolVersion.V2, o.SendProxyProtocol);
+            Assert.Equal(TcpLb.Engine.Net.ProxyProtocolVersion.V1, o.Backends[1].SendProxyProtocol);
+            Assert.Null(o.Backends[0].SendProxyProtocol);
+            Assert.Equal(2, o.Toxics.Count);
+            Assert.Equal("slow", o.Toxics[0].Name);
+            Assert.Equal("slow: " + new TcpLb.Engine.Proxying.Toxics.ToxicDefinition(TcpLb.Engine.Proxying.Toxics.ToxicType.Latency, TcpLb.Engine.Proxying.Toxics.ToxicDirection.Upstream, 0.5, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10)), o.Toxics[0].ToString());
+            Assert.Equal(TcpLb.Engine.Proxying.Toxics.ToxicType.LimitData, o.Toxics[1].Definition.Type);
+            Assert.Equal(4096, o.Toxics[1].Definition.Bytes);
+            Assert.Equal("127.0.0.1:9001", o.Toxics[1].Backend!.ToString());
 
             // A server that gives only its pool keeps every engine default.
             BalancerDefinition second = servers[1];

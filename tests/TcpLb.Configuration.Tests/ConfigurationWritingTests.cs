@@ -20,7 +20,7 @@ namespace TcpLb.Configuration.Tests
             Assert.Equal(written, BalancerConfiguration.Write(reread, format));
             Assert.Equal(BalancerConfiguration.Write(original, ConfigurationFormat.Toml), BalancerConfiguration.Write(reread, ConfigurationFormat.Toml));
             Assert.Equal("PING\r\n", reread[0].Options.HealthCheck.Send);
-            Assert.Equal(new[] { "127.0.0.1:9001;weight=5;max_connections=7", "[::1]:9002;backup", "localhost:9003;weight=2" }, reread[0].Options.Backends.Select(b => b.ToString()));
+            Assert.Equal(new[] { "127.0.0.1:9001;weight=5;max_connections=7", "[::1]:9002;backup;send_proxy=v1", "localhost:9003;weight=2" }, reread[0].Options.Backends.Select(b => b.ToString()));
         }
 
         [Fact]

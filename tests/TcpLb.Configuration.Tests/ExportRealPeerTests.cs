@@ -39,9 +39,18 @@ namespace TcpLb.Configuration.Tests
                 SlowStart = TimeSpan.FromSeconds(10),
                 IdleTimeout = System.Threading.Timeout.InfiniteTimeSpan,
                 Retries = 2,
+                MaxConnectionsPerSource = 20,
+                ConnectionRatePerSource = TcpLb.Engine.Access.ConnectionRate.Parse("50/m"),
+                AcceptProxyProtocol = true,
+                ProxyHeaderTimeout = TimeSpan.FromSeconds(3),
+                SendProxyProtocol = TcpLb.Engine.Net.ProxyProtocolVersion.V1,
             };
+            options.AllowFrom.Add("127.0.0.0/8");
+            options.AllowFrom.Add("::1");
+            options.DenyFrom.Add("127.0.0.9");
+            options.Toxics.Add(new BalancerToxic(new TcpLb.Engine.Proxying.Toxics.ToxicDefinition(TcpLb.Engine.Proxying.Toxics.ToxicType.Latency, latency: TimeSpan.FromMilliseconds(100)), name: "slow"));
             options.Backends.Add(BackendDefinition.Parse("127.0.0.1:9001;weight=3"));
-            options.Backends.Add(BackendDefinition.Parse("127.0.0.1:9002;max_connections=0"));
+            options.Backends.Add(BackendDefinition.Parse("127.0.0.1:9002;max_connections=0;send_proxy=v2"));
             options.Backends.Add(BackendDefinition.Parse("[::1]:9003;backup;max_connections=7"));
             options.HealthCheck.Send = "PING \"1\"\r\n";
             options.HealthCheck.ExpectPrefix = "PONG $ (ok)";
@@ -71,6 +80,34 @@ namespace TcpLb.Configuration.Tests
             var (exitCode, output) = RealPeer.Run(nginx, "-t", "-c", config);
 
             Assert.True(exitCode == 0, $"nginx -t exited {exitCode}: {output}\n{File.ReadAllText(config)}");
+        }
+
+        [Fact]
+        public void The_exports_carry_access_rules_per_source_limits_and_the_proxy_protocol()
+        {
+            var balancers = new[] { Rich(BalancingAlgorithm.RoundRobin, 8300) };
+            string haproxy = new HAProxyConfigurationWriter().Write(balancers);
+            string nginx = NginxWriter().Write(balancers);
+
+            Assert.Contains("    bind 127.0.0.1:8300 accept-proxy\n", haproxy.Replace("\r\n", "\n"));
+            Assert.Contains("    tcp-request connection reject if { src 127.0.0.9 }", haproxy);
+            Assert.Contains("    tcp-request connection reject if !{ src 127.0.0.0/8 ::1 }", haproxy);
+            Assert.Contains("    tcp-request connection reject if { sc0_conn_cur gt 20 }", haproxy);
+            Assert.Contains("    tcp-request connection reject if { sc0_conn_rate gt 50 }", haproxy);
+            Assert.Contains("store conn_cur,conn_rate(60000ms)", haproxy);
+            string[] lines = haproxy.Replace("\r\n", "\n").Split('\n');
+            Assert.Contains(" send-proxy ", lines.Single(l => l.StartsWith("    server s1 ", StringComparison.Ordinal)));
+            Assert.Contains(" send-proxy-v2 ", lines.Single(l => l.StartsWith("    server s2 ", StringComparison.Ordinal)));
+            Assert.Contains(" send-proxy ", lines.Single(l => l.StartsWith("    server s3 ", StringComparison.Ordinal)));
+            Assert.Contains("# Toxics (slow): no equivalent (toxics are TcpLbModule's).", haproxy);
+
+            Assert.Contains("listen 127.0.0.1:8300 proxy_protocol;", nginx);
+            Assert.Contains("proxy_protocol_timeout 3000ms;", nginx);
+            Assert.Contains("        deny 127.0.0.9;\n        allow 127.0.0.0/8;\n        allow ::1;\n        deny all;\n", nginx.Replace("\r\n", "\n"));
+            Assert.Contains("limit_conn_zone $binary_remote_addr zone=", nginx);
+            Assert.Contains("_sources 20;", nginx);
+            Assert.Contains("        proxy_protocol on;", nginx);
+            Assert.Contains("# Toxics (slow): no equivalent (toxics are TcpLbModule's).", nginx);
         }
 
         [Fact]

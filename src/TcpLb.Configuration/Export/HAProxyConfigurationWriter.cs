@@ -52,9 +52,10 @@ namespace TcpLb.Configuration.Export
         {
             TcpBalancerOptions o = balancer.Options;
             text.AppendLine("listen " + name);
-            text.AppendLine("    bind " + ExportNames.Listen(balancer));
+            text.AppendLine("    bind " + ExportNames.Listen(balancer) + (o.AcceptProxyProtocol ? " accept-proxy" : ""));
             text.AppendLine("    mode tcp");
             WriteAlgorithm(text, o.Algorithm);
+            WriteAccess(text, o);
 
             // Limits.
             if (o.MaxConnections > 0)
@@ -144,10 +145,62 @@ namespace TcpLb.Configuration.Export
                 {
                     server.Append(" backup");
                 }
+                switch (backend.SendProxyProtocol ?? o.SendProxyProtocol)
+                {
+                    case Engine.Net.ProxyProtocolVersion.V1:
+                        server.Append(" send-proxy");
+                        break;
+                    case Engine.Net.ProxyProtocolVersion.V2:
+                        server.Append(" send-proxy-v2");
+                        break;
+                }
                 server.Append(check);
                 text.AppendLine(server.ToString());
             }
             text.AppendLine();
+        }
+
+        /// <summary>Access rules and per-source limits as tcp-request connection rules (deny first, as the engine checks them), toxics as a comment.</summary>
+        private static void WriteAccess(StringBuilder text, TcpBalancerOptions o)
+        {
+            if (o.DenyFrom.Count > 0)
+            {
+                text.AppendLine("    tcp-request connection reject if { src " + string.Join(" ", o.DenyFrom) + " }");
+            }
+            if (o.AllowFrom.Count > 0)
+            {
+                text.AppendLine("    tcp-request connection reject if !{ src " + string.Join(" ", o.AllowFrom) + " }");
+            }
+            if (o.MaxConnectionsPerSource > 0 || !o.ConnectionRatePerSource.IsNone)
+            {
+                var store = new List<string>();
+                if (o.MaxConnectionsPerSource > 0)
+                {
+                    store.Add("conn_cur");
+                }
+                if (!o.ConnectionRatePerSource.IsNone)
+                {
+                    store.Add("conn_rate(" + ExportNames.Duration(o.ConnectionRatePerSource.Period) + ")");
+                }
+                text.AppendLine("    stick-table type ipv6 size " + ExportNames.Number(o.SourceTableCapacity) + " expire " + ExportNames.Duration(TimeSpan.FromMinutes(1)) + " store " + string.Join(",", store));
+                text.AppendLine("    tcp-request connection track-sc0 src");
+                if (o.MaxConnectionsPerSource > 0)
+                {
+                    text.AppendLine("    tcp-request connection reject if { sc0_conn_cur gt " + ExportNames.Number(o.MaxConnectionsPerSource) + " }");
+                }
+                if (!o.ConnectionRatePerSource.IsNone)
+                {
+                    text.AppendLine("    tcp-request connection reject if { sc0_conn_rate gt " + ExportNames.Number(o.ConnectionRatePerSource.Count) + " }  # ConnectionRatePerSource " + o.ConnectionRatePerSource + " (HAProxy counts a sliding period, not a token bucket)");
+                }
+            }
+            if (o.AcceptProxyProtocol)
+            {
+                text.AppendLine("    # ProxyHeaderTimeout " + ExportNames.Duration(o.ProxyHeaderTimeout) + ": HAProxy waits for the PROXY header within timeout client.");
+            }
+            if (o.Toxics.Count > 0)
+            {
+                text.AppendLine("    # Toxics (" + string.Join(", ", o.Toxics.Select(t => t.Name)) + "): no equivalent (toxics are TcpLbModule's).");
+            }
         }
 
         private static void WriteAlgorithm(StringBuilder text, BalancingAlgorithm algorithm)

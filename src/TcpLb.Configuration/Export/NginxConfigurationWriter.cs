@@ -67,6 +67,10 @@ namespace TcpLb.Configuration.Export
             {
                 text.AppendLine($"    limit_conn_zone $server_port zone={name}_connections:1m;");
             }
+            if (o.MaxConnectionsPerSource > 0)
+            {
+                text.AppendLine($"    limit_conn_zone $binary_remote_addr zone={name}_sources:10m;");
+            }
             text.AppendLine("    upstream " + name + " {");
             bool backupsAllowed = WriteAlgorithm(text, o.Algorithm);
             HealthCheckOptions h = o.HealthCheck;
@@ -124,7 +128,12 @@ namespace TcpLb.Configuration.Export
             text.AppendLine("    }");
 
             text.AppendLine("    server {");
-            text.AppendLine("        listen " + ExportNames.Listen(balancer) + ";");
+            text.AppendLine("        listen " + ExportNames.Listen(balancer) + (o.AcceptProxyProtocol ? " proxy_protocol" : "") + ";");
+            if (o.AcceptProxyProtocol)
+            {
+                text.AppendLine("        proxy_protocol_timeout " + ExportNames.Duration(o.ProxyHeaderTimeout) + ";");
+            }
+            WriteAccess(text, name, o);
             text.AppendLine("        proxy_pass " + name + ";");
             text.AppendLine("        proxy_connect_timeout " + ExportNames.Duration(o.ConnectTimeout) + ";");
             text.AppendLine("        proxy_timeout " + ExportNames.Duration(o.IdleTimeout) + ";" + (o.IdleTimeout == System.Threading.Timeout.InfiniteTimeSpan ? "  # IdleTimeout infinite: 24 days" : ""));
@@ -146,6 +155,47 @@ namespace TcpLb.Configuration.Export
                 text.AppendLine("        # Replay: nginx moves a connection to the next server only when the connect fails, not when the server fails after accepting.");
             }
             text.AppendLine("    }");
+        }
+
+        /// <summary>Access rules (deny first, as the engine checks them), per-source limits, the PROXY header to backends, toxics as a comment.</summary>
+        private static void WriteAccess(StringBuilder text, string name, TcpBalancerOptions o)
+        {
+            foreach (string range in o.DenyFrom)
+            {
+                text.AppendLine("        deny " + range + ";");
+            }
+            foreach (string range in o.AllowFrom)
+            {
+                text.AppendLine("        allow " + range + ";");
+            }
+            if (o.AllowFrom.Count > 0)
+            {
+                text.AppendLine("        deny all;");
+            }
+            if (o.MaxConnectionsPerSource > 0)
+            {
+                text.AppendLine($"        limit_conn {name}_sources {ExportNames.Number(o.MaxConnectionsPerSource)};");
+            }
+            if (!o.ConnectionRatePerSource.IsNone)
+            {
+                text.AppendLine("        # ConnectionRatePerSource " + o.ConnectionRatePerSource + ": nginx's stream module has no connection rate limit.");
+            }
+            if (o.SendProxyProtocol == Engine.Net.ProxyProtocolVersion.V1)
+            {
+                text.AppendLine("        proxy_protocol on;");
+            }
+            else if (o.SendProxyProtocol == Engine.Net.ProxyProtocolVersion.V2)
+            {
+                text.AppendLine("        # SendProxyProtocol v2: nginx sends only the v1 header (proxy_protocol on).");
+            }
+            if (o.Backends.Any(b => b.SendProxyProtocol.HasValue && b.SendProxyProtocol != o.SendProxyProtocol))
+            {
+                text.AppendLine("        # A backend's own send_proxy: nginx sets proxy_protocol for the whole upstream, not per server.");
+            }
+            if (o.Toxics.Count > 0)
+            {
+                text.AppendLine("        # Toxics (" + string.Join(", ", o.Toxics.Select(t => t.Name)) + "): no equivalent (toxics are TcpLbModule's).");
+            }
         }
 
         /// <summary>Writes the upstream's method; false when nginx does not allow backup servers with it.</summary>
