@@ -87,6 +87,35 @@ namespace TcpLb.Configuration.Tests
         }
 
         [Fact]
+        public void Access_rules_change_live_and_per_source_limits_proxy_settings_and_toxics_are_refused()
+        {
+            TcpBalancerOptions current = Options("9001");
+            current.DenyFrom.Add("127.0.0.3");
+            using var balancer = new TcpBalancer(current);
+            TcpBalancerOptions desired = balancer.CurrentConfiguration();
+            desired.DenyFrom.Clear();
+            desired.AllowFrom.Add("127.0.0.0/8");
+
+            ReconfigurationPlan plan = ReconfigurationPlan.Create(balancer.CurrentConfiguration(), desired);
+            plan.Apply(balancer);
+
+            Assert.Equal(new[] { "AllowFrom", "DenyFrom" }, plan.Changes.Select(c => c.Setting));
+            Assert.Equal(new[] { "127.0.0.0/8" }, balancer.Access.Rules.AllowTexts());
+            Assert.Empty(balancer.Access.Rules.DenyTexts());
+
+            TcpBalancerOptions held = balancer.CurrentConfiguration();
+            held.MaxConnectionsPerSource = 5;
+            held.AcceptProxyProtocol = true;
+            held.Toxics.Add(new BalancerToxic(new TcpLb.Engine.Proxying.Toxics.ToxicDefinition(TcpLb.Engine.Proxying.Toxics.ToxicType.Latency, latency: TimeSpan.FromMilliseconds(5))));
+            ReconfigurationPlan refused = ReconfigurationPlan.Create(balancer.CurrentConfiguration(), held);
+
+            Assert.Equal(new[] { "MaxConnectionsPerSource", "AcceptProxyProtocol", "Toxics" }, refused.NotChangeable.Select(c => c.Setting));
+            Assert.Throws<InvalidOperationException>(() => refused.Apply(balancer));
+            Assert.Equal(0, balancer.Options.MaxConnectionsPerSource);
+            Assert.Empty(balancer.Toxics);
+        }
+
+        [Fact]
         public void Port_zero_means_the_port_it_has()
         {
             TcpBalancerOptions desired = Options("9001");

@@ -1,6 +1,8 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using System.Linq;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 
 namespace TcpLb.Configuration.Reload
@@ -71,6 +73,18 @@ namespace TcpLb.Configuration.Reload
                     changes.Add(new BalancerChange(BalancerChangeKind.SettingChanged, null, setting.Name, was, now));
                 }
             }
+            // Access rules change live, as Set-TcpBalancerAccess changes them (compared as the engine reads them).
+            AccessRules currentRules = AccessRules.Create(current.AllowFrom, current.DenyFrom);
+            AccessRules desiredRules = AccessRules.Create(desired.AllowFrom, desired.DenyFrom);
+            AddIfDifferent(changes, BalancerChangeKind.SettingChanged, AllowFromSetting, List(currentRules.AllowTexts()), List(desiredRules.AllowTexts()));
+            AddIfDifferent(changes, BalancerChangeKind.SettingChanged, DenyFromSetting, List(currentRules.DenyTexts()), List(desiredRules.DenyTexts()));
+            // Held for the balancer's life by a reload: a change is refused, saying what changes it instead.
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "MaxConnectionsPerSource", current.MaxConnectionsPerSource.ToString(CultureInfo.InvariantCulture), desired.MaxConnectionsPerSource.ToString(CultureInfo.InvariantCulture));
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "ConnectionRatePerSource", current.ConnectionRatePerSource.ToString(), desired.ConnectionRatePerSource.ToString());
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "AcceptProxyProtocol", current.AcceptProxyProtocol ? "on" : "off", desired.AcceptProxyProtocol ? "on" : "off");
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "ProxyHeaderTimeout", LiveSetting.Ms(current.ProxyHeaderTimeout), LiveSetting.Ms(desired.ProxyHeaderTimeout));
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "SendProxyProtocol", current.SendProxyProtocol.ToString(), desired.SendProxyProtocol.ToString());
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "Toxics", List(current.Toxics.Select(t => t.ToString())), List(desired.Toxics.Select(t => t.ToString())));
 
             var currentByAddress = current.Backends.ToDictionary(b => b.Address);
             var desiredAddresses = new HashSet<BackendAddress>(desired.Backends.Select(b => b.Address));
@@ -95,6 +109,10 @@ namespace TcpLb.Configuration.Reload
                 if (wasLimit != wantedLimit)
                 {
                     changes.Add(new BalancerChange(BalancerChangeKind.BackendChanged, address, "MaxConnections", LiveSetting.Limit(wasLimit), LiveSetting.Limit(wantedLimit)));
+                }
+                if (was.SendProxyProtocol != wanted.SendProxyProtocol)
+                {
+                    changes.Add(new BalancerChange(BalancerChangeKind.NotChangeable, address, "SendProxyProtocol", was.SendProxyProtocol?.ToString() ?? "(the balancer's)", wanted.SendProxyProtocol?.ToString() ?? "(the balancer's)"));
                 }
             }
             // Added before removed: a pool swapped for another is never empty on the way.
@@ -136,7 +154,7 @@ namespace TcpLb.Configuration.Reload
             var accepted = Changes.Where(c => accept == null || accept(c)).ToList();
 
             // Settings first, so a backend without its own limit gets the new BackendMaxConnections.
-            var settingChanges = accepted.Where(c => c.Kind == BalancerChangeKind.SettingChanged).ToList();
+            var settingChanges = accepted.Where(c => c.Kind == BalancerChangeKind.SettingChanged && c.Setting != AllowFromSetting && c.Setting != DenyFromSetting).ToList();
             if (settingChanges.Count > 0)
             {
                 TcpBalancerOptions settings = balancer.CurrentConfiguration();
@@ -145,6 +163,15 @@ namespace TcpLb.Configuration.Reload
                     LiveSetting.All.First(s => s.Name == change.Setting).Copy(_desired, settings);
                 }
                 balancer.ApplySettings(settings);
+            }
+            bool allowChanges = accepted.Any(c => c.Setting == AllowFromSetting);
+            bool denyChanges = accepted.Any(c => c.Setting == DenyFromSetting);
+            if (allowChanges || denyChanges)
+            {
+                AccessRules running = balancer.Access.Rules;
+                balancer.SetAccessRules(AccessRules.Create(
+                    allowChanges ? (IEnumerable<string>)_desired.AllowFrom : running.AllowTexts(),
+                    denyChanges ? (IEnumerable<string>)_desired.DenyFrom : running.DenyTexts()));
             }
             foreach (BalancerChange change in accepted)
             {
@@ -176,6 +203,23 @@ namespace TcpLb.Configuration.Reload
                 }
             }
             return accepted;
+        }
+
+        private const string AllowFromSetting = "AllowFrom";
+        private const string DenyFromSetting = "DenyFrom";
+
+        private static void AddIfDifferent(List<BalancerChange> changes, BalancerChangeKind kind, string setting, string was, string now)
+        {
+            if (was != now)
+            {
+                changes.Add(new BalancerChange(kind, null, setting, was, now));
+            }
+        }
+
+        private static string List(IEnumerable<string> items)
+        {
+            string joined = string.Join(", ", items);
+            return joined.Length == 0 ? "(none)" : joined;
         }
 
         private BackendDefinition Wanted(BalancerChange change)
