@@ -97,25 +97,16 @@ namespace TcpLb.Engine.Balancing
             }
         }
 
-        private static bool TryLocalEndPoint(Socket socket, out IPEndPoint? endPoint)
-        {
-            try
-            {
-                endPoint = socket.LocalEndPoint as IPEndPoint;
-                return endPoint != null;
-            }
-            catch (Exception e) when (e is ObjectDisposedException || e is SocketException)
-            {
-                endPoint = null;
-                return false;
-            }
-        }
+        private static bool TryLocalEndPoint(Socket socket, out IPEndPoint? endPoint) => TryEndPoint(socket, s => s.LocalEndPoint, out endPoint);
 
-        private static bool TryRemoteEndPoint(Socket socket, out IPEndPoint? endPoint)
+        private static bool TryRemoteEndPoint(Socket socket, out IPEndPoint? endPoint) => TryEndPoint(socket, s => s.RemoteEndPoint, out endPoint);
+
+        /// <summary>One end of a socket; false when the socket is closed, failed or not connected.</summary>
+        private static bool TryEndPoint(Socket socket, Func<Socket, EndPoint?> end, out IPEndPoint? endPoint)
         {
             try
             {
-                endPoint = socket.RemoteEndPoint as IPEndPoint;
+                endPoint = end(socket) as IPEndPoint;
                 return endPoint != null;
             }
             catch (Exception e) when (e is ObjectDisposedException || e is SocketException)

@@ -54,22 +54,10 @@ namespace TcpLb.Engine.Balancing
                 Backend?[]? tried = null;
                 for (int attempt = 0; serverSide == null; attempt++)
                 {
-                    backend = TryReserveBackend(new PickRequest(clientHash, tried, attempt));
-                    bool rejected = false;
+                    var request = new PickRequest(clientHash, tried, attempt);
+                    backend = TryReserveBackend(request) ?? await WaitForBackendAsync(request).ConfigureAwait(false);
                     if (backend == null)
                     {
-                        (backend, rejected) = await WaitForBackendAsync(new PickRequest(clientHash, tried, attempt)).ConfigureAwait(false);
-                    }
-                    if (backend == null)
-                    {
-                        if (rejected)
-                        {
-                            Statistics.OnRejected();
-                        }
-                        else
-                        {
-                            Statistics.OnFailed();
-                        }
                         clientSide.Abort();
                         return;
                     }

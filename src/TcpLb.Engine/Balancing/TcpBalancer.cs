@@ -704,22 +704,10 @@ namespace TcpLb.Engine.Balancing
             {
                 for (int attempt = 0; ; attempt++)
                 {
-                    Backend? backend = TryReserveBackend(new PickRequest(clientHash, tried, attempt));
-                    bool rejected = false;
+                    var request = new PickRequest(clientHash, tried, attempt);
+                    Backend? backend = TryReserveBackend(request) ?? await WaitForBackendAsync(request).ConfigureAwait(false);
                     if (backend == null)
                     {
-                        (backend, rejected) = await WaitForBackendAsync(new PickRequest(clientHash, tried, attempt)).ConfigureAwait(false);
-                    }
-                    if (backend == null)
-                    {
-                        if (rejected)
-                        {
-                            Statistics.OnRejected();
-                        }
-                        else
-                        {
-                            Statistics.OnFailed();
-                        }
                         // A reset tells the client plainly that it was not served.
                         resetClient = true;
                         client.Abort();
@@ -877,21 +865,35 @@ namespace TcpLb.Engine.Balancing
         }
 
         /// <summary>
-        /// The slow path, when no backend could be reserved at once: null when none is up (or
-        /// untried); otherwise waits in the queue for a slot, and is rejected when it gets none.
+        /// The slow path, when no backend could be reserved at once: null, counted in Failed, when
+        /// none is up (or untried); otherwise waits in the queue for a slot, and is null, counted in
+        /// Rejected, when it gets none.
         /// </summary>
-        private async Task<(Backend? Backend, bool Rejected)> WaitForBackendAsync(PickRequest request)
+        private async Task<Backend?> WaitForBackendAsync(PickRequest request)
         {
             if (!AnyUpAndUntried(request.Excluded, request.ExcludedCount))
             {
-                return (null, false);
+                Statistics.OnFailed();
+                return null;
             }
             Backend? reserved = null;
             bool got = await _backendSlots.WaitForSlotAsync(
                 () => (reserved = TryReserveBackend(request)) != null,
                 _options.QueueTimeout,
                 Stopping).ConfigureAwait(false);
-            return got ? (reserved, false) : (null, AnyUpAndUntried(request.Excluded, request.ExcludedCount));
+            if (got)
+            {
+                return reserved;
+            }
+            if (AnyUpAndUntried(request.Excluded, request.ExcludedCount))
+            {
+                Statistics.OnRejected();
+            }
+            else
+            {
+                Statistics.OnFailed();
+            }
+            return null;
         }
 
         /// <summary>The client's address hashed for SourceHash: the one its PROXY header carries, else the socket's peer.</summary>

@@ -209,7 +209,8 @@ namespace TcpLb.Engine.Proxying
             DownShaper?.Cancel();
         }
 
-        private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+        /// <summary>Whether the task completes within the timeout (infinite: waits for it).</summary>
+        internal static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
         {
             if (timeout == Timeout.InfiniteTimeSpan)
             {

@@ -35,7 +35,7 @@ namespace TcpLb.Engine.Proxying
             Task<PumpOutcome> first = await Task.WhenAny(upward, downward).ConfigureAwait(false);
             Task<PumpOutcome> second = ReferenceEquals(first, upward) ? downward : upward;
             bool clean = first.Result == PumpOutcome.Finished
-                && await CompletesWithinAsync(second, finTimeout).ConfigureAwait(false)
+                && await DuplexPump.CompletesWithinAsync(second, finTimeout).ConfigureAwait(false)
                 && second.Result == PumpOutcome.Finished;
             if (clean)
             {
@@ -113,20 +113,5 @@ namespace TcpLb.Engine.Proxying
 
         internal static bool IsConnectionFailure(Exception e)
             => e is IOException || e is SocketException || e is ObjectDisposedException || e is AuthenticationException || e is InvalidOperationException || e is NotSupportedException;
-
-        private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
-        {
-            if (timeout == Timeout.InfiniteTimeSpan)
-            {
-                await task.ConfigureAwait(false);
-                return true;
-            }
-            using (var cancel = new CancellationTokenSource())
-            {
-                Task winner = await Task.WhenAny(task, Task.Delay(timeout, cancel.Token)).ConfigureAwait(false);
-                cancel.Cancel();
-                return ReferenceEquals(winner, task);
-            }
-        }
     }
 }
