@@ -48,6 +48,30 @@ namespace TcpLb.Configuration.Export
             return text.ToString();
         }
 
+        /// <summary>RetryOn in HAProxy's words; what TCP mode does not do is said in a comment.</summary>
+        private static void WriteRetryOn(StringBuilder text, RetryConditions retryOn)
+        {
+            var words = new List<string>();
+            if ((retryOn & RetryConditions.ConnectFailure) != 0)
+            {
+                words.Add("conn-failure");
+            }
+            if ((retryOn & RetryConditions.EmptyResponse) != 0)
+            {
+                words.Add("empty-response");
+            }
+            if ((retryOn & RetryConditions.ResponseTimeout) != 0)
+            {
+                words.Add("response-timeout");
+            }
+            text.AppendLine("    retry-on " + (words.Count == 0 ? "none" : string.Join(" ", words)));
+            if ((retryOn & TcpBalancerOptions.ReplayConditions) != 0)
+            {
+                text.AppendLine("    # RetryOn " + retryOn + ": the balancer replays a connection's first bytes to another backend when its backend "
+                    + "ends before answering; HAProxy in TCP mode retries failed connects only (empty-response and response-timeout act in HTTP mode).");
+            }
+        }
+
         private static void WriteListen(StringBuilder text, string name, BalancerDefinition balancer)
         {
             TcpBalancerOptions o = balancer.Options;
@@ -83,10 +107,7 @@ namespace TcpLb.Configuration.Export
             // Retries and redispatch.
             text.AppendLine("    retries " + ExportNames.Number(o.Retries));
             text.AppendLine("    option redispatch 1");
-            if (o.Replay)
-            {
-                text.AppendLine("    # Replay: HAProxy redispatches failed connects only; a backend that fails after accepting is not retried in TCP mode.");
-            }
+            WriteRetryOn(text, o.RetryOn);
 
             // Health checks.
             HealthCheckOptions h = o.HealthCheck;

@@ -137,7 +137,7 @@ namespace TcpLb.Configuration.Export
             text.AppendLine("        proxy_pass " + name + ";");
             text.AppendLine("        proxy_connect_timeout " + ExportNames.Duration(o.ConnectTimeout) + ";");
             text.AppendLine("        proxy_timeout " + ExportNames.Duration(o.IdleTimeout) + ";" + (o.IdleTimeout == System.Threading.Timeout.InfiniteTimeSpan ? "  # IdleTimeout infinite: 24 days" : ""));
-            text.AppendLine("        proxy_next_upstream on;");
+            text.AppendLine("        proxy_next_upstream " + ((o.RetryOn & RetryConditions.ConnectFailure) != 0 ? "on" : "off") + ";");
             text.AppendLine("        proxy_next_upstream_tries " + ExportNames.Number(o.Retries + 1) + ";  # Retries " + ExportNames.Number(o.Retries) + " after the first attempt");
             if (o.MaxConnections > 0)
             {
@@ -152,7 +152,7 @@ namespace TcpLb.Configuration.Export
             text.AppendLine("        # FinTimeout " + ExportNames.Duration(o.FinTimeout) + ": no stream equivalent; a half-closed connection ends at proxy_timeout.");
             if (o.Replay)
             {
-                text.AppendLine("        # Replay: nginx moves a connection to the next server only when the connect fails, not when the server fails after accepting.");
+                text.AppendLine("        # RetryOn " + o.RetryOn + ": nginx moves a connection to the next server only when the connect fails, not when the server fails after accepting.");
             }
             text.AppendLine("    }");
         }

@@ -36,7 +36,7 @@ namespace TcpLb.Configuration.Reload
             new LiveSetting("Retries", o => Number(o.Retries), (f, t) => t.Retries = f.Retries),
             new LiveSetting("ConnectFailureLimit", o => Number(o.ConnectFailuresBeforeDown), (f, t) => t.ConnectFailuresBeforeDown = f.ConnectFailuresBeforeDown),
             new LiveSetting("ResponseTimeout", o => Ms(o.ResponseTimeout), (f, t) => t.ResponseTimeout = f.ResponseTimeout),
-            new LiveSetting("Replay", o => o.Replay ? "on" : "off", (f, t) => t.Replay = f.Replay),
+            new LiveSetting("RetryOn", o => o.RetryOn.ToString(), (f, t) => t.RetryOn = f.RetryOn),
             new LiveSetting("IdleTimeout", o => Ms(o.IdleTimeout), (f, t) => t.IdleTimeout = f.IdleTimeout),
             new LiveSetting("FinTimeout", o => Ms(o.FinTimeout), (f, t) => t.FinTimeout = f.FinTimeout),
             new LiveSetting("MaxConnections", o => Limit(o.MaxConnections), (f, t) => t.MaxConnections = f.MaxConnections),

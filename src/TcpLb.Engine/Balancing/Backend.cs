@@ -79,7 +79,12 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Connections to this backend now open.</summary>
         public int ActiveConnections => Volatile.Read(ref _active);
 
-        /// <summary>Connections proxied to this backend since it joined the balancer.</summary>
+        /// <summary>
+        /// Client connections this backend served since it joined the balancer: counted at the
+        /// backend's first byte, or when a connection it never answered ends there (not when it
+        /// fails before its first byte or is moved to another backend), so the balancer's Served
+        /// is the sum of its backends' counts.
+        /// </summary>
         public long TotalConnections => Volatile.Read(ref _total);
 
         /// <summary>
@@ -222,11 +227,11 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Gives back a slot taken by <see cref="TryReserve"/>.</summary>
         internal void Release() => Interlocked.Decrement(ref _active);
 
-        internal void OnConnected()
-        {
-            Interlocked.Increment(ref _total);
-            Volatile.Write(ref _consecutiveConnectFailures, 0);
-        }
+        /// <summary>A connect succeeded: the run of failed connects ends.</summary>
+        internal void OnConnected() => Volatile.Write(ref _consecutiveConnectFailures, 0);
+
+        /// <summary>A client connection is this backend's for good (counted once, in <see cref="TotalConnections"/>).</summary>
+        internal void OnServing() => Interlocked.Increment(ref _total);
 
         /// <summary>Counts a failed connect; after <paramref name="downAfter"/> in a row (0: never) the backend goes Down. <paramref name="what"/>, when given, becomes <see cref="LastError"/>.</summary>
         internal void OnConnectFailed(int downAfter, string? what = null)

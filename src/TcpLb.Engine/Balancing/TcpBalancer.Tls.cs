@@ -13,8 +13,9 @@ namespace TcpLb.Engine.Balancing
     /// <see cref="TcpBalancerOptions.BackendTls"/>) take the portable stream path: the client's
     /// handshake first, then a backend picked and connected as on the socket path (connect
     /// failures and failed backend handshakes fail over to the next backend), then
-    /// <see cref="TlsDuplexPump"/>. Limits, queues, draining, idle and FIN timeouts apply; replay
-    /// and the response timeout do not (a connection stays on the backend it got).
+    /// <see cref="TlsDuplexPump"/>. Limits, queues, draining, idle and FIN timeouts (inactivity after
+    /// a half-close) apply, and RetryOn's ConnectFailure; replay and the response timeout do not
+    /// (a connection stays on the backend it got).
     /// </summary>
     public sealed partial class TcpBalancer
     {
@@ -71,7 +72,7 @@ namespace TcpLb.Engine.Balancing
                         break;
                     }
                     ReleaseBackend(backend);
-                    if (attempt >= options.Retries || Stopping.IsCancellationRequested)
+                    if (attempt >= options.Retries || Stopping.IsCancellationRequested || (options.RetryOn & RetryConditions.ConnectFailure) == 0)
                     {
                         backend = null;
                         Statistics.OnFailed();
@@ -84,6 +85,7 @@ namespace TcpLb.Engine.Balancing
                 }
 
                 backend!.OnConnected();
+                backend.OnServing(); // a TLS connection never moves: the backend's from its connect
                 if (backend.IsBackup)
                 {
                     Statistics.OnSentToBackup();

@@ -698,7 +698,7 @@ namespace TcpLb.Engine.Balancing
             ProxyConnection? connection = null;
             DuplexPump? pump = null;
             ToxicSession? session = null;
-            Backend? movedFrom = null; // the last backend failed before answering; the connection moves on
+            Backend? movedFrom = null; // the last backend ended before answering; the connection moves on
             bool resetClient = false;
             try
             {
@@ -736,6 +736,12 @@ namespace TcpLb.Engine.Balancing
                     {
                         ReleaseBackend(backend);
                         backend.OnConnectFailed(_prober != null ? options.ConnectFailuresBeforeDown : 0);
+                        if ((options.RetryOn & RetryConditions.ConnectFailure) == 0)
+                        {
+                            Statistics.OnFailed();
+                            resetClient = true;
+                            return;
+                        }
                     }
                     else
                     {
@@ -766,9 +772,11 @@ namespace TcpLb.Engine.Balancing
                                 session.Start(connection, pump);
                             }
                         }
-                        ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MayMove(options, tried, attempt, backend)).ConfigureAwait(false);
+                        ProxyAttemptOutcome outcome = await ProxyAsync(connection, pump!, server, backend, MovableEnds(options, tried, attempt, backend)).ConfigureAwait(false);
                         if (outcome == ProxyAttemptOutcome.Completed)
                         {
+                            // Ended on this backend: its count and Served agree, whatever ended it.
+                            connection.CountOnBackend();
                             Statistics.OnServed();
                             return;
                         }
@@ -804,6 +812,10 @@ namespace TcpLb.Engine.Balancing
                 {
                     await pump.EndAsync(resetClient).ConfigureAwait(false);
                 }
+                else if (resetClient)
+                {
+                    client.Abort();
+                }
                 if (connection != null)
                 {
                     _connections.Remove(connection);
@@ -812,18 +824,23 @@ namespace TcpLb.Engine.Balancing
             }
         }
 
-        private async Task<ProxyAttemptOutcome> ProxyAsync(ProxyConnection connection, DuplexPump pump, Socket server, Backend backend, bool mayMove)
+        private async Task<ProxyAttemptOutcome> ProxyAsync(ProxyConnection connection, DuplexPump pump, Socket server, Backend backend, UnansweredEnd moveOn)
         {
             try
             {
                 connection.Attach(server, backend);
+                if (connection.Pending == null)
+                {
+                    // Nothing can move this connection: it is the backend's from its connect.
+                    connection.CountOnBackend();
+                }
                 if (Stopping.IsCancellationRequested || backend.State == BackendState.Disabled || connection.Aborted)
                 {
                     connection.Abort();
                 }
                 pump.ClientToServer = backend.BytesToBackend;
                 pump.ServerToClient = backend.BytesFromBackend;
-                return await pump.RunAsync(server, mayMove).ConfigureAwait(false);
+                return await pump.RunAsync(server, moveOn).ConfigureAwait(false);
             }
             finally
             {
@@ -832,35 +849,44 @@ namespace TcpLb.Engine.Balancing
         }
 
         /// <summary>
-        /// Whether a connection on <paramref name="current"/> may still move if that backend fails
-        /// before answering: replay is on, an attempt is left, and an Up backend is left untried.
+        /// How a connection on <paramref name="current"/> may still move if that backend ends
+        /// before answering: the replaying <see cref="TcpBalancerOptions.RetryOn"/> conditions, when
+        /// an attempt is left and an Up backend is left untried; otherwise none.
         /// </summary>
-        private bool MayMove(TcpBalancerOptions options, Backend?[]? tried, int attempt, Backend current)
+        private UnansweredEnd MovableEnds(TcpBalancerOptions options, Backend?[]? tried, int attempt, Backend current)
         {
-            if (!options.Replay || attempt >= options.Retries || Stopping.IsCancellationRequested)
+            RetryConditions replay = options.RetryOn & TcpBalancerOptions.ReplayConditions;
+            if (replay == RetryConditions.None || attempt >= options.Retries || Stopping.IsCancellationRequested)
             {
-                return false;
+                return UnansweredEnd.None;
             }
             foreach (Backend backend in _pool.Snapshot)
             {
                 if (backend.IsUp && !ReferenceEquals(backend, current) && (tried == null || Array.IndexOf(tried, backend, 0, attempt) < 0))
                 {
-                    return true;
+                    return ((replay & RetryConditions.Reset) != 0 ? UnansweredEnd.Reset : UnansweredEnd.None)
+                        | ((replay & RetryConditions.EmptyResponse) != 0 ? UnansweredEnd.Close : UnansweredEnd.None)
+                        | ((replay & RetryConditions.ResponseTimeout) != 0 ? UnansweredEnd.Timeout : UnansweredEnd.None);
                 }
             }
-            return false;
+            return UnansweredEnd.None;
         }
 
-        /// <summary>Live traffic saw the backend fail before its first byte: counted towards taking it Down.</summary>
+        /// <summary>
+        /// Live traffic saw the backend fail before its first byte (a reset within the replay
+        /// window, or no answer within the response timeout): counted towards taking it Down. A
+        /// clean close and silence are not failures; neither is a connection reset from outside.
+        /// </summary>
         private void OnFailedBeforeResponse(TcpBalancerOptions options, Backend backend, ProxyConnection connection, DuplexPump pump)
         {
-            if (options.ResponseTimeout <= TimeSpan.Zero || connection.Aborted)
+            UnansweredEnd end = pump.LastEnd;
+            if (connection.Aborted || (end & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) == 0)
             {
                 return;
             }
-            string what = connection.Pending!.TimedOut
+            string what = end == UnansweredEnd.Timeout
                 ? $"no answer within the response timeout of {options.ResponseTimeout.TotalMilliseconds:0} ms"
-                : pump.LastServerSide == PumpOutcome.Finished ? "closed before its first byte" : "reset before its first byte";
+                : "reset before its first byte";
             backend.OnUnanswered(_prober != null ? options.HealthCheck.Fall : 0, what);
         }
 

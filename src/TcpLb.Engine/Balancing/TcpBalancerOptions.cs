@@ -47,27 +47,52 @@ namespace TcpLb.Engine.Balancing
         public HealthCheckOptions HealthCheck { get; private set; } = new HealthCheckOptions();
 
         /// <summary>
-        /// When a backend resets or closes a connection, or leaves it unanswered past
-        /// <see cref="ResponseTimeout"/>, before sending its first byte, and every byte the client
-        /// sent is still held (at most 64 KiB), the connection moves to another backend and those
-        /// bytes (and the client's FIN) are sent again; such moves count against
-        /// <see cref="Retries"/> with the connect retries. Turn it off for protocols where sending
-        /// a request twice is not safe.
+        /// When a connection is tried again on another backend; see <see cref="RetryConditions"/>.
+        /// The default, <see cref="DefaultRetryOn"/>, can never deliver a byte twice in the common
+        /// case: failed connects, and resets before the backend's first byte (replayed). Add
+        /// EmptyResponse or ResponseTimeout only for requests that are safe to repeat.
         /// </summary>
-        public bool Replay { get; set; } = true;
+        public RetryConditions RetryOn { get; set; } = DefaultRetryOn;
 
-        /// <summary>The default <see cref="ResponseTimeout"/>: 3 seconds.</summary>
-        public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(3);
+        /// <summary>The default <see cref="RetryOn"/>: ConnectFailure and Reset.</summary>
+        public const RetryConditions DefaultRetryOn = RetryConditions.ConnectFailure | RetryConditions.Reset;
+
+        /// <summary>The conditions that replay the client's bytes to another backend (all but ConnectFailure).</summary>
+        public const RetryConditions ReplayConditions = RetryConditions.Reset | RetryConditions.EmptyResponse | RetryConditions.ResponseTimeout;
+
+        /// <summary>
+        /// Whether any <see cref="RetryOn"/> condition replays the client's bytes to another backend.
+        /// Setting it false keeps only ConnectFailure (the cmdlets' -NoReplay); setting it true
+        /// when nothing replays adds Reset.
+        /// </summary>
+        public bool Replay
+        {
+            get => (RetryOn & ReplayConditions) != 0;
+            set
+            {
+                if (!value)
+                {
+                    RetryOn &= ~ReplayConditions;
+                }
+                else if (!Replay)
+                {
+                    RetryOn |= RetryConditions.Reset;
+                }
+            }
+        }
 
         /// <summary>
         /// How long the client's bytes may wait for the backend's first byte, counted from the
-        /// client's last byte (so an upload that keeps sending is not cut). Past it, the
-        /// connection counts as a failure of the backend (<see cref="HealthCheckOptions.Fall"/> in a
-        /// row take it Down, as do connections it resets or closes before its first byte) and is
-        /// redispatched (with <see cref="Replay"/>) or reset. Zero turns off this watch of live
-        /// traffic: for protocols where the server may stay silent.
+        /// client's last byte (so an upload that keeps sending is not cut, and a client that has
+        /// sent nothing is never timed out). Past it, the connection counts as a failure of the
+        /// backend (<see cref="HealthCheckOptions.Fall"/> in a row take it Down) and is reset, or
+        /// replayed when <see cref="RetryOn"/> has ResponseTimeout. Zero (the default) turns it
+        /// off: a backend that stays silent is never a failure.
         /// </summary>
         public TimeSpan ResponseTimeout { get; set; } = DefaultResponseTimeout;
+
+        /// <summary>The default <see cref="ResponseTimeout"/>: zero, off.</summary>
+        public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.Zero;
 
         /// <summary>A connection with no bytes either way for this long is closed.</summary>
         public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(1);
@@ -85,8 +110,9 @@ namespace TcpLb.Engine.Balancing
         public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
         /// <summary>
-        /// How long a connection may stay half-closed (one side has sent FIN) before both sides
-        /// are closed.
+        /// Once one side has sent FIN, how long the other direction may go without a byte before
+        /// both sides are closed (inactivity, like HAProxy's timeout client-fin and server-fin):
+        /// a half-closed stream that keeps flowing is never cut.
         /// </summary>
         public TimeSpan FinTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -211,6 +237,10 @@ namespace TcpLb.Engine.Balancing
             if (QueueTimeout < TimeSpan.Zero)
             {
                 throw new ArgumentOutOfRangeException(nameof(QueueTimeout), QueueTimeout, "QueueTimeout must be 0 or more.");
+            }
+            if ((RetryOn & ~(RetryConditions.ConnectFailure | ReplayConditions)) != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(RetryOn), RetryOn, $"Unknown retry condition. Use None or any of: {string.Join(", ", Enum.GetNames(typeof(RetryConditions)), 1, 4)}.");
             }
             if (ResponseTimeout < TimeSpan.Zero || ResponseTimeout.TotalMilliseconds > int.MaxValue)
             {

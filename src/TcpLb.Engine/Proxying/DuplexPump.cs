@@ -9,10 +9,10 @@ namespace TcpLb.Engine.Proxying
     /// <summary>
     /// Carries both directions of a proxied connection at once. A FIN from one side becomes a
     /// send-shutdown on the other; the pair closes when both directions are done, or when the
-    /// second direction has not finished within the FIN timeout after the first. A failure
-    /// (reset) on either side resets the other.
+    /// direction still open goes the FIN timeout without a byte (inactivity, as HAProxy's
+    /// client-fin/server-fin timeouts). A failure (reset) on either side resets the other.
     /// With a <see cref="PendingResponse"/>, a server that fails before its first byte can be
-    /// replaced: <see cref="RunAsync(Socket, bool)"/> returns <see cref="ProxyAttemptOutcome.Movable"/>
+    /// replaced: <see cref="RunAsync(Socket, UnansweredEnd)"/> returns <see cref="ProxyAttemptOutcome.Movable"/>
     /// with the client still open, and the next call replays the client's bytes to the next server.
     /// The client→server pump runs once for the whole connection, across servers.
     /// </summary>
@@ -57,8 +57,8 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Shapes the server→client direction (the connection's downstream toxics); null for none.</summary>
         internal IChunkShaper? DownShaper { get; set; }
 
-        /// <summary>How the server→client direction of the last server ended (a reset or a FIN, for a failure's reason).</summary>
-        internal PumpOutcome LastServerSide { get; private set; }
+        /// <summary>How the last server ended the connection before its first byte (None: it answered, or nothing to judge).</summary>
+        internal UnansweredEnd LastEnd { get; private set; }
 
         /// <summary>
         /// Pumps until the connection is over, then closes both sockets. Aborting either socket
@@ -68,7 +68,7 @@ namespace TcpLb.Engine.Proxying
         {
             try
             {
-                await RunAsync(_server ?? throw new InvalidOperationException("This pump was made without a server."), mayMove: false).ConfigureAwait(false);
+                await RunAsync(_server ?? throw new InvalidOperationException("This pump was made without a server."), UnansweredEnd.None).ConfigureAwait(false);
             }
             finally
             {
@@ -79,13 +79,19 @@ namespace TcpLb.Engine.Proxying
         /// <summary>
         /// Proxies between the client and <paramref name="server"/> (after replaying the held bytes
         /// to it, when the connection has moved) until the connection is over, and closes both
-        /// sockets; or, when <paramref name="mayMove"/>, until the server fails before its first
-        /// byte with every client byte still held: then only the server is closed, and the result
-        /// is <see cref="ProxyAttemptOutcome.Movable"/>. The counters are read at the start of each call.
+        /// sockets; or, when the server ends before its first byte in one of the ways of
+        /// <paramref name="moveOn"/> with every client byte still held, until then: only the server
+        /// is closed, and the result is <see cref="ProxyAttemptOutcome.Movable"/>. A reset or a
+        /// response timeout before the first byte is <see cref="ProxyAttemptOutcome.FailedBeforeResponse"/>
+        /// (a clean close is not a failure: its FIN is passed on). After a FIN from either side the
+        /// other direction may go on as long as it keeps moving: the FIN timeout bounds its silence,
+        /// not its length. The counters are read at the start of each call.
         /// </summary>
-        internal async Task<ProxyAttemptOutcome> RunAsync(Socket server, bool mayMove)
+        internal async Task<ProxyAttemptOutcome> RunAsync(Socket server, UnansweredEnd moveOn)
         {
             SocketAwaitableEventArgs downArgs = SocketEventArgsPool.Rent();
+            LastEnd = UnansweredEnd.None;
+            ActivityStamp activity = Activity ??= new ActivityStamp();
             try
             {
                 if (_pending != null)
@@ -98,22 +104,22 @@ namespace TcpLb.Engine.Proxying
                     {
                         // The next server failed while taking the replay: the connection is still moving.
                         server.Abort();
-                        LastServerSide = PumpOutcome.SourceFailed;
-                        if (mayMove)
+                        LastEnd = _pending.Cancelled ? UnansweredEnd.None : UnansweredEnd.Reset;
+                        if ((moveOn & UnansweredEnd.Reset) != 0 && !_pending.Cancelled)
                         {
                             return ProxyAttemptOutcome.Movable;
                         }
                         _client.Abort();
-                        return ProxyAttemptOutcome.FailedBeforeResponse;
+                        return LastEnd == UnansweredEnd.None ? ProxyAttemptOutcome.Completed : ProxyAttemptOutcome.FailedBeforeResponse;
                     }
                 }
                 if (_up == null)
                 {
                     _upArgs = SocketEventArgsPool.Rent();
-                    _up = StreamPump.RunAsync(_client, server, _upArgs, ClientToServer, ClientToServerTotal, Activity, UpShaper, _pending);
+                    _up = StreamPump.RunAsync(_client, server, _upArgs, ClientToServer, ClientToServerTotal, activity, UpShaper, _pending);
                 }
                 Task<PumpOutcome> up = _up;
-                Task<PumpOutcome> down = StreamPump.RunAsync(server, _client, downArgs, ServerToClient, ServerToClientTotal, Activity, DownShaper, _pending, sourceIsServer: true);
+                Task<PumpOutcome> down = StreamPump.RunAsync(server, _client, downArgs, ServerToClient, ServerToClientTotal, activity, DownShaper, _pending, sourceIsServer: true);
 
                 if (ReferenceEquals(await Task.WhenAny(up, down).ConfigureAwait(false), up) && !down.IsCompleted)
                 {
@@ -123,8 +129,8 @@ namespace TcpLb.Engine.Proxying
                         await down.ConfigureAwait(false);
                         return ProxyAttemptOutcome.Completed;
                     }
-                    // The client has sent FIN: wait for the server to finish, within the FIN timeout.
-                    if (!await CompletesWithinAsync(down, _finTimeout).ConfigureAwait(false))
+                    // The client has sent FIN: the server's direction goes on while it keeps moving.
+                    if (!await CompletesBeforeIdleAsync(down, _finTimeout, activity).ConfigureAwait(false))
                     {
                         AbortBoth(server);
                         await down.ConfigureAwait(false);
@@ -133,18 +139,16 @@ namespace TcpLb.Engine.Proxying
                 }
 
                 PumpOutcome serverSide = down.Result;
-                LastServerSide = serverSide;
-                bool failedEarly = false;
                 bool clientFailed = up.IsCompleted && up.Result == PumpOutcome.SourceFailed;
-                if (_pending != null && !_pending.Answered && serverSide != PumpOutcome.DestinationFailed && !clientFailed)
+                if (_pending != null && serverSide != PumpOutcome.DestinationFailed && !clientFailed)
                 {
-                    failedEarly = serverSide == PumpOutcome.SourceFailed || _pending.TimedOut || _pending.EarlyCloseIsFailure;
-                    if (failedEarly && mayMove && _pending.TryBeginMove())
+                    LastEnd = _pending.EndBeforeAnswer(reset: serverSide == PumpOutcome.SourceFailed);
+                    if ((LastEnd & moveOn) != 0 && _pending.TryBeginMove())
                     {
                         server.Abort();
                         return ProxyAttemptOutcome.Movable;
                     }
-                    if (serverSide == PumpOutcome.Finished)
+                    if (serverSide == PumpOutcome.Finished && !_pending.Answered)
                     {
                         // The server's FIN before any byte, which the pump left to us: pass it on.
                         _client.TryShutdownSend();
@@ -154,7 +158,7 @@ namespace TcpLb.Engine.Proxying
                 bool clean = serverSide == PumpOutcome.Finished && !(_pending?.TimedOut ?? false);
                 if (clean && !up.IsCompleted)
                 {
-                    clean = await CompletesWithinAsync(up, _finTimeout).ConfigureAwait(false);
+                    clean = await CompletesBeforeIdleAsync(up, _finTimeout, activity).ConfigureAwait(false);
                 }
                 clean = clean && up.IsCompleted && up.Result == PumpOutcome.Finished;
                 if (clean)
@@ -166,7 +170,7 @@ namespace TcpLb.Engine.Proxying
                 {
                     AbortBoth(server);
                 }
-                return failedEarly ? ProxyAttemptOutcome.FailedBeforeResponse : ProxyAttemptOutcome.Completed;
+                return (LastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 ? ProxyAttemptOutcome.FailedBeforeResponse : ProxyAttemptOutcome.Completed;
             }
             finally
             {
@@ -209,19 +213,37 @@ namespace TcpLb.Engine.Proxying
             DownShaper?.Cancel();
         }
 
-        /// <summary>Whether the task completes within the timeout (infinite: waits for it).</summary>
-        internal static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+        /// <summary>
+        /// Whether <paramref name="task"/> (the direction still open after a FIN) completes before
+        /// the connection goes <paramref name="idleLimit"/> without a byte (infinite: waits for it).
+        /// One timer at a time, re-armed for the rest of the limit when bytes moved meanwhile.
+        /// </summary>
+        internal static async Task<bool> CompletesBeforeIdleAsync(Task task, TimeSpan idleLimit, ActivityStamp activity)
         {
-            if (timeout == Timeout.InfiniteTimeSpan)
+            if (idleLimit == Timeout.InfiniteTimeSpan)
             {
                 await task.ConfigureAwait(false);
                 return true;
             }
+            int limit = (int)Math.Min(int.MaxValue, Math.Max(1, idleLimit.TotalMilliseconds));
             using (var cancel = new CancellationTokenSource())
             {
-                Task winner = await Task.WhenAny(task, Task.Delay(timeout, cancel.Token)).ConfigureAwait(false);
-                cancel.Cancel();
-                return ReferenceEquals(winner, task);
+                int wait = Math.Max(1, limit - activity.IdleMilliseconds);
+                while (true)
+                {
+                    Task winner = await Task.WhenAny(task, Task.Delay(wait, cancel.Token)).ConfigureAwait(false);
+                    if (ReferenceEquals(winner, task))
+                    {
+                        cancel.Cancel();
+                        return true;
+                    }
+                    int idle = activity.IdleMilliseconds;
+                    if (idle >= limit)
+                    {
+                        return task.IsCompleted;
+                    }
+                    wait = limit - idle;
+                }
             }
         }
     }

@@ -23,9 +23,9 @@ namespace TcpLb.Engine.Proxying
         private Socket? _server; // null while moving to another server
         private TrafficCounter? _serverCounter;
         private TaskCompletionSource<Socket?>? _moved;
-        private bool _clientSpoke;
-        private bool _clientFin;
+        private long _clientBytes;
         private bool _ended;
+        private volatile bool _cancelled;
         private volatile bool _answered;
         private volatile bool _awaiting;
         private int _awaitingSince;
@@ -43,18 +43,33 @@ namespace TcpLb.Engine.Proxying
         /// <summary>The response timeout fired on the current server (or, while moving, on the last one).</summary>
         public bool TimedOut => _timedOut;
 
+        /// <summary>The connection was reset from outside (an idle timeout, a stop, a disabled backend): it must not move.</summary>
+        public bool Cancelled => _cancelled;
+
         /// <summary>
-        /// Whether the server closing before its first byte is a failure: not when the client
-        /// only connected and closed without a byte (closing is then the natural answer).
+        /// How the server's end before its first byte (a FIN when <paramref name="reset"/> is
+        /// false) counts: a response timeout; a reset while the client's bytes fit the replay
+        /// window (a reset after more is a connection that was in service, passed on as is); a
+        /// clean close after the client sent bytes (a close after a bare FIN is the natural
+        /// answer); or None. Called once the server's side is over.
         /// </summary>
-        public bool EarlyCloseIsFailure
+        public UnansweredEnd EndBeforeAnswer(bool reset)
         {
-            get
+            lock (_lock)
             {
-                lock (_lock)
+                if (_cancelled || _answered)
                 {
-                    return _clientSpoke || !_clientFin;
+                    return UnansweredEnd.None;
                 }
+                if (_timedOut)
+                {
+                    return UnansweredEnd.Timeout;
+                }
+                if (reset)
+                {
+                    return _clientBytes <= ReplayBuffer.Capacity ? UnansweredEnd.Reset : UnansweredEnd.None;
+                }
+                return _clientBytes > 0 ? UnansweredEnd.Close : UnansweredEnd.None;
             }
         }
 
@@ -82,7 +97,7 @@ namespace TcpLb.Engine.Proxying
             }
         }
 
-        private bool IsHolding => _held != null && !_held.Overflowed && !_answered && !_ended;
+        private bool IsHolding => _held != null && !_held.Overflowed && !_answered && !_ended && !_cancelled;
 
         /// <summary>The first server of the connection.</summary>
         public void Attach(Socket server, TrafficCounter? serverCounter)
@@ -143,7 +158,7 @@ namespace TcpLb.Engine.Proxying
                 _server = server;
                 _serverCounter = serverCounter;
                 _timedOut = false;
-                if (held.Count > 0 || held.HasFin)
+                if (held.Count > 0)
                 {
                     StartAwaiting();
                 }
@@ -172,15 +187,12 @@ namespace TcpLb.Engine.Proxying
                 }
                 if (count > 0)
                 {
-                    _clientSpoke = true;
-                }
-                else
-                {
-                    _clientFin = true;
-                }
-                if (!_answered && !_awaiting)
-                {
-                    StartAwaiting();
+                    _clientBytes += count;
+                    if (!_answered && !_awaiting)
+                    {
+                        // Only bytes wait for an answer: a bare FIN asks for none.
+                        StartAwaiting();
+                    }
                 }
                 if (IsHolding)
                 {
@@ -272,6 +284,19 @@ namespace TcpLb.Engine.Proxying
                 server = _server;
             }
             server?.Abort();
+        }
+
+        /// <summary>
+        /// The connection is being reset from outside: it will not move (a server that ends
+        /// meanwhile is not the server's failure), and its response timeout stops.
+        /// </summary>
+        public void Cancel()
+        {
+            lock (_lock)
+            {
+                _cancelled = true;
+                _awaiting = false;
+            }
         }
 
         /// <summary>The connection is over: the copy is released and a waiting pump let go.</summary>

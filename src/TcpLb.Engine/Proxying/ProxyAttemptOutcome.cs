@@ -1,19 +1,23 @@
 namespace TcpLb.Engine.Proxying
 {
-    /// <summary>How proxying a connection to one server ended (<see cref="DuplexPump.RunAsync(System.Net.Sockets.Socket, bool)"/>).</summary>
+    /// <summary>How proxying a connection to one server ended (<see cref="DuplexPump.RunAsync(System.Net.Sockets.Socket, UnansweredEnd)"/>).</summary>
     internal enum ProxyAttemptOutcome
     {
-        /// <summary>The connection is over; the server answered, or did nothing wrong before the client was done.</summary>
+        /// <summary>
+        /// The connection is over: the server answered, closed cleanly, or did nothing wrong before
+        /// the client was done, or the connection was reset from outside (an idle timeout, a stop).
+        /// </summary>
         Completed,
 
         /// <summary>
-        /// The connection is over: the server reset or closed it, or left the client's bytes
-        /// unanswered past the response timeout, before its first byte; the client got the same.
+        /// The connection is over: the server reset it, or left the client's bytes unanswered past
+        /// the response timeout, before its first byte; the client got the reset.
         /// </summary>
         FailedBeforeResponse,
 
         /// <summary>
-        /// The server failed before its first byte and every byte the client sent is held: the
+        /// The server ended before its first byte in a way the caller allowed to move, and every
+        /// byte the client sent is held: the
         /// server is closed, the client still open, and the connection can move to another server.
         /// </summary>
         Movable,

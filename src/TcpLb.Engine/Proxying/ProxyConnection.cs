@@ -48,10 +48,29 @@ namespace TcpLb.Engine.Proxying
         public void Abort()
         {
             _aborted = true;
+            // Before the sockets: whichever side's pump ends first, the connection must not move.
+            Pending?.Cancel();
             Client.Abort();
             _server?.Abort();
         }
 
-        void IResponseObserver.OnFirstResponseByte() => _backend?.OnResponded();
+        /// <summary>Whether the backend's TotalConnections has counted this connection (at its first byte, or when it ended there).</summary>
+        public bool Counted { get; private set; }
+
+        /// <summary>Counts the connection for the backend it is on now, once.</summary>
+        public void CountOnBackend()
+        {
+            if (!Counted)
+            {
+                Counted = true;
+                _backend?.OnServing();
+            }
+        }
+
+        void IResponseObserver.OnFirstResponseByte()
+        {
+            _backend?.OnResponded();
+            CountOnBackend();
+        }
     }
 }

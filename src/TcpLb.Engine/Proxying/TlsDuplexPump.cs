@@ -15,7 +15,7 @@ namespace TcpLb.Engine.Proxying
     /// over streams (<see cref="SecuredSocket"/>), beside the socket path of
     /// <see cref="DuplexPump"/>. Same rules: a FIN (or TLS close_notify) from one side becomes
     /// close_notify and FIN on the other, the pair closes when both directions are done or the
-    /// second has not finished within the FIN timeout, a failure on either side resets both.
+    /// second goes the FIN timeout without a byte, a failure on either side resets both.
     /// Idle directions hold no buffer (zero-byte reads, where the runtime supports them). It
     /// neither replays nor moves connections; each read and write costs a small allocation (a Task).
     /// </summary>
@@ -30,12 +30,13 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Pumps until the connection is over; closes both sides (resets them unless both directions finished cleanly). True when clean.</summary>
         public static async Task<bool> RunAsync(SecuredSocket client, SecuredSocket server, TimeSpan finTimeout, ActivityStamp? activity, TrafficCounter? up, TrafficCounter? upTotal, TrafficCounter? down, TrafficCounter? downTotal)
         {
+            activity ??= new ActivityStamp();
             Task<PumpOutcome> upward = CopyAsync(client, server, activity, up, upTotal);
             Task<PumpOutcome> downward = CopyAsync(server, client, activity, down, downTotal);
             Task<PumpOutcome> first = await Task.WhenAny(upward, downward).ConfigureAwait(false);
             Task<PumpOutcome> second = ReferenceEquals(first, upward) ? downward : upward;
             bool clean = first.Result == PumpOutcome.Finished
-                && await DuplexPump.CompletesWithinAsync(second, finTimeout).ConfigureAwait(false)
+                && await DuplexPump.CompletesBeforeIdleAsync(second, finTimeout, activity).ConfigureAwait(false)
                 && second.Result == PumpOutcome.Finished;
             if (clean)
             {

@@ -116,9 +116,13 @@ namespace TcpLbModule.Commands
         [ValidateRange(0, int.MaxValue)]
         public int ResponseTimeout { get; set; } = (int)TcpBalancerOptions.DefaultResponseTimeout.TotalMilliseconds;
 
-        /// <summary>Never replay a connection's bytes to another backend (for protocols where a request must not be sent twice).</summary>
+        /// <summary>Never replay a connection's bytes to another backend (for protocols where a request must not be sent twice): -RetryOn keeps only ConnectFailure.</summary>
         [Parameter]
         public SwitchParameter NoReplay { get; set; }
+
+        /// <summary>When a connection is tried on another backend: ConnectFailure, Reset (the default: both), EmptyResponse, ResponseTimeout, or None.</summary>
+        [Parameter]
+        public RetryConditions RetryOn { get; set; } = TcpBalancerOptions.DefaultRetryOn;
 
         /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
         [Parameter]
@@ -377,8 +381,13 @@ namespace TcpLbModule.Commands
             {
                 options.ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout);
             }
+            if (Given(nameof(RetryOn)))
+            {
+                options.RetryOn = RetryOn;
+            }
             if (Given(nameof(NoReplay)))
             {
+                RetryOnArgument.EnsureNoReplayFits(this, NoReplay.IsPresent, Given(nameof(RetryOn)) ? RetryOn : (RetryConditions?)null);
                 options.Replay = !NoReplay.IsPresent;
             }
             if (Given(nameof(IdleTimeout)))

@@ -53,6 +53,9 @@ namespace TcpLbModule.Commands
         public int? ResponseTimeout { get; set; }
 
         [Parameter]
+        public RetryConditions? RetryOn { get; set; }
+
+        [Parameter]
         [ValidateRange(0, int.MaxValue)]
         public int? IdleTimeout { get; set; }
 
@@ -197,6 +200,10 @@ namespace TcpLbModule.Commands
             if (ResponseTimeout.HasValue)
             {
                 desired.ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout.Value);
+            }
+            if (RetryOn.HasValue)
+            {
+                desired.RetryOn = RetryOn.Value;
             }
             if (IdleTimeout.HasValue)
             {
