@@ -40,7 +40,8 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend broken = net.Backend(), good = net.Backend();
             broken.SetBehavior(fault: fault);
-            TcpBalancer balancer = net.Balancer(NoChecks, broken.Port, good.Port);
+            // A clean close is replayed only when asked for (EmptyResponse); a reset is by default.
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); if (fault == TcpBackendFault.Close) { o.RetryOn |= RetryConditions.EmptyResponse; } }, broken.Port, good.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 6);
 

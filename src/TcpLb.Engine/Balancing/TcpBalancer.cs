@@ -753,11 +753,13 @@ namespace TcpLb.Engine.Balancing
                         if (connection == null)
                         {
                             // Drawn once, at the first backend reached: a toxic is the path's fault, so a
-                            // connection it touches is neither replayed nor watched for a response.
+                            // connection it touches is neither replayed nor watched before the first byte.
                             BalancerToxic[] toxics = _toxics.Snapshot;
                             session = toxics.Length == 0 ? null : ToxicSession.TryCreate(toxics, backend, Stopping);
                             bool plain = session == null;
-                            connection = new ProxyConnection(client, options.Replay && plain, options.ResponseTimeout > TimeSpan.Zero && plain);
+                            // Watched until the first byte whatever the settings: a reset before it is a
+                            // failure of the backend, and a connection that may move is not yet the backend's.
+                            connection = new ProxyConnection(client, options.Replay && plain, watchResponse: plain);
                             _connections.Add(connection);
                             pump = new DuplexPump(client, options.FinTimeout, connection.Pending)
                             {

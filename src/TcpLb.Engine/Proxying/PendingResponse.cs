@@ -24,6 +24,7 @@ namespace TcpLb.Engine.Proxying
         private TrafficCounter? _serverCounter;
         private TaskCompletionSource<Socket?>? _moved;
         private long _clientBytes;
+        private bool _clientFin;
         private bool _ended;
         private volatile bool _cancelled;
         private volatile bool _answered;
@@ -50,8 +51,8 @@ namespace TcpLb.Engine.Proxying
         /// How the server's end before its first byte (a FIN when <paramref name="reset"/> is
         /// false) counts: a response timeout; a reset while the client's bytes fit the replay
         /// window (a reset after more is a connection that was in service, passed on as is); a
-        /// clean close after the client sent bytes (a close after a bare FIN is the natural
-        /// answer); or None. Called once the server's side is over.
+        /// clean close (but not after a client's bare FIN: closing is then the natural answer);
+        /// or None. Called once the server's side is over.
         /// </summary>
         public UnansweredEnd EndBeforeAnswer(bool reset)
         {
@@ -69,7 +70,7 @@ namespace TcpLb.Engine.Proxying
                 {
                     return _clientBytes <= ReplayBuffer.Capacity ? UnansweredEnd.Reset : UnansweredEnd.None;
                 }
-                return _clientBytes > 0 ? UnansweredEnd.Close : UnansweredEnd.None;
+                return _clientBytes > 0 || !_clientFin ? UnansweredEnd.Close : UnansweredEnd.None;
             }
         }
 
@@ -193,6 +194,10 @@ namespace TcpLb.Engine.Proxying
                         // Only bytes wait for an answer: a bare FIN asks for none.
                         StartAwaiting();
                     }
+                }
+                else
+                {
+                    _clientFin = true;
                 }
                 if (IsHolding)
                 {

@@ -15,7 +15,7 @@ namespace TcpLb.Engine.Proxying
         private volatile bool _aborted;
 
         /// <param name="replay">Hold the client's bytes until the first answer, so the connection can move.</param>
-        /// <param name="watchResponse">Track since when the client waits for an answer (the response timeout).</param>
+        /// <param name="watchResponse">Watch the connection until the server's first byte (how it ends before it; the response timeout).</param>
         public ProxyConnection(Socket client, bool replay, bool watchResponse)
         {
             Client = client;
@@ -28,7 +28,7 @@ namespace TcpLb.Engine.Proxying
 
         public Backend? Backend => _backend;
 
-        /// <summary>Null when neither replay nor the response timeout is on.</summary>
+        /// <summary>Null when the connection is neither replayed nor watched (a toxic's).</summary>
         public PendingResponse? Pending { get; }
 
         /// <summary>Reset from outside (a stop, a disabled backend): it must not move to another server.</summary>

@@ -15,7 +15,7 @@ namespace TcpLb.Engine.Proxying
         /// <summary>The server reset the connection while the client's bytes fit the replay window: a failure of the server.</summary>
         Reset = 1,
 
-        /// <summary>The server closed cleanly after the client sent bytes: not a failure (upload-only servers do it), moved only when asked for.</summary>
+        /// <summary>The server closed cleanly (not just answering a bare FIN): not a failure (upload-only servers do it), moved only when asked for.</summary>
         Close = 2,
 
         /// <summary>The response timeout fired: a failure of the server.</summary>
