@@ -90,6 +90,8 @@ namespace TcpLb.Configuration.Tests
         [InlineData("connect_timeout = 0", "server[0].forward.connect_timeout: 0 is not valid (out of range).")]
         [InlineData("retries = 101", "server[0].forward.retries: 101 is not valid (out of range). Accepted: a whole number from 0 to 100.")]
         [InlineData("retries = 1.5", "server[0].forward.retries: 1.5 is not valid (a fractional number, not a whole number).")]
+        [InlineData("retry_on = [\"Reset\", \"Sometimes\"]", "server[0].forward.retry_on[1]: \"Sometimes\" is not valid ('Sometimes' is not a retry condition). Accepted: a list of ConnectFailure (conn-failure), Reset, EmptyResponse, ResponseTimeout, or None")]
+        [InlineData("retry_on = 3", "server[0].forward.retry_on: 3 is not valid (")]
         [InlineData("replay = 1", "server[0].forward.replay: 1 is not valid (a whole number, not true or false). Accepted: true or false.")]
         [InlineData("backends = \"9001\"", "server[0].forward.backends: \"9001\" is not valid (a string, not a list).")]
         [InlineData("backends = [\"9001;heavy\"]", "server[0].forward.backends[0]: '9001;heavy' is not a valid backend: 'heavy' is not a backend setting.")]

@@ -45,7 +45,7 @@ backends = [
 ]
 connect_timeout = ""500ms""
 retries = 2
-replay = false
+retry_on = [""conn-failure"", ""ResponseTimeout""]
 response_timeout = ""1.5s""
 connect_failure_limit = 4
 backend_max_connections = 50
@@ -96,7 +96,7 @@ backends = [""9004""]
         ],
         ""connectTimeout"": ""500ms"",
         ""retries"": 2,
-        ""replay"": false,
+        ""retryOn"": ""ConnectFailure, response_timeout"",
         ""responseTimeout"": ""1.5s"",
         ""connectFailureLimit"": 4,
         ""backendMaxConnections"": 50,
@@ -159,7 +159,8 @@ backends = [""9004""]
             Assert.Equal(new[] { "127.0.0.1:9001;weight=5;max_connections=7", "[::1]:9002;backup;send_proxy=v1", "localhost:9003;weight=2" }, o.Backends.Select(b => b.ToString()));
             Assert.Equal(TimeSpan.FromMilliseconds(500), o.ConnectTimeout);
             Assert.Equal(2, o.Retries);
-            Assert.False(o.Replay);
+            Assert.Equal(RetryConditions.ConnectFailure | RetryConditions.ResponseTimeout, o.RetryOn);
+            var defaults0 = new TcpBalancerOptions();
             Assert.Equal(TimeSpan.FromMilliseconds(1500), o.ResponseTimeout);
             Assert.Equal(4, o.ConnectFailuresBeforeDown);
             Assert.Equal(50, o.BackendMaxConnections);
@@ -186,6 +187,7 @@ backends = [""9004""]
             Assert.Equal(4096, o.Toxics[1].Definition.Bytes);
             Assert.Equal("127.0.0.1:9001", o.Toxics[1].Backend!.ToString());
 
+            Assert.Equal(defaults0.RetryOn, servers[1].Options.RetryOn);
             // A server that gives only its pool keeps every engine default.
             BalancerDefinition second = servers[1];
             var defaults = new TcpBalancerOptions();
@@ -252,6 +254,26 @@ backends = [""9004""]
             string toml = "[[server]]\nidle_timeout = 0\nforward = { backends = [\"9001\"] }\n";
 
             Assert.Equal(Timeout.InfiniteTimeSpan, BalancerConfiguration.Read(toml, ConfigurationFormat.Toml, "i.toml")[0].Options.IdleTimeout);
+        }
+
+        [Theory]
+        [InlineData("retry_on = \"ConnectFailure, Reset\"", RetryConditions.ConnectFailure | RetryConditions.Reset)]
+        [InlineData("retry_on = [\"none\"]", RetryConditions.None)]
+        [InlineData("retry_on = []", RetryConditions.None)]
+        [InlineData("retry_on = [\"empty-response\", \"Reset\"]", RetryConditions.EmptyResponse | RetryConditions.Reset)]
+        [InlineData("replay = false", RetryConditions.ConnectFailure)]
+        [InlineData("replay = true", RetryConditions.ConnectFailure | RetryConditions.Reset)]
+        [InlineData("retry_on = [\"ConnectFailure\"]\nreplay = true", RetryConditions.ConnectFailure | RetryConditions.Reset)]
+        public void Retry_on_reads_names_lists_and_the_older_replay_switch(string setting, RetryConditions expected)
+        {
+            string toml = "[[server]]\nlisten = 0\n\n[[server.forward]]\nbackends = [\"9001\"]\n" + setting + "\n";
+
+            TcpBalancerOptions o = BalancerConfiguration.Read(toml, ConfigurationFormat.Toml, "t.toml")[0].Options;
+
+            Assert.Equal(expected, o.RetryOn);
+            string written = BalancerConfiguration.Write(new[] { new BalancerDefinition(null, o) }, ConfigurationFormat.Toml);
+            Assert.DoesNotContain("replay", written);
+            Assert.Equal(expected, BalancerConfiguration.Read(written, ConfigurationFormat.Toml, "w.toml")[0].Options.RetryOn);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace TcpLb.Configuration.Tests
     {
         private static BalancerDefinition Web(BalancingAlgorithm algorithm)
         {
-            var options = new TcpBalancerOptions { Port = 8443, Algorithm = algorithm, MaxConnections = 100, BackendMaxConnections = 20, ConnectTimeout = TimeSpan.FromMilliseconds(500), Retries = 2 };
+            var options = new TcpBalancerOptions { Port = 8443, Algorithm = algorithm, MaxConnections = 100, BackendMaxConnections = 20, ConnectTimeout = TimeSpan.FromMilliseconds(500), Retries = 2, ResponseTimeout = TimeSpan.FromSeconds(3) };
             options.Backends.Add(BackendDefinition.Parse("127.0.0.1:9001;weight=3"));
             options.Backends.Add(BackendDefinition.Parse("127.0.0.1:9002;backup;max_connections=0"));
             options.HealthCheck.Send = "PING\r\n";
@@ -46,6 +46,8 @@ namespace TcpLb.Configuration.Tests
             Assert.Contains("timeout client-fin 30000ms", lines);
             Assert.Contains("retries 2", lines);
             Assert.Contains("option redispatch 1", lines);
+            Assert.Contains("retry-on conn-failure", lines);
+            Assert.Contains(lines, l => l.StartsWith("# RetryOn ConnectFailure, Reset: ", StringComparison.Ordinal));
             Assert.Contains("tcp-check send \"PING\\r\\n\"", lines);
             Assert.Contains("tcp-check expect rstring \"^PONG\"", lines);
             Assert.Contains("server s1 127.0.0.1:9001 weight 3 maxconn 20 maxqueue 256 check inter 2000ms rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down", lines);

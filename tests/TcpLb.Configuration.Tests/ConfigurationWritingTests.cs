@@ -42,7 +42,8 @@ namespace TcpLb.Configuration.Tests
             Assert.Contains("HealthCheck = @{", psd1);
             Assert.Contains("Send = \"PING`r`n\"", psd1);
             Assert.Contains("Backup = $true", psd1);
-            Assert.Contains("Replay = $false", psd1);
+            Assert.Contains("RetryOn = @(", psd1);
+            Assert.Matches("retry_on = \\[\\s*\"ConnectFailure\"", toml);
         }
 
         [Fact]

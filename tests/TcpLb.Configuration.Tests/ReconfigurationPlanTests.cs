@@ -45,7 +45,7 @@ namespace TcpLb.Configuration.Tests
             {
                 "AlgorithmChanged: Algorithm RoundRobin -> LeastConnections",
                 "SettingChanged: ConnectTimeout 2000 ms -> 500 ms",
-                "SettingChanged: Replay on -> off",
+                "SettingChanged: RetryOn ConnectFailure, Reset -> ConnectFailure",
                 "SettingChanged: MaxConnections 0 (no limit) -> 100",
                 "SettingChanged: Rise 2 -> 5",
                 "WeightChanged: Backend 127.0.0.1:9001: Weight 1 -> 4",
