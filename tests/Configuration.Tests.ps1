@@ -257,7 +257,7 @@ health_check = { interval = 0 }
         @{ Case = 'malformed psd1'; Name = 'bad.psd1'; Text = "@{`n  Server = @(`n    @{ Listen = 0 `n}"
             Expected = '{0}, line *: not a valid PowerShell data file: *' }
         @{ Case = 'unknown key'; Name = 'unknown.psd1'; Text = "@{`n  Server = @(`n    @{`n      Listen = 0`n      Forward = @{ Backends = @('9'); Retires = 2 }`n    }`n  )`n}"
-            Expected = "{0}, line 5: Server[0].Forward.Retires: 'Retires' is not a known key. Did you mean 'retries'? Valid keys here: algorithm, backends, connect_timeout, retries, replay, response_timeout, connect_failure_limit, backend_max_connections, slow_start, send_proxy_protocol, toxics, health_check." }
+            Expected = "{0}, line 5: Server[0].Forward.Retires: 'Retires' is not a known key. Did you mean 'retries'? Valid keys here: algorithm, backends, connect_timeout, retries, retry_on, replay, response_timeout, connect_failure_limit, backend_max_connections, slow_start, send_proxy_protocol, toxics, health_check." }
         @{ Case = 'wrong type'; Name = 'type.json'; Text = "{ `"server`": [ {`n  `"listen`": 0,`n  `"forward`": { `"backends`": [ `"9`" ], `"replay`": `"no`" } } ] }"
             Expected = '{0}, line 3: server[0].forward.replay: "no" is not valid (a string, not true or false). Accepted: true or false.' }
         @{ Case = 'code in a data file'; Name = 'code.psd1'; Text = "@{ Server = @( @{ Listen = 0; Name = (New-Item -Path '{1}') } ) }"

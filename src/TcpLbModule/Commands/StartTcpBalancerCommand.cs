@@ -387,7 +387,7 @@ namespace TcpLbModule.Commands
             }
             if (Given(nameof(NoReplay)))
             {
-                RetryOnArgument.EnsureNoReplayFits(this, NoReplay.IsPresent, Given(nameof(RetryOn)) ? RetryOn : (RetryConditions?)null);
+                RetryOnArgument.EnsureNoReplayFits(this, NoReplay.IsPresent, MyInvocation.BoundParameters.ContainsKey(nameof(RetryOn)) ? RetryOn : (RetryConditions?)null);
                 options.Replay = !NoReplay.IsPresent;
             }
             if (Given(nameof(IdleTimeout)))
