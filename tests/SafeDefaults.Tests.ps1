@@ -1,0 +1,274 @@
+# Defaults that never break a legitimate connection and never deliver a byte twice, through the
+# cmdlets and with real peers: iperf3 through a default balancer, upload-only backends (read to
+# the end, close without a byte back), a half-closed stream longer than -FinTimeout, the counts
+# after idle timeouts, and -RetryOn / -NoReplay. Needs the built module, Pester 5+ and iperf3
+# (.ci/run installs it): ./build.ps1 -Task Test runs it.
+
+Describe 'SafeDefaultsTests' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+        # SafeDefaultsTests: polls $Condition until it holds; false after $Seconds (a safety net:
+        # counters move just after a client has seen the end of its connection).
+        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
+            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { return $false }
+                Start-Sleep -Milliseconds 20
+            }
+            $true
+        }
+
+        # SafeDefaultsTests: a listening socket on 127.0.0.1, port 0; the caller disposes it.
+        function New-Listener {
+            $listener = New-TcpSocket
+            $listener.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+            $listener.Listen(64)
+            $listener
+        }
+
+        # SafeDefaultsTests: an upload-only server in a thread job: each connection is read to its
+        # end, the bytes are queued in $Received as one message, and the connection is closed
+        # cleanly without a byte back. Disposing $Listener ends the job.
+        $script:sinkPeer = {
+            param([System.Net.Sockets.Socket] $Listener, [System.Collections.Concurrent.ConcurrentQueue[string]] $Received)
+            $buffer = [byte[]]::new(65536)
+            while ($true) {
+                try { $socket = $Listener.AcceptAsync().GetAwaiter().GetResult() } catch { return }
+                try {
+                    $socket.ReceiveTimeout = 30000
+                    $all = [System.IO.MemoryStream]::new()
+                    while (($n = $socket.Receive($buffer)) -gt 0) { $all.Write($buffer, 0, $n) }
+                    $Received.Enqueue([System.Text.Encoding]::ASCII.GetString($all.ToArray()))
+                    $socket.Shutdown([System.Net.Sockets.SocketShutdown]::Send)
+                }
+                catch { }
+                finally { $socket.Dispose() }
+            }
+        }
+
+        # SafeDefaultsTests: a server in a thread job that reads one request to its end (the
+        # client's FIN), then streams $Chunks chunks of $ChunkSize bytes, one every $IntervalMs
+        # (with a silence of $PauseMs after the first $PauseAfter chunks), then closes.
+        $script:streamPeer = {
+            param([System.Net.Sockets.Socket] $Listener, [int] $Chunks, [int] $ChunkSize, [int] $IntervalMs, [int] $PauseAfter, [int] $PauseMs)
+            $socket = $Listener.AcceptAsync().GetAwaiter().GetResult()
+            try {
+                $socket.ReceiveTimeout = 30000
+                $buffer = [byte[]]::new(4096)
+                while ($socket.Receive($buffer) -gt 0) { }
+                $chunk = [byte[]]::new($ChunkSize)
+                $clock = [System.Diagnostics.Stopwatch]::StartNew()
+                $due = 0
+                for ($i = 0; $i -lt $Chunks; $i++) {
+                    if ($i -eq $PauseAfter) { $due += $PauseMs }
+                    $wait = $due - $clock.ElapsedMilliseconds
+                    if ($wait -gt 0) { Start-Sleep -Milliseconds $wait }   # the stream's own pace
+                    $null = $socket.Send($chunk)
+                    $due += $IntervalMs
+                }
+                $socket.Shutdown([System.Net.Sockets.SocketShutdown]::Send)
+            }
+            catch { }
+            finally { $socket.Dispose() }
+        }
+
+        # SafeDefaultsTests: connects to the balancer, sends $Text and FIN, reads to the end:
+        # the bytes received and whether the connection ended with a reset.
+        function Read-AfterHalfClose([int] $Port, [string] $Text) {
+            $client = New-TcpSocket
+            try {
+                $client.Connect([System.Net.IPAddress]::Loopback, $Port)
+                $client.ReceiveTimeout = 60000
+                $null = $client.Send([System.Text.Encoding]::ASCII.GetBytes($Text))
+                $client.Shutdown([System.Net.Sockets.SocketShutdown]::Send)
+                $buffer = [byte[]]::new(65536)
+                $total = 0
+                $reset = $false
+                try {
+                    while (($n = $client.Receive($buffer)) -gt 0) { $total += $n }
+                }
+                catch [System.Net.Sockets.SocketException] { $reset = $true }
+                [pscustomobject]@{ Bytes = $total; Reset = $reset }
+            }
+            finally { $client.Dispose() }
+        }
+
+        # SafeDefaultsTests: Accepted = Served + Failed + Rejected + Denied + LoopsCut, and Served = the sum
+        # of the backends' TotalConnections, once no connection is open.
+        function Assert-CountsAddUp($Balancer) {
+            Wait-Until { $Balancer.Active -eq 0 -and $Balancer.Accepted -eq ($Balancer.Served + $Balancer.Failed + $Balancer.Rejected + $Balancer.Denied + $Balancer.LoopsCut) } |
+                Should -BeTrue -Because "Accepted $($Balancer.Accepted) = Served $($Balancer.Served) + Failed $($Balancer.Failed) + Rejected $($Balancer.Rejected) + Denied $($Balancer.Denied) + LoopsCut $($Balancer.LoopsCut) once idle"
+            $totals = (Get-TcpBalancerBackend $Balancer | Measure-Object TotalConnections -Sum).Sum
+            $Balancer.Served | Should -Be $totals -Because 'Served is the sum of the backends'' TotalConnections'
+        }
+    }
+
+    AfterEach {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+    }
+
+    It 'iperf3 -P 4 -t 8 through a default balancer passes 5 runs of 5 and the backend stays Up' {
+        $iperf = (Get-Command iperf3 -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        # iperf3 needs a fixed port: take a free one, and another if it was taken meanwhile.
+        $server = $null
+        foreach ($try in 1..5) {
+            $port = Get-FreePort
+            $info = [System.Diagnostics.ProcessStartInfo]::new($iperf, "-s -B 127.0.0.1 -p $port")
+            $info.RedirectStandardOutput = $true
+            $info.RedirectStandardError = $true
+            $server = [System.Diagnostics.Process]::Start($info)
+            $null = $server.StandardOutput.ReadToEndAsync(); $null = $server.StandardError.ReadToEndAsync()
+            if ((Wait-Until { $server.HasExited -or -not (Test-PortFree $port) }) -and -not $server.HasExited) { break }
+            $server.Dispose(); $server = $null
+        }
+        $server | Should -Not -BeNullOrEmpty -Because 'iperf3 -s listens on a free port'
+        try {
+            $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb
+            $runs = foreach ($run in 1..5) {
+                $info = [System.Diagnostics.ProcessStartInfo]::new($iperf, "-c 127.0.0.1 -p $($lb.Port) -P 4 -t 8 -J")
+                $info.RedirectStandardOutput = $true
+                $info.RedirectStandardError = $true
+                $client = [System.Diagnostics.Process]::Start($info)
+                $stdout = $client.StandardOutput.ReadToEndAsync()
+                $null = $client.StandardError.ReadToEndAsync()
+                if (-not $client.WaitForExit(90000)) { $client.Kill() ; $client.WaitForExit() }
+                $result = $stdout.Result | ConvertFrom-Json
+                [pscustomobject]@{ Run = $run; ExitCode = $client.ExitCode; Bytes = [long] $result.end.sum_received.bytes; Error = $result.error }
+                $client.Dispose()
+            }
+            $status = Get-TcpBalancerBackend $lb
+            Write-Host ("iperf3 through a default balancer: " + (($runs | ForEach-Object { "run $($_.Run) exit $($_.ExitCode) $([math]::Round($_.Bytes / 1MB)) MiB" }) -join '; ') + "; backend $($status.State), $($status.Failures) failures")
+
+            foreach ($r in $runs) {
+                $r.ExitCode | Should -Be 0 -Because "run $($r.Run): $($r.Error)"
+                $r.Bytes | Should -BeGreaterThan 0
+            }
+            $status.State.ToString() | Should -BeExactly 'Up'
+            $status.Failures | Should -Be 0
+            $lb.Failed | Should -Be 0
+            Assert-CountsAddUp $lb
+            $lb.Served | Should -Be 25 -Because '5 runs of one control and 4 data connections'
+        }
+        finally {
+            if (-not $server.HasExited) { $server.Kill() }
+            $server.WaitForExit()
+            $server.Dispose()
+        }
+    }
+
+    It 'Three upload-only backends get each of 30 messages exactly once with the defaults' {
+        $received = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $listeners = 1..3 | ForEach-Object { New-Listener }
+        try {
+            $listeners | ForEach-Object { $null = Start-ThreadJob -ScriptBlock $script:sinkPeer -ArgumentList $_, $received }
+            $lb = Start-TcpBalancer -Port 0 -Backend ($listeners | ForEach-Object { $_.LocalEndPoint.Port }) -Name lb
+            $replies = foreach ($i in 1..30) { Read-AfterHalfClose -Port $lb.Port -Text "message $i" }
+
+            Wait-Until { $received.Count -ge 30 } | Should -BeTrue
+            Assert-CountsAddUp $lb
+            $messages = @($received.ToArray() | Sort-Object)
+            $backends = Get-TcpBalancerBackend $lb
+            Write-Host "Upload-only trio: $($messages.Count) deliveries for 30 messages; $(@($messages | Sort-Object -Unique).Count) distinct; backends $(($backends | ForEach-Object { "$($_.State) $($_.TotalConnections)" }) -join ', '); Redispatched $($lb.Redispatched)"
+
+            $messages | Should -Be @(1..30 | ForEach-Object { "message $_" } | Sort-Object)
+            foreach ($reply in $replies) {
+                $reply.Bytes | Should -Be 0
+                $reply.Reset | Should -BeFalse -Because 'the backend''s clean close reaches the client as one'
+            }
+            foreach ($backend in $backends) {
+                $backend.State.ToString() | Should -BeExactly 'Up'
+                $backend.Failures | Should -Be 0
+                $backend.TotalConnections | Should -Be 10
+            }
+            $lb.Redispatched | Should -Be 0
+            $lb.Served | Should -Be 30
+        }
+        finally {
+            $listeners | ForEach-Object { $_.Dispose() }
+        }
+    }
+
+    It 'A half-closed stream three times longer than -FinTimeout is delivered whole; one that goes silent past it is cut' {
+        $listener = New-Listener
+        $silent = New-Listener
+        try {
+            # 60 chunks of 16 KiB, one every 100 ms: a 6 s stream after the client's FIN, against a 2 s FIN timeout.
+            $null = Start-ThreadJob -ScriptBlock $script:streamPeer -ArgumentList $listener, 60, 16384, 100, -1, 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $listener.LocalEndPoint.Port -FinTimeout 2000
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $flowing = Read-AfterHalfClose -Port $lb.Port -Text 'GET stream'
+            $elapsed = $clock.Elapsed
+
+            # The same stream with a 3 s silence after 5 chunks: the FIN timeout still ends a half-closed connection that stops moving.
+            $null = Start-ThreadJob -ScriptBlock $script:streamPeer -ArgumentList $silent, 60, 16384, 100, 5, 3000
+            $lb2 = Start-TcpBalancer -Port 0 -Backend $silent.LocalEndPoint.Port -FinTimeout 2000
+            $stalled = Read-AfterHalfClose -Port $lb2.Port -Text 'GET stream'
+            Write-Host "Half-closed stream: $($flowing.Bytes) of $(60 * 16384) bytes in $([int] $elapsed.TotalSeconds) s with -FinTimeout 2000; a stream silent for 3 s: $($stalled.Bytes) bytes, reset $($stalled.Reset)"
+
+            $flowing.Bytes | Should -Be (60 * 16384)
+            $flowing.Reset | Should -BeFalse
+            $elapsed.TotalMilliseconds | Should -BeGreaterThan 4000 -Because 'the stream outlasted the FIN timeout'
+            $stalled.Reset | Should -BeTrue
+            $stalled.Bytes | Should -BeLessThan (60 * 16384)
+            Assert-CountsAddUp $lb
+            $lb.Failed | Should -Be 0
+        }
+        finally {
+            $listener.Dispose()
+            $silent.Dispose()
+        }
+    }
+
+    It 'After 200 connections closed by -IdleTimeout the counts add up and none is Failed' {
+        $backends = Start-TcpBackend 0, 0 -Mode Echo
+        $lb = Start-TcpBalancer -Port 0 -Backend $backends -IdleTimeout 1000 -Name lb
+        $clients = [System.Collections.Generic.List[System.Net.Sockets.Socket]]::new()
+        try {
+            foreach ($i in 1..200) {
+                $client = New-TcpSocket
+                $clients.Add($client)
+                $client.Connect([System.Net.IPAddress]::Loopback, $lb.Port)
+                if ($i % 2) {
+                    # Half of them answered once, half never spoke: both kinds are cut by the idle timeout.
+                    $client.ReceiveTimeout = 30000
+                    $null = $client.Send([byte[]] @(7))
+                    $null = $client.Receive([byte[]]::new(1))
+                }
+            }
+            Assert-CountsAddUp $lb
+            $totals = (Get-TcpBalancerBackend $lb | Measure-Object TotalConnections -Sum).Sum
+            Write-Host "Idle timeouts: Accepted $($lb.Accepted), Served $($lb.Served), Failed $($lb.Failed), sum of TotalConnections $totals"
+
+            $lb.Accepted | Should -Be 200
+            $lb.Served | Should -Be 200
+            $lb.Failed | Should -Be 0
+            $lb.Redispatched | Should -Be 0
+        }
+        finally {
+            $clients | ForEach-Object { $_.Dispose() }
+        }
+    }
+
+    It '-RetryOn changes what is retried, live with Update-TcpBalancer; -NoReplay with a replaying -RetryOn is refused' {
+        $b = Start-TcpBackend 0, 0
+        $b[0] | Set-TcpBackend -Fault Reset
+        $lb = Start-TcpBalancer -Port 0 -Backend $b -Name lb -HealthCheckInterval 0
+        $before = @(Invoke-TcpProbe -Port $lb.Port -Count 4)
+        Update-TcpBalancer -Name lb -RetryOn None
+        $after = @(Invoke-TcpProbe -Port $lb.Port -Count 4)
+        $exported = Export-TcpBalancerConfiguration -Job $lb -Format Toml
+
+        @($before | Where-Object Status -ne 'Success') | Should -HaveCount 0 -Because 'by default a reset right after accept is retried or replayed'
+        @($after | Where-Object Status -eq 'Reset') | Should -HaveCount 2 -Because 'with -RetryOn None the resetting backend''s clients get its reset'
+        $exported | Should -Match 'retry_on = \[\s*\]'
+        $err = { Start-TcpBalancer -Port 0 -Backend $b -NoReplay -RetryOn ConnectFailure, EmptyResponse } | Should -Throw -ErrorId 'NoReplayConflictsWithRetryOn*' -PassThru
+        $err.Exception.Message | Should -BeLike '*EmptyResponse*'
+        @(Get-Job | Where-Object PSJobTypeName -eq 'TcpBalancer') | Should -HaveCount 1
+    }
+}
