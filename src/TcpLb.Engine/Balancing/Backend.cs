@@ -88,14 +88,15 @@ namespace TcpLb.Engine.Balancing
         public long TotalConnections => Volatile.Read(ref _total);
 
         /// <summary>
-        /// Connection attempts to this backend that failed, and (while live traffic is watched)
-        /// connections it reset, closed or left unanswered before its first byte.
+        /// Connection attempts to this backend that failed, and connections it reset (within the
+        /// client's first 64 KiB) or left unanswered past the response timeout, before its first
+        /// byte. A clean close and silence are not failures.
         /// </summary>
         public long Failures => Volatile.Read(ref _failures);
 
         /// <summary>
-        /// Connections this backend reset, closed or left unanswered before its first byte, whose
-        /// bytes were replayed to another backend.
+        /// Connections this backend ended before its first byte in a way the balancer's RetryOn
+        /// names, whose bytes were replayed to another backend.
         /// </summary>
         public long Redispatched => Volatile.Read(ref _redispatched);
 
@@ -259,7 +260,7 @@ namespace TcpLb.Engine.Balancing
         }
 
         /// <summary>
-        /// Counts a connection the backend reset, closed or left unanswered before its first byte;
+        /// Counts a connection the backend reset or left unanswered before its first byte;
         /// after <paramref name="downAfter"/> in a row (0: never) the backend goes Down. The run
         /// ends only with an answer, so a backend that comes back Up and fails its first
         /// connection again goes Down at once.

@@ -22,15 +22,17 @@ namespace TcpLb.Engine.Balancing
         public long Accepted => Volatile.Read(ref _accepted);
 
         /// <summary>
-        /// Client connections relayed to a backend to their end (counted when they are over; a
-        /// redispatched connection counts once, for the backend that finally served it).
+        /// Client connections relayed to a backend to their end, whatever ended them (the client,
+        /// the backend's close or a reset after its first byte, an idle or FIN timeout, a stop):
+        /// counted when they are over, once, for the backend that finally served it, so Served is
+        /// the sum of the backends' <see cref="Backend.TotalConnections"/> (of those still in the pool).
         /// </summary>
         public long Served => Volatile.Read(ref _served);
 
         /// <summary>
         /// Client connections that were not served: no backend up, every attempt failed, the
-        /// backend reset, closed or left the connection unanswered past the response timeout before
-        /// its first byte and the connection could not be redispatched, or the balancer itself
+        /// backend reset the connection, or left it unanswered past the response timeout, before
+        /// its first byte and the connection was not redispatched, or the balancer itself
         /// failed (out of file descriptors, say), or the client's PROXY header was missing or malformed
         /// (also counted in <see cref="BadProxyHeaders"/>). Every accepted client ends up served (proxied to
         /// a backend), Failed, Rejected or LoopsCut: exactly one of them, so once the connections are
@@ -42,8 +44,8 @@ namespace TcpLb.Engine.Balancing
         public long Retried => Volatile.Read(ref _retried);
 
         /// <summary>
-        /// Connections moved to another backend, their bytes replayed, because their backend reset,
-        /// closed or left them unanswered before its first byte.
+        /// Connections moved to another backend, their bytes replayed, because their backend ended
+        /// them before its first byte in a way <see cref="TcpBalancerOptions.RetryOn"/> names.
         /// </summary>
         public long Redispatched => Volatile.Read(ref _redispatched);
 

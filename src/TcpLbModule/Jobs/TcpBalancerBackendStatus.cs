@@ -49,8 +49,8 @@ namespace TcpLbModule.Jobs
         public long TotalConnections { get; }
 
         /// <summary>
-        /// Failed connects, and connections the backend reset, closed or left unanswered past the
-        /// response timeout before its first byte.
+        /// Failed connects, and connections the backend reset (within the client's first 64 KiB)
+        /// or left unanswered past the response timeout, before its first byte.
         /// </summary>
         public long Failures { get; }
 
