@@ -225,9 +225,9 @@ Describe 'SafeDefaultsTests' {
         }
     }
 
-    It 'After 200 connections closed by -IdleTimeout the counts add up and none is Failed' {
+    It 'After 200 connections closed by -IdleTimeout 2000 the counts add up and none is Failed' {
         $backends = Start-TcpBackend 0, 0 -Mode Echo
-        $lb = Start-TcpBalancer -Port 0 -Backend $backends -IdleTimeout 1000 -Name lb
+        $lb = Start-TcpBalancer -Port 0 -Backend $backends -IdleTimeout 2000 -Name lb
         $clients = [System.Collections.Generic.List[System.Net.Sockets.Socket]]::new()
         try {
             foreach ($i in 1..200) {

@@ -203,7 +203,7 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo), echo2 = net.Backend(TcpBackendMode.Echo);
             bool idle = ending == Ending.IdleTimeoutAnswered || ending == Ending.IdleTimeoutUnanswered;
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.IdleTimeout = idle ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromHours(1); }, echo.Port, echo2.Port);
+            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.IdleTimeout = idle ? TimeSpan.FromMilliseconds(1000) : TimeSpan.FromHours(1); }, echo.Port, echo2.Port);
             const int Count = 100;
 
             var clients = new List<Socket>();
