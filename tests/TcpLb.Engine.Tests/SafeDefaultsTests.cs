@@ -1,15 +1,19 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Probing;
+using TcpLb.Engine.Tls;
 
 namespace TcpLb.Engine.Tests
 {
@@ -164,6 +168,40 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(Chunks * ChunkSize, (await received).Length);
             AssertCountsAddUp(balancer);
             Assert.Equal(0, balancer.Statistics.Failed);
+        }
+
+        [Fact]
+        public async Task On_the_tls_path_too_a_half_closed_stream_that_keeps_flowing_is_delivered_whole()
+        {
+            using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
+            await using var net = new TestNet();
+            using var raw = new RawBackend();
+            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.FinTimeout = TimeSpan.FromMilliseconds(400); }, raw.Port);
+            const int Chunks = 20, ChunkSize = 4096; // 2 s of stream, five times the FIN timeout
+
+            using Socket socket = await TestNet.ConnectAsync(balancer.Port);
+            using var tls = new SslStream(new NetworkStream(socket, false), false, (s, c, ch, e) => c != null && new X509Certificate2(c).Thumbprint == certificate.Thumbprint);
+            await tls.AuthenticateAsClientAsync("localhost");
+            await tls.WriteAsync(Encoding.ASCII.GetBytes("go"));
+            await tls.ShutdownAsync();
+            socket.Shutdown(SocketShutdown.Send);
+            using Socket server = await raw.AcceptAsync();
+            await RawBackend.ReadExactlyAsync(server, 2);
+            Assert.Equal(0, await server.ReceiveAsync(new byte[1].AsMemory(), SocketFlags.None));
+
+            var reply = new MemoryStream();
+            Task reading = tls.CopyToAsync(reply);
+            byte[] chunk = new byte[ChunkSize];
+            for (int i = 0; i < Chunks; i++)
+            {
+                await server.SendAsync(chunk, SocketFlags.None);
+                await Task.Delay(100);
+            }
+            server.Shutdown(SocketShutdown.Send);
+            await reading.WaitAsync(TestNet.Patience);
+
+            Assert.Equal(Chunks * ChunkSize, reply.Length);
+            AssertCountsAddUp(balancer);
         }
 
         [Fact]
