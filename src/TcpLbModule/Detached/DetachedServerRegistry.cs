@@ -11,7 +11,9 @@ namespace TcpLbModule.Detached
     /// <summary>
     /// The detached servers of the current user: one entry file per server in the runtime
     /// folder, named after the server (names are unique per user, case-insensitively). Entries
-    /// whose process is gone are deleted when they are listed or looked up.
+    /// whose process is gone are deleted when they are listed or looked up. The folder and each
+    /// entry are checked to be the user's alone before they are read (see <see cref="RuntimeFolder"/>):
+    /// an entry someone else could have written is an <see cref="UnsafeRegistryException"/>, never trusted.
     /// </summary>
     internal static class DetachedServerRegistry
     {
@@ -21,14 +23,14 @@ namespace TcpLbModule.Detached
         public static List<DetachedTcpServer> Find(TcpServerKind? kind, WildcardPattern? name, Action<string>? verbose)
         {
             var found = new List<DetachedTcpServer>();
-            string folder = RuntimeFolder.Path;
-            if (!Directory.Exists(folder))
+            string? folder = RuntimeFolder.Existing();
+            if (folder == null)
             {
                 return found;
             }
             foreach (string file in Directory.GetFiles(folder, "*" + Extension))
             {
-                DetachedServerEntry? entry = DetachedServerEntry.Read(file);
+                DetachedServerEntry? entry = ReadTrusted(file);
                 if (entry == null)
                 {
                     continue;
@@ -41,6 +43,7 @@ namespace TcpLbModule.Detached
                 if (stale != null)
                 {
                     Delete(file);
+                    DetachedPipeFiles.Delete(entry.PipeName);
                     verbose?.Invoke($"Removed the entry of detached {entry.Kind.ToLowerInvariant()} '{entry.Name}' (pid {entry.Pid}, port {entry.Port}): {stale}.");
                     continue;
                 }
@@ -62,9 +65,10 @@ namespace TcpLbModule.Detached
             string folder = RuntimeFolder.Ensure();
             string file = FileOf(folder, entry.Name);
             string temp = Path.Combine(folder, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
-            File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
             try
             {
+                File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
+                RuntimeFolder.MakeOwnerOnly(temp);
                 for (int attempt = 0; attempt < 2; attempt++)
                 {
                     try
@@ -74,7 +78,7 @@ namespace TcpLbModule.Detached
                     }
                     catch (IOException) when (File.Exists(file))
                     {
-                        DetachedServerEntry? existing = DetachedServerEntry.Read(file);
+                        DetachedServerEntry? existing = ReadTrusted(file);
                         if (existing != null && DetachedProcess.WhyStale(existing) == null)
                         {
                             return false;
@@ -90,33 +94,58 @@ namespace TcpLbModule.Detached
             }
         }
 
-        /// <summary>Deletes the entry of this server, if it is still the one this process wrote.</summary>
+        /// <summary>Deletes the entry of this server, if it is still the one this process wrote (an untrusted one is left alone).</summary>
         public static void Remove(string name, int pid)
         {
-            string file = FileOf(RuntimeFolder.Path, name);
-            DetachedServerEntry? entry = DetachedServerEntry.Read(file);
-            if (entry != null && entry.Pid == pid)
+            try
             {
-                Delete(file);
-            }
-        }
-
-        /// <summary>Deletes every entry of this process (one that was killed before it could say its name).</summary>
-        public static void RemoveByPid(int pid)
-        {
-            string folder = RuntimeFolder.Path;
-            if (!Directory.Exists(folder))
-            {
-                return;
-            }
-            foreach (string file in Directory.GetFiles(folder, "*" + Extension))
-            {
-                if (DetachedServerEntry.Read(file)?.Pid == pid)
+                string? folder = RuntimeFolder.Existing();
+                string? file = folder == null ? null : FileOf(folder, name);
+                if (file != null && ReadTrusted(file)?.Pid == pid)
                 {
                     Delete(file);
                 }
             }
+            catch (UnsafeRegistryException)
+            {
+                // Not ours to delete: the next look-up reports it.
+            }
         }
+
+        /// <summary>A server that has ended: its entry (if still its own) and its pipe's socket file are deleted.</summary>
+        public static void Forget(DetachedServerEntry entry)
+        {
+            Remove(entry.Name, entry.Pid);
+            DetachedPipeFiles.Delete(entry.PipeName);
+        }
+
+        /// <summary>Deletes every entry of this process (one that was killed before it could say its name); untrusted ones are left alone.</summary>
+        public static void RemoveByPid(int pid)
+        {
+            try
+            {
+                string? folder = RuntimeFolder.Existing();
+                if (folder == null)
+                {
+                    return;
+                }
+                foreach (string file in Directory.GetFiles(folder, "*" + Extension))
+                {
+                    if (ReadTrusted(file)?.Pid == pid)
+                    {
+                        Delete(file);
+                    }
+                }
+            }
+            catch (UnsafeRegistryException)
+            {
+                // Not ours to delete: the next look-up reports it.
+            }
+        }
+
+        /// <summary>The entry in a file that is the user's alone; null when it is gone or not an entry; throws <see cref="UnsafeRegistryException"/> when it is not the user's alone.</summary>
+        private static DetachedServerEntry? ReadTrusted(string file)
+            => RuntimeFolder.CheckEntry(file) ? DetachedServerEntry.Read(file) : null;
 
         /// <summary>The file of a name: lower case, and every character but letters, digits, '-' and '_' as %xx (UTF-8).</summary>
         private static string FileOf(string folder, string name)
