@@ -28,6 +28,29 @@ namespace TcpLb.Configuration.Tests
         }
 
         [Fact]
+        public void Deeply_nested_toml_names_the_file_and_line_and_what_is_accepted()
+        {
+            // Brackets in comments and strings do not count.
+            string toml = "[[server]]\n# [[[[ {{{{\nname = \"[[[[\\\"{{{\"\nlisten = 0\nx = '''[[[\n{{{'''\ny = " + new string('[', 200) + new string(']', 200) + "\n";
+
+            var e = ReadFails(toml, ConfigurationFormat.Toml, "/etc/deep.toml");
+
+            Assert.Equal("/etc/deep.toml, line 7: not valid TOML: values are nested deeper than 64 levels of arrays and inline tables. Accepted: at most 64 levels; a configuration needs a handful (server, forward, backends, one backend's settings), written as [[server]] and [server.forward] tables or shallow inline values.", e.Message);
+            Assert.Equal(7, e.Line);
+        }
+
+        [Fact]
+        public void Deeply_nested_toml_tables_name_the_file_and_line()
+        {
+            string toml = "[[server]]\nlisten = 0\nx = " + string.Concat(System.Linq.Enumerable.Repeat("{ a = ", 200)) + "1" + new string('}', 200) + "\n";
+
+            var e = ReadFails(toml, ConfigurationFormat.Toml, "deep.toml");
+
+            Assert.StartsWith("deep.toml, line 3: not valid TOML: values are nested deeper than ", e.Message);
+            Assert.DoesNotContain("MaxDepth", e.Message);
+        }
+
+        [Fact]
         public void Malformed_json_names_the_file_and_line()
         {
             var e = ReadFails("{\n \"server\": [\n  { \"listen\": 8200,,\n } ] }", ConfigurationFormat.Json, "lb.json");
