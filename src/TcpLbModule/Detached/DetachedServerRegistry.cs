@@ -19,6 +19,9 @@ namespace TcpLbModule.Detached
     {
         private const string Extension = ".json";
 
+        /// <summary>Of an entry's file name without its extension: well below the 255 bytes a file name may have, with room for the temp file's affixes.</summary>
+        private const int LongestFileName = 200;
+
         /// <summary>The live servers of a kind (null: both) whose name matches the pattern (null: all), oldest first.</summary>
         public static List<DetachedTcpServer> Find(TcpServerKind? kind, WildcardPattern? name, Action<string>? verbose)
         {
@@ -147,11 +150,16 @@ namespace TcpLbModule.Detached
         private static DetachedServerEntry? ReadTrusted(string file)
             => RuntimeFolder.CheckEntry(file) ? DetachedServerEntry.Read(file) : null;
 
-        /// <summary>The file of a name: lower case, and every character but letters, digits, '-' and '_' as %xx (UTF-8).</summary>
+        /// <summary>
+        /// The file of a name: lower case, and every character but letters, digits, '-' and '_' as
+        /// %xx (UTF-8); a name whose file name would pass <see cref="LongestFileName"/> characters
+        /// (a long name in another script) keeps its start and ends with a hash of the whole name.
+        /// </summary>
         private static string FileOf(string folder, string name)
         {
             var file = new StringBuilder();
-            foreach (byte b in Encoding.UTF8.GetBytes(name.ToLowerInvariant()))
+            byte[] utf8 = Encoding.UTF8.GetBytes(name.ToLowerInvariant());
+            foreach (byte b in utf8)
             {
                 char c = (char)b;
                 if (c < 0x80 && (char.IsLetterOrDigit(c) || c == '-' || c == '_'))
@@ -161,6 +169,15 @@ namespace TcpLbModule.Detached
                 else
                 {
                     file.Append('%').Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                }
+            }
+            if (file.Length > LongestFileName)
+            {
+                using (var sha = System.Security.Cryptography.SHA256.Create())
+                {
+                    string hash = BitConverter.ToString(sha.ComputeHash(utf8), 0, 16).Replace("-", "").ToLowerInvariant();
+                    file.Length = LongestFileName - hash.Length - 1;
+                    file.Append('~').Append(hash);
                 }
             }
             return Path.Combine(folder, file + Extension);
