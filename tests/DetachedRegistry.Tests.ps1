@@ -88,6 +88,7 @@ Describe 'DetachedRegistry' {
         $before = Get-Mode $planted
 
         $thrown = try { Start-TcpBackend -Port 0 -Detached -Name victim; $null } catch { $_ }
+        if ($thrown -is [TcpLbModule.Detached.DetachedTcpServer]) { $script:pids.Add($thrown.Pid) } # a regression: it started
 
         $thrown | Should -Not -BeNullOrEmpty -Because 'a planted registry folder is never adopted'
         $thrown.FullyQualifiedErrorId | Should -BeExactly 'DetachedRegistryUnsafe,TcpLbModule.Commands.StartTcpBackendCommand'
