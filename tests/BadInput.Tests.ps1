@@ -229,4 +229,33 @@ Describe 'BadInputTests' {
         $first.Backends | Should -Be @("127.0.0.1:$($b.Port)")
         (Invoke-TcpProbe -Port $second.Port -ComputerName 127.0.0.1 -Count 2).Backend | Should -Be @($b.Port, $b.Port)
     }
+
+    It 'A name too long or with a control character is refused, on the command line and in a file: <Case>' -ForEach @(
+        @{ Case = '129 characters'; Name = 'n' * 129; Why = '129 characters, more than 128' }
+        @{ Case = '10 MB'; Name = 'n' * 10MB; Why = '10485760 characters, more than 128' }
+        @{ Case = 'a new line'; Name = "two`nlines"; Why = 'a control character, U+000A, at position 4' }
+    ) {
+        $accepted = 'Accepted: a name of 1 to 128 characters (letters, digits, spaces and punctuation; no control characters such as a new line or tab).'
+        $backend = { Start-TcpBackend -Port 0 -Name $Name } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.StartTcpBackendCommand' -PassThru
+        $balancer = { Start-TcpBalancer -Port 0 -Backend 1 -Name $Name } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru
+        $path = Join-Path $TestDrive 'named.psd1'
+        Set-Content -LiteralPath $path -Value "@{`n  Server = @(`n    @{ Listen = 0; Forward = @{ Backends = @('1') }`n      Name = '$Name' }`n  )`n}"
+        $file = { Start-TcpBalancer -ConfigurationPath $path } | Should -Throw -ErrorId 'InvalidConfigurationFile,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru
+
+        $shown = $Name.Substring(0, [Math]::Min(40, $Name.Length)).Replace("`n", '\u000a') + ($Name.Length -gt 40 ? '...' : '')
+        foreach ($err in $backend, $balancer) {
+            $err.Exception.Message | Should -BeExactly "Cannot validate argument on parameter 'Name'. '$shown' is not accepted ($Why). $accepted"
+        }
+        $file.Exception.Message | Should -BeExactly "$path, line 4: Server[0].Name: `"$shown`" is not valid ($Why). $accepted"
+        @(Get-Job) | Should -HaveCount 0
+    }
+
+    It 'A name of 128 characters is accepted, in any script' {
+        $name = ('名' * 100) + ('n' * 28)
+
+        $job = Start-TcpBackend -Port 0 -Name $name
+
+        $job.Name | Should -BeExactly $name
+        (Invoke-TcpProbe -Port $job.Port -Count 1).Status | Should -Be 'Success'
+    }
 }

@@ -262,6 +262,14 @@ health_check = { interval = 0 }
             Expected = '{0}, line 3: server[0].forward.replay: "no" is not valid (a string, not true or false). Accepted: true or false.' }
         @{ Case = 'code in a data file'; Name = 'code.psd1'; Text = "@{ Server = @( @{ Listen = 0; Name = (New-Item -Path '{1}') } ) }"
             Expected = "{0}, line 1: '(New-Item -Path '{1}')' is not a constant. A PowerShell data file is read without running it, so it may hold only strings, numbers, `$true, `$false, `$null, hashtables @{{ }} and arrays @( )." }
+        @{ Case = 'nesting too deep'; Name = 'deep.toml'; Text = "[[server]]`nlisten = 0`nname = " + ('[' * 100) + (']' * 100) + "`n"
+            Expected = "{0}, line 3: not valid TOML: values are nested deeper than 64 levels of arrays and inline tables. Accepted: at most 64 levels; a configuration needs a handful (server, forward, backends, one backend's settings), written as [[server]] and [server.forward] tables or shallow inline values." }
+        @{ Case = 'psd1 nesting too deep'; Name = 'deep.psd1'; Text = "@{ Server = @( @{ Listen = 0`n Name = " + ('@(' * 100) + (')' * 100) + ' } ) }'
+            Expected = "{0}, line 2: values are nested deeper than 64 levels of hashtables and arrays. Accepted: at most 64 levels; a configuration needs a handful (Server, Forward, Backends, one backend's settings)." }
+        @{ Case = 'using module'; Name = 'using.psd1'; Text = "using module '{1}'`n@{ Server = @( @{ Listen = 0; Forward = @{ Backends = @('9') } } ) }"
+            Expected = "{0}, line 1: 'using module '{1}'' is not accepted: a configuration file imports nothing. A PowerShell data file is read without running it, so it may hold only strings, numbers, `$true, `$false, `$null, hashtables @{{ }} and arrays @( ). Remove the line." }
+        @{ Case = 'script block'; Name = 'block.psd1'; Text = "@{ Server = @( @{ Listen = 0`n Name = { New-Item -Path '{1}' }; Forward = @{ Backends = @('9') } } ) }"
+            Expected = "{0}, line 2: '{ New-Item -Path '{1}' }' is a script block, which is not accepted (it would never run, and its text is no value). A PowerShell data file is read without running it, so it may hold only strings, numbers, `$true, `$false, `$null, hashtables @{{ }} and arrays @( )." }
     ) {
         $marker = Join-Path $TestDrive 'ran.txt'
         $path = New-ConfigFile $Name ($Text.Replace('{1}', $marker))

@@ -108,6 +108,10 @@ Describe 'SchedulingTests' {
             $held.Backend | Should -Be @($a.Port, $b.Port)     # empty backends tie: in turn
 
             Get-ProbeSequence $lb.Port 1 | Should -Be @($c.Port) # the only one with none open
+            # The probe has closed its connection; the balancer counts it open until both sides are done.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ((Get-TcpBalancerBackend $lb -Backend $c).ActiveConnections -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            (Get-TcpBalancerBackend $lb).ActiveConnections | Should -Be @(1, 1, 0) -Because 'the probe''s connection is over'
 
             $held += Connect-FromSource $lb.Port
             $held[2].Backend | Should -Be $c.Port

@@ -141,7 +141,7 @@ namespace TcpLb.Configuration
 
         public static readonly SettingTable<ServerBinding> ServerKeys = new SettingTable<ServerBinding>(
             new Setting<ServerBinding>("name",
-                (node, at, s) => s.Name = ConfigurationValue.Text(node, at, "the balancer job's name, not empty"),
+                (node, at, s) => s.Name = Name(node, at),
                 s => s.Name == null ? null : ConfigurationNode.Scalar(s.Name)),
             new Setting<ServerBinding>("listen",
                 (node, at, s) => Listen(node, at, s.Options),
@@ -280,6 +280,22 @@ namespace TcpLb.Configuration
                 list.Items.Add(BackendKeys.Write(BackendBinding.From(backend)));
             }
             return list;
+        }
+
+        /// <summary>The balancer job's name: a string that <see cref="ServerName"/> accepts (a bad one is quoted shortened).</summary>
+        private static string Name(ConfigurationNode node, BindingContext at)
+        {
+            if (node.Kind != ConfigurationNodeKind.String)
+            {
+                throw ConfigurationValue.Bad(node, at, $"{ConfigurationValue.Describe(node)}, not a string", ServerName.Accepted);
+            }
+            string name = (string)node.Value!;
+            string? why = ServerName.WhyNot(name);
+            if (why != null)
+            {
+                throw at.Error(node, $"\"{ServerName.Shown(name)}\" is not valid ({why}). Accepted: {ServerName.Accepted}.");
+            }
+            return name;
         }
 
         private static void Listen(ConfigurationNode node, BindingContext at, TcpBalancerOptions options)

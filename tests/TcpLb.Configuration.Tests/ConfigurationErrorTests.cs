@@ -28,6 +28,59 @@ namespace TcpLb.Configuration.Tests
         }
 
         [Fact]
+        public void Deeply_nested_toml_names_the_file_and_line_and_what_is_accepted()
+        {
+            // Brackets in comments and strings do not count.
+            string toml = "[[server]]\n# [[[[ {{{{\nname = \"[[[[\\\"{{{\"\nlisten = 0\nx = '''[[[\n{{{'''\ny = " + new string('[', 200) + new string(']', 200) + "\n";
+
+            var e = ReadFails(toml, ConfigurationFormat.Toml, "/etc/deep.toml");
+
+            Assert.Equal("/etc/deep.toml, line 7: not valid TOML: values are nested deeper than 64 levels of arrays and inline tables. Accepted: at most 64 levels; a configuration needs a handful (server, forward, backends, one backend's settings), written as [[server]] and [server.forward] tables or shallow inline values.", e.Message);
+            Assert.Equal(7, e.Line);
+        }
+
+        [Fact]
+        public void Deeply_nested_toml_tables_name_the_file_and_line()
+        {
+            string toml = "[[server]]\nlisten = 0\nx = " + string.Concat(System.Linq.Enumerable.Repeat("{ a = ", 200)) + "1" + new string('}', 200) + "\n";
+
+            var e = ReadFails(toml, ConfigurationFormat.Toml, "deep.toml");
+
+            Assert.StartsWith("deep.toml, line 3: not valid TOML: values are nested deeper than ", e.Message);
+            Assert.DoesNotContain("MaxDepth", e.Message);
+        }
+
+        [Theory]
+        [InlineData(129, "129 characters, more than 128")]
+        [InlineData(100_000, "100000 characters, more than 128")]
+        public void A_name_too_long_is_refused_and_quoted_short(int length, string why)
+        {
+            string toml = "[[server]]\nlisten = 0\nname = \"" + new string('n', length) + "\"\n";
+
+            var e = ReadFails(toml, ConfigurationFormat.Toml, "lb.toml");
+
+            Assert.Equal($"lb.toml, line 3: server[0].name: \"{new string('n', 40)}...\" is not valid ({why}). Accepted: a name of 1 to 128 characters (letters, digits, spaces and punctuation; no control characters such as a new line or tab).", e.Message);
+        }
+
+        [Fact]
+        public void A_name_with_a_control_character_is_refused()
+        {
+            var e = ReadFails("{ \"server\": [ {\n \"name\": \"a\\tb\", \"listen\": 0 } ] }", ConfigurationFormat.Json, "lb.json");
+
+            Assert.Equal("lb.json, line 2: server[0].name: \"a\\u0009b\" is not valid (a control character, U+0009, at position 2). Accepted: a name of 1 to 128 characters (letters, digits, spaces and punctuation; no control characters such as a new line or tab).", e.Message);
+        }
+
+        [Fact]
+        public void A_name_of_128_characters_is_accepted()
+        {
+            string name = new string('n', 128);
+
+            var read = BalancerConfiguration.Read("[[server]]\nlisten = 0\nname = \"" + name + "\"\n[server.forward]\nbackends = [\"9\"]\n", ConfigurationFormat.Toml, "lb.toml");
+
+            Assert.Equal(name, read[0].Name);
+        }
+
+        [Fact]
         public void Malformed_json_names_the_file_and_line()
         {
             var e = ReadFails("{\n \"server\": [\n  { \"listen\": 8200,,\n } ] }", ConfigurationFormat.Json, "lb.json");
@@ -121,7 +174,7 @@ namespace TcpLb.Configuration.Tests
         [InlineData("listen = \"host.invalid:80\"", "server[0].listen: \"host.invalid:80\" is not valid (")]
         [InlineData("listen = \"127.0.0.1:70000\"", "server[0].listen: \"127.0.0.1:70000\" is not valid ('70000' is not a port). Accepted: \"host:port\"")]
         [InlineData("listen = \"::1:80\"", "server[0].listen: \"::1:80\" is not valid (an IPv6 address needs brackets).")]
-        [InlineData("name = \"\"", "server[0].name: \"\" is not valid (empty). Accepted: the balancer job's name, not empty.")]
+        [InlineData("name = \"\"", "server[0].name: \"\" is not valid (empty). Accepted: a name of 1 to 128 characters (letters, digits, spaces and punctuation; no control characters such as a new line or tab).")]
         [InlineData("retries = 3", "server[0].retries: 'retries' is not a key of this table: it belongs in the server's forward table.")]
         [InlineData("rise = 3", "server[0].rise: 'rise' is not a key of this table: it belongs in the forward table's health_check table.")]
         [InlineData("allow_from = [\"127.0.0.0/8\", \"10.0.0.300\"]", "server[0].allow_from[1]: \"10.0.0.300\" is not valid (")]

@@ -125,6 +125,30 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(0, outgoing.Count);
         }
 
+        [Fact]
+        public async Task An_accepted_socket_from_an_announced_outgoing_socket_is_recognised_before_it_is_registered()
+        {
+            // A busy machine can run the accept between the connect and the registration.
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(4);
+            var target = (IPEndPoint)listener.LocalEndPoint!;
+            var outgoing = new OutgoingConnections();
+            using var own = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var abandoned = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            outgoing.Connecting(own, target);
+            outgoing.Connecting(abandoned, target);
+            await own.ConnectAsync(target);
+            using Socket fromOwn = await listener.AcceptAsync();
+            await abandoned.ConnectAsync(target);
+            using Socket fromAbandoned = await listener.AcceptAsync();
+            outgoing.Abandon(abandoned);
+
+            Assert.True(outgoing.IsOwn(fromOwn));
+            Assert.False(outgoing.IsOwn(fromAbandoned));
+            Assert.Equal(1, outgoing.Count);
+        }
+
         [Theory]
         [InlineData("localhost", "localhost")]
         [InlineData("127.0.0.1", "127.0.0.1")]

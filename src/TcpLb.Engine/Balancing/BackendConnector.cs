@@ -47,8 +47,9 @@ namespace TcpLb.Engine.Balancing
             SocketAwaitableEventArgs args = SocketEventArgsPool.Rent();
             try
             {
+                // Announced before the handshake can reach a loop's accept, recorded as soon as the local port is chosen.
+                outgoing?.Connecting(socket, endPoint);
                 SocketAwaitableEventArgs pending = socket.ConnectAsync(args, endPoint);
-                // Recorded as soon as the local port is chosen, before a loop's accept can look.
                 bool registered = outgoing?.Register(socket, endPoint) ?? true;
                 if (!pending.IsCompleted)
                 {
@@ -66,15 +67,16 @@ namespace TcpLb.Engine.Balancing
                 {
                     pending.GetResult();
                 }
-                if (!registered)
+                if (!registered && !outgoing!.Register(socket, endPoint))
                 {
-                    // Where the system could not say while pending: late, but better than never.
-                    outgoing!.Register(socket, endPoint);
+                    // Where the system could not say while pending: late, but better than never; else not at all.
+                    outgoing.Abandon(socket);
                 }
                 return socket;
             }
             catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
             {
+                outgoing?.Abandon(socket);
                 socket.Dispose();
                 return null;
             }

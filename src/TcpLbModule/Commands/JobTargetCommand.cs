@@ -156,7 +156,7 @@ namespace TcpLbModule.Commands
                     DetachedProcess.Kill(server.Pid);
                     DetachedProcess.WaitForExit(server.Pid, TimeSpan.FromSeconds(10));
                 }
-                DetachedServerRegistry.Remove(server.Name, server.Pid);
+                DetachedServerRegistry.Forget(server.Entry);
                 server.State = JobState.Stopped;
                 WriteVerbose($"Detached {JobKind} '{server.Name}' stopped; its process has exited and port {server.Port} is free.");
             }

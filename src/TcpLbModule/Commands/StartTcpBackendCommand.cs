@@ -33,6 +33,7 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ValidateServerName]
         public string? Name { get; set; }
 
         /// <summary>A fault to inject from the start (Set-TcpBackend changes it later).</summary>

@@ -189,6 +189,7 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ValidateServerName]
         public string? Name { get; set; }
 
         /// <summary>Toxics in force from the first connection on: hashtables with Type and the toxic's settings (see Add-TcpBalancerToxic).</summary>

@@ -47,15 +47,12 @@ namespace TcpLbModule.Detached
                     return $"process {entry.Pid} cannot be checked ({e.Message})";
                 }
             }
-            if (UnixNative.IsUnix && !File.Exists(PipePath(entry.PipeName)))
+            if (UnixNative.IsUnix && !File.Exists(DetachedPipeFiles.PathOf(entry.PipeName)))
             {
-                return $"its pipe {PipePath(entry.PipeName)} is gone";
+                return $"its pipe {DetachedPipeFiles.PathOf(entry.PipeName)} is gone";
             }
             return null;
         }
-
-        /// <summary>Where .NET puts a named pipe on Linux and macOS: a Unix domain socket in the temp folder.</summary>
-        public static string PipePath(string pipeName) => Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + pipeName);
 
         /// <summary>
         /// Waits until the process has exited (or is a zombie nobody reaps); false when it is still

@@ -53,19 +53,30 @@ namespace TcpLbModule.Detached
                 StartedAt = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 ModulePath = modulePath,
             };
-            if (UnixNative.IsUnix && !File.Exists(DetachedProcess.PipePath(pipeName)))
+            if (UnixNative.IsUnix && !File.Exists(DetachedPipeFiles.PathOf(pipeName)))
             {
                 job.StopJob();
-                throw new InvalidOperationException($"PowerShell did not open its pipe {DetachedProcess.PipePath(pipeName)} (pwsh -CustomPipeName {pipeName}).");
+                throw new InvalidOperationException($"PowerShell did not open its pipe {DetachedPipeFiles.PathOf(pipeName)} (pwsh -CustomPipeName {pipeName}).");
             }
-            if (!DetachedServerRegistry.TryAdd(entry))
+            bool added;
+            try
+            {
+                added = DetachedServerRegistry.TryAdd(entry);
+            }
+            catch
+            {
+                job.StopJob(); // a registry that is not the user's alone (UnsafeRegistryException)
+                throw;
+            }
+            if (!added)
             {
                 job.StopJob();
                 ErrorRecord taken = NameTaken(job.Name);
                 throw new RuntimeException(taken.Exception.Message, taken.Exception, taken);
             }
-            // A kill by signal (SIGTERM, Ctrl+Break) still takes the entry away.
-            EventHandler onExit = (sender, e) => DetachedServerRegistry.Remove(entry.Name, entry.Pid);
+            // A kill by signal (SIGTERM, Ctrl+Break) still takes the entry away, and the pipe's
+            // socket file (which PowerShell may open again after a client leaves) goes at the very end.
+            EventHandler onExit = (sender, e) => DetachedServerRegistry.Forget(entry);
             AppDomain.CurrentDomain.ProcessExit += onExit;
             try
             {
@@ -79,8 +90,8 @@ namespace TcpLbModule.Detached
             }
             finally
             {
-                DetachedServerRegistry.Remove(entry.Name, entry.Pid);
-                AppDomain.CurrentDomain.ProcessExit -= onExit;
+                // The pipe's file goes too: the client that stopped the server keeps its connection.
+                DetachedServerRegistry.Forget(entry);
             }
         }
 

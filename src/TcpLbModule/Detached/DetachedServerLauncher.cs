@@ -58,11 +58,13 @@ exit 0
         private readonly Process _process;
         private readonly StringBuilder _stderr = new StringBuilder();
         private readonly string _what;
+        private readonly string _pipeName;
 
-        private DetachedServerLauncher(Process process, string what)
+        private DetachedServerLauncher(Process process, string what, string pipeName)
         {
             _process = process;
             _what = what;
+            _pipeName = pipeName;
         }
 
         /// <summary>Starts the child; <see cref="WaitUntilReady"/> then waits for its signal.</summary>
@@ -72,10 +74,20 @@ exit 0
         /// <param name="name">The -Name given, checked now so that a taken one fails before a process starts.</param>
         public static DetachedServerLauncher Begin(PSCmdlet cmdlet, string command, Hashtable parameters, string? name, string what)
         {
-            if (name != null && DetachedServerRegistry.Get(name, cmdlet.WriteVerbose) != null)
+            try
             {
-                cmdlet.ThrowTerminatingError(DetachedServerHost.NameTaken(name));
+                // A registry folder someone else could have planted is refused before a process starts.
+                RuntimeFolder.Ensure();
+                if (name != null && DetachedServerRegistry.Get(name, cmdlet.WriteVerbose) != null)
+                {
+                    cmdlet.ThrowTerminatingError(DetachedServerHost.NameTaken(name));
+                }
             }
+            catch (UnsafeRegistryException e)
+            {
+                cmdlet.ThrowTerminatingError(e.ErrorRecord);
+            }
+            DetachedPipeFiles.SweepStale();
             if (!PowerShellExecutable.SupportsCustomPipe)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
@@ -95,7 +107,7 @@ exit 0
                     psHome));
             }
 
-            string pipeName = "TcpLb_" + Guid.NewGuid().ToString("N").Substring(0, 16);
+            string pipeName = DetachedPipeFiles.NewName();
             string modulePath = cmdlet.MyInvocation.MyCommand.Module?.Path ?? typeof(DetachedServerLauncher).Assembly.Location;
             var start = new Hashtable
             {
@@ -124,7 +136,7 @@ exit 0
             cmdlet.WriteVerbose($"Starting a detached {what}: {pwsh} -CustomPipeName {pipeName}.");
             Process process = Process.Start(info)!;
             process.StandardInput.Close();
-            var launcher = new DetachedServerLauncher(process, what);
+            var launcher = new DetachedServerLauncher(process, what, pipeName);
             process.ErrorDataReceived += launcher.OnStderr;
             process.BeginErrorReadLine();
             return launcher;
@@ -165,6 +177,7 @@ exit 0
                     {
                         _process.WaitForExit(5000);
                         DetachedServerRegistry.RemoveByPid(_process.Id);
+                        DetachedPipeFiles.Delete(_pipeName);
                         cmdlet.ThrowTerminatingError(new ErrorRecord(
                             new InvalidOperationException($"The process of the detached {_what} exited before it was listening.{StderrText()}"),
                             "DetachedStartFailed",
@@ -193,6 +206,7 @@ exit 0
                         {
                             Abandon();
                         }
+                        DetachedPipeFiles.Delete(_pipeName);
                         cmdlet.ThrowTerminatingError(error);
                     }
                     // Anything else the child printed before its signal is not ours to show.
@@ -217,6 +231,7 @@ exit 0
                 }
                 // It may have registered just before it was killed.
                 DetachedServerRegistry.RemoveByPid(pid);
+                DetachedPipeFiles.Delete(_pipeName);
             }
             catch (InvalidOperationException)
             {

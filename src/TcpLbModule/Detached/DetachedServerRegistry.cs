@@ -11,24 +11,29 @@ namespace TcpLbModule.Detached
     /// <summary>
     /// The detached servers of the current user: one entry file per server in the runtime
     /// folder, named after the server (names are unique per user, case-insensitively). Entries
-    /// whose process is gone are deleted when they are listed or looked up.
+    /// whose process is gone are deleted when they are listed or looked up. The folder and each
+    /// entry are checked to be the user's alone before they are read (see <see cref="RuntimeFolder"/>):
+    /// an entry someone else could have written is an <see cref="UnsafeRegistryException"/>, never trusted.
     /// </summary>
     internal static class DetachedServerRegistry
     {
         private const string Extension = ".json";
 
+        /// <summary>Of an entry's file name without its extension: well below the 255 bytes a file name may have, with room for the temp file's affixes.</summary>
+        private const int LongestFileName = 200;
+
         /// <summary>The live servers of a kind (null: both) whose name matches the pattern (null: all), oldest first.</summary>
         public static List<DetachedTcpServer> Find(TcpServerKind? kind, WildcardPattern? name, Action<string>? verbose)
         {
             var found = new List<DetachedTcpServer>();
-            string folder = RuntimeFolder.Path;
-            if (!Directory.Exists(folder))
+            string? folder = RuntimeFolder.Existing();
+            if (folder == null)
             {
                 return found;
             }
             foreach (string file in Directory.GetFiles(folder, "*" + Extension))
             {
-                DetachedServerEntry? entry = DetachedServerEntry.Read(file);
+                DetachedServerEntry? entry = ReadTrusted(file);
                 if (entry == null)
                 {
                     continue;
@@ -41,6 +46,7 @@ namespace TcpLbModule.Detached
                 if (stale != null)
                 {
                     Delete(file);
+                    DetachedPipeFiles.Delete(entry.PipeName);
                     verbose?.Invoke($"Removed the entry of detached {entry.Kind.ToLowerInvariant()} '{entry.Name}' (pid {entry.Pid}, port {entry.Port}): {stale}.");
                     continue;
                 }
@@ -62,9 +68,10 @@ namespace TcpLbModule.Detached
             string folder = RuntimeFolder.Ensure();
             string file = FileOf(folder, entry.Name);
             string temp = Path.Combine(folder, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
-            File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
             try
             {
+                File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
+                RuntimeFolder.MakeOwnerOnly(temp);
                 for (int attempt = 0; attempt < 2; attempt++)
                 {
                     try
@@ -74,7 +81,7 @@ namespace TcpLbModule.Detached
                     }
                     catch (IOException) when (File.Exists(file))
                     {
-                        DetachedServerEntry? existing = DetachedServerEntry.Read(file);
+                        DetachedServerEntry? existing = ReadTrusted(file);
                         if (existing != null && DetachedProcess.WhyStale(existing) == null)
                         {
                             return false;
@@ -90,39 +97,69 @@ namespace TcpLbModule.Detached
             }
         }
 
-        /// <summary>Deletes the entry of this server, if it is still the one this process wrote.</summary>
+        /// <summary>Deletes the entry of this server, if it is still the one this process wrote (an untrusted one is left alone).</summary>
         public static void Remove(string name, int pid)
         {
-            string file = FileOf(RuntimeFolder.Path, name);
-            DetachedServerEntry? entry = DetachedServerEntry.Read(file);
-            if (entry != null && entry.Pid == pid)
+            try
             {
-                Delete(file);
-            }
-        }
-
-        /// <summary>Deletes every entry of this process (one that was killed before it could say its name).</summary>
-        public static void RemoveByPid(int pid)
-        {
-            string folder = RuntimeFolder.Path;
-            if (!Directory.Exists(folder))
-            {
-                return;
-            }
-            foreach (string file in Directory.GetFiles(folder, "*" + Extension))
-            {
-                if (DetachedServerEntry.Read(file)?.Pid == pid)
+                string? folder = RuntimeFolder.Existing();
+                string? file = folder == null ? null : FileOf(folder, name);
+                if (file != null && ReadTrusted(file)?.Pid == pid)
                 {
                     Delete(file);
                 }
             }
+            catch (UnsafeRegistryException)
+            {
+                // Not ours to delete: the next look-up reports it.
+            }
         }
 
-        /// <summary>The file of a name: lower case, and every character but letters, digits, '-' and '_' as %xx (UTF-8).</summary>
+        /// <summary>A server that has ended: its entry (if still its own) and its pipe's socket file are deleted.</summary>
+        public static void Forget(DetachedServerEntry entry)
+        {
+            Remove(entry.Name, entry.Pid);
+            DetachedPipeFiles.Delete(entry.PipeName);
+        }
+
+        /// <summary>Deletes every entry of this process (one that was killed before it could say its name); untrusted ones are left alone.</summary>
+        public static void RemoveByPid(int pid)
+        {
+            try
+            {
+                string? folder = RuntimeFolder.Existing();
+                if (folder == null)
+                {
+                    return;
+                }
+                foreach (string file in Directory.GetFiles(folder, "*" + Extension))
+                {
+                    if (ReadTrusted(file)?.Pid == pid)
+                    {
+                        Delete(file);
+                    }
+                }
+            }
+            catch (UnsafeRegistryException)
+            {
+                // Not ours to delete: the next look-up reports it.
+            }
+        }
+
+        /// <summary>The entry in a file that is the user's alone; null when it is gone or not an entry; throws <see cref="UnsafeRegistryException"/> when it is not the user's alone.</summary>
+        private static DetachedServerEntry? ReadTrusted(string file)
+            => RuntimeFolder.CheckEntry(file) ? DetachedServerEntry.Read(file) : null;
+
+        /// <summary>
+        /// The file of a name: lower case, and every character but letters, digits, '-' and '_' as
+        /// %xx (UTF-8); a name whose file name would pass <see cref="LongestFileName"/> characters
+        /// (a long name in another script) keeps its start and ends with a hash of the whole name.
+        /// </summary>
         private static string FileOf(string folder, string name)
         {
             var file = new StringBuilder();
-            foreach (byte b in Encoding.UTF8.GetBytes(name.ToLowerInvariant()))
+            byte[] utf8 = Encoding.UTF8.GetBytes(name.ToLowerInvariant());
+            foreach (byte b in utf8)
             {
                 char c = (char)b;
                 if (c < 0x80 && (char.IsLetterOrDigit(c) || c == '-' || c == '_'))
@@ -132,6 +169,15 @@ namespace TcpLbModule.Detached
                 else
                 {
                     file.Append('%').Append(b.ToString("x2", CultureInfo.InvariantCulture));
+                }
+            }
+            if (file.Length > LongestFileName)
+            {
+                using (var sha = System.Security.Cryptography.SHA256.Create())
+                {
+                    string hash = BitConverter.ToString(sha.ComputeHash(utf8), 0, 16).Replace("-", "").ToLowerInvariant();
+                    file.Length = LongestFileName - hash.Length - 1;
+                    file.Append('~').Append(hash);
                 }
             }
             return Path.Combine(folder, file + Extension);

@@ -62,7 +62,7 @@ namespace TcpLbModule.Detached
             {
                 DetachedProcess.Kill(server.Pid);
                 DetachedProcess.WaitForExit(server.Pid, TimeSpan.FromSeconds(10));
-                DetachedServerRegistry.Remove(server.Name, server.Pid);
+                DetachedServerRegistry.Forget(server.Entry);
             }
             _ready.Clear();
         }
