@@ -1,0 +1,279 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using TcpLb.Engine.Net.EventLoop;
+using TcpLb.Engine.Proxying.Loop;
+
+namespace TcpLb.Engine.Tests.EventLoop
+{
+    /// <summary>The bare relay on the engine's own loops: bytes, half-close, resets, back-pressure, failures, stop.</summary>
+    public class LoopRelayTests
+    {
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task Bulk_random_data_arrives_byte_exact_both_ways_at_once(bool reusePort)
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, reusePort);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                byte[] up = SocketIo.RandomBytes(6 * 1024 * 1024 + 17, 1);
+                byte[] down = SocketIo.RandomBytes(5 * 1024 * 1024 + 3, 2);
+                Task<byte[]> serverReads = RawBackend.ReadExactlyAsync(server, up.Length);
+                Task<byte[]> clientReads = RawBackend.ReadExactlyAsync(client, down.Length);
+                await Task.WhenAll(SocketIo.SendAllAsync(client, up), SocketIo.SendAllAsync(server, down));
+                byte[] atServer = await serverReads;
+                byte[] atClient = await clientReads;
+                Assert.True(up.AsSpan().SequenceEqual(atServer), "client→server bytes differ");
+                Assert.True(down.AsSpan().SequenceEqual(atClient), "server→client bytes differ");
+            }
+            await relay.Observer.WaitAsync(() => relay.Observer.Closed == 1);
+            Assert.Equal(6 * 1024 * 1024 + 17, relay.Observer.BytesFromClient);
+            Assert.Equal(5 * 1024 * 1024 + 3, relay.Observer.BytesFromServer);
+            Assert.Empty(relay.Trace.Faults);
+        }
+
+        [Fact]
+        public async Task Many_connections_round_trip_over_several_loops()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, loops: 2);
+            for (int i = 0; i < 40; i++)
+            {
+                var (client, server) = await relay.PairAsync(backend);
+                using (client)
+                using (server)
+                {
+                    byte[] request = SocketIo.RandomBytes(100 + i, i);
+                    await client.SendAsync(request, SocketFlags.None);
+                    Assert.Equal(request, await RawBackend.ReadExactlyAsync(server, request.Length));
+                    await server.SendAsync(request, SocketFlags.None);
+                    Assert.Equal(request, await RawBackend.ReadExactlyAsync(client, request.Length));
+                }
+            }
+            await relay.Observer.WaitAsync(() => relay.Observer.Closed == 40);
+        }
+
+        [Fact]
+        public async Task A_client_FIN_becomes_a_server_FIN_and_the_server_may_still_answer()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                byte[] request = SocketIo.RandomBytes(300_000, 3);
+                await SocketIo.SendAllAsync(client, request);
+                client.Shutdown(SocketShutdown.Send);
+                Assert.Equal(request, await SocketIo.ReadToEndAsync(server)); // all bytes, then the FIN
+                await relay.Observer.WaitForAsync("fin:Client");
+
+                byte[] answer = SocketIo.RandomBytes(200_000, 4);
+                await SocketIo.SendAllAsync(server, answer);
+                server.Shutdown(SocketShutdown.Send);
+                Assert.Equal(answer, await SocketIo.ReadToEndAsync(client));
+            }
+            await relay.Observer.WaitForAsync("closed");
+            Assert.False(relay.Observer.Saw("reset:Client") || relay.Observer.Saw("reset:Server"));
+        }
+
+        [Fact]
+        public async Task A_server_FIN_becomes_a_client_FIN_and_the_client_may_still_send()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                byte[] answer = SocketIo.RandomBytes(250_000, 5);
+                await SocketIo.SendAllAsync(server, answer);
+                server.Shutdown(SocketShutdown.Send);
+                Assert.Equal(answer, await SocketIo.ReadToEndAsync(client));
+                await relay.Observer.WaitForAsync("fin:Server");
+
+                byte[] more = SocketIo.RandomBytes(150_000, 6);
+                await SocketIo.SendAllAsync(client, more);
+                client.Shutdown(SocketShutdown.Send);
+                Assert.Equal(more, await SocketIo.ReadToEndAsync(server));
+            }
+            await relay.Observer.WaitForAsync("closed");
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task A_reset_on_one_side_resets_the_other(bool clientResets)
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                // Bytes first, so both directions have carried data.
+                await client.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+                await RawBackend.ReadExactlyAsync(server, 3);
+                Socket resetting = clientResets ? client : server;
+                Socket other = clientResets ? server : client;
+                resetting.LingerState = new LingerOption(true, 0);
+                resetting.Close();
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(other));
+            }
+            await relay.Observer.WaitForAsync("closed");
+            Assert.True(relay.Observer.Saw(clientResets ? "reset:Client" : "reset:Server"), string.Join(", ", relay.Observer.Events));
+        }
+
+        [Fact]
+        public async Task A_client_that_does_not_read_holds_the_server_back_with_bounded_memory()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, loops: 1);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                client.ReceiveBufferSize = 64 * 1024;
+                server.SendBufferSize = 64 * 1024;
+                // The server writes until its own send buffer stays full: the relay stopped reading it.
+                var chunk = new byte[64 * 1024];
+                long written = 0;
+                while (true)
+                {
+                    Task<int> send = server.SendAsync(chunk, SocketFlags.None);
+                    Task stuck = Task.Delay(TimeSpan.FromSeconds(2));
+                    if (await Task.WhenAny(send, stuck) == stuck)
+                    {
+                        // Stuck: give it a longer, second look before calling it back-pressure.
+                        if (await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(3))) != send)
+                        {
+                            break;
+                        }
+                    }
+                    written += await send;
+                    Assert.True(written < 256L * 1024 * 1024, "the relay kept reading a server whose client does not read");
+                }
+                // One buffer per direction at most: the relay holds no more than 16 KiB of it.
+                int rented = await OnLoop<int>.RunAsync(relay.Relay.Loops[0], loop => loop.Buffers.Rented);
+                Assert.InRange(rented, 0, 2);
+
+                // The client reads again: every byte arrives, in order.
+                Task<int> drained = Task.Run(async () =>
+                {
+                    var buffer = new byte[256 * 1024];
+                    long total = 0;
+                    while (total < written)
+                    {
+                        total += await client.ReceiveAsync(buffer, SocketFlags.None);
+                    }
+                    return 0;
+                });
+                await drained.WaitAsync(TestNet.Patience);
+            }
+        }
+
+        [Fact]
+        public async Task A_refused_connect_is_reported_and_the_client_is_reset()
+        {
+            using var relay = new RelayUnderTest(TestNet.ClosedPort());
+            SocketError ended;
+            try
+            {
+                using Socket client = await relay.ConnectAsync();
+                ended = await SocketIo.ReadUntilEndAsync(client);
+            }
+            catch (SocketException e)
+            {
+                // On loopback the reset can beat the end of the client's own connect.
+                ended = e.SocketErrorCode;
+            }
+            Assert.Equal(SocketError.ConnectionReset, ended);
+            await relay.Observer.WaitForAsync("closed");
+            Assert.True(relay.Observer.Saw("connect-failed:" + LinuxNative.ECONNREFUSED), string.Join(", ", relay.Observer.Events));
+            Assert.False(relay.Observer.Saw("connected"));
+        }
+
+        [Fact]
+        public async Task The_FIN_timeout_resets_a_pair_whose_other_side_never_finishes()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, timeouts: new RelayTimeouts(5000, 0, 200));
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                client.Shutdown(SocketShutdown.Send);
+                Assert.Empty(await SocketIo.ReadToEndAsync(server));
+                // The server never sends FIN: the relay gives up on the pair.
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+            }
+            await relay.Observer.WaitForAsync("timeout:Fin");
+        }
+
+        [Fact]
+        public async Task The_idle_timeout_resets_a_silent_pair()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, timeouts: new RelayTimeouts(5000, 200, 0));
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+            }
+            await relay.Observer.WaitForAsync("timeout:Idle");
+        }
+
+        [Fact]
+        public async Task Stopping_resets_open_connections_and_frees_the_port()
+        {
+            using var backend = new RawBackend();
+            var relay = new RelayUnderTest(backend.Port);
+            int port = relay.Port;
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                relay.Dispose();
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+                Assert.True(TestNet.PortIsFree(port), $"port {port} is still bound after the relay stopped");
+                Assert.All(relay.Relay.Loops, loop => Assert.False(loop.IsRunning));
+            }
+        }
+
+        [Fact]
+        public async Task IPv6_loopback_works_end_to_end()
+        {
+            using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            listener.Listen(4);
+            using var relay = new RelayUnderTest(((IPEndPoint)listener.LocalEndPoint!).Port, address: IPAddress.IPv6Loopback);
+            Assert.Equal(IPAddress.IPv6Loopback, relay.Relay.LocalEndPoint.Address);
+            using Socket client = await relay.ConnectAsync();
+            using Socket server = await listener.AcceptAsync().WaitAsync(TestNet.Patience);
+            byte[] hello = SocketIo.RandomBytes(1000, 7);
+            await client.SendAsync(hello, SocketFlags.None);
+            Assert.Equal(hello, await RawBackend.ReadExactlyAsync(server, hello.Length));
+        }
+
+        [Fact]
+        public void A_port_in_use_is_refused_with_the_port_named()
+        {
+            using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            holder.Listen(1);
+            int port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+            var options = new LoopRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port), LoopCount = 1 };
+            options.Backends.Add(new IPEndPoint(IPAddress.Loopback, 1));
+            var e = Assert.Throws<TcpLb.Engine.Net.ListenerBindException>(() => new LoopRelay(options));
+            Assert.True(e.IsAddressInUse);
+            Assert.Contains(port.ToString(), e.Message);
+        }
+    }
+}
