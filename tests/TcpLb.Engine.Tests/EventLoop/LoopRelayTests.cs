@@ -275,5 +275,77 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.True(e.IsAddressInUse);
             Assert.Contains(port.ToString(), e.Message);
         }
+    
+        [Fact]
+        public async Task An_observer_that_throws_costs_its_own_connection_only()
+        {
+            using var backend = new RawBackend();
+            var observer = new ThrowOnFirstConnect();
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            SocketError ended;
+            try
+            {
+                using Socket first = await relay.ConnectAsync();
+                ended = await SocketIo.ReadUntilEndAsync(first);
+            }
+            catch (SocketException e)
+            {
+                ended = e.SocketErrorCode;
+            }
+            Assert.Equal(SocketError.ConnectionReset, ended);
+            Assert.Single(relay.Trace.Faults);
+            using (Socket firstServer = await backend.AcceptAsync())
+            {
+                // The backend's end of the failed connection was reset too.
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(firstServer));
+            }
+
+            // The same loop serves the next connection.
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await client.SendAsync(new byte[] { 9 }, SocketFlags.None);
+                Assert.Equal(new byte[] { 9 }, await RawBackend.ReadExactlyAsync(server, 1));
+            }
+            Assert.True(relay.Relay.Loops[0].IsRunning);
+        }
+
+        private sealed class ThrowOnFirstConnect : IRelayObserver
+        {
+            private int _connects;
+
+            public void OnConnected(LoopRelayConnection connection)
+            {
+                if (Interlocked.Increment(ref _connects) == 1)
+                {
+                    throw new InvalidOperationException("a bug in the pipeline");
+                }
+            }
+
+            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            {
+            }
+
+            public void OnFirstServerByte(LoopRelayConnection connection)
+            {
+            }
+
+            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            {
+            }
+
+            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            {
+            }
+
+            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            {
+            }
+
+            public void OnClosed(LoopRelayConnection connection)
+            {
+            }
+        }
     }
 }

@@ -13,14 +13,14 @@ namespace TcpLb.Engine.Tests.EventLoop
     /// <summary>A relay on the engine's loops in front of a <see cref="RawBackend"/>, with what the relay reported.</summary>
     internal sealed class RelayUnderTest : IDisposable
     {
-        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024)
+        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null)
         {
             var options = new LoopRelayOptions
             {
                 ListenEndPoint = new IPEndPoint(address ?? IPAddress.Loopback, 0),
                 LoopCount = loops,
                 ReusePort = reusePort,
-                Observer = Observer,
+                Observer = observer ?? Observer,
                 Trace = Trace,
                 BufferSize = bufferSize,
                 Timeouts = timeouts ?? new RelayTimeouts(5000, 0, 0),

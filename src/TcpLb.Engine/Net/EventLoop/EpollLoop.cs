@@ -122,9 +122,9 @@ namespace TcpLb.Engine.Net.EventLoop
         public LoopSocket Register(int fd, ILoopSocketHandler handler)
         {
             int slot = TakeSlot();
-            var socket = new LoopSocket(this, fd, handler, slot);
+            var socket = new LoopSocket(this, fd, handler, slot, ((ulong)_generations[slot] << 32) | (uint)slot);
             byte* ev = stackalloc byte[16];
-            EpollEvents.Write(ev, Interest, ((ulong)_generations[slot] << 32) | (uint)slot);
+            EpollEvents.Write(ev, Interest, socket.EpollData);
             if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, ev) != 0)
             {
                 int errno = Errno;

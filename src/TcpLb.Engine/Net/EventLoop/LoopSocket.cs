@@ -11,12 +11,13 @@ namespace TcpLb.Engine.Net.EventLoop
     /// </summary>
     internal sealed unsafe class LoopSocket
     {
-        internal LoopSocket(EpollLoop loop, int fd, ILoopSocketHandler handler, int slot)
+        internal LoopSocket(EpollLoop loop, int fd, ILoopSocketHandler handler, int slot, ulong epollData)
         {
             Loop = loop;
             Fd = fd;
             Handler = handler;
             Slot = slot;
+            EpollData = epollData;
         }
 
         public EpollLoop Loop { get; }
@@ -27,6 +28,9 @@ namespace TcpLb.Engine.Net.EventLoop
         public ILoopSocketHandler Handler { get; }
 
         internal int Slot { get; }
+
+        /// <summary>What its epoll events carry: the generation of its slot (high 32 bits) and the slot.</summary>
+        internal ulong EpollData { get; }
 
         public bool IsOpen => Fd >= 0;
 
