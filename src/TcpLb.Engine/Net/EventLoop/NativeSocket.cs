@@ -60,18 +60,21 @@ namespace TcpLb.Engine.Net.EventLoop
         /// when <paramref name="connected"/>, else completing on EPOLLOUT, see <see cref="TakeError"/>),
         /// or minus errno when it failed at once (nothing is left open then).
         /// </summary>
-        public static int StartConnect(IPEndPoint endPoint, out bool connected)
+        public static int StartConnect(NativeEndPoint endPoint, out bool connected)
         {
             connected = false;
-            int fd = socket(endPoint.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            int fd = socket(endPoint.IsIPv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             if (fd < 0)
             {
                 return -Errno;
             }
             SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-            byte* addr = stackalloc byte[SockAddr.MaxSize];
-            int length = SockAddr.Write(endPoint, addr);
-            if (connect(fd, addr, length) == 0)
+            int result;
+            fixed (byte* addr = endPoint.Bytes)
+            {
+                result = connect(fd, addr, endPoint.Length);
+            }
+            if (result == 0)
             {
                 connected = true;
                 return fd;

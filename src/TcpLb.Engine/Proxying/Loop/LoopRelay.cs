@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Proxying.Loop
     internal sealed class LoopRelay : IAcceptHandler, IDisposable
     {
         private readonly LoopRelayOptions _options;
-        private readonly IPEndPoint[] _backends;
+        private readonly NativeEndPoint[] _backends;
         private readonly EpollLoop[] _loops;
         private readonly LoopListener[] _listeners;
         private int _nextBackend = -1;
@@ -31,8 +31,11 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new ArgumentOutOfRangeException(nameof(options), options.LoopCount, "LoopCount is from 1 to 256.");
             }
-            _backends = new IPEndPoint[options.Backends.Count];
-            options.Backends.CopyTo(_backends, 0);
+            _backends = new NativeEndPoint[options.Backends.Count];
+            for (int i = 0; i < _backends.Length; i++)
+            {
+                _backends[i] = new NativeEndPoint(options.Backends[i]);
+            }
             _loops = new EpollLoop[options.LoopCount];
             _listeners = new LoopListener[options.ReusePort ? options.LoopCount : 1];
             try
@@ -98,7 +101,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private void Relay(EpollLoop loop, int fd)
         {
             LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, _options.Observer, _options.Timeouts);
-            IPEndPoint backend = _backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)];
+            NativeEndPoint backend = _backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)];
             connection.ConnectTo(backend);
         }
 

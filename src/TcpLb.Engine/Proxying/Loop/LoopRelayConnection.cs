@@ -1,5 +1,4 @@
 using System;
-using System.Net;
 using TcpLb.Engine.Net.EventLoop;
 using static TcpLb.Engine.Net.EventLoop.LinuxNative;
 
@@ -99,7 +98,7 @@ namespace TcpLb.Engine.Proxying.Loop
         /// (a failure at once is reported before this returns). The client is read meanwhile; its
         /// bytes wait for the server.
         /// </summary>
-        public void ConnectTo(IPEndPoint backend)
+        public void ConnectTo(NativeEndPoint backend)
         {
             if (IsClosed || _server != null)
             {
