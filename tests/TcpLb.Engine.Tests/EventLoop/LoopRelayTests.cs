@@ -311,6 +311,74 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.True(relay.Relay.Loops[0].IsRunning);
         }
 
+        [Fact]
+        public async Task After_a_failed_connect_the_observer_tries_another_server_and_its_first_bytes_precede_the_clients()
+        {
+            using var backend = new RawBackend();
+            byte[] header = System.Text.Encoding.ASCII.GetBytes("PROXY TCP4 192.0.2.1 192.0.2.2 1234 80\r\n");
+            var observer = new SendFirstOnAccept(header, new TcpLb.Engine.Net.EventLoop.NativeEndPoint(new IPEndPoint(IPAddress.Loopback, backend.Port)));
+            // The relay's own backend refuses: the observer moves the client to the real one.
+            using var relay = new RelayUnderTest(TestNet.ClosedPort(), loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                // The client speaks first, at once: its bytes still come after the header.
+                byte[] request = SocketIo.RandomBytes(5000, 8);
+                await client.SendAsync(request, SocketFlags.None);
+                byte[] got = await RawBackend.ReadExactlyAsync(server, header.Length + request.Length);
+                Assert.Equal(header, got.AsSpan(0, header.Length).ToArray());
+                Assert.Equal(request, got.AsSpan(header.Length).ToArray());
+            }
+        }
+
+        /// <summary>Stands in for the pipeline: a failed first connect is retried once with a header to go first.</summary>
+        private sealed class SendFirstOnAccept : IRelayObserver
+        {
+            private readonly byte[] _header;
+            private readonly TcpLb.Engine.Net.EventLoop.NativeEndPoint _backend;
+
+            public SendFirstOnAccept(byte[] header, TcpLb.Engine.Net.EventLoop.NativeEndPoint backend)
+            {
+                _header = header;
+                _backend = backend;
+            }
+
+            public void OnConnected(LoopRelayConnection connection)
+            {
+            }
+
+            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            {
+                if (connection.State == null)
+                {
+                    connection.State = "moved";
+                    connection.SendFirst(_header);
+                    connection.ConnectTo(_backend);
+                }
+            }
+
+            public void OnFirstServerByte(LoopRelayConnection connection)
+            {
+            }
+
+            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            {
+            }
+
+            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            {
+            }
+
+            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            {
+            }
+
+            public void OnClosed(LoopRelayConnection connection)
+            {
+            }
+        }
+
         private sealed class ThrowOnFirstConnect : IRelayObserver
         {
             private int _connects;

@@ -102,7 +102,16 @@ namespace TcpLb.Engine.Proxying.Loop
         {
             LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, _options.Observer, _options.Timeouts);
             NativeEndPoint backend = _backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)];
-            connection.ConnectTo(backend);
+            try
+            {
+                connection.ConnectTo(backend);
+            }
+            catch
+            {
+                // An observer that threw on a connect that completed at once: this connection ends, the loop goes on.
+                connection.Abort();
+                throw;
+            }
         }
 
         /// <summary>Stops every loop: listeners closed, connections reset, threads joined; the port is free when this returns.</summary>

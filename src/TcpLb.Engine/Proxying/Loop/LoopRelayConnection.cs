@@ -125,6 +125,12 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
+        /// <summary>
+        /// Bytes the next server gets before any byte of the client's (the PROXY header of the
+        /// attempt, or held bytes replayed): set before <see cref="ConnectTo"/>.
+        /// </summary>
+        public void SendFirst(byte[]? bytes) => _up.SetPrefix(bytes);
+
         public void OnReady(LoopSocket socket, uint events)
         {
             if (_connecting && ReferenceEquals(socket, _server))

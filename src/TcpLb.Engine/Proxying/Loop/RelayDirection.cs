@@ -15,6 +15,8 @@ namespace TcpLb.Engine.Proxying.Loop
         private byte* _buffer;
         private int _offset;
         private int _count;
+        private byte[]? _prefix;
+        private int _prefixSent;
 
         public RelayDirection(RelaySide from)
         {
@@ -43,6 +45,16 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Bytes read and not yet sent.</summary>
         public int Pending => _count;
 
+        /// <summary>
+        /// Bytes that go to the destination before anything read from the source (a PROXY header;
+        /// held bytes replayed to the next server). Not counted in <see cref="Bytes"/>.
+        /// </summary>
+        public void SetPrefix(byte[]? bytes)
+        {
+            _prefix = bytes != null && bytes.Length > 0 ? bytes : null;
+            _prefixSent = 0;
+        }
+
         /// <summary>errno of the failure <see cref="Pump"/> reported.</summary>
         public int Errno { get; private set; }
 
@@ -54,6 +66,14 @@ namespace TcpLb.Engine.Proxying.Loop
                 return RelayStep.Blocked;
             }
             int reads = 0;
+            if (_prefix != null)
+            {
+                RelayStep? prefix = SendPrefix();
+                if (prefix != null)
+                {
+                    return prefix.Value;
+                }
+            }
             while (true)
             {
                 if (_count > 0)
@@ -133,6 +153,38 @@ namespace TcpLb.Engine.Proxying.Loop
                     return RelayStep.SourceFailed;
                 }
             }
+        }
+
+        /// <summary>Sends the prefix: null once it is all sent, else the step to report.</summary>
+        private RelayStep? SendPrefix()
+        {
+            LoopSocket? destination = Destination;
+            if (destination == null || !destination.WriteReady)
+            {
+                return RelayStep.Blocked;
+            }
+            byte[] prefix = _prefix!;
+            int sent;
+            fixed (byte* bytes = prefix)
+            {
+                sent = destination.Send(bytes + _prefixSent, prefix.Length - _prefixSent);
+            }
+            if (sent < 0)
+            {
+                if (sent == -EAGAIN)
+                {
+                    return RelayStep.Blocked;
+                }
+                Errno = -sent;
+                return RelayStep.DestinationFailed;
+            }
+            _prefixSent += sent;
+            if (_prefixSent < prefix.Length)
+            {
+                return RelayStep.Blocked;
+            }
+            _prefix = null;
+            return null;
         }
 
         /// <summary>Gives the buffer back (unsent bytes are dropped: the connection is over).</summary>
