@@ -248,6 +248,56 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public async Task An_abort_requested_from_another_thread_resets_both_sides()
+        {
+            using var backend = new RawBackend();
+            var keeper = new KeepConnection();
+            using var relay = new RelayUnderTest(backend.Port, observer: keeper);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                LoopRelayConnection connection = await keeper.Connected.Task.WaitAsync(TestNet.Patience);
+                connection.RequestAbort(); // from the test's thread, not the loop's
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(server));
+                await keeper.Closed.Task.WaitAsync(TestNet.Patience);
+                Assert.True(connection.IsClosed);
+            }
+        }
+
+        private sealed class KeepConnection : IRelayObserver
+        {
+            public TaskCompletionSource<LoopRelayConnection> Connected { get; } = new TaskCompletionSource<LoopRelayConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public TaskCompletionSource Closed { get; } = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public void OnConnected(LoopRelayConnection connection) => Connected.TrySetResult(connection);
+
+            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            {
+            }
+
+            public void OnFirstServerByte(LoopRelayConnection connection)
+            {
+            }
+
+            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            {
+            }
+
+            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            {
+            }
+
+            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            {
+            }
+
+            public void OnClosed(LoopRelayConnection connection) => Closed.TrySetResult();
+        }
+
+        [Fact]
         public async Task IPv6_loopback_works_end_to_end()
         {
             using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);

@@ -31,6 +31,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _connecting;
         private bool _answered;
         private bool _deferred;
+        private volatile bool _abortRequested;
 
         private LoopRelayConnection(EpollLoop loop, int clientFd, IRelayObserver? observer, RelayTimeouts timeouts)
         {
@@ -153,6 +154,11 @@ namespace TcpLb.Engine.Proxying.Loop
 
         void ILoopWorkItem.Execute(EpollLoop loop)
         {
+            if (_abortRequested)
+            {
+                Abort();
+                return;
+            }
             _deferred = false;
             Run();
         }
@@ -178,8 +184,22 @@ namespace TcpLb.Engine.Proxying.Loop
             ArmTimer();
         }
 
-        /// <summary>Resets both sides now (a stop, a fault, a pipeline decision).</summary>
+        /// <summary>Resets both sides now (a stop, a fault, a pipeline decision). Loop thread only.</summary>
         public void Abort() => End(reset: true);
+
+        /// <summary>
+        /// Resets both sides soon, from any thread (a stop, a backend disabled, a connection table
+        /// sweep): the connection posts itself to its loop, which aborts it. Allocates nothing.
+        /// </summary>
+        public void RequestAbort()
+        {
+            if (_abortRequested || IsClosed)
+            {
+                return;
+            }
+            _abortRequested = true;
+            _loop.Post(this);
+        }
 
         /// <summary>Moves whatever can move both ways, then settles what the steps mean.</summary>
         private void Run()
