@@ -125,7 +125,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnClosed(LoopRelayConnection connection)
+            public void OnClosed(IRelayConnection connection)
             {
                 lock (_lock)
                 {
@@ -137,27 +137,27 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnConnected(LoopRelayConnection connection)
+            public void OnConnected(IRelayConnection connection)
             {
             }
 
-            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            public void OnConnectFailed(IRelayConnection connection, int errno)
             {
             }
 
-            public void OnFirstServerByte(LoopRelayConnection connection)
+            public void OnFirstServerByte(IRelayConnection connection)
             {
             }
 
-            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
             {
             }
 
-            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
             {
             }
 
-            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
             {
             }
         }

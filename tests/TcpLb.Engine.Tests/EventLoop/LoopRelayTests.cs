@@ -272,29 +272,29 @@ namespace TcpLb.Engine.Tests.EventLoop
 
             public TaskCompletionSource Closed { get; } = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-            public void OnConnected(LoopRelayConnection connection) => Connected.TrySetResult(connection);
+            public void OnConnected(IRelayConnection connection) => Connected.TrySetResult((LoopRelayConnection)connection);
 
-            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            public void OnConnectFailed(IRelayConnection connection, int errno)
             {
             }
 
-            public void OnFirstServerByte(LoopRelayConnection connection)
+            public void OnFirstServerByte(IRelayConnection connection)
             {
             }
 
-            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
             {
             }
 
-            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
             {
             }
 
-            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
             {
             }
 
-            public void OnClosed(LoopRelayConnection connection) => Closed.TrySetResult();
+            public void OnClosed(IRelayConnection connection) => Closed.TrySetResult();
         }
 
         [Fact]
@@ -394,11 +394,11 @@ namespace TcpLb.Engine.Tests.EventLoop
                 _backend = backend;
             }
 
-            public void OnConnected(LoopRelayConnection connection)
+            public void OnConnected(IRelayConnection connection)
             {
             }
 
-            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            public void OnConnectFailed(IRelayConnection connection, int errno)
             {
                 if (connection.State == null)
                 {
@@ -408,23 +408,23 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnFirstServerByte(LoopRelayConnection connection)
+            public void OnFirstServerByte(IRelayConnection connection)
             {
             }
 
-            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
             {
             }
 
-            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
             {
             }
 
-            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
             {
             }
 
-            public void OnClosed(LoopRelayConnection connection)
+            public void OnClosed(IRelayConnection connection)
             {
             }
         }
@@ -433,7 +433,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         {
             private int _connects;
 
-            public void OnConnected(LoopRelayConnection connection)
+            public void OnConnected(IRelayConnection connection)
             {
                 if (Interlocked.Increment(ref _connects) == 1)
                 {
@@ -441,27 +441,27 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnConnectFailed(LoopRelayConnection connection, int errno)
+            public void OnConnectFailed(IRelayConnection connection, int errno)
             {
             }
 
-            public void OnFirstServerByte(LoopRelayConnection connection)
+            public void OnFirstServerByte(IRelayConnection connection)
             {
             }
 
-            public void OnHalfClosed(LoopRelayConnection connection, RelaySide from)
+            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
             {
             }
 
-            public void OnReset(LoopRelayConnection connection, RelaySide from, int errno)
+            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
             {
             }
 
-            public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which)
+            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
             {
             }
 
-            public void OnClosed(LoopRelayConnection connection)
+            public void OnClosed(IRelayConnection connection)
             {
             }
         }

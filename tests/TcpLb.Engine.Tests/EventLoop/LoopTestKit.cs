@@ -91,19 +91,19 @@ namespace TcpLb.Engine.Tests.EventLoop
 
         public Task WaitForAsync(string what) => WaitAsync(() => Saw(what));
 
-        public void OnConnected(LoopRelayConnection connection) => Add("connected");
+        public void OnConnected(IRelayConnection connection) => Add("connected");
 
-        public void OnConnectFailed(LoopRelayConnection connection, int errno) => Add("connect-failed:" + errno);
+        public void OnConnectFailed(IRelayConnection connection, int errno) => Add("connect-failed:" + errno);
 
-        public void OnFirstServerByte(LoopRelayConnection connection) => Add("first-server-byte");
+        public void OnFirstServerByte(IRelayConnection connection) => Add("first-server-byte");
 
-        public void OnHalfClosed(LoopRelayConnection connection, RelaySide from) => Add("fin:" + from);
+        public void OnHalfClosed(IRelayConnection connection, RelaySide from) => Add("fin:" + from);
 
-        public void OnReset(LoopRelayConnection connection, RelaySide from, int errno) => Add("reset:" + from);
+        public void OnReset(IRelayConnection connection, RelaySide from, int errno) => Add("reset:" + from);
 
-        public void OnTimedOut(LoopRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
+        public void OnTimedOut(IRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
 
-        public void OnClosed(LoopRelayConnection connection)
+        public void OnClosed(IRelayConnection connection)
         {
             Interlocked.Add(ref BytesFromClient, connection.BytesFromClient);
             Interlocked.Add(ref BytesFromServer, connection.BytesFromServer);

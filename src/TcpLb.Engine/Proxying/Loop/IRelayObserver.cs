@@ -9,28 +9,28 @@ namespace TcpLb.Engine.Proxying.Loop
     internal interface IRelayObserver
     {
         /// <summary>The backend accepted. The relay now carries bytes both ways.</summary>
-        void OnConnected(LoopRelayConnection connection);
+        void OnConnected(IRelayConnection connection);
 
         /// <summary>
         /// The backend could not be reached (errno: ECONNREFUSED, ETIMEDOUT for the connect timeout, ...).
-        /// The client is still open and its bytes so far unsent: call <see cref="LoopRelayConnection.ConnectTo"/>
+        /// The client is still open and its bytes so far unsent: call <see cref="IRelayConnection.ConnectTo"/>
         /// here to try another backend; otherwise the relay resets the client when this returns.
         /// </summary>
-        void OnConnectFailed(LoopRelayConnection connection, int errno);
+        void OnConnectFailed(IRelayConnection connection, int errno);
 
         /// <summary>The backend's first byte arrived (once per backend attempt), before it is sent to the client.</summary>
-        void OnFirstServerByte(LoopRelayConnection connection);
+        void OnFirstServerByte(IRelayConnection connection);
 
         /// <summary><paramref name="from"/> sent FIN and it was passed on as a send-shutdown to the other side.</summary>
-        void OnHalfClosed(LoopRelayConnection connection, RelaySide from);
+        void OnHalfClosed(IRelayConnection connection, RelaySide from);
 
         /// <summary><paramref name="from"/> reset (or failed with errno); the other side is reset too.</summary>
-        void OnReset(LoopRelayConnection connection, RelaySide from, int errno);
+        void OnReset(IRelayConnection connection, RelaySide from, int errno);
 
         /// <summary>A deadline passed; both sides are reset (the connect timeout goes to <see cref="OnConnectFailed"/> as ETIMEDOUT instead).</summary>
-        void OnTimedOut(LoopRelayConnection connection, RelayTimeout which);
+        void OnTimedOut(IRelayConnection connection, RelayTimeout which);
 
         /// <summary>Both sockets are closed; the byte counts are final. Called exactly once.</summary>
-        void OnClosed(LoopRelayConnection connection);
+        void OnClosed(IRelayConnection connection);
     }
 }

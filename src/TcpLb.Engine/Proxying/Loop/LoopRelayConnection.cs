@@ -12,7 +12,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// other (SO_LINGER 0). Connect, idle and FIN deadlines share one <see cref="LoopTimer"/>, moved
     /// to the earliest. What happens is told to the <see cref="IRelayObserver"/>. Loop thread only.
     /// </summary>
-    internal sealed class LoopRelayConnection : ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
+    internal sealed class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
     {
         /// <summary>Reads per direction per turn before the loop's other sockets get theirs.</summary>
         public const int ReadBudget = 16;
