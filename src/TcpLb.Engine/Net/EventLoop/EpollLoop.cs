@@ -414,8 +414,17 @@ namespace TcpLb.Engine.Net.EventLoop
                     Close(socket, reset: true);
                 }
             }
-            while (_posted.TryDequeue(out _))
+            // Work that will never run now: an item that holds a resource (a handed-off descriptor) lets it go.
+            while (_posted.TryDequeue(out ILoopWorkItem? dropped))
             {
+                try
+                {
+                    (dropped as IDisposable)?.Dispose();
+                }
+                catch (Exception e)
+                {
+                    Trace(e);
+                }
             }
             ReleaseNative();
         }

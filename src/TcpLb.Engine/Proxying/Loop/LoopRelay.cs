@@ -144,8 +144,8 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
-        /// <summary>A connection accepted on one loop, taken up by another.</summary>
-        private sealed class HandOff : ILoopWorkItem
+        /// <summary>A connection accepted on one loop, taken up by another (reset if that loop stops first).</summary>
+        private sealed class HandOff : ILoopWorkItem, IDisposable
         {
             private readonly LoopRelay _relay;
             private readonly int _fd;
@@ -157,6 +157,8 @@ namespace TcpLb.Engine.Proxying.Loop
             }
 
             public void Execute(EpollLoop loop) => _relay.Relay(loop, _fd);
+
+            public void Dispose() => NativeSocket.Reset(_fd);
         }
     }
 }
