@@ -54,6 +54,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                     Assert.Equal(request, await RawBackend.ReadExactlyAsync(server, request.Length));
                     await server.SendAsync(request, SocketFlags.None);
                     Assert.Equal(request, await RawBackend.ReadExactlyAsync(client, request.Length));
+                    await relay.Observer.WaitAsync(() => client.LocalEndPoint!.Equals(relay.Observer.LastClient));
                 }
             }
             await relay.Observer.WaitAsync(() => relay.Observer.Closed == 40);
@@ -310,6 +311,8 @@ namespace TcpLb.Engine.Tests.EventLoop
             byte[] hello = SocketIo.RandomBytes(1000, 7);
             await client.SendAsync(hello, SocketFlags.None);
             Assert.Equal(hello, await RawBackend.ReadExactlyAsync(server, hello.Length));
+            await relay.Observer.WaitForAsync("connected");
+            Assert.Equal(client.LocalEndPoint, relay.Observer.LastClient); // from accept4's sockaddr, IPv6
         }
 
         [Fact]

@@ -91,7 +91,14 @@ namespace TcpLb.Engine.Tests.EventLoop
 
         public Task WaitForAsync(string what) => WaitAsync(() => Saw(what));
 
-        public void OnConnected(IRelayConnection connection) => Add("connected");
+        /// <summary>The client address the relay saw at its last connect.</summary>
+        public IPEndPoint? LastClient { get; private set; }
+
+        public void OnConnected(IRelayConnection connection)
+        {
+            LastClient = connection.ClientEndPoint;
+            Add("connected");
+        }
 
         public void OnConnectFailed(IRelayConnection connection, int errno) => Add("connect-failed:" + errno);
 

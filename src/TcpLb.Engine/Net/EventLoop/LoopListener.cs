@@ -90,9 +90,11 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 return;
             }
+            byte* peer = stackalloc byte[SockAddr.MaxSize];
             for (int i = 0; i < BatchSize; i++)
             {
-                int fd = accept4(socket.Fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                int peerLength = SockAddr.MaxSize;
+                int fd = accept4(socket.Fd, peer, &peerLength, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0)
                 {
                     int errno = Errno;
@@ -114,7 +116,7 @@ namespace TcpLb.Engine.Net.EventLoop
                 Accepted++;
                 try
                 {
-                    _handler.OnAccepted(_loop, fd);
+                    _handler.OnAccepted(_loop, fd, peer, peerLength);
                 }
                 catch (Exception e)
                 {

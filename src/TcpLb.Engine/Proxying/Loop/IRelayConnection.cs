@@ -1,3 +1,4 @@
+using System.Net;
 using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Proxying.Loop
@@ -15,6 +16,9 @@ namespace TcpLb.Engine.Proxying.Loop
     {
         /// <summary>Whatever the pipeline keeps per connection (its proxied connection).</summary>
         object? State { get; set; }
+
+        /// <summary>The client's address (a new object per call: ask once).</summary>
+        IPEndPoint? ClientEndPoint { get; }
 
         bool IsConnected { get; }
 

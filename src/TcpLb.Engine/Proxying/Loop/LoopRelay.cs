@@ -10,7 +10,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// round robin, carry bytes both ways. It proves the loop (tests, the bench); the balancer
     /// will sit on the same pieces through <see cref="IRelayObserver"/>.
     /// </summary>
-    internal sealed class LoopRelay : IAcceptHandler, IDisposable
+    internal sealed unsafe class LoopRelay : IAcceptHandler, IDisposable
     {
         private readonly LoopRelayOptions _options;
         private readonly NativeEndPoint[] _backends;
@@ -80,27 +80,29 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
-        void IAcceptHandler.OnAccepted(EpollLoop loop, int fd)
+        void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, byte* peer, int peerLength)
         {
+            var address = default(SockAddrBuffer);
+            address.CopyFrom(peer, peerLength);
             if (_options.ReusePort)
             {
-                Relay(loop, fd);
+                Relay(loop, fd, in address);
                 return;
             }
             EpollLoop target = _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
             if (ReferenceEquals(target, loop))
             {
-                Relay(loop, fd);
+                Relay(loop, fd, in address);
             }
             else
             {
-                target.Post(new HandOff(this, fd));
+                target.Post(new HandOff(this, fd) { Peer = address });
             }
         }
 
-        private void Relay(EpollLoop loop, int fd)
+        private void Relay(EpollLoop loop, int fd, in SockAddrBuffer peer)
         {
-            LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, _options.Observer, _options.Timeouts);
+            LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _options.Observer, _options.Timeouts);
             NativeEndPoint backend = _backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)];
             try
             {
@@ -150,13 +152,16 @@ namespace TcpLb.Engine.Proxying.Loop
             private readonly LoopRelay _relay;
             private readonly int _fd;
 
+            // The client's sockaddr, carried to the other loop by value.
+            public SockAddrBuffer Peer;
+
             public HandOff(LoopRelay relay, int fd)
             {
                 _relay = relay;
                 _fd = fd;
             }
 
-            public void Execute(EpollLoop loop) => _relay.Relay(loop, _fd);
+            public void Execute(EpollLoop loop) => _relay.Relay(loop, _fd, in Peer);
 
             public void Dispose() => NativeSocket.Reset(_fd);
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 using TcpLb.Engine.Net.EventLoop;
 using static TcpLb.Engine.Net.EventLoop.LinuxNative;
 
@@ -32,9 +33,11 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _answered;
         private bool _deferred;
         private volatile bool _abortRequested;
+        private SockAddrBuffer _clientAddress;
 
-        private LoopRelayConnection(EpollLoop loop, int clientFd, IRelayObserver? observer, RelayTimeouts timeouts)
+        private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
         {
+            _clientAddress = peer;
             _loop = loop;
             _observer = observer;
             _timeouts = timeouts;
@@ -76,15 +79,21 @@ namespace TcpLb.Engine.Proxying.Loop
             set => _down.Counter = value;
         }
 
+        /// <summary>The client's address as accepted (decoded on each call; null when not known).</summary>
+        public IPEndPoint? ClientEndPoint => _clientAddress.ToEndPoint();
+
         /// <summary>For the observer: whatever it keeps per connection (the balancer's proxied connection).</summary>
         public object? State { get; set; }
 
-        /// <summary>Takes an accepted client descriptor onto <paramref name="loop"/> (loop thread only).</summary>
-        public static LoopRelayConnection Accept(EpollLoop loop, int clientFd, IRelayObserver? observer, RelayTimeouts timeouts)
+        /// <summary>
+        /// Takes an accepted client descriptor onto <paramref name="loop"/> (loop thread only), with the
+        /// client's sockaddr from accept4 (empty when not known).
+        /// </summary>
+        public static LoopRelayConnection Accept(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
         {
             try
             {
-                return new LoopRelayConnection(loop, clientFd, observer, timeouts);
+                return new LoopRelayConnection(loop, clientFd, in peer, observer, timeouts);
             }
             catch
             {
@@ -140,9 +149,10 @@ namespace TcpLb.Engine.Proxying.Loop
                 {
                     return;
                 }
-                int error = NativeSocket.TakeError(socket.Fd);
-                if (error != 0 || (events & EPOLLOUT) == 0)
+                // EPOLLOUT alone means connected; only an error edge needs SO_ERROR to say why (one call saved per connection).
+                if ((events & (EPOLLERR | EPOLLHUP)) != 0 || (events & EPOLLOUT) == 0)
                 {
+                    int error = NativeSocket.TakeError(socket.Fd);
                     FailConnect(error != 0 ? error : ECONNREFUSED);
                     return;
                 }
