@@ -151,6 +151,27 @@ namespace TcpLb.Engine.Tests.EventLoop
             loop.Stop(); // twice is harmless
         }
 
+        [Fact]
+        public async Task Stopping_from_the_loop_thread_itself_ends_the_loop_without_joining_itself()
+        {
+            var loop = new EpollLoop("test-loop");
+            loop.Start();
+            var handler = new CountingHandler();
+            int fd = NewEventFd();
+            await OnLoop<int>.RunAsync(loop, l =>
+            {
+                l.Register(fd, handler);
+                l.Dispose(); // a handler may end its own loop; the loop finishes its turn, then closes everything
+                return 0;
+            });
+            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var watcher = new System.Threading.Thread(() => { loop.Stop(); ended.TrySetResult(); }); // joins from outside
+            watcher.Start();
+            await ended.Task.WaitAsync(TestNet.Patience);
+            Assert.False(loop.IsRunning);
+            Assert.Equal(1, handler.Aborts);
+        }
+
         private static int NewEventFd()
         {
             int fd = LinuxNative.eventfd(0, LinuxNative.EFD_NONBLOCK | LinuxNative.EFD_CLOEXEC);

@@ -174,9 +174,10 @@ namespace TcpLb.Engine.Net.EventLoop
             }
         }
 
+        /// <summary>Stops the loop (see <see cref="Stop"/>); on the loop thread itself the loop releases everything as it ends.</summary>
         public void Dispose()
         {
-            if (_thread != null && _thread.IsAlive && !IsLoopThread)
+            if (_thread != null && _thread.IsAlive)
             {
                 Stop();
                 return;
