@@ -232,6 +232,46 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public async Task The_response_timeout_resets_a_server_that_leaves_the_client_unanswered()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, timeouts: new RelayTimeouts(5000, 0, 0, 200));
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await client.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+                await RawBackend.ReadExactlyAsync(server, 3); // the server has the request, and says nothing
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(server));
+            }
+            await relay.Observer.WaitForAsync("closed");
+            Assert.True(relay.Observer.Saw("timeout:Response"), string.Join(", ", relay.Observer.Events));
+            Assert.False(relay.Observer.Saw("first-server-byte"));
+        }
+
+        [Fact]
+        public async Task The_response_timeout_ends_with_the_first_answer()
+        {
+            using var backend = new RawBackend();
+            // Idle at 600 ms: the pair ends by the idle timeout, which shows the response timeout (200 ms) stayed quiet after the answer.
+            using var relay = new RelayUnderTest(backend.Port, timeouts: new RelayTimeouts(5000, 600, 0, 200));
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await client.SendAsync(new byte[] { 1 }, SocketFlags.None);
+                await RawBackend.ReadExactlyAsync(server, 1);
+                await server.SendAsync(new byte[] { 2 }, SocketFlags.None);
+                await RawBackend.ReadExactlyAsync(client, 1);
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+            }
+            await relay.Observer.WaitForAsync("closed");
+            Assert.True(relay.Observer.Saw("timeout:Idle"), string.Join(", ", relay.Observer.Events));
+            Assert.False(relay.Observer.Saw("timeout:Response"));
+        }
+
+        [Fact]
         public async Task Stopping_resets_open_connections_and_frees_the_port()
         {
             using var backend = new RawBackend();

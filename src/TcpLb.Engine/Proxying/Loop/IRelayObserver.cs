@@ -27,7 +27,12 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary><paramref name="from"/> reset (or failed with errno); the other side is reset too.</summary>
         void OnReset(IRelayConnection connection, RelaySide from, int errno);
 
-        /// <summary>A deadline passed; both sides are reset (the connect timeout goes to <see cref="OnConnectFailed"/> as ETIMEDOUT instead).</summary>
+        /// <summary>
+        /// A deadline passed; both sides are reset when this returns (the connect timeout goes to
+        /// <see cref="OnConnectFailed"/> as ETIMEDOUT instead). Response: the server left the client's
+        /// bytes unanswered, which counts against the backend (passive health); with replay the
+        /// pipeline will move the client here instead (docs/design/event-loop.md).
+        /// </summary>
         void OnTimedOut(IRelayConnection connection, RelayTimeout which);
 
         /// <summary>Both sockets are closed; the byte counts are final. Called exactly once.</summary>

@@ -29,6 +29,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private long _finDeadline;
         private long _lastActivity;
         private long _movedAtLastTurn;
+        private long _awaitingSince; // 0: not waiting for the server's first byte
         private bool _connecting;
         private bool _answered;
         private bool _deferred;
@@ -122,6 +123,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             _server = _loop.Register(fd, this);
             _answered = false;
+            _awaitingSince = 0;
             if (connected)
             {
                 OnConnected();
@@ -191,6 +193,11 @@ namespace TcpLb.Engine.Proxying.Loop
                 TimeOut(RelayTimeout.Idle);
                 return;
             }
+            if (_awaitingSince != 0 && now >= ResponseDeadline)
+            {
+                TimeOut(RelayTimeout.Response);
+                return;
+            }
             ArmTimer();
         }
 
@@ -230,7 +237,14 @@ namespace TcpLb.Engine.Proxying.Loop
             if (!_answered && _down.Bytes > 0 && before == 0)
             {
                 _answered = true;
+                _awaitingSince = 0;
                 _observer?.OnFirstServerByte(this);
+            }
+            else if (!_answered && _awaitingSince == 0 && _timeouts.ResponseMilliseconds > 0 && IsConnected && (_up.Bytes > 0 || _up.Finished))
+            {
+                // The client's bytes (or its FIN) have gone to the server: the wait for an answer starts.
+                _awaitingSince = _loop.Now;
+                ArmTimer();
             }
             if (down == RelayStep.SourceFailed || down == RelayStep.DestinationFailed)
             {
@@ -340,6 +354,9 @@ namespace TcpLb.Engine.Proxying.Loop
             _observer?.OnClosed(this);
         }
 
+        /// <summary>Until the first answer every byte that moves is the client's: the wait counts from the later of the two.</summary>
+        private long ResponseDeadline => Math.Max(_awaitingSince, _lastActivity) + _timeouts.ResponseMilliseconds;
+
         private void ArmTimer()
         {
             long due = long.MaxValue;
@@ -354,6 +371,10 @@ namespace TcpLb.Engine.Proxying.Loop
             if (_timeouts.IdleMilliseconds > 0)
             {
                 due = Math.Min(due, _lastActivity + _timeouts.IdleMilliseconds);
+            }
+            if (_awaitingSince != 0)
+            {
+                due = Math.Min(due, ResponseDeadline);
             }
             if (due == long.MaxValue)
             {
