@@ -104,7 +104,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
     
         /// <summary>Counts closed connections without allocating; one waiter at a time.</summary>
-        private sealed class ClosedCounter : IRelayObserver
+        private sealed class ClosedCounter : RelayObserverBase
         {
             private readonly object _lock = new object();
             private int _closed;
@@ -125,7 +125,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnClosed(IRelayConnection connection)
+            public override void OnClosed(IRelayConnection connection)
             {
                 lock (_lock)
                 {
@@ -137,29 +137,11 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnConnected(IRelayConnection connection)
-            {
-            }
 
-            public void OnConnectFailed(IRelayConnection connection, int errno)
-            {
-            }
 
-            public void OnFirstServerByte(IRelayConnection connection)
-            {
-            }
 
-            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
-            {
-            }
 
-            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
-            {
-            }
 
-            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
-            {
-            }
         }
     }
 }

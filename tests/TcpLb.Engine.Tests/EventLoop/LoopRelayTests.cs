@@ -307,35 +307,20 @@ namespace TcpLb.Engine.Tests.EventLoop
             }
         }
 
-        private sealed class KeepConnection : IRelayObserver
+        private sealed class KeepConnection : RelayObserverBase
         {
             public TaskCompletionSource<LoopRelayConnection> Connected { get; } = new TaskCompletionSource<LoopRelayConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
 
             public TaskCompletionSource Closed { get; } = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-            public void OnConnected(IRelayConnection connection) => Connected.TrySetResult((LoopRelayConnection)connection);
+            public override void OnConnected(IRelayConnection connection) => Connected.TrySetResult((LoopRelayConnection)connection);
 
-            public void OnConnectFailed(IRelayConnection connection, int errno)
-            {
-            }
 
-            public void OnFirstServerByte(IRelayConnection connection)
-            {
-            }
 
-            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
-            {
-            }
 
-            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
-            {
-            }
 
-            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
-            {
-            }
 
-            public void OnClosed(IRelayConnection connection) => Closed.TrySetResult();
+            public override void OnClosed(IRelayConnection connection) => Closed.TrySetResult();
         }
 
         [Fact]
@@ -426,7 +411,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         /// <summary>Stands in for the pipeline: a failed first connect is retried once with a header to go first.</summary>
-        private sealed class SendFirstOnAccept : IRelayObserver
+        private sealed class SendFirstOnAccept : RelayObserverBase
         {
             private readonly byte[] _header;
             private readonly TcpLb.Engine.Net.EventLoop.NativeEndPoint _backend;
@@ -437,11 +422,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 _backend = backend;
             }
 
-            public void OnConnected(IRelayConnection connection)
-            {
-            }
 
-            public void OnConnectFailed(IRelayConnection connection, int errno)
+            public override void OnConnectFailed(IRelayConnection connection, int errno)
             {
                 if (connection.State == null)
                 {
@@ -451,32 +433,17 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnFirstServerByte(IRelayConnection connection)
-            {
-            }
 
-            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
-            {
-            }
 
-            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
-            {
-            }
 
-            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
-            {
-            }
 
-            public void OnClosed(IRelayConnection connection)
-            {
-            }
         }
 
-        private sealed class ThrowOnFirstConnect : IRelayObserver
+        private sealed class ThrowOnFirstConnect : RelayObserverBase
         {
             private int _connects;
 
-            public void OnConnected(IRelayConnection connection)
+            public override void OnConnected(IRelayConnection connection)
             {
                 if (Interlocked.Increment(ref _connects) == 1)
                 {
@@ -484,29 +451,11 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
 
-            public void OnConnectFailed(IRelayConnection connection, int errno)
-            {
-            }
 
-            public void OnFirstServerByte(IRelayConnection connection)
-            {
-            }
 
-            public void OnHalfClosed(IRelayConnection connection, RelaySide from)
-            {
-            }
 
-            public void OnReset(IRelayConnection connection, RelaySide from, int errno)
-            {
-            }
 
-            public void OnTimedOut(IRelayConnection connection, RelayTimeout which)
-            {
-            }
 
-            public void OnClosed(IRelayConnection connection)
-            {
-            }
         }
     }
 }

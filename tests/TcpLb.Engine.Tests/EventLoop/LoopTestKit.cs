@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Tests.EventLoop
     /// <summary>A relay on the engine's loops in front of a <see cref="RawBackend"/>, with what the relay reported.</summary>
     internal sealed class RelayUnderTest : IDisposable
     {
-        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null)
+        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000)
         {
             var options = new LoopRelayOptions
             {
@@ -24,6 +24,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Trace = Trace,
                 BufferSize = bufferSize,
                 Timeouts = timeouts ?? new RelayTimeouts(5000, 0, 0),
+                PreambleMaxBytes = preambleMaxBytes,
+                PreambleTimeoutMilliseconds = preambleTimeout,
             };
             options.Backends.Add(new IPEndPoint(address ?? IPAddress.Loopback, backendPort));
             Relay = new LoopRelay(options);
@@ -57,8 +59,42 @@ namespace TcpLb.Engine.Tests.EventLoop
         public void Dispose() => Relay.Dispose();
     }
 
+    /// <summary>An observer that does nothing; tests override what they watch.</summary>
+    internal abstract class RelayObserverBase : IRelayObserver
+    {
+        public virtual int OnClientPreamble(IRelayConnection connection, byte[] bytes, int count) => -1;
+
+        public virtual void OnConnected(IRelayConnection connection)
+        {
+        }
+
+        public virtual void OnConnectFailed(IRelayConnection connection, int errno)
+        {
+        }
+
+        public virtual void OnFirstServerByte(IRelayConnection connection)
+        {
+        }
+
+        public virtual void OnHalfClosed(IRelayConnection connection, RelaySide from)
+        {
+        }
+
+        public virtual void OnReset(IRelayConnection connection, RelaySide from, int errno)
+        {
+        }
+
+        public virtual void OnTimedOut(IRelayConnection connection, RelayTimeout which)
+        {
+        }
+
+        public virtual void OnClosed(IRelayConnection connection)
+        {
+        }
+    }
+
     /// <summary>Everything a relay reported, in order, thread-safe; waits on events, never on time.</summary>
-    internal sealed class RecordingObserver : IRelayObserver
+    internal class RecordingObserver : RelayObserverBase
     {
         private readonly ConcurrentQueue<string> _events = new ConcurrentQueue<string>();
         private readonly object _lock = new object();
@@ -94,29 +130,32 @@ namespace TcpLb.Engine.Tests.EventLoop
         /// <summary>The client address the relay saw at its last connect.</summary>
         public IPEndPoint? LastClient { get; private set; }
 
-        public void OnConnected(IRelayConnection connection)
+        public override void OnConnected(IRelayConnection connection)
         {
             LastClient = connection.ClientEndPoint;
             Add("connected");
         }
 
-        public void OnConnectFailed(IRelayConnection connection, int errno) => Add("connect-failed:" + errno);
+        public override void OnConnectFailed(IRelayConnection connection, int errno) => Add("connect-failed:" + errno);
 
-        public void OnFirstServerByte(IRelayConnection connection) => Add("first-server-byte");
+        public override void OnFirstServerByte(IRelayConnection connection) => Add("first-server-byte");
 
-        public void OnHalfClosed(IRelayConnection connection, RelaySide from) => Add("fin:" + from);
+        public override void OnHalfClosed(IRelayConnection connection, RelaySide from) => Add("fin:" + from);
 
-        public void OnReset(IRelayConnection connection, RelaySide from, int errno) => Add("reset:" + from);
+        public override void OnReset(IRelayConnection connection, RelaySide from, int errno) => Add("reset:" + from);
 
-        public void OnTimedOut(IRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
+        public override void OnTimedOut(IRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
 
-        public void OnClosed(IRelayConnection connection)
+        public override void OnClosed(IRelayConnection connection)
         {
             Interlocked.Add(ref BytesFromClient, connection.BytesFromClient);
             Interlocked.Add(ref BytesFromServer, connection.BytesFromServer);
             Interlocked.Increment(ref _closed);
             Add("closed");
         }
+
+        /// <summary>Records an event of the test's own (and wakes waiters).</summary>
+        protected void Note(string what) => Add(what);
 
         private void Add(string what)
         {

@@ -78,6 +78,37 @@ namespace TcpLb.Engine.Net.EventLoop
             }
         }
 
+        /// <summary>
+        /// Looks at what has arrived without taking it (MSG_PEEK): the count, 0 at FIN, or minus errno.
+        /// A peek that finds less than <paramref name="length"/> clears <see cref="ReadReady"/>: the
+        /// bytes stay queued, and only new bytes bring a new edge.
+        /// </summary>
+        public int Peek(byte* buffer, int length)
+        {
+            while (true)
+            {
+                long read = (long)recv(Fd, buffer, (IntPtr)length, MSG_PEEK);
+                if (read >= 0)
+                {
+                    if (read < length && read > 0)
+                    {
+                        ReadReady = false;
+                    }
+                    return (int)read;
+                }
+                int errno = Errno;
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+                if (errno == EAGAIN)
+                {
+                    ReadReady = false;
+                }
+                return -errno;
+            }
+        }
+
         /// <summary>Sends what fits: the count sent, or minus errno (-EAGAIN when full; <see cref="WriteReady"/> is cleared then and after a partial send).</summary>
         public int Send(byte* buffer, int length)
         {

@@ -33,6 +33,14 @@ namespace TcpLb.Engine.Proxying.Loop
 
         TrafficCounter? ServerCounter { get; set; }
 
+        /// <summary>
+        /// Before any <see cref="ConnectTo"/>: hands the client's first bytes (up to
+        /// <paramref name="maxBytes"/>) to <see cref="IRelayObserver.OnClientPreamble"/> until it
+        /// accepts or rejects them, within <paramref name="timeoutMilliseconds"/> (0: none; a timeout
+        /// is <see cref="RelayTimeout.Preamble"/>). Connect from inside that callback or later.
+        /// </summary>
+        void ReadPreamble(int maxBytes, int timeoutMilliseconds);
+
         /// <summary>Bytes the next server gets before any of the client's (PROXY header, replayed bytes).</summary>
         void SendFirst(byte[]? bytes);
 

@@ -8,6 +8,14 @@ namespace TcpLb.Engine.Proxying.Loop
     /// </summary>
     internal interface IRelayObserver
     {
+        /// <summary>
+        /// After <see cref="IRelayConnection.ReadPreamble"/>: the first <paramref name="count"/> bytes
+        /// the client sent (peeked, not yet taken). Returns the preamble's length (those bytes are
+        /// taken and never reach a server; the rest is relayed), 0 to wait for more, or -1 to reset
+        /// the client (a bad header). Typically parses a PROXY header with ProxyHeaderParser.
+        /// </summary>
+        int OnClientPreamble(IRelayConnection connection, byte[] bytes, int count);
+
         /// <summary>The backend accepted. The relay now carries bytes both ways.</summary>
         void OnConnected(IRelayConnection connection);
 

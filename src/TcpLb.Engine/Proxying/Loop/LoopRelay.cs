@@ -103,6 +103,11 @@ namespace TcpLb.Engine.Proxying.Loop
         private void Relay(EpollLoop loop, int fd, in SockAddrBuffer peer)
         {
             LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _options.Observer, _options.Timeouts);
+            if (_options.PreambleMaxBytes > 0)
+            {
+                connection.ReadPreamble(_options.PreambleMaxBytes, _options.PreambleTimeoutMilliseconds);
+                return;
+            }
             NativeEndPoint backend = _backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)];
             try
             {

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Net;
 using TcpLb.Engine.Net.EventLoop;
 using static TcpLb.Engine.Net.EventLoop.LinuxNative;
@@ -13,7 +14,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// other (SO_LINGER 0). Connect, idle and FIN deadlines share one <see cref="LoopTimer"/>, moved
     /// to the earliest. What happens is told to the <see cref="IRelayObserver"/>. Loop thread only.
     /// </summary>
-    internal sealed class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
+    internal sealed unsafe class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
     {
         /// <summary>Reads per direction per turn before the loop's other sockets get theirs.</summary>
         public const int ReadBudget = 16;
@@ -35,6 +36,10 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _deferred;
         private volatile bool _abortRequested;
         private SockAddrBuffer _clientAddress;
+        private byte[]? _preamble; // while the client's preamble is read
+        private int _preambleMax;
+        private long _preambleDeadline;
+        private bool _inPreambleCallback;
 
         private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
         {
@@ -137,6 +142,26 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
+        public void ReadPreamble(int maxBytes, int timeoutMilliseconds)
+        {
+            if (IsClosed || _server != null || _preamble != null)
+            {
+                throw new InvalidOperationException("A preamble is read once, before the first connect.");
+            }
+            if (maxBytes < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "A preamble is at least one byte.");
+            }
+            _preamble = ArrayPool<byte>.Shared.Rent(maxBytes);
+            _preambleMax = maxBytes;
+            if (timeoutMilliseconds > 0)
+            {
+                _preambleDeadline = _loop.Now + timeoutMilliseconds;
+                ArmTimer();
+            }
+            Run();
+        }
+
         /// <summary>
         /// Bytes the next server gets before any byte of the client's (the PROXY header of the
         /// attempt, or held bytes replayed): set before <see cref="ConnectTo"/>.
@@ -183,6 +208,11 @@ namespace TcpLb.Engine.Proxying.Loop
                 FailConnect(ETIMEDOUT);
                 return;
             }
+            if (_preambleDeadline != 0 && now >= _preambleDeadline)
+            {
+                TimeOut(RelayTimeout.Preamble);
+                return;
+            }
             if (_finDeadline != 0 && now >= _finDeadline)
             {
                 TimeOut(RelayTimeout.Fin);
@@ -222,6 +252,10 @@ namespace TcpLb.Engine.Proxying.Loop
         private void Run()
         {
             if (IsClosed)
+            {
+                return;
+            }
+            if (_preamble != null && (_inPreambleCallback || !TryTakePreamble()))
             {
                 return;
             }
@@ -286,6 +320,86 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
+        /// <summary>
+        /// Peeks at the client's first bytes and lets the observer judge them: true once the preamble
+        /// is taken (relaying may start), false while waiting for more or when the client was reset.
+        /// </summary>
+        private bool TryTakePreamble()
+        {
+            if (!Client.ReadReady)
+            {
+                return false;
+            }
+            byte[] preamble = _preamble!;
+            int peeked;
+            fixed (byte* bytes = preamble)
+            {
+                peeked = Client.Peek(bytes, _preambleMax);
+            }
+            if (peeked == -EAGAIN)
+            {
+                return false;
+            }
+            if (peeked < 0)
+            {
+                Reset(RelaySide.Client, -peeked);
+                return false;
+            }
+            int length;
+            _inPreambleCallback = true;
+            try
+            {
+                length = _observer?.OnClientPreamble(this, preamble, peeked) ?? 0;
+            }
+            finally
+            {
+                _inPreambleCallback = false;
+            }
+            if (IsClosed)
+            {
+                return false;
+            }
+            if (length == 0 && (peeked == 0 || peeked == _preambleMax || Client.ReadHangup))
+            {
+                length = -1; // no more can come: the client ended, or the preamble would be too long
+            }
+            if (length < 0 || length > peeked)
+            {
+                End(reset: true);
+                return false;
+            }
+            if (length == 0)
+            {
+                return false;
+            }
+            int taken;
+            fixed (byte* bytes = preamble)
+            {
+                taken = Client.Receive(bytes, length);
+            }
+            EndPreamble();
+            if (taken != length)
+            {
+                Reset(RelaySide.Client, taken < 0 ? -taken : ECONNRESET);
+                return false;
+            }
+            // Bytes after the preamble may already be queued, and a short peek cleared the flag: read on.
+            Client.ReadReady = true;
+            ArmTimer();
+            return true;
+        }
+
+        private void EndPreamble()
+        {
+            byte[]? preamble = _preamble;
+            _preamble = null;
+            _preambleDeadline = 0;
+            if (preamble != null)
+            {
+                ArrayPool<byte>.Shared.Return(preamble);
+            }
+        }
+
         private void OnConnected()
         {
             _connecting = false;
@@ -338,6 +452,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             IsClosed = true;
             _loop.Cancel(_timer);
+            EndPreamble();
             NativeBufferPool pool = _loop.Buffers;
             _up.Release(pool);
             _down.Release(pool);
@@ -363,6 +478,10 @@ namespace TcpLb.Engine.Proxying.Loop
             if (_connecting && _connectDeadline != 0)
             {
                 due = _connectDeadline;
+            }
+            if (_preambleDeadline != 0)
+            {
+                due = Math.Min(due, _preambleDeadline);
             }
             if (_finDeadline != 0)
             {

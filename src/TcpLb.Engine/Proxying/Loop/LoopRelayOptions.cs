@@ -30,6 +30,14 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public int MaxRetainedBuffers { get; set; } = 1024;
 
+        /// <summary>
+        /// When above 0: each connection first reads a preamble of at most this many bytes (a PROXY
+        /// header) and the observer connects from <see cref="IRelayObserver.OnClientPreamble"/>.
+        /// </summary>
+        public int PreambleMaxBytes { get; set; }
+
+        public int PreambleTimeoutMilliseconds { get; set; } = 5000;
+
         public IRelayObserver? Observer { get; set; }
 
         public ILoopTrace? Trace { get; set; }

@@ -12,6 +12,9 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>One direction sent FIN and the other did not finish within the FIN timeout.</summary>
         Fin,
 
+        /// <summary>The client did not send a complete preamble (a PROXY header) in time.</summary>
+        Preamble,
+
         /// <summary>The client's bytes reached the server and no byte came back within the response timeout.</summary>
         Response,
     }
