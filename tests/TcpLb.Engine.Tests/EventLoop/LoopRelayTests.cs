@@ -299,6 +299,12 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (server)
             {
                 LoopRelayConnection connection = await keeper.Connected.Task.WaitAsync(TestNet.Patience);
+                // Both ends have Nagle off: the client's inherited from the listener, the server's set at connect.
+                var (clientNoDelay, serverNoDelay) = await OnLoop<(int, int)>.RunAsync(connection.Loop, _ => (
+                    NativeSocket.GetInt(connection.Client.Fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY),
+                    NativeSocket.GetInt(connection.Server!.Fd, LinuxNative.IPPROTO_TCP, LinuxNative.TCP_NODELAY)));
+                Assert.Equal(1, clientNoDelay);
+                Assert.Equal(1, serverNoDelay);
                 connection.RequestAbort(); // from the test's thread, not the loop's
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(server));

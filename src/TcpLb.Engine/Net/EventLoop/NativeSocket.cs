@@ -12,7 +12,8 @@ namespace TcpLb.Engine.Net.EventLoop
     internal static unsafe class NativeSocket
     {
         /// <summary>
-        /// A listening descriptor bound to <paramref name="endPoint"/>. With
+        /// A listening descriptor bound to <paramref name="endPoint"/>, with TCP_NODELAY for the
+        /// connections it accepts. With
         /// <paramref name="reusePort"/> several loops bind the same port and the kernel spreads
         /// new connections over them (only sockets that also ask for it can join, so a port that
         /// another program holds still fails with "in use").
@@ -35,6 +36,8 @@ namespace TcpLb.Engine.Net.EventLoop
                 {
                     SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
                 }
+                // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one call per listener, not per connection.
+                SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
                 byte* addr = stackalloc byte[SockAddr.MaxSize];
                 int length = SockAddr.Write(endPoint, addr);
                 if (bind(fd, addr, length) != 0)
@@ -120,6 +123,14 @@ namespace TcpLb.Engine.Net.EventLoop
             byte* addr = stackalloc byte[SockAddr.MaxSize];
             int length = SockAddr.MaxSize;
             return getpeername(fd, addr, &length) == 0 ? SockAddr.Read(addr, length) : null;
+        }
+
+        /// <summary>An int socket option; minus errno when it cannot be read.</summary>
+        public static int GetInt(int fd, int level, int option)
+        {
+            int value = 0;
+            int length = sizeof(int);
+            return getsockopt(fd, level, option, &value, &length) == 0 ? value : -Errno;
         }
 
         public static void SetInt(int fd, int level, int option, int value)

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Net;
 using TcpLb.Engine.Net.EventLoop;
 using static TcpLb.Engine.Net.EventLoop.LinuxNative;
@@ -14,7 +13,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// other (SO_LINGER 0). Connect, idle and FIN deadlines share one <see cref="LoopTimer"/>, moved
     /// to the earliest. What happens is told to the <see cref="IRelayObserver"/>. Loop thread only.
     /// </summary>
-    internal sealed unsafe class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
+    internal sealed class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
     {
         /// <summary>Reads per direction per turn before the loop's other sockets get theirs.</summary>
         public const int ReadBudget = 16;
@@ -36,10 +35,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _deferred;
         private volatile bool _abortRequested;
         private SockAddrBuffer _clientAddress;
-        private byte[]? _preamble; // while the client's preamble is read
-        private int _preambleMax;
-        private long _preambleDeadline;
-        private bool _inPreambleCallback;
+        private readonly RelayPreamble _preamble = new RelayPreamble();
 
         private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
         {
@@ -49,7 +45,6 @@ namespace TcpLb.Engine.Proxying.Loop
             _timeouts = timeouts;
             _timer = new LoopTimer(this);
             _lastActivity = loop.Now;
-            NativeSocket.SetNoDelay(clientFd);
             Client = loop.Register(clientFd, this);
             _up.Source = Client;
             _down.Destination = Client;
@@ -93,7 +88,8 @@ namespace TcpLb.Engine.Proxying.Loop
 
         /// <summary>
         /// Takes an accepted client descriptor onto <paramref name="loop"/> (loop thread only), with the
-        /// client's sockaddr from accept4 (empty when not known).
+        /// client's sockaddr from accept4 (empty when not known). TCP_NODELAY comes from the listener
+        /// (<see cref="NativeSocket.Listen"/>): a descriptor accepted elsewhere sets it itself.
         /// </summary>
         public static LoopRelayConnection Accept(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
         {
@@ -144,7 +140,7 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public void ReadPreamble(int maxBytes, int timeoutMilliseconds)
         {
-            if (IsClosed || _server != null || _preamble != null)
+            if (IsClosed || _server != null || _preamble.IsActive)
             {
                 throw new InvalidOperationException("A preamble is read once, before the first connect.");
             }
@@ -152,13 +148,8 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "A preamble is at least one byte.");
             }
-            _preamble = ArrayPool<byte>.Shared.Rent(maxBytes);
-            _preambleMax = maxBytes;
-            if (timeoutMilliseconds > 0)
-            {
-                _preambleDeadline = _loop.Now + timeoutMilliseconds;
-                ArmTimer();
-            }
+            _preamble.Begin(maxBytes, timeoutMilliseconds > 0 ? _loop.Now + timeoutMilliseconds : 0);
+            ArmTimer();
             Run();
         }
 
@@ -208,7 +199,7 @@ namespace TcpLb.Engine.Proxying.Loop
                 FailConnect(ETIMEDOUT);
                 return;
             }
-            if (_preambleDeadline != 0 && now >= _preambleDeadline)
+            if (_preamble.Deadline != 0 && now >= _preamble.Deadline)
             {
                 TimeOut(RelayTimeout.Preamble);
                 return;
@@ -255,7 +246,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 return;
             }
-            if (_preamble != null && (_inPreambleCallback || !TryTakePreamble()))
+            if (_preamble.IsActive && !TakePreamble())
             {
                 return;
             }
@@ -273,6 +264,10 @@ namespace TcpLb.Engine.Proxying.Loop
                 _answered = true;
                 _awaitingSince = 0;
                 _observer?.OnFirstServerByte(this);
+                if (IsClosed)
+                {
+                    return; // the observer ended it
+                }
             }
             else if (!_answered && _awaitingSince == 0 && _timeouts.ResponseMilliseconds > 0 && IsConnected && (_up.Bytes > 0 || _up.Finished))
             {
@@ -320,83 +315,31 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
-        /// <summary>
-        /// Peeks at the client's first bytes and lets the observer judge them: true once the preamble
-        /// is taken (relaying may start), false while waiting for more or when the client was reset.
-        /// </summary>
-        private bool TryTakePreamble()
+        /// <summary>Whether the preamble is taken and relaying may go on.</summary>
+        private bool TakePreamble()
         {
-            if (!Client.ReadReady)
+            if (_preamble.InCallback)
             {
                 return false;
             }
-            byte[] preamble = _preamble!;
-            int peeked;
-            fixed (byte* bytes = preamble)
-            {
-                peeked = Client.Peek(bytes, _preambleMax);
-            }
-            if (peeked == -EAGAIN)
-            {
-                return false;
-            }
-            if (peeked < 0)
-            {
-                Reset(RelaySide.Client, -peeked);
-                return false;
-            }
-            int length;
-            _inPreambleCallback = true;
-            try
-            {
-                length = _observer?.OnClientPreamble(this, preamble, peeked) ?? 0;
-            }
-            finally
-            {
-                _inPreambleCallback = false;
-            }
+            PreambleStep step = _preamble.TryTake(Client, _observer, this, out int errno);
             if (IsClosed)
             {
                 return false;
             }
-            if (length == 0 && (peeked == 0 || peeked == _preambleMax || Client.ReadHangup))
+            switch (step)
             {
-                length = -1; // no more can come: the client ended, or the preamble would be too long
-            }
-            if (length < 0 || length > peeked)
-            {
-                End(reset: true);
-                return false;
-            }
-            if (length == 0)
-            {
-                return false;
-            }
-            int taken;
-            fixed (byte* bytes = preamble)
-            {
-                taken = Client.Receive(bytes, length);
-            }
-            EndPreamble();
-            if (taken != length)
-            {
-                Reset(RelaySide.Client, taken < 0 ? -taken : ECONNRESET);
-                return false;
-            }
-            // Bytes after the preamble may already be queued, and a short peek cleared the flag: read on.
-            Client.ReadReady = true;
-            ArmTimer();
-            return true;
-        }
-
-        private void EndPreamble()
-        {
-            byte[]? preamble = _preamble;
-            _preamble = null;
-            _preambleDeadline = 0;
-            if (preamble != null)
-            {
-                ArrayPool<byte>.Shared.Return(preamble);
+                case PreambleStep.Taken:
+                    ArmTimer();
+                    return true;
+                case PreambleStep.Rejected:
+                    End(reset: true);
+                    return false;
+                case PreambleStep.ClientFailed:
+                    Reset(RelaySide.Client, errno);
+                    return false;
+                default:
+                    return false;
             }
         }
 
@@ -452,7 +395,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             IsClosed = true;
             _loop.Cancel(_timer);
-            EndPreamble();
+            _preamble.End();
             NativeBufferPool pool = _loop.Buffers;
             _up.Release(pool);
             _down.Release(pool);
@@ -479,9 +422,9 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 due = _connectDeadline;
             }
-            if (_preambleDeadline != 0)
+            if (_preamble.Deadline != 0)
             {
-                due = Math.Min(due, _preambleDeadline);
+                due = Math.Min(due, _preamble.Deadline);
             }
             if (_finDeadline != 0)
             {
