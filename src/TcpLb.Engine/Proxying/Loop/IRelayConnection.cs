@@ -9,8 +9,9 @@ namespace TcpLb.Engine.Proxying.Loop
     /// replay); the transport moves bytes and reports what happened through <see cref="IRelayObserver"/>.
     /// <see cref="LoopRelayConnection"/> is the Linux implementation (everything on its loop thread);
     /// a stream implementation over DuplexPump is meant to follow for other systems and TLS, raising
-    /// the same events. See docs/design/event-loop.md for what is still to add (replay, response
-    /// timeout, PROXY header reading, toxics).
+    /// the same events. See docs/design/event-loop.md for what is still to add (replay, toxics).
+    /// Every member but <see cref="RequestAbort"/> is used on the transport's own thread: inside an
+    /// observer callback, or in work posted to the connection's loop.
     /// </summary>
     internal interface IRelayConnection
     {
