@@ -114,9 +114,11 @@ namespace TcpLb.Engine.Net.EventLoop
                     return;
                 }
                 Accepted++;
+                var address = default(SockAddrBuffer);
+                address.CopyFrom(peer, peerLength);
                 try
                 {
-                    _handler.OnAccepted(_loop, fd, peer, peerLength);
+                    _handler.OnAccepted(_loop, fd, in address);
                 }
                 catch (Exception e)
                 {
