@@ -32,6 +32,9 @@ usage: bash bench/run.sh [options]
                           tcplb-setsid, haproxy-setsid (not in the default list) = tcplb / haproxy
                           started in a session of their own, as from their own terminal
                           (scheduling-group experiment; never the reference)
+                          looprelay, looprelay-setsid (not in the default list; issue 17) = the engine's
+                          bare relay on its own epoll loops (bench/LoopRelayHost; LOOPRELAY_ARGS adds
+                          --loops n or --handoff), no features: what the loop alone does
                           tcplb-tls = tcplb terminating TLS (-SelfSignedCertificate; wrk over https):
                           what TLS costs; keep-alive and new connections only (no bulk, no idle)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
@@ -88,8 +91,8 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid) ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid)" ;; esac
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid|looprelay|looprelay-setsid) ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, looprelay, looprelay-setsid)" ;; esac
 done
 
 WRK_THREADS=2
@@ -157,6 +160,7 @@ install_tools() {
 # ---------------------------------------------------------------------------------------------
 BENCHHOST_BIN="$BENCH_DIR/BenchHost/bin/Release/net10.0/BenchHost"
 IDLECONNS_BIN="$BENCH_DIR/IdleConns/bin/Release/net10.0/IdleConns"
+LOOPRELAY_BIN="$BENCH_DIR/LoopRelayHost/bin/Release/net10.0/LoopRelayHost"
 
 dotnet_build() {   # <project or solution> <log name>
     local log_file="$RUN_DIR/build-$2.log"
@@ -194,6 +198,9 @@ build_all() {
         if has_contender tcplb-hosted; then
             dotnet_build "$BENCH_DIR/BenchHost/BenchHost.csproj" benchhost || die "BenchHost build failed"
         fi
+        if has_contender looprelay || has_contender looprelay-setsid; then
+            dotnet_build "$BENCH_DIR/LoopRelayHost/LoopRelayHost.csproj" looprelay || die "LoopRelayHost build failed"
+        fi
         if $wants_module; then
             # The module project drops its assemblies beside module/TcpLbModule.psd1 after build.
             local proj="$REPO_ROOT/src/TcpLbModule/TcpLbModule.csproj" sln
@@ -210,6 +217,9 @@ build_all() {
         fi
     fi
     [[ -x "$IDLECONNS_BIN" ]] || die "IdleConns is not built ($IDLECONNS_BIN); run without --no-build"
+    if has_contender looprelay || has_contender looprelay-setsid; then
+        [[ -x "$LOOPRELAY_BIN" ]] || die "LoopRelayHost is not built ($LOOPRELAY_BIN); run without --no-build"
+    fi
     if has_contender tcplb-hosted; then
         [[ -x "$BENCHHOST_BIN" ]] || die "BenchHost is not built ($BENCHHOST_BIN); run without --no-build"
     fi

@@ -31,6 +31,8 @@ contender_port() {   # contender role
         tcplb-setsid) base=105 ;;
         haproxy-setsid) base=106 ;;
         tcplb-tls) base=107 ;;
+        looprelay) base=108 ;;
+        looprelay-setsid) base=109 ;;
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -307,6 +309,44 @@ start_tcplb-hosted() {
     fi
     log "tcplb-hosted $role: $(grep -m1 '^READY ' "$dir/stdout.log")"
     wait_port "$INST_PORT" 10 "$pid" || die "tcplb-hosted ($role) is not listening on $INST_PORT"
+    INST_STOP=$pid
+    INST_PIDS=$pid
+}
+
+# ---------------------------------------------------------------------------------------------
+# looprelay (not in the default list; issue 17): the engine's bare relay on its own epoll loops
+# (bench/LoopRelayHost, no balancer features, no PowerShell), one SO_REUSEPORT listener per loop,
+# one loop per core. What the loop alone does; the balancer on it is the next step.
+# looprelay-setsid: the same in a session of its own. LOOPRELAY_ARGS adds arguments (--loops n,
+# --handoff).
+# ---------------------------------------------------------------------------------------------
+start_looprelay() { start_loop_relay looprelay "$1" ""; }
+start_looprelay-setsid() { start_loop_relay looprelay-setsid "$1" setsid; }
+
+start_loop_relay() {   # <contender name> <role> <launcher prefix: "" or setsid>
+    local name=$1 role=$2 launcher=$3 dir="$RUN_DIR/$1-$2" backends="" p i pid
+    mkdir -p "$dir"
+    INST_PORT=$(contender_port "$name" "$role")
+    assert_port_free "$INST_PORT"
+    if [[ $role == main ]]; then
+        for p in $(backend_http_ports); do backends+="${backends:+,}127.0.0.1:$p"; done
+    else
+        backends="127.0.0.1:$(bulk_backend_port)"
+    fi
+    local -a extra=()
+    [[ -n "${LOOPRELAY_ARGS:-}" ]] && read -ra extra <<<"$LOOPRELAY_ARGS"
+    $launcher "$LOOPRELAY_BIN" --port "$INST_PORT" --backend "$backends" ${extra[@]+"${extra[@]}"} \
+        </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    pid=$!
+    register_pid "$pid"
+    for ((i = 0; i < 300; i++)); do
+        grep -q '^READY ' "$dir/stdout.log" 2>/dev/null && break
+        pid_alive "$pid" || break
+        sleep 0.1
+    done
+    grep -q '^READY ' "$dir/stdout.log" 2>/dev/null || die "$name ($role) did not print READY (see $dir/stderr.log)"
+    log "$name $role: $(grep -m1 '^READY ' "$dir/stdout.log")"
+    wait_port "$INST_PORT" 10 "$pid" || die "$name ($role) is not listening on $INST_PORT"
     INST_STOP=$pid
     INST_PIDS=$pid
 }

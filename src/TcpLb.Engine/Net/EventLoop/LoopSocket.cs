@@ -1,0 +1,150 @@
+using System;
+using static TcpLb.Engine.Net.EventLoop.LinuxNative;
+
+namespace TcpLb.Engine.Net.EventLoop
+{
+    /// <summary>
+    /// A descriptor registered once, edge-triggered, for IN|OUT|RDHUP on an <see cref="EpollLoop"/>,
+    /// with the readiness the edges reported and the calls consumed: a flag stays set until a call
+    /// hits EAGAIN (or a short read says the socket is drained), so an edge that arrives while the
+    /// owner cannot act on it (its peer is back-pressured) is remembered, not lost. Loop thread only.
+    /// </summary>
+    internal sealed unsafe class LoopSocket
+    {
+        internal LoopSocket(EpollLoop loop, int fd, ILoopSocketHandler handler, int slot, ulong epollData)
+        {
+            Loop = loop;
+            Fd = fd;
+            Handler = handler;
+            Slot = slot;
+            EpollData = epollData;
+        }
+
+        public EpollLoop Loop { get; }
+
+        /// <summary>-1 once closed.</summary>
+        public int Fd { get; private set; }
+
+        public ILoopSocketHandler Handler { get; }
+
+        internal int Slot { get; }
+
+        /// <summary>What its epoll events carry: the generation of its slot (high 32 bits) and the slot.</summary>
+        internal ulong EpollData { get; }
+
+        public bool IsOpen => Fd >= 0;
+
+        /// <summary>A read may find data (or FIN, or an error).</summary>
+        public bool ReadReady;
+
+        /// <summary>A send may find room (or an error).</summary>
+        public bool WriteReady;
+
+        /// <summary>The peer has sent FIN (EPOLLRDHUP): read until the read returns 0, short reads included.</summary>
+        public bool ReadHangup;
+
+        /// <summary>
+        /// Reads into <paramref name="buffer"/>: the count, 0 at the peer's FIN, or minus errno
+        /// (-EAGAIN when drained; <see cref="ReadReady"/> is cleared then, and after a short read
+        /// unless the peer has sent FIN, the rule that saves the read that would only say EAGAIN).
+        /// </summary>
+        public int Receive(byte* buffer, int length)
+        {
+            while (true)
+            {
+                long read = (long)recv(Fd, buffer, (IntPtr)length, 0);
+                if (read > 0)
+                {
+                    if (read < length && !ReadHangup)
+                    {
+                        ReadReady = false;
+                    }
+                    return (int)read;
+                }
+                if (read == 0)
+                {
+                    return 0;
+                }
+                int errno = Errno;
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+                if (errno == EAGAIN)
+                {
+                    ReadReady = false;
+                }
+                return -errno;
+            }
+        }
+
+        /// <summary>
+        /// Looks at what has arrived without taking it (MSG_PEEK): the count, 0 at FIN, or minus errno.
+        /// A peek that finds less than <paramref name="length"/> clears <see cref="ReadReady"/>: the
+        /// bytes stay queued, and only new bytes bring a new edge.
+        /// </summary>
+        public int Peek(byte* buffer, int length)
+        {
+            while (true)
+            {
+                long read = (long)recv(Fd, buffer, (IntPtr)length, MSG_PEEK);
+                if (read >= 0)
+                {
+                    if (read < length && read > 0)
+                    {
+                        ReadReady = false;
+                    }
+                    return (int)read;
+                }
+                int errno = Errno;
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+                if (errno == EAGAIN)
+                {
+                    ReadReady = false;
+                }
+                return -errno;
+            }
+        }
+
+        /// <summary>Sends what fits: the count sent, or minus errno (-EAGAIN when full; <see cref="WriteReady"/> is cleared then and after a partial send).</summary>
+        public int Send(byte* buffer, int length)
+        {
+            while (true)
+            {
+                long sent = (long)send(Fd, buffer, (IntPtr)length, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (sent >= 0)
+                {
+                    if (sent < length)
+                    {
+                        WriteReady = false;
+                    }
+                    return (int)sent;
+                }
+                int errno = Errno;
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+                if (errno == EAGAIN)
+                {
+                    WriteReady = false;
+                }
+                return -errno;
+            }
+        }
+
+        /// <summary>Sends FIN (shutdown SHUT_WR); minus errno when the socket is already gone.</summary>
+        public int ShutdownSend() => shutdown(Fd, SHUT_WR) == 0 ? 0 : -Errno;
+
+        /// <summary>Closes with FIN; the loop forgets the descriptor (stale events for it are ignored).</summary>
+        public void Close() => Loop.Close(this, reset: false);
+
+        /// <summary>Closes with RST (SO_LINGER 0).</summary>
+        public void Reset() => Loop.Close(this, reset: true);
+
+        internal void MarkClosed() => Fd = -1;
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace TcpLb.Engine.Net.EventLoop
+{
+    /// <summary>
+    /// Fixed-size native buffers for one loop (loop thread only, so no locks): a stack of free
+    /// ones, at most <see cref="MaxRetained"/> kept, the rest freed on return. A relay direction
+    /// holds at most one buffer and only while bytes are in flight, so what is rented is bounded
+    /// by the busy connections, and an idle connection holds none. Native memory is never moved
+    /// by the GC, so the kernel can read and write it without pinning.
+    /// </summary>
+    internal sealed unsafe class NativeBufferPool : IDisposable
+    {
+        private readonly IntPtr[] _free;
+        private int _freeCount;
+
+        public NativeBufferPool(int bufferSize, int maxRetained)
+        {
+            if (bufferSize < 1024)
+            {
+                throw new ArgumentOutOfRangeException(nameof(bufferSize), bufferSize, "A loop buffer is at least 1024 bytes.");
+            }
+            BufferSize = bufferSize;
+            MaxRetained = Math.Max(0, maxRetained);
+            _free = new IntPtr[MaxRetained];
+        }
+
+        public int BufferSize { get; }
+
+        public int MaxRetained { get; }
+
+        /// <summary>Buffers rented and not returned (for tests and statistics).</summary>
+        public int Rented { get; private set; }
+
+        public byte* Rent()
+        {
+            Rented++;
+            if (_freeCount > 0)
+            {
+                return (byte*)_free[--_freeCount];
+            }
+            return (byte*)Marshal.AllocHGlobal(BufferSize);
+        }
+
+        public void Return(byte* buffer)
+        {
+            Rented--;
+            if (_freeCount < _free.Length)
+            {
+                _free[_freeCount++] = (IntPtr)buffer;
+            }
+            else
+            {
+                Marshal.FreeHGlobal((IntPtr)buffer);
+            }
+        }
+
+        public void Dispose()
+        {
+            while (_freeCount > 0)
+            {
+                Marshal.FreeHGlobal(_free[--_freeCount]);
+            }
+        }
+    }
+}
