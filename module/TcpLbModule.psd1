@@ -9,6 +9,7 @@
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
+    TypesToProcess         = @('TcpLbModule.types.ps1xml')
     FormatsToProcess       = @('TcpLbModule.format.ps1xml')
     CmdletsToExport        = @(
         'Start-TcpBackend'

@@ -174,7 +174,7 @@ Describe 'SchedulingTests' {
         Disable-TcpBalancerBackend $lb -Backend $ports[3] -Drain
 
         foreach ($algorithm in [Enum]::GetValues([TcpLb.Engine.Balancing.BalancingAlgorithm])) {
-            $lb.Balancer.SetAlgorithm($algorithm)
+            Update-TcpBalancer $lb -Algorithm $algorithm
             Get-ProbeSequence $lb.Port 6 | Should -Be (@($ports[0]) * 6) -Because "$algorithm"
         }
     }
@@ -186,7 +186,7 @@ Describe 'SchedulingTests' {
         $rows = Get-TcpBalancerBackend $lb
         $rows.Weight | Should -Be @(2, 1, 4)
         $rows.Backup | Should -Be @($false, $true, $true)
-        $lb.Balancer.Options.SlowStart.TotalMilliseconds | Should -Be 60000
+        $lb.CurrentConfiguration().SlowStart.TotalMilliseconds | Should -Be 60000
         Disable-TcpBalancerBackend $lb -Backend $a
         Enable-TcpBalancerBackend $lb -Backend $a
         (Get-TcpBalancerBackend $lb).SlowStarting | Should -Be @($true, $false, $false)   # back Up: ramping for a minute

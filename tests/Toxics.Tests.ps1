@@ -231,7 +231,7 @@ http {
 
         $first.Status.ToString() | Should -BeExactly 'Reset'
         $toxics = @(Get-TcpBalancerToxic -Job $lb)
-        $toxics.Name | Should -Be @('reset_peer_downstream', 'slow')
+        $toxics.ToxicName | Should -Be @('reset_peer_downstream', 'slow')
         foreach ($t in $toxics) { $t.Connections | Should -Be 1 }
     }
 }
@@ -259,7 +259,7 @@ Describe 'Toxic and outage cmdlets' {
         $after = @(Get-TcpBalancerToxic -Job $lb)
         $events = @(Receive-Job $lb | Where-Object { $_ -is [TcpLbModule.Jobs.TcpBalancerToxicEvent] })
 
-        $added.Name | Should -BeExactly 'latency_upstream'
+        $added.ToxicName | Should -BeExactly 'latency_upstream'
         $added.Type.ToString() | Should -BeExactly 'Latency'
         $added.Direction.ToString() | Should -BeExactly 'Upstream'
         $added.Toxicity | Should -Be 0.25

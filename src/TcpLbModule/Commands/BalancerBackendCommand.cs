@@ -11,7 +11,7 @@ namespace TcpLbModule.Commands
     public abstract class BalancerBackendCommand : JobTargetCommand<TcpBalancerJob>
     {
         /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[] Backend { get; set; } = new object[0];

@@ -12,7 +12,7 @@ namespace TcpLbModule.Commands
     public sealed class GetTcpBalancerBackendCommand : JobTargetCommand<TcpBalancerJob>
     {
         /// <summary>Only these backends (ports, host:port, [v6]:port or TcpBackend jobs).</summary>
-        [Parameter(Position = 1)]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[]? Backend { get; set; }

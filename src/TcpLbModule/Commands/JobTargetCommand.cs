@@ -28,7 +28,13 @@ namespace TcpLbModule.Commands
         [ValidateNotNull]
         public TJob[] Job { get; set; } = new TJob[0];
 
-        [Parameter(Mandatory = true, ParameterSetName = ByName)]
+        /// <summary>
+        /// Job names (wildcards allowed). Bound from the pipeline by property name too, as the
+        /// balancer's name that the status objects (Get-TcpBalancerBackend, Get-TcpBalancerToxic,
+        /// Get-TcpBalancerAccess) carry in their Balancer property.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
+        [Alias("Balancer")]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(JobNameCompleter))]
         public string[] Name { get; set; } = new string[0];

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -13,8 +14,9 @@ namespace TcpLbModule.Commands
     public sealed class RemoveTcpBalancerToxicCommand : JobTargetCommand<TcpBalancerJob>
     {
         /// <summary>The toxics to remove (wildcards allowed: * removes them all).</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ToxicNameCompleter))]
         public string[] ToxicName { get; set; } = new string[0];
 
         protected override string JobKind => "balancer";

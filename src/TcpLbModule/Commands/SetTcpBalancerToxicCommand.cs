@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Proxying.Toxics;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -17,8 +18,9 @@ namespace TcpLbModule.Commands
     public sealed class SetTcpBalancerToxicCommand : ToxicSettingsCommand
     {
         /// <summary>The toxics to change (wildcards allowed).</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ToxicNameCompleter))]
         public string[] ToxicName { get; set; } = new string[0];
 
         protected override void BeginProcessing()

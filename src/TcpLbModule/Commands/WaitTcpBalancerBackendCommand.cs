@@ -21,7 +21,7 @@ namespace TcpLbModule.Commands
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
 
         /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[] Backend { get; set; } = new object[0];

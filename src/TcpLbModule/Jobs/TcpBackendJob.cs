@@ -23,8 +23,8 @@ namespace TcpLbModule.Jobs
         /// </summary>
         protected override TimeSpan DefaultStopGrace => TimeSpan.FromMilliseconds(250);
 
-        /// <summary>The engine object behind the job.</summary>
-        public TcpTestBackend Backend { get; }
+        /// <summary>The engine object behind the job (internal: scripts get its counters, which serialize promptly).</summary>
+        internal TcpTestBackend Backend { get; }
 
         public TcpBackendMode Mode => Backend.Mode;
 

@@ -37,8 +37,14 @@ namespace TcpLbModule.Jobs
             };
         }
 
-        /// <summary>The engine object behind the job.</summary>
-        public TcpBalancer Balancer { get; }
+        /// <summary>The engine object behind the job (internal: scripts get snapshots, which serialize promptly).</summary>
+        internal TcpBalancer Balancer { get; }
+
+        /// <summary>
+        /// A copy of the configuration the balancer runs with now, after any reloads (pool,
+        /// weights, algorithm, every setting); Export-TcpBalancerConfiguration writes it as a file.
+        /// </summary>
+        public TcpBalancerOptions CurrentConfiguration() => Balancer.CurrentConfiguration();
 
         /// <summary>How new connections pick their backend.</summary>
         public BalancingAlgorithm Algorithm => Balancer.Algorithm;

@@ -1,0 +1,93 @@
+# Objects that behave like PowerShell's own (issue 18), walked as a user would: everything the
+# module outputs serializes promptly (ConvertTo-Json under a timeout), enums by name and durations
+# with numeric ...Ms twins; every Get-X feeds every Verb-X of its noun; time parameters take '2s';
+# not found is a non-terminating error per name; names are unique per session.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
+
+Describe 'PowerShellSurface' {
+    BeforeAll {
+        $script:ModulePath = Join-Path $PSScriptRoot '../module/TcpLbModule.psd1'
+        Import-Module $script:ModulePath -Force
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+
+        # PowerShellSurface.JsonWithin: ConvertTo-Json of $InputObject in a thread job, which must
+        # finish within $Seconds (a serializer that blocks on an engine task never would).
+        function ConvertTo-JsonWithin {
+            param([object[]] $InputObject, [int] $Seconds = 60, [int] $Depth = 2)
+            $job = Start-ThreadJob -ScriptBlock {
+                param($Items, $Depth)
+                $Items | ConvertTo-Json -Depth $Depth -WarningAction SilentlyContinue
+            } -ArgumentList (, $InputObject), $Depth
+            try {
+                $finished = Wait-Job $job -Timeout $Seconds
+                $finished | Should -Not -BeNullOrEmpty -Because "ConvertTo-Json of $(@($InputObject | ForEach-Object { $_.GetType().Name } | Select-Object -Unique) -join ', ') must return within $Seconds s"
+                $job.State | Should -Be 'Completed' -Because "$($job.ChildJobs[0].JobStateInfo.Reason)"
+                Receive-Job $job
+            }
+            finally {
+                Stop-Job $job
+                Remove-Job $job -Force
+            }
+        }
+    }
+
+    AfterEach {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+    }
+
+    Context '1 and 9: everything the module outputs serializes, promptly, enums by name' {
+        It 'ConvertTo-Json returns for every output type, and the jobs hand out no engine object' {
+            $backend = Start-TcpBackend -Port 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-json -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency '10ms' -ToxicName slow
+            $probeJob = Invoke-TcpProbe -Port $lb.Port -Count 2 -AsJob
+            $null = Wait-Job $probeJob
+            $results = Invoke-TcpProbe -Port $lb.Port -Count 3
+            $outputs = @(
+                $backend
+                $lb
+                $probeJob
+                $results
+                $results | Measure-TcpProbe
+                Get-TcpBalancerBackend $lb
+                Get-TcpBalancerToxic $lb
+                Get-TcpBalancerAccess $lb
+                Update-TcpBalancer $lb -Retries 2 -PassThru
+                Receive-Job $lb
+            )
+            foreach ($item in $outputs) {
+                $json = ConvertTo-JsonWithin $item
+                $json | Should -Not -BeNullOrEmpty
+            }
+            @($lb.PSObject.Properties.Name) | Should -Not -Contain 'Balancer'
+            @($backend.PSObject.Properties.Name) | Should -Not -Contain 'Backend'
+            $lb.CurrentConfiguration().Retries | Should -Be 2 -Because 'a copy of the running configuration is still there'
+        }
+
+        It 'Probe results and statuses have enums by name and numeric ...Ms twins in JSON and CSV' {
+            $backend = Start-TcpBackend -Port 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency '5ms' -ToxicName slow
+
+            $probe = Invoke-TcpProbe -Port $lb.Port -Count 1 | ConvertTo-Json | ConvertFrom-Json
+            $probe.Status | Should -BeExactly 'Success'
+            $probe.LatencyMs | Should -BeOfType [double]
+            $probe.LatencyMs | Should -BeGreaterOrEqual 5
+
+            $csv = Invoke-TcpProbe -Port $lb.Port -Count 1 | ConvertTo-Csv | ConvertFrom-Csv
+            $csv.Status | Should -BeExactly 'Success'
+            [double]::Parse($csv.LatencyMs, [cultureinfo]::InvariantCulture) | Should -BeGreaterOrEqual 5
+
+            $summary = Invoke-TcpProbe -Port $lb.Port -Count 2 | Measure-TcpProbe | ConvertTo-Json | ConvertFrom-Json
+            $summary.LatencyP50Ms | Should -BeGreaterOrEqual 5
+
+            (Get-TcpBalancerBackend $lb | ConvertTo-Json | ConvertFrom-Json).State | Should -BeExactly 'Up'
+            $toxic = Get-TcpBalancerToxic $lb | ConvertTo-Json | ConvertFrom-Json
+            $toxic.Type | Should -BeExactly 'Latency'
+            $toxic.Direction | Should -BeExactly 'Downstream'
+            $toxic.ToxicName | Should -BeExactly 'slow'
+        }
+    }
+}
