@@ -90,4 +90,51 @@ Describe 'PowerShellSurface' {
             $toxic.ToxicName | Should -BeExactly 'slow'
         }
     }
+
+    Context '2: every Get-X feeds every Verb-X of its noun, and a status object is accepted where its thing is' {
+        It 'Get-TcpBalancerBackend | Disable-, Enable-, Set-, Wait- and Remove-TcpBalancerBackend, by name' {
+            $a, $b = Start-TcpBackend -Port 0, 0
+            $null = Start-TcpBalancer -Port 0 -Backend $a, $b -Name surface-pipe -HealthCheckInterval 0
+
+            $disabled = Get-TcpBalancerBackend -Name surface-pipe -Backend $a | Disable-TcpBalancerBackend -PassThru
+            $disabled.State | Should -Be 'Disabled'
+            (Get-TcpBalancerBackend -Name surface-pipe | Enable-TcpBalancerBackend -PassThru).State | Should -Be @('Up', 'Up')
+            (Get-TcpBalancerBackend -Name surface-pipe | Set-TcpBalancerBackend -Weight 3 -PassThru).Weight | Should -Be @(3, 3)
+            (Get-TcpBalancerBackend -Name surface-pipe | Wait-TcpBalancerBackend -State Up -Timeout '30s').State | Should -Be @('Up', 'Up')
+            Get-TcpBalancerBackend -Name surface-pipe -Backend $b | Remove-TcpBalancerBackend
+            @(Get-TcpBalancerBackend -Name surface-pipe).Backend | Should -Be @("127.0.0.1:$($a.Port)")
+        }
+
+        It 'Get-TcpBalancerToxic | Set- and Remove-TcpBalancerToxic; Get-TcpBalancerAccess | Set-TcpBalancerAccess; Get-X | Stop-X' {
+            $backend = Start-TcpBackend -Port 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-toxic -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency '5ms' -ToxicName slow
+            Add-TcpBalancerToxic $lb -Type ResetPeer -Timeout '1s' -Toxicity 0
+
+            (Get-TcpBalancerToxic -Name surface-toxic -ToxicName slow | Set-TcpBalancerToxic -Latency '20ms' -PassThru).Latency | Should -Be 20
+            Get-TcpBalancerToxic -Name surface-toxic | Remove-TcpBalancerToxic
+            @(Get-TcpBalancerToxic $lb) | Should -HaveCount 0
+
+            Set-TcpBalancerAccess $lb -DenyFrom 192.0.2.1
+            Get-TcpBalancerAccess $lb | Set-TcpBalancerAccess -DenyFrom 192.0.2.2
+            (Get-TcpBalancerAccess $lb).Range | Should -Be @('192.0.2.2')
+
+            Get-TcpBackend -Name $backend.Name | Set-TcpBackend -Latency '10ms'
+            $backend.Latency | Should -Be 10
+            Get-TcpBalancer -Name surface-toxic | Stop-TcpBalancer
+            $lb.State | Should -Be 'Stopped'
+            Get-TcpBackend -Name $backend.Name | Stop-TcpBackend
+            $backend.State | Should -Be 'Stopped'
+        }
+
+        It 'A backend status object is a backend for -Backend' {
+            $a = Start-TcpBackend -Port 0
+            $first = Start-TcpBalancer -Port 0 -Backend $a -HealthCheckInterval 0
+            $status = Get-TcpBalancerBackend $first
+            $second = Start-TcpBalancer -Port 0 -Backend $status -HealthCheckInterval 0
+            (Get-TcpBalancerBackend $second).Backend | Should -Be $status.Backend
+            Disable-TcpBalancerBackend $second -Backend $status
+            (Get-TcpBalancerBackend $second).State | Should -Be 'Disabled'
+        }
+    }
 }

@@ -24,17 +24,16 @@ namespace TcpLbModule.Commands
 
         private readonly DetachedServerClient _client = new DetachedServerClient();
 
+        /// <summary>
+        /// The jobs; from the pipeline also the status objects of their Get-X (Get-TcpBalancerBackend,
+        /// Get-TcpBalancerToxic, Get-TcpBalancerAccess), which stand for the job they came from.
+        /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ByJob)]
         [ValidateNotNull]
+        [StatusToJobTransformation]
         public TJob[] Job { get; set; } = new TJob[0];
 
-        /// <summary>
-        /// Job names (wildcards allowed). Bound from the pipeline by property name too, as the
-        /// balancer's name that the status objects (Get-TcpBalancerBackend, Get-TcpBalancerToxic,
-        /// Get-TcpBalancerAccess) carry in their Balancer property.
-        /// </summary>
-        [Parameter(Mandatory = true, ParameterSetName = ByName, ValueFromPipelineByPropertyName = true)]
-        [Alias("Balancer")]
+        [Parameter(Mandatory = true, ParameterSetName = ByName)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(JobNameCompleter))]
         public string[] Name { get; set; } = new string[0];
