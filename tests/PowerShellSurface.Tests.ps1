@@ -137,4 +137,62 @@ Describe 'PowerShellSurface' {
             (Get-TcpBalancerBackend $second).State | Should -Be 'Disabled'
         }
     }
+
+    Context '3 and 7: time values and names as the files take them' {
+        It 'Every time parameter takes a TimeSpan or a string with a unit, through the one duration parser' {
+            $timeParameters = foreach ($command in Get-Command -Module TcpLbModule -CommandType Cmdlet) {
+                foreach ($parameter in $command.Parameters.Values) {
+                    if ($parameter.Name -match 'Timeout$|Interval$|^Latency$|^Jitter$|^Delay$|^SlowStart$') {
+                        [pscustomobject]@{
+                            Name = "$($command.Name) -$($parameter.Name)"
+                            Duration = @($parameter.Attributes | Where-Object { $_.GetType().Name -eq 'DurationAttribute' }).Count -eq 1
+                        }
+                    }
+                }
+            }
+            @($timeParameters).Count | Should -BeGreaterThan 25
+            @($timeParameters | Where-Object { -not $_.Duration } | ForEach-Object Name) | Should -HaveCount 0
+        }
+
+        It "'2s', '250ms', '1h', a TimeSpan and bare milliseconds reach the balancer as the same durations" {
+            $backend = Start-TcpBackend -Port 0 -Latency '20ms'
+            $backend.Latency | Should -Be 20
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -ConnectTimeout '2s' -ResponseTimeout '250ms' -IdleTimeout '1h' -FinTimeout ([timespan]::FromSeconds(3)) `
+                -QueueTimeout 1500 -HealthCheckInterval '0.5m' -HealthCheckTimeout '1s' -SlowStart '1m' -ProxyHeaderTimeout '2s'
+            $c = $lb.CurrentConfiguration()
+            $c.ConnectTimeout | Should -Be ([timespan]::FromSeconds(2))
+            $c.ResponseTimeout | Should -Be ([timespan]::FromMilliseconds(250))
+            $c.IdleTimeout | Should -Be ([timespan]::FromHours(1))
+            $c.FinTimeout | Should -Be ([timespan]::FromSeconds(3))
+            $c.QueueTimeout | Should -Be ([timespan]::FromMilliseconds(1500))
+            $c.SlowStart | Should -Be ([timespan]::FromMinutes(1))
+
+            Update-TcpBalancer $lb -ConnectTimeout '3s' -HealthCheckTimeout ([timespan]'00:00:02')
+            $lb.CurrentConfiguration().ConnectTimeout | Should -Be ([timespan]::FromSeconds(3))
+            Set-TcpBackend $backend -Jitter '5ms'
+            $backend.Jitter | Should -Be 5
+            @(Invoke-TcpProbe -Port $lb.Port -Count 1 -Timeout '10s').Status | Should -Be 'Success'
+            (Wait-TcpBalancerBackend $lb -Backend $backend -State Up -Timeout '30s').State | Should -Be 'Up'
+            Stop-TcpBalancer $lb -Drain -Timeout '1s'
+            $lb.State | Should -Be 'Stopped'
+        }
+
+        It 'An unquoted 2s (a [short] 2 to PowerShell) and a bad unit are errors that name the value and the forms' {
+            $backend = Start-TcpBackend -Port 0
+            { Start-TcpBalancer -Port 0 -Backend $backend -ConnectTimeout 2s } | Should -Throw -ExpectedMessage "*unquoted 2s*Quote it ('2s')*"
+            { Start-TcpBalancer -Port 0 -Backend $backend -ConnectTimeout '2 parsecs' } | Should -Throw -ExpectedMessage "*'2 parsecs' is not a duration*500ms*"
+            @(Get-Job | Where-Object PSJobTypeName -eq 'TcpBalancer') | Should -HaveCount 0
+        }
+
+        It 'The command line takes the algorithm short forms and toxic settings with units, as the files do' {
+            $backend = Start-TcpBackend -Port 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -Algorithm WRR -HealthCheckInterval 0 -Toxic @{ Type = 'Latency'; Latency = '100ms'; Jitter = '1ms' }, @{ Type = 'Slicer'; average_size = 8; Delay = '1ms' }
+            $lb.Algorithm | Should -Be 'WeightedRoundRobin'
+            (Get-TcpBalancerToxic $lb).Latency | Should -Be @(100, 0)
+            (Get-TcpBalancerToxic $lb).AverageSize | Should -Be @(0, 8)
+            Update-TcpBalancer $lb -Algorithm lc
+            $lb.Algorithm | Should -Be 'LeastConnections'
+            { Update-TcpBalancer $lb -Algorithm Fastest } | Should -Throw -ExpectedMessage '*Fastest*WRR*'
+        }
+    }
 }

@@ -35,6 +35,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds allowed for each connection: connect, send, and the whole reply.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int Timeout { get; set; } = 5000;
 
         [Parameter]

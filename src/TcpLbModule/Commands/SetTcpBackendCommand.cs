@@ -19,10 +19,12 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Latency { get; set; }
 
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Jitter { get; set; }
 
         [Parameter]

@@ -42,11 +42,13 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds added before each reply (Identify) or each echoed chunk (Echo).</summary>
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Latency { get; set; }
 
         /// <summary>Each delay is drawn from Latency ± Jitter milliseconds, never below zero.</summary>
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Jitter { get; set; }
 
         /// <summary>KiB per second each connection may send; 0 for no limit.</summary>

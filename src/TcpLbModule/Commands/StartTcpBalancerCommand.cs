@@ -56,16 +56,19 @@ namespace TcpLbModule.Commands
 
         /// <summary>How each new connection picks its backend.</summary>
         [Parameter]
+        [Algorithm]
         public BalancingAlgorithm Algorithm { get; set; } = BalancingAlgorithm.RoundRobin;
 
         /// <summary>Milliseconds over which a backend that comes back Up ramps to its full weight; 0: at once.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int SlowStart { get; set; }
 
         /// <summary>Milliseconds to wait for a backend to accept a connection.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int ConnectTimeout { get; set; } = 2000;
 
         /// <summary>Further backends to try when a connect fails.</summary>
@@ -76,11 +79,13 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds between active health checks of each backend; 0 turns them off.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int HealthCheckInterval { get; set; } = 2000;
 
         /// <summary>Milliseconds one health check may take.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int HealthCheckTimeout { get; set; } = 1000;
 
         /// <summary>Successful checks in a row that bring a Down backend back Up.</summary>
@@ -114,6 +119,7 @@ namespace TcpLbModule.Commands
         /// </summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int ResponseTimeout { get; set; } = (int)TcpBalancerOptions.DefaultResponseTimeout.TotalMilliseconds;
 
         /// <summary>Never replay a connection's bytes to another backend (for protocols where a request must not be sent twice).</summary>
@@ -123,11 +129,13 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int IdleTimeout { get; set; } = 3_600_000;
 
         /// <summary>Milliseconds a connection may stay half-closed before both sides are closed.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int FinTimeout { get; set; } = 30_000;
 
         /// <summary>Client connections open at once; 0: no limit.</summary>
@@ -148,6 +156,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds a connection may wait for a slot before it is refused.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int QueueTimeout { get; set; } = 5000;
 
         /// <summary>Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6; others are reset at accept.</summary>
@@ -177,6 +186,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds a client may take to send its whole PROXY header (with -AcceptProxyProtocol).</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int ProxyHeaderTimeout { get; set; } = (int)new TcpBalancerOptions().ProxyHeaderTimeout.TotalMilliseconds;
 
         /// <summary>Send a PROXY protocol header of this version first on every backend connection.</summary>

@@ -22,6 +22,7 @@ namespace TcpLbModule.Commands
         /// <summary>With -Drain: milliseconds to wait for open connections before closing them.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int Timeout { get; set; } = 30_000;
 
         [Parameter]

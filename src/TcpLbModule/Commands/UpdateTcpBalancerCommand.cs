@@ -34,10 +34,12 @@ namespace TcpLbModule.Commands
         public object[]? Backend { get; set; }
 
         [Parameter]
+        [Algorithm]
         public BalancingAlgorithm? Algorithm { get; set; }
 
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int? ConnectTimeout { get; set; }
 
         [Parameter]
@@ -50,14 +52,17 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? ResponseTimeout { get; set; }
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? IdleTimeout { get; set; }
 
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int? FinTimeout { get; set; }
 
         [Parameter]
@@ -74,14 +79,17 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? QueueTimeout { get; set; }
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? HealthCheckInterval { get; set; }
 
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int? HealthCheckTimeout { get; set; }
 
         [Parameter]

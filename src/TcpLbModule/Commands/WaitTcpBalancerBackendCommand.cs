@@ -32,6 +32,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds to wait.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int Timeout { get; set; } = 30_000;
 
         protected override string JobKind => "balancer";
