@@ -195,4 +195,53 @@ Describe 'PowerShellSurface' {
             { Update-TcpBalancer $lb -Algorithm Fastest } | Should -Throw -ExpectedMessage '*Fastest*WRR*'
         }
     }
+
+    Context '4: not found is a non-terminating error per name, and the found ones are acted on' {
+        It 'Stop-TcpBalancer -Name web,nope stops web; -ErrorAction <Action> decides what nope does' -ForEach @(
+            @{ Action = 'SilentlyContinue'; Throws = $false; ExpectedErrors = 1 }
+            @{ Action = 'Ignore'; Throws = $false; ExpectedErrors = 0 }
+            @{ Action = 'Continue'; Throws = $false; ExpectedErrors = 1 }
+            @{ Action = 'Stop'; Throws = $true; ExpectedErrors = 1 }
+        ) {
+            $backend = Start-TcpBackend -Port 0
+            $web = Start-TcpBalancer -Port 0 -Backend $backend -Name "web-$Action" -HealthCheckInterval 0
+            $notFound = $null
+            $threw = $false
+            try {
+                Stop-TcpBalancer -Name "web-$Action", "nope-$Action" -ErrorAction $Action -ErrorVariable notFound 2>$null
+            }
+            catch {
+                $threw = $true
+                $_.FullyQualifiedErrorId | Should -BeExactly 'JobNotFound,TcpLbModule.Commands.StopTcpBalancerCommand'
+            }
+            $threw | Should -Be $Throws
+            @($notFound).Count | Should -Be $ExpectedErrors
+            if ($ExpectedErrors -gt 0 -and -not $Throws) {
+                $notFound[0].FullyQualifiedErrorId | Should -BeExactly 'JobNotFound,TcpLbModule.Commands.StopTcpBalancerCommand'
+                $notFound[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+                $notFound[0].Exception.Message | Should -BeLikeExactly "*'nope-$Action'*"
+            }
+            $web.State | Should -Be 'Stopped' -Because 'the name that was found is acted on, before or despite the one that was not'
+        }
+
+        It 'A backend, toxic or id that is not there is one error each; the others are acted on' {
+            $a, $b = Start-TcpBackend -Port 0, 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $a, $b -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency 1 -ToxicName keep
+            Add-TcpBalancerToxic $lb -Type Latency -Latency 1 -ToxicName gone
+
+            Disable-TcpBalancerBackend $lb -Backend 1, $a -ErrorVariable e1 -ErrorAction SilentlyContinue
+            @($e1).Count | Should -Be 1
+            $e1[0].FullyQualifiedErrorId | Should -BeLike 'BackendNotFound,*'
+            (Get-TcpBalancerBackend $lb -Backend $a).State | Should -Be 'Disabled'
+
+            Remove-TcpBalancerToxic $lb -ToxicName nosuch, gone -ErrorVariable e2 -ErrorAction SilentlyContinue
+            @($e2).Count | Should -Be 1
+            $e2[0].FullyQualifiedErrorId | Should -BeLike 'ToxicNotFound,*'
+            @(Get-TcpBalancerToxic $lb).ToxicName | Should -Be @('keep')
+
+            Get-TcpBalancerBackend -Id 999999, $lb.Id -ErrorVariable e3 -ErrorAction SilentlyContinue | Should -HaveCount 2
+            $e3[0].FullyQualifiedErrorId | Should -BeLike 'JobNotFound,*'
+        }
+    }
 }

@@ -113,7 +113,7 @@ Describe 'ReloadTests' {
         { Update-TcpBalancer $lb -Retries 500 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.UpdateTcpBalancerCommand'
         { Update-TcpBalancer $lb -Algorithm Fastest } | Should -Throw -ExpectedMessage '*Fastest*RoundRobin*'
         { Update-TcpBalancer $lb -Backend $lb.Port } | Should -Throw -ErrorId 'BackendIsBalancer,TcpLbModule.Commands.UpdateTcpBalancerCommand'
-        { Update-TcpBalancer -Name nosuchbalancer -Retries 1 } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.UpdateTcpBalancerCommand'
+        { Update-TcpBalancer -Name nosuchbalancer -Retries 1 -ErrorAction Stop } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.UpdateTcpBalancerCommand'
 
         Get-PoolText $lb | Should -Be $before
         $lb.CurrentConfiguration().Retries | Should -Be 3

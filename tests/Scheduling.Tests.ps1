@@ -70,7 +70,7 @@ Describe 'SchedulingTests' {
         Get-ProbeSequence $lb.Port 8 | Should -Be (@($a, $a, $b, $a, $a, $a, $b, $a) | ForEach-Object Port)
         Set-TcpBalancerBackend -Name $lb.Name -Backend $a.Port -Weight 1 -WhatIf
         (Get-TcpBalancerBackend $lb -Backend $a).Weight | Should -Be 3
-        { Set-TcpBalancerBackend $lb -Backend 1 -Weight 2 } | Should -Throw -ErrorId 'BackendNotFound,TcpLbModule.Commands.SetTcpBalancerBackendCommand'
+        { Set-TcpBalancerBackend $lb -Backend 1 -Weight 2 -ErrorAction Stop } | Should -Throw -ErrorId 'BackendNotFound,TcpLbModule.Commands.SetTcpBalancerBackendCommand'
         { Set-TcpBalancerBackend $lb -Backend $a -Weight 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.SetTcpBalancerBackendCommand'
     }
 

@@ -68,11 +68,12 @@ namespace TcpLbModule.Commands
         /// <summary>As in Start-TcpBalancer: a stopped backend job serves nothing.</summary>
         protected override bool JobMustBeRunning => true;
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
             try
             {
                 job.Balancer.AddBackend(_definitions[address]);
+                return true;
             }
             catch (SelfLoopBackendException e)
             {
@@ -82,6 +83,7 @@ namespace TcpLbModule.Commands
             {
                 Fail($"Cannot add {address} to balancer '{job.Name}': {e.Message}", "CannotAddBackend", ErrorCategory.InvalidArgument, address.ToString());
             }
+            return false;
         }
     }
 }

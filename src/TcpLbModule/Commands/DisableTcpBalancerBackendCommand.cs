@@ -17,12 +17,9 @@ namespace TcpLbModule.Commands
 
         protected override string Action => Drain ? "Drain backend" : "Disable backend (close its connections)";
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.DisableBackend(address, Drain))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.DisableBackend(address, Drain) || NotInPool(job, address);
         }
     }
 }

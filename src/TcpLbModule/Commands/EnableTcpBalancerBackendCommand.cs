@@ -11,12 +11,9 @@ namespace TcpLbModule.Commands
     {
         protected override string Action => "Enable backend";
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.EnableBackend(address))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.EnableBackend(address) || NotInPool(job, address);
         }
     }
 }

@@ -67,6 +67,7 @@ namespace TcpLbModule.Commands
 
         protected override void EndProcessing()
         {
+            base.EndProcessing();
             if (_balancers.Count == 0)
             {
                 return; // every balancer addressed was detached: each one's process wrote its own answer

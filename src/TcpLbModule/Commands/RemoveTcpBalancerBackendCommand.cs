@@ -11,12 +11,9 @@ namespace TcpLbModule.Commands
     {
         protected override string Action => "Remove backend";
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.RemoveBackend(address))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.RemoveBackend(address) || NotInPool(job, address);
         }
     }
 }

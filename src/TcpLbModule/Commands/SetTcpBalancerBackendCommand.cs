@@ -16,12 +16,9 @@ namespace TcpLbModule.Commands
 
         protected override string Action => "Set weight to " + Weight;
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.SetWeight(address, Weight))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.SetWeight(address, Weight) || NotInPool(job, address);
         }
     }
 }

@@ -47,9 +47,14 @@ namespace TcpLbModule.Commands
                     Backend? backend = job.Balancer.FindBackend(address);
                     if (backend == null)
                     {
-                        ThrowTerminatingError(BackendArgument.NotInPool(job, address));
+                        WriteError(BackendArgument.NotInPool(job, address));
+                        continue;
                     }
-                    backends.Add(backend!);
+                    backends.Add(backend);
+                }
+                if (backends.Count == 0)
+                {
+                    continue;
                 }
                 WaitFor(job, backends);
                 foreach (Backend backend in backends)
