@@ -244,4 +244,22 @@ Describe 'PowerShellSurface' {
             $e3[0].FullyQualifiedErrorId | Should -BeLike 'JobNotFound,*'
         }
     }
+
+    Context '10: the build where CI caches NuGet' {
+        It 'Restores and copies Pester with NUGET_PACKAGES set without a trailing slash' {
+            $cache = ((& dotnet nuget locals global-packages -l) -replace '^global-packages:\s*', '').Trim().TrimEnd('/', '\')
+            $cache | Should -Not -BeNullOrEmpty
+            $target = Join-Path $TestDrive 'pester/'
+            $saved = $env:NUGET_PACKAGES
+            try {
+                $env:NUGET_PACKAGES = $cache
+                $log = & dotnet build (Join-Path $PSScriptRoot 'Pester/Pester.csproj') -nologo -v:q "-p:PesterDir=$target" 2>&1
+                $LASTEXITCODE | Should -Be 0 -Because ($log | Out-String)
+            }
+            finally {
+                $env:NUGET_PACKAGES = $saved
+            }
+            Test-Path (Join-Path $target 'Pester.psd1') | Should -BeTrue
+        }
+    }
 }
