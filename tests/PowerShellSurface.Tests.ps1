@@ -262,4 +262,21 @@ Describe 'PowerShellSurface' {
             Test-Path (Join-Path $target 'Pester.psd1') | Should -BeTrue
         }
     }
+
+    Context '6: names are unique in a session' {
+        It 'A second balancer or backend with a running job''s name is an error naming it; a stopped job''s name is free' {
+            $backend = Start-TcpBackend -Port 0 -Name surface-once
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-web -HealthCheckInterval 0
+            $err = { Start-TcpBalancer -Port 0 -Backend $backend -Name surface-web } | Should -Throw -ErrorId 'NameInUse,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru
+            $err.Exception.Message | Should -BeLikeExactly "*'surface-web' is in use: TcpBalancer job 'surface-web' (Id $($lb.Id))*"
+            { Start-TcpBackend -Port 0 -Name surface-once } | Should -Throw -ErrorId 'NameInUse,TcpLbModule.Commands.StartTcpBackendCommand'
+            { Start-TcpBackend -Port 0, 0 -Name surface-two } | Should -Throw -ErrorId 'NameInUse,TcpLbModule.Commands.StartTcpBackendCommand'
+            @(Get-Job -Name surface-web) | Should -HaveCount 1
+            @(Get-Job -Name surface-two -ErrorAction SilentlyContinue) | Should -HaveCount 0
+
+            Stop-TcpBalancer -Name surface-web
+            $again = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-web -HealthCheckInterval 0
+            $again.State | Should -Be 'Running'
+        }
+    }
 }

@@ -115,6 +115,18 @@ namespace TcpLbModule.Commands
 
         protected override void ProcessRecord()
         {
+            if (Name != null && !Detached)
+            {
+                if (Port.Length + _started.Count > 1)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new System.ArgumentException($"-Name '{Name}' would name {Port.Length + _started.Count} backends, and a name addresses one job. Start them one by one with a name each, or leave -Name out (each is then named TcpBackend:<port>)."),
+                        "NameInUse",
+                        ErrorCategory.InvalidArgument,
+                        Name));
+                }
+                SessionJobNames.EnsureFree(this, Name);
+            }
             foreach (int port in Port)
             {
                 if (Detached)

@@ -500,6 +500,13 @@ namespace TcpLbModule.Commands
         /// <summary>Starts every planned balancer, or none: when one fails, those already listening are stopped and the error names the file and server.</summary>
         private void StartAll(IReadOnlyList<BalancerDefinition> planned)
         {
+            foreach (BalancerDefinition definition in planned)
+            {
+                if (definition.Name != null)
+                {
+                    SessionJobNames.EnsureFree(this, definition.Name);
+                }
+            }
             var started = new List<TcpBalancer>();
             for (int i = 0; i < planned.Count; i++)
             {
