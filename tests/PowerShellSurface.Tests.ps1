@@ -279,4 +279,25 @@ Describe 'PowerShellSurface' {
             $again.State | Should -Be 'Running'
         }
     }
+
+    Context '11: help that points somewhere and fits a screen or two' {
+        It 'Every cmdlet has a HelpUri at its docs/ file, and Get-Help (not -Full) is at most 120 lines at 80 columns' {
+            $problems = foreach ($command in Get-Command -Module TcpLbModule -CommandType Cmdlet) {
+                if ($command.HelpUri -notlike "https://*/docs/$($command.Name).md") { "$($command.Name): HelpUri '$($command.HelpUri)'" }
+                if (-not (Test-Path (Join-Path $PSScriptRoot "../docs/$($command.Name).md"))) { "$($command.Name): no docs file" }
+                $lines = @((Get-Help $command.Name | Out-String -Width 80) -split "`n").Count
+                if ($lines -gt 120) { "$($command.Name): Get-Help is $lines lines" }
+            }
+            @($problems) | Should -HaveCount 0 -Because ($problems -join "`n")
+        }
+
+        It 'The about topic sends readers to nothing outside the package, and the release notes name the breaks' {
+            $about = Get-Content -Raw (Join-Path $PSScriptRoot '../module/en-US/about_TcpLbModule.help.txt')
+            $about | Should -Not -Match 'README'
+            $notes = (Import-PowerShellDataFile $script:ModulePath).PrivateData.PSData.ReleaseNotes
+            $notes | Should -BeLike '*Breaking*CurrentConfiguration*'
+            $notes | Should -BeLike '*ToxicName*'
+            $notes | Should -BeLike '*non-terminating*'
+        }
+    }
 }

@@ -8,7 +8,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Add-TcpBalancerBackend: adds backends to a running balancer's rotation.</summary>
-    [Cmdlet(VerbsCommon.Add, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Add, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Add-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class AddTcpBalancerBackendCommand : BalancerBackendCommand
     {

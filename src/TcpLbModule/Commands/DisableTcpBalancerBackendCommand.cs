@@ -8,7 +8,7 @@ namespace TcpLbModule.Commands
     /// Disable-TcpBalancerBackend: no new connections for the backends; -Drain lets their open
     /// connections finish, otherwise they are closed now.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Disable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Disable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Disable-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class DisableTcpBalancerBackendCommand : BalancerBackendCommand
     {

@@ -5,7 +5,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Enable-TcpBalancerBackend: puts disabled or draining backends back into the rotation.</summary>
-    [Cmdlet(VerbsLifecycle.Enable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Enable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Enable-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class EnableTcpBalancerBackendCommand : BalancerBackendCommand
     {

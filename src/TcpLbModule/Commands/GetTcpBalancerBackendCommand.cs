@@ -7,7 +7,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Get-TcpBalancerBackend: each backend's state and counters, as a snapshot.</summary>
-    [Cmdlet(VerbsCommon.Get, "TcpBalancerBackend", DefaultParameterSetName = ByJob)]
+    [Cmdlet(VerbsCommon.Get, "TcpBalancerBackend", DefaultParameterSetName = ByJob, HelpUri = HelpLinks.Docs + "Get-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class GetTcpBalancerBackendCommand : JobTargetCommand<TcpBalancerJob>
     {

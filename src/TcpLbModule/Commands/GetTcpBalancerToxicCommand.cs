@@ -6,7 +6,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Get-TcpBalancerToxic: a balancer's toxics, in the order they act, with the connections each touched.</summary>
-    [Cmdlet(VerbsCommon.Get, "TcpBalancerToxic", DefaultParameterSetName = ByJob)]
+    [Cmdlet(VerbsCommon.Get, "TcpBalancerToxic", DefaultParameterSetName = ByJob, HelpUri = HelpLinks.Docs + "Get-TcpBalancerToxic.md")]
     [OutputType(typeof(TcpBalancerToxicStatus))]
     public sealed class GetTcpBalancerToxicCommand : JobTargetCommand<TcpBalancerJob>
     {

@@ -9,7 +9,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Invoke-TcpProbe: opens connections, one result object per connection, streamed as each completes.</summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "TcpProbe")]
+    [Cmdlet(VerbsLifecycle.Invoke, "TcpProbe", HelpUri = HelpLinks.Docs + "Invoke-TcpProbe.md")]
     [OutputType(typeof(TcpProbeResult), typeof(TcpProbeJob))]
     public sealed class InvokeTcpProbeCommand : PSCmdlet, IDisposable
     {

@@ -5,7 +5,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Remove-TcpBalancerBackend: takes backends out of the rotation; their open connections finish.</summary>
-    [Cmdlet(VerbsCommon.Remove, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Remove, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Remove-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class RemoveTcpBalancerBackendCommand : BalancerBackendCommand
     {

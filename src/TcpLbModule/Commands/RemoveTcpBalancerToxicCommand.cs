@@ -9,7 +9,7 @@ namespace TcpLbModule.Commands
     /// Remove-TcpBalancerToxic: takes toxics off a balancer's path. New connections no longer get
     /// them; open connections stop being delayed, paced or sliced by them.
     /// </summary>
-    [Cmdlet(VerbsCommon.Remove, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Remove, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Remove-TcpBalancerToxic.md")]
     [OutputType(typeof(void))]
     public sealed class RemoveTcpBalancerToxicCommand : JobTargetCommand<TcpBalancerJob>
     {

@@ -13,7 +13,7 @@ namespace TcpLbModule.Commands
     /// Only the parameters given change. New connections get the change at once; open ones too
     /// for latency, jitter, rate and slicing, which are read for each chunk.
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Set, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Set-TcpBalancerToxic.md")]
     [OutputType(typeof(TcpBalancerToxicStatus))]
     public sealed class SetTcpBalancerToxicCommand : ToxicSettingsCommand
     {

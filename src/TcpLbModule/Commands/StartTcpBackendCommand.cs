@@ -9,7 +9,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Start-TcpBackend: one test backend job per port.</summary>
-    [Cmdlet(VerbsLifecycle.Start, "TcpBackend")]
+    [Cmdlet(VerbsLifecycle.Start, "TcpBackend", HelpUri = HelpLinks.Docs + "Start-TcpBackend.md")]
     [OutputType(typeof(TcpBackendJob), typeof(DetachedTcpServer))]
     public sealed class StartTcpBackendCommand : PSCmdlet, System.IDisposable
     {

@@ -17,7 +17,7 @@ namespace TcpLbModule.Commands
     /// or, with -ConfigurationPath, one job per server of a configuration file, with the parameters
     /// given on the command line overriding the file.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Start, "TcpBalancer", DefaultParameterSetName = ByBackend)]
+    [Cmdlet(VerbsLifecycle.Start, "TcpBalancer", DefaultParameterSetName = ByBackend, HelpUri = HelpLinks.Docs + "Start-TcpBalancer.md")]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StartTcpBalancerCommand : PSCmdlet, IDisposable
     {

@@ -10,7 +10,7 @@ namespace TcpLbModule.Commands
     /// Stop-TcpBalancer: stops accepting at once; with -Drain, open connections get -Timeout
     /// milliseconds to finish before the rest are closed. The port is free when it returns.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Stop-TcpBalancer.md")]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>, IDisposable
     {

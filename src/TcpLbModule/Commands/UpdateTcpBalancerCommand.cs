@@ -16,7 +16,7 @@ namespace TcpLbModule.Commands
     /// applied change by change; -WhatIf lists it and changes nothing. With -ConfigurationPath the
     /// file's server for this balancer is what is asked, with the parameters given over it.
     /// </summary>
-    [Cmdlet(VerbsData.Update, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Update, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Update-TcpBalancer.md")]
     [OutputType(typeof(BalancerChange))]
     public sealed class UpdateTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
     {

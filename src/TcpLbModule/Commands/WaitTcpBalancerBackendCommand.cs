@@ -14,7 +14,7 @@ namespace TcpLbModule.Commands
     /// backend is stopped, or Up after it returns), woken by the balancer's state-change events.
     /// A timeout is a terminating error that says where each backend is.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "TcpBalancerBackend", DefaultParameterSetName = ByJob)]
+    [Cmdlet(VerbsLifecycle.Wait, "TcpBalancerBackend", DefaultParameterSetName = ByJob, HelpUri = HelpLinks.Docs + "Wait-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class WaitTcpBalancerBackendCommand : JobTargetCommand<TcpBalancerJob>, IDisposable
     {
