@@ -37,6 +37,7 @@
         'Set-TcpBalancerToxic'
         'Remove-TcpBalancerToxic'
         'Set-TcpBalancerOutage'
+        'Get-TcpBalancerStatistics'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
@@ -73,6 +74,10 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
 - -ToxicName completes with the toxics; toxic names and LastError wrap instead of being cut.
 - HelpUri on every cmdlet (Get-Help -Online); Get-Help Start-TcpBalancer fits two screens
   (the details moved to NOTES, shown by -Full).
+- Get-TcpBalancerStatistics: a balancer's counters as a snapshot, for a job of this session
+  and for a detached balancer alike.
+- -Verbose narrates Start-TcpBalancer, Start-TcpBackend and Invoke-TcpProbe; -Debug shows
+  the configuration started and puts the engine's events, timed, on the job's Debug stream.
 - The build works with NUGET_PACKAGES set without a trailing slash.
 
 0.1.0

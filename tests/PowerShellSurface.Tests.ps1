@@ -300,4 +300,95 @@ Describe 'PowerShellSurface' {
             $notes | Should -BeLike '*non-terminating*'
         }
     }
+
+    Context '5: -Verbose narrates, -Debug traces' {
+        It 'Start-TcpBackend, Start-TcpBalancer and Invoke-TcpProbe say what they do with -Verbose' {
+            $backend = Start-TcpBackend -Port 0 -Name surface-verbose -Verbose 4>&1 | Tee-Object -Variable backendStream | Where-Object { $_ -is [TcpLbModule.Jobs.TcpBackendJob] }
+            @($backendStream | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like "Backend job 'surface-verbose'*listening on 127.0.0.1:$($backend.Port)*" }) | Should -HaveCount 1
+
+            $stream = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-narrated -HealthCheckInterval 0 -Verbose 4>&1
+            $lb = $stream | Where-Object { $_ -is [TcpLbModule.Jobs.TcpBalancerJob] }
+            $verbose = @($stream | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $verbose | Should -Contain "Starting balancer 'surface-narrated' on 127.0.0.1:0 (a free port): 1 backend(s) (127.0.0.1:$($backend.Port)), RoundRobin, no health checks, 3 retries, connect timeout 2000 ms."
+            @($verbose | Where-Object { $_ -like "Balancer job 'surface-narrated'*listening on 127.0.0.1:$($lb.Port)*" }) | Should -HaveCount 1
+
+            $probe = @(Invoke-TcpProbe -Port $lb.Port -Count 2 -Verbose 4>&1)
+            $messages = @($probe | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $messages[0] | Should -BeLike "Probing localhost:$($lb.Port): 2 connection(s), 1 at a time, 5000 ms timeout each*"
+            @($messages | Where-Object { $_ -like "Connection * Success from backend $($backend.Port) in * ms." }) | Should -HaveCount 2
+            $messages[-1] | Should -BeLike '*2 of 2 connection(s) succeeded.'
+        }
+
+        It '-Debug shows the configuration started, and the job traces the engine''s events to its Debug stream' {
+            $backend = Start-TcpBackend -Port 0
+            # $DebugPreference rather than -Debug, which makes a compiled cmdlet ask before each record.
+            $saved = $global:DebugPreference
+            try {
+                $global:DebugPreference = 'Continue'
+                $stream = Start-TcpBalancer -Port 0 -Backend $backend -HealthCheckInterval 0 5>&1
+            }
+            finally {
+                $global:DebugPreference = $saved
+            }
+            $lb = $stream | Where-Object { $_ -is [TcpLbModule.Jobs.TcpBalancerJob] }
+            $debug = @($stream | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
+            ($debug -join "`n") | Should -BeLike "*Configuration:*127.0.0.1:$($backend.Port)*"
+
+            Disable-TcpBalancerBackend $lb -Backend $backend
+            @($lb.Debug | Where-Object { $_.Message -like '*backend state: 127.0.0.1:*Up -> Disabled*' }) | Should -HaveCount 1
+            @($backend.Debug) | Should -HaveCount 0 -Because 'without -Debug a job traces nothing'
+        }
+    }
+
+    Context '8: completion of every name, toxic name and port' {
+        BeforeAll {
+            function Get-Completion {
+                param([string] $Line)
+                @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches | ForEach-Object CompletionText)
+            }
+        }
+
+        It 'Completes Get-TcpBalancer -Name, -ToxicName and Invoke-TcpProbe -Port, never with file names' {
+            $backend = Start-TcpBackend -Port 0 -Name surface-complete-backend
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-complete -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type ResetPeer -Timeout 1 -Toxicity 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency 1 -ToxicName 'slow one'
+
+            Get-Completion 'Get-TcpBalancer -Name surface-comp' | Should -Be @('surface-complete')
+            Get-Completion 'Get-TcpBackend -Name surface-complete-b' | Should -Be @('surface-complete-backend')
+            Get-Completion 'Remove-TcpBalancerToxic -Name surface-complete -ToxicName ' | Should -Be @('reset_peer_downstream', "'slow one'")
+            Get-Completion 'Get-TcpBalancerToxic $lb -ToxicName res' | Should -Be @('reset_peer_downstream')
+            $ports = Get-Completion 'Invoke-TcpProbe -Port '
+            $ports | Should -Contain "$($lb.Port)"
+            $ports | Should -Contain "$($backend.Port)"
+            Get-Completion 'Start-TcpBalancer -Port ' | Should -Be @('0')
+            Get-Completion 'Start-TcpBackend -Port ' | Should -Be @('0')
+        }
+    }
+
+    Context '12: counters of a balancer, in this session or detached' {
+        It 'Get-TcpBalancerStatistics gives the same snapshot for a job and a detached balancer' {
+            $backend = Start-TcpBackend -Port 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -HealthCheckInterval 0
+            $null = Invoke-TcpProbe -Port $lb.Port -Count 3
+            $local = Get-TcpBalancerStatistics $lb
+            $local.Accepted | Should -Be 3
+            $local.Served | Should -Be 3
+            $local.State | Should -Be 'Running'
+            (ConvertTo-JsonWithin $local | ConvertFrom-Json).Algorithm | Should -BeExactly 'RoundRobin'
+
+            $name = "surface-stats-$PID"
+            $detached = Start-TcpBalancer -Port 0 -Backend $backend -Name $name -Detached -HealthCheckInterval 0
+            try {
+                $null = Invoke-TcpProbe -Port $detached.Port -Count 2
+                $remote = Get-TcpBalancer -Name $name | Get-TcpBalancerStatistics
+                $remote.Balancer | Should -Be $name
+                $remote.Accepted | Should -Be 2
+                (Get-TcpBalancerStatistics -Name $name).Port | Should -Be $detached.Port
+            }
+            finally {
+                Get-TcpBalancer -Name $name | Stop-TcpBalancer
+            }
+        }
+    }
 }

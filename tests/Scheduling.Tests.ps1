@@ -199,7 +199,7 @@ Describe 'SchedulingTests' {
         $err = { Start-TcpBalancer -Port 0 -Backend @{ Address = 8081; Wait = 3 } } | Should -Throw -ErrorId 'InvalidBackend,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru
         $err.Exception.Message | Should -BeLikeExactly "*'Wait' is not a backend setting. Accepted keys: Address*Weight*Backup*MaxConnections*"
         { Add-TcpBalancerBackend $lb -Backend '9;backup=maybe' } | Should -Throw -ErrorId 'InvalidBackend,TcpLbModule.Commands.AddTcpBalancerBackendCommand'
-        { Start-TcpBalancer -Port 0 -Backend 1 -Algorithm Fastest } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,TcpLbModule.Commands.StartTcpBalancerCommand'
+        { Start-TcpBalancer -Port 0 -Backend 1 -Algorithm Fastest } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,TcpLbModule.Commands.StartTcpBalancerCommand' -ExpectedMessage "*'Fastest' is not an algorithm. Accepted: RoundRobin (RR), WeightedRoundRobin (WRR)*"
         @(Get-Job | Where-Object PSJobTypeName -eq 'TcpBalancer') | Should -HaveCount 1
     }
 

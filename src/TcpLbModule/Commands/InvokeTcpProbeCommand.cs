@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Probing;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -17,6 +18,7 @@ namespace TcpLbModule.Commands
 
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(1, 65535)]
+        [ArgumentCompleter(typeof(ServerPortCompleter))]
         public int Port { get; set; } = TcpProbeOptions.DefaultPort;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -68,6 +70,7 @@ namespace TcpLbModule.Commands
                 {
                     ThrowTerminatingError(new ErrorRecord(e, "InvalidProbeTarget", ErrorCategory.InvalidArgument, ComputerName));
                 }
+                WriteVerbose(Narration.Probing(options) + " As a job: Receive-Job returns the results.");
                 var job = new TcpProbeJob(MyInvocation.Line, "TcpProbe:" + Port, options);
                 JobRepository.Add(job);
                 job.Start();
@@ -75,6 +78,8 @@ namespace TcpLbModule.Commands
                 return;
             }
 
+            WriteVerbose(Narration.Probing(options));
+            int succeeded = 0, written = 0;
             // Results arrive on pool threads; they are written here, on the pipeline thread, as
             // they come. The bound gives a slow pipeline back-pressure instead of a growing queue.
             var progress = new ProbeProgress(MyInvocation.GetHashCode() & int.MaxValue, TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port), Count);
@@ -92,6 +97,9 @@ namespace TcpLbModule.Commands
                         {
                             WriteObject(result);
                             progress.Count(result!);
+                            WriteVerbose(Narration.Probed(result!));
+                            written++;
+                            succeeded += result!.Status == TcpProbeStatus.Success ? 1 : 0;
                         }
                         ProgressRecord? record = progress.Due();
                         if (record != null)
@@ -100,6 +108,7 @@ namespace TcpLbModule.Commands
                         }
                     }
                     run.GetAwaiter().GetResult();
+                    WriteVerbose($"Probed {TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port)}: {succeeded} of {written} connection(s) succeeded.");
                     ProgressRecord? completed = progress.Completed();
                     if (completed != null)
                     {

@@ -4,6 +4,7 @@ using System.Net;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Net;
 using TcpLbModule.Detached;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -22,6 +23,7 @@ namespace TcpLbModule.Commands
         /// <summary>Ports to listen on; 0 picks a free port.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(0, 65535)]
+        [ArgumentCompleter(typeof(ListenPortCompleter))]
         public int[] Port { get; set; } = new int[0];
 
         [Parameter]
@@ -166,6 +168,11 @@ namespace TcpLbModule.Commands
                 }
                 var started = new TcpBackendJob(MyInvocation.Line, Name ?? "TcpBackend:" + backend.Port, backend);
                 JobRepository.Add(started);
+                WriteVerbose($"Backend job '{started.Name}' (Id {started.Id}) is listening on {started.Location}: {Mode}{(_tls != null ? ", TLS" : "")}, behaving: {backend.Behavior}.");
+                if (Narration.Debugging(this))
+                {
+                    started.TraceToDebug();
+                }
                 _started.Add(started);
                 WriteObject(started);
             }

@@ -8,6 +8,7 @@ using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
 using TcpLbModule.Configuration;
 using TcpLbModule.Detached;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -36,6 +37,7 @@ namespace TcpLbModule.Commands
         /// <summary>Listen port; 0 picks a free port.</summary>
         [Parameter(Position = 0)]
         [ValidateRange(0, 65535)]
+        [ArgumentCompleter(typeof(ListenPortCompleter))]
         public int Port { get; set; } = TcpBalancerOptions.DefaultPort;
 
         /// <summary>Ports, host:port, [v6]:port, TcpBackend jobs, "address;weight=N;backup" or hashtables; with -ConfigurationPath they replace the file's pool.</summary>
@@ -506,6 +508,11 @@ namespace TcpLbModule.Commands
                 {
                     SessionJobNames.EnsureFree(this, definition.Name);
                 }
+                WriteVerbose(Narration.Starting(definition));
+                if (Narration.Debugging(this))
+                {
+                    WriteDebug(Narration.Configuration(definition));
+                }
             }
             var started = new List<TcpBalancer>();
             for (int i = 0; i < planned.Count; i++)
@@ -527,6 +534,12 @@ namespace TcpLbModule.Commands
                 BindWarning.WriteIfExposed(this, started[i].LocalEndPoint, restricted: planned[i].Options.AllowFrom.Count > 0);
                 var job = new TcpBalancerJob(MyInvocation.Line, planned[i].Name ?? "TcpBalancer:" + started[i].Port, started[i]);
                 JobRepository.Add(job);
+                WriteVerbose($"Balancer job '{job.Name}' (Id {job.Id}) is listening on {job.Location}; Receive-Job returns its events.");
+                if (Narration.Debugging(this))
+                {
+                    job.TraceToDebug();
+                    WriteDebug($"Balancer job '{job.Name}' writes the engine's events to its Debug stream: Receive-Job -Debug, or $job.Debug.");
+                }
                 WriteObject(job);
             }
         }

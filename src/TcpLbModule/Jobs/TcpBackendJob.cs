@@ -85,6 +85,9 @@ namespace TcpLbModule.Jobs
         public long ConnectionsAcceptedWith(TcpBackendFault fault) => Backend.ConnectionsAcceptedWith(fault);
 
         private void OnBehaviorChanged(object? sender, EventArgs e)
-            => WriteVerboseMessage($"{JobTypeName} on {Location} now behaves: {Backend.Behavior}.");
+        {
+            WriteVerboseMessage($"{JobTypeName} on {Location} now behaves: {Backend.Behavior}.");
+            WriteTrace($"behavior: {Backend.Behavior}");
+        }
     }
 }

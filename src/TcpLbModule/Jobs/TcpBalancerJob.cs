@@ -21,6 +21,7 @@ namespace TcpLbModule.Jobs
                 var record = new TcpBalancerEvent(Name, change);
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
+                WriteTrace("backend state: " + record);
             };
             balancer.Warning += (sender, warning) => OnBalancerWarning(warning);
             balancer.OutageChanged += (sender, change) =>
@@ -28,12 +29,14 @@ namespace TcpLbModule.Jobs
                 var record = new TcpBalancerOutageEvent(Name, change);
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
+                WriteTrace("outage: " + record);
             };
             balancer.ToxicChanged += (sender, change) =>
             {
                 var record = new TcpBalancerToxicEvent(Name, change);
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
+                WriteTrace("toxic: " + record);
             };
         }
 
@@ -103,6 +106,7 @@ namespace TcpLbModule.Jobs
                 Warning.Add(new WarningRecord(warning.Message));
             }
             WriteVerboseMessage(warning.Message);
+            WriteTrace((warning.Resolved ? "resolved: " : "warning: ") + warning.Message);
         }
 
         internal TcpBalancerToxicStatus[] ToxicStatus() => Balancer.Toxics.Select(t => new TcpBalancerToxicStatus(this, t)).ToArray();
