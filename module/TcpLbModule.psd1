@@ -56,7 +56,8 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
   or $job.CurrentConfiguration() (a copy of the running configuration).
 - Breaking: Get-TcpBalancerToxic's objects name the toxic ToxicName (was Name), so that they
   pipe into Set-/Remove-TcpBalancerToxic. Status objects give State, Type, Direction,
-  Action and Outage as text (the enum's name), which ConvertTo-Json writes by name;
+  Action and Outage as text (the enum's name), and so do the jobs' Algorithm, Outage, Mode
+  and Fault; ConvertTo-Json writes them by name;
   probe results' Status is written by name as well.
 - Breaking: a name, id, backend or toxic that is not found is a non-terminating error
   (JobNotFound, BackendNotFound, ToxicNotFound) that -ErrorAction governs, and the ones

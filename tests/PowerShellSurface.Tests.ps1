@@ -84,6 +84,10 @@ Describe 'PowerShellSurface' {
             $summary.LatencyP50Ms | Should -BeGreaterOrEqual 5
 
             (Get-TcpBalancerBackend $lb | ConvertTo-Json | ConvertFrom-Json).State | Should -BeExactly 'Up'
+            $jobJson = ConvertTo-JsonWithin $lb -Depth 1 | ConvertFrom-Json
+            $jobJson.Algorithm | Should -BeExactly 'RoundRobin'
+            $jobJson.Outage | Should -BeExactly 'None'
+            (ConvertTo-JsonWithin $backend -Depth 1 | ConvertFrom-Json).Fault | Should -BeExactly 'None'
             $toxic = Get-TcpBalancerToxic $lb | ConvertTo-Json | ConvertFrom-Json
             $toxic.Type | Should -BeExactly 'Latency'
             $toxic.Direction | Should -BeExactly 'Downstream'
@@ -341,6 +345,15 @@ Describe 'PowerShellSurface' {
     }
 
     Context '8: completion of every name, toxic name and port' {
+        It 'Get-Job with the module''s job first wraps a long name instead of cutting it' {
+            $backend = Start-TcpBackend -Port 0 -Name 'surface-a-backend-with-a-long-name'
+            $screen = $backend | Out-String -Width 80
+            $screen | Should -Not -BeLike '*…*'
+            # The Name column wraps the name over two lines: 'surface-a-backend-', then 'with-a-long-name'.
+            $screen | Should -Match '(?m)^\s*\d+\s+surface-a-backend-\s+TcpBackend\s'
+            $screen | Should -Match '(?m)^\s+with-a-long-name\s*$'
+        }
+
         BeforeAll {
             function Get-Completion {
                 param([string] $Line)

@@ -26,7 +26,8 @@ namespace TcpLbModule.Jobs
         /// <summary>The engine object behind the job (internal: scripts get its counters, which serialize promptly).</summary>
         internal TcpTestBackend Backend { get; }
 
-        public TcpBackendMode Mode => Backend.Mode;
+        /// <summary>Identify or Echo (a TcpBackendMode name, which ConvertTo-Json writes as such).</summary>
+        public string Mode => Backend.Mode.ToString();
 
         public long ConnectionsAccepted => Backend.ConnectionsAccepted;
 
@@ -41,7 +42,7 @@ namespace TcpLbModule.Jobs
         {
             get
             {
-                TcpBackendFault fault = Fault;
+                TcpBackendFault fault = Backend.Behavior.Fault;
                 if (JobStateInfo.State != JobState.Running || fault == TcpBackendFault.None)
                 {
                     return base.StatusMessage;
@@ -52,8 +53,8 @@ namespace TcpLbModule.Jobs
             }
         }
 
-        /// <summary>The fault in force (Set-TcpBackend -Fault).</summary>
-        public TcpBackendFault Fault => Backend.Behavior.Fault;
+        /// <summary>The fault in force (Set-TcpBackend -Fault), as a TcpBackendFault name.</summary>
+        public string Fault => Backend.Behavior.Fault.ToString();
 
         /// <summary>Added latency in milliseconds (Set-TcpBackend -Latency).</summary>
         public int Latency => (int)Backend.Behavior.Latency.TotalMilliseconds;

@@ -49,8 +49,8 @@ namespace TcpLbModule.Jobs
         /// </summary>
         public TcpBalancerOptions CurrentConfiguration() => Balancer.CurrentConfiguration();
 
-        /// <summary>How new connections pick their backend.</summary>
-        public BalancingAlgorithm Algorithm => Balancer.Algorithm;
+        /// <summary>How new connections pick their backend (a BalancingAlgorithm name, which ConvertTo-Json writes as such).</summary>
+        public string Algorithm => Balancer.Algorithm.ToString();
 
         /// <summary>The backends in pool order, as host:port.</summary>
         public string[] Backends => Balancer.Backends.Select(b => b.Address.ToString()).ToArray();
@@ -89,7 +89,7 @@ namespace TcpLbModule.Jobs
         public long SentToBackup => Balancer.Statistics.SentToBackup;
 
         /// <summary>None, or how the balancer treats new clients while it is down (Set-TcpBalancerOutage).</summary>
-        public BalancerOutage Outage => Balancer.Outage;
+        public string Outage => Balancer.Outage.ToString();
 
         /// <summary>Client connections that one or more toxics applied to (Get-TcpBalancerToxic lists the toxics).</summary>
         public long ToxicConnections => Balancer.Statistics.ToxicConnections;

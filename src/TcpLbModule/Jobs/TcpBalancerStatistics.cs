@@ -15,8 +15,8 @@ namespace TcpLbModule.Jobs
             BalancerId = job.Id;
             Port = job.Port;
             State = job.JobStateInfo.State.ToString();
-            Algorithm = job.Algorithm.ToString();
-            Outage = job.Outage.ToString();
+            Algorithm = job.Algorithm;
+            Outage = job.Outage;
             Accepted = job.Accepted;
             Served = job.Served;
             Active = job.Active;
