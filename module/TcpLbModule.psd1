@@ -72,7 +72,10 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
 - -Algorithm takes the files' short forms (WRR, LC, P2C, Hash); -Toxic hashtables take
   durations with units.
 - Probe results and summaries have numeric ...Ms twins (LatencyMs, LatencyP99Ms, ...).
-- -ToxicName completes with the toxics; toxic names and LastError wrap instead of being cut.
+- -ToxicName completes with the toxics; toxic names, job names and LastError wrap instead
+  of being cut. The module's job view is put before PowerShell's own at import, so Get-Job
+  shows whole names whichever job comes first (it prints Id, Name, PSJobTypeName, State,
+  HasMoreData and Location for every job).
 - HelpUri on every cmdlet (Get-Help -Online); Get-Help Start-TcpBalancer fits two screens
   (the details moved to NOTES, shown by -Full).
 - Get-TcpBalancerStatistics: a balancer's counters as a snapshot, for a job of this session

@@ -345,9 +345,10 @@ Describe 'PowerShellSurface' {
     }
 
     Context '8: completion of every name, toxic name and port' {
-        It 'Get-Job with the module''s job first wraps a long name instead of cutting it' {
+        It 'Get-Job wraps a long name of the module''s jobs instead of cutting it, whichever job comes first' {
+            $thread = Start-ThreadJob { 1 }
             $backend = Start-TcpBackend -Port 0 -Name 'surface-a-backend-with-a-long-name'
-            $screen = $backend | Out-String -Width 80
+            $screen = @($thread, $backend) | Out-String -Width 80
             $screen | Should -Not -BeLike '*…*'
             # The Name column wraps the name over two lines: 'surface-a-backend-', then 'with-a-long-name'.
             $screen | Should -Match '(?m)^\s*\d+\s+surface-a-backend-\s+TcpBackend\s'
