@@ -377,6 +377,11 @@ Describe 'PowerShellSurface' {
             $ports | Should -Contain "$($backend.Port)"
             Get-Completion 'Start-TcpBalancer -Port ' | Should -Be @('0')
             Get-Completion 'Start-TcpBackend -Port ' | Should -Be @('0')
+            Get-Completion 'Start-TcpBalancer -Backend ' | Should -Contain "127.0.0.1:$($backend.Port)"
+            # New names: nothing to offer, and no file names either.
+            foreach ($line in 'Start-TcpBalancer -Name ', 'Start-TcpBackend -Name ', 'Add-TcpBalancerToxic -ToxicName ') {
+                Get-Completion $line | Should -HaveCount 0 -Because $line
+            }
         }
     }
 

@@ -28,6 +28,7 @@ namespace TcpLbModule.Commands
         /// <summary>Its name; by default type_direction, as toxiproxy names them (latency_downstream).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NewNameCompleter))]
         public string? ToxicName { get; set; }
 
         protected override void ProcessRecord()

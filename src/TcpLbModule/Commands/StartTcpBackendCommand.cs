@@ -35,6 +35,7 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NewNameCompleter))]
         public string? Name { get; set; }
 
         /// <summary>A fault to inject from the start (Set-TcpBackend changes it later).</summary>

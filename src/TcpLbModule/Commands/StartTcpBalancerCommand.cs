@@ -45,6 +45,7 @@ namespace TcpLbModule.Commands
         [Parameter(ValueFromPipeline = true, ParameterSetName = ByConfigurationFile)]
         [AllowEmptyCollection]
         [AllowNull]
+        [ArgumentCompleter(typeof(BackendJobCompleter))]
         public object?[]? Backend { get; set; }
 
         /// <summary>A .psd1, .json or .toml file: one balancer per server it defines.</summary>
@@ -197,6 +198,7 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NewNameCompleter))]
         public string? Name { get; set; }
 
         /// <summary>Toxics in force from the first connection on: hashtables with Type and the toxic's settings (see Add-TcpBalancerToxic).</summary>
