@@ -292,7 +292,7 @@ function Invoke-PackageTask {
     Invoke-External 'dotnet' @('build', $ModuleProject, '-c', 'Release', '-nologo', "-p:ModuleDir=$moduleOut/")
     Invoke-External 'dotnet' @('build', $HelpBuilderProject, '-c', 'Release', '-nologo', "-p:TcpLbHelpOutputFile=$(Join-Path $helpOut 'TcpLbModule.dll-Help.xml')")
 
-    Copy-Item -LiteralPath (Join-Path $ModuleDir 'TcpLbModule.format.ps1xml') -Destination $moduleOut
+    Copy-Item -LiteralPath (Join-Path $ModuleDir 'TcpLbModule.format.ps1xml'), (Join-Path $ModuleDir 'TcpLbModule.types.ps1xml'), (Join-Path $ModuleDir 'TcpLbModule.Jobs.format.ps1xml') -Destination $moduleOut
     Copy-Item -Path (Join-Path $HelpDir 'about_*.help.txt') -Destination $helpOut
     Copy-Item -LiteralPath $LicenseFile -Destination $moduleOut
     $manifest = Get-Content -LiteralPath $ManifestPath -Raw

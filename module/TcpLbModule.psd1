@@ -9,6 +9,7 @@
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
+    TypesToProcess         = @('TcpLbModule.types.ps1xml')
     FormatsToProcess       = @('TcpLbModule.format.ps1xml')
     CmdletsToExport        = @(
         'Start-TcpBackend'
@@ -36,6 +37,7 @@
         'Set-TcpBalancerToxic'
         'Remove-TcpBalancerToxic'
         'Set-TcpBalancerOutage'
+        'Get-TcpBalancerStatistics'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
@@ -48,6 +50,40 @@
             # ProjectUri; neither is required to publish). The MIT license travels in the
             # package as the LICENSE file beside this manifest.
             ReleaseNotes = @'
+Unreleased (after 0.1.0): objects that behave like PowerShell's own
+- Breaking: TcpBalancerJob.Balancer and TcpBackendJob.Backend (the engine objects) are no
+  longer public: ConvertTo-Json of a job hung on them. Use the cmdlets, the job's counters,
+  or $job.CurrentConfiguration() (a copy of the running configuration).
+- Breaking: Get-TcpBalancerToxic's objects name the toxic ToxicName (was Name), so that they
+  pipe into Set-/Remove-TcpBalancerToxic. Status objects give State, Type, Direction,
+  Action and Outage as text (the enum's name), and so do the jobs' Algorithm, Outage, Mode
+  and Fault; ConvertTo-Json writes them by name;
+  probe results' Status is written by name as well.
+- Breaking: a name, id, backend or toxic that is not found is a non-terminating error
+  (JobNotFound, BackendNotFound, ToxicNotFound) that -ErrorAction governs, and the ones
+  found are acted on; add -ErrorAction Stop where a script relied on it stopping.
+- Breaking: job names are unique in a session: Start-TcpBalancer/Start-TcpBackend -Name
+  with the name of a running job, or one -Name for several backend ports, is an error
+  (NameInUse).
+- Breaking: an unquoted 2s (PowerShell's [short] 2) on a time parameter is an error instead
+  of 2 ms. Time parameters take a TimeSpan or '250ms', '2s', '1.5m', '1h' as the files do;
+  a bare number stays milliseconds everywhere (Wait-TcpBalancerBackend -Timeout included).
+- Every Get-X pipes into the other cmdlets of its noun; a backend status is a backend.
+- -Algorithm takes the files' short forms (WRR, LC, P2C, Hash); -Toxic hashtables take
+  durations with units.
+- Probe results and summaries have numeric ...Ms twins (LatencyMs, LatencyP99Ms, ...).
+- -ToxicName completes with the toxics; toxic names, job names and LastError wrap instead
+  of being cut. The module's job view is put before PowerShell's own at import, so Get-Job
+  shows whole names whichever job comes first (it prints Id, Name, PSJobTypeName, State,
+  HasMoreData and Location for every job).
+- HelpUri on every cmdlet (Get-Help -Online); Get-Help Start-TcpBalancer fits two screens
+  (the details moved to NOTES, shown by -Full).
+- Get-TcpBalancerStatistics: a balancer's counters as a snapshot, for a job of this session
+  and for a detached balancer alike.
+- -Verbose narrates Start-TcpBalancer, Start-TcpBackend and Invoke-TcpProbe; -Debug shows
+  the configuration started and puts the engine's events, timed, on the job's Debug stream.
+- The build works with NUGET_PACKAGES set without a trailing slash.
+
 0.1.0
 - Start-TcpBackend: test backends (Identify and Echo modes) with injectable faults, latency,
   jitter and bandwidth limits; Set-TcpBackend changes them while running.

@@ -22,7 +22,7 @@ Describe 'ConfigurationTests' {
         # ConfigurationTests.Options: the options a balancer job runs with now.
         function Get-RunningOptions {
             param($Job)
-            $Job.Balancer.CurrentConfiguration()
+            $Job.CurrentConfiguration()
         }
 
         # ConfigurationTests.AboutExample: an example file of about_TcpLbModule_Configuration, between its title line and the next title.
@@ -92,7 +92,7 @@ toxics = [{ type = "LimitData", name = "cut", bytes = 5 }]
         $null = Invoke-TcpProbe -Port $lb.Port -Count 1
 
         $toxics = @(Get-TcpBalancerToxic -Job $lb)
-        ($toxics | ForEach-Object { "$($_.Name) $($_.Type) $($_.Connections)" }) -join '; ' | Should -Be 'cut LimitData 1'
+        ($toxics | ForEach-Object { "$($_.ToxicName) $($_.Type) $($_.Connections)" }) -join '; ' | Should -Be 'cut LimitData 1'
         $rules = @(Get-TcpBalancerAccess $lb)
         ($rules | ForEach-Object { "$($_.Action) $($_.Range)" }) -join '; ' | Should -Be 'Deny 127.0.0.3'
     }

@@ -143,7 +143,7 @@ $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
         # The kernel frees a killed process's port as its last thread exits.
         while (-not (Test-PortFree $lb.Port) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
         Test-PortFree $lb.Port | Should -BeTrue
-        { Get-TcpBalancerBackend -Name $name } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.GetTcpBalancerBackendCommand'
+        { Get-TcpBalancerBackend -Name $name -ErrorAction Stop } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.GetTcpBalancerBackendCommand'
         Get-TcpBalancer -Name $name -ErrorVariable notFound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $notFound[0].FullyQualifiedErrorId | Should -BeExactly 'TcpServerNotFound,TcpLbModule.Commands.GetTcpBalancerCommand'
     }

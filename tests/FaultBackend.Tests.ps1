@@ -126,8 +126,8 @@ Describe 'FaultBackendTests' {
     }
 
     It 'Set-TcpBackend bad input is a terminating error that names it: <Command>' -ForEach @(
-        @{ Command = 'Set-TcpBackend -Name nosuch -Fault None'; ErrorId = 'JobNotFound'; Message = "'nosuch'" }
-        @{ Command = 'Set-TcpBackend -Id 99999 -Fault None'; ErrorId = 'JobNotFound'; Message = 'Id 99999' }
+        @{ Command = 'Set-TcpBackend -Name nosuch -Fault None -ErrorAction Stop'; ErrorId = 'JobNotFound'; Message = "'nosuch'" }
+        @{ Command = 'Set-TcpBackend -Id 99999 -Fault None -ErrorAction Stop'; ErrorId = 'JobNotFound'; Message = 'Id 99999' }
         @{ Command = 'Set-TcpBackend -Name fb'; ErrorId = 'NothingToChange'; Message = '-Fault, -Latency, -Jitter and -BandwidthKBps' }
         @{ Command = 'Set-TcpBackend -Name fb -Latency -1'; ErrorId = 'ParameterArgumentValidationError'; Message = 'minimum allowed range of 0' }
         @{ Command = 'Set-TcpBackend -Name fb -Jitter 3600001'; ErrorId = 'ParameterArgumentValidationError'; Message = '3600000' }

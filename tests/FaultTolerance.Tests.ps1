@@ -212,8 +212,8 @@ Describe 'FaultToleranceTests' {
     It 'Control cmdlets name what they cannot find' {
         $null = Start-TcpBackend 0 | Start-TcpBalancer -Port 0 -Name lb
 
-        $noJob = { Get-TcpBalancerBackend -Name nosuch } | Should -Throw -ErrorId 'JobNotFound*' -PassThru
-        $noBackend = { Remove-TcpBalancerBackend -Name lb -Backend 1 } | Should -Throw -ErrorId 'BackendNotFound*' -PassThru
+        $noJob = { Get-TcpBalancerBackend -Name nosuch -ErrorAction Stop } | Should -Throw -ErrorId 'JobNotFound*' -PassThru
+        $noBackend = { Remove-TcpBalancerBackend -Name lb -Backend 1 -ErrorAction Stop } | Should -Throw -ErrorId 'BackendNotFound*' -PassThru
         $duplicate = { $p = (Get-TcpBalancerBackend -Name lb).Port; Add-TcpBalancerBackend -Name lb -Backend $p } |
             Should -Throw -ErrorId 'CannotAddBackend*' -PassThru
         $badBackend = { Disable-TcpBalancerBackend -Name lb -Backend 'x:y' } | Should -Throw -PassThru

@@ -8,7 +8,7 @@ Describe 'ReloadTests' {
 
         function Get-PoolText {
             param($Job)
-            @($Job.Balancer.CurrentConfiguration().Backends | ForEach-Object { $_.ToString() })
+            @($Job.CurrentConfiguration().Backends | ForEach-Object { $_.ToString() })
         }
     }
 
@@ -64,7 +64,7 @@ Describe 'ReloadTests' {
         $changes[0].Setting | Should -Be 'Algorithm'
         $changes[0].Old | Should -Be 'RoundRobin'
         $changes[0].New | Should -Be 'LeastConnections'
-        $config = $lb.Balancer.CurrentConfiguration()
+        $config = $lb.CurrentConfiguration()
         $config.Algorithm | Should -Be 'LeastConnections'
         $config.MaxConnections | Should -Be 100
         Get-PoolText $lb | Should -Be @("127.0.0.1:$($b[0].Port);weight=3", "127.0.0.1:$($b[1].Port);backup;max_connections=5")
@@ -84,8 +84,8 @@ Describe 'ReloadTests' {
 
         @($out).Count | Should -Be 0
         Get-PoolText $lb | Should -Be $before
-        $lb.Balancer.Options.Retries | Should -Be 3
-        $lb.Balancer.Options.Algorithm | Should -Be 'RoundRobin'
+        $lb.CurrentConfiguration().Retries | Should -Be 3
+        $lb.CurrentConfiguration().Algorithm | Should -Be 'RoundRobin'
     }
 
     It 'Reloads a detached balancer by name, in its own process' {
@@ -113,10 +113,10 @@ Describe 'ReloadTests' {
         { Update-TcpBalancer $lb -Retries 500 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.UpdateTcpBalancerCommand'
         { Update-TcpBalancer $lb -Algorithm Fastest } | Should -Throw -ExpectedMessage '*Fastest*RoundRobin*'
         { Update-TcpBalancer $lb -Backend $lb.Port } | Should -Throw -ErrorId 'BackendIsBalancer,TcpLbModule.Commands.UpdateTcpBalancerCommand'
-        { Update-TcpBalancer -Name nosuchbalancer -Retries 1 } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.UpdateTcpBalancerCommand'
+        { Update-TcpBalancer -Name nosuchbalancer -Retries 1 -ErrorAction Stop } | Should -Throw -ErrorId 'JobNotFound,TcpLbModule.Commands.UpdateTcpBalancerCommand'
 
         Get-PoolText $lb | Should -Be $before
-        $lb.Balancer.Options.Retries | Should -Be 3
+        $lb.CurrentConfiguration().Retries | Should -Be 3
     }
 
     It 'Reloads from a configuration file: the server of its name, with the parameters given over it' {
@@ -148,8 +148,8 @@ backends = [
 
         @($warnings).Count | Should -Be 0
         @($changes | ForEach-Object { "$($_.Kind)" } | Sort-Object -Unique) | Should -Be @('AlgorithmChanged', 'BackendAdded', 'BackendRemoved', 'SettingChanged')
-        $lb.Balancer.Options.Retries | Should -Be 1 -Because 'a parameter given on the command line wins over the file'
-        $lb.Balancer.Options.Algorithm | Should -Be 'WeightedRoundRobin'
+        $lb.CurrentConfiguration().Retries | Should -Be 1 -Because 'a parameter given on the command line wins over the file'
+        $lb.CurrentConfiguration().Algorithm | Should -Be 'WeightedRoundRobin'
         Get-PoolText $lb | Should -Be @("127.0.0.1:$($a.Port);weight=2", "127.0.0.1:$($b.Port)")
         # Weights 2 and 1: any six connections in a row are two full turns.
         $counts = Invoke-TcpProbe -Port $lb.Port -Count 6 | Group-Object Backend -AsHashTable
@@ -168,11 +168,11 @@ backends = [
         Update-TcpBalancer $lb -ConfigurationPath $two -ErrorVariable failures -ErrorAction SilentlyContinue
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'NoServerForBalancer,*'
         $failures[0].Exception.Message | Should -BeLikeExactly "*two.psd1 has no server for balancer 'reload-miss' on port $($lb.Port)*"
-        $lb.Balancer.Options.Retries | Should -Be 3
+        $lb.CurrentConfiguration().Retries | Should -Be 3
 
         Update-TcpBalancer $lb -ConfigurationPath $one -WarningVariable warnings -WarningAction SilentlyContinue
         @($warnings).Count | Should -Be 1
         "$($warnings[0])" | Should -BeLikeExactly "*listens on 127.0.0.2:7, but the balancer runs on 127.0.0.1:$($lb.Port)*"
-        $lb.Balancer.Options.Retries | Should -Be 2 -Because 'the rest of the file applies'
+        $lb.CurrentConfiguration().Retries | Should -Be 2 -Because 'the rest of the file applies'
     }
 }

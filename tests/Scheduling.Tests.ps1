@@ -70,7 +70,7 @@ Describe 'SchedulingTests' {
         Get-ProbeSequence $lb.Port 8 | Should -Be (@($a, $a, $b, $a, $a, $a, $b, $a) | ForEach-Object Port)
         Set-TcpBalancerBackend -Name $lb.Name -Backend $a.Port -Weight 1 -WhatIf
         (Get-TcpBalancerBackend $lb -Backend $a).Weight | Should -Be 3
-        { Set-TcpBalancerBackend $lb -Backend 1 -Weight 2 } | Should -Throw -ErrorId 'BackendNotFound,TcpLbModule.Commands.SetTcpBalancerBackendCommand'
+        { Set-TcpBalancerBackend $lb -Backend 1 -Weight 2 -ErrorAction Stop } | Should -Throw -ErrorId 'BackendNotFound,TcpLbModule.Commands.SetTcpBalancerBackendCommand'
         { Set-TcpBalancerBackend $lb -Backend $a -Weight 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.SetTcpBalancerBackendCommand'
     }
 
@@ -178,7 +178,7 @@ Describe 'SchedulingTests' {
         Disable-TcpBalancerBackend $lb -Backend $ports[3] -Drain
 
         foreach ($algorithm in [Enum]::GetValues([TcpLb.Engine.Balancing.BalancingAlgorithm])) {
-            $lb.Balancer.SetAlgorithm($algorithm)
+            Update-TcpBalancer $lb -Algorithm $algorithm
             Get-ProbeSequence $lb.Port 6 | Should -Be (@($ports[0]) * 6) -Because "$algorithm"
         }
     }
@@ -190,7 +190,7 @@ Describe 'SchedulingTests' {
         $rows = Get-TcpBalancerBackend $lb
         $rows.Weight | Should -Be @(2, 1, 4)
         $rows.Backup | Should -Be @($false, $true, $true)
-        $lb.Balancer.Options.SlowStart.TotalMilliseconds | Should -Be 60000
+        $lb.CurrentConfiguration().SlowStart.TotalMilliseconds | Should -Be 60000
         Disable-TcpBalancerBackend $lb -Backend $a
         Enable-TcpBalancerBackend $lb -Backend $a
         (Get-TcpBalancerBackend $lb).SlowStarting | Should -Be @($true, $false, $false)   # back Up: ramping for a minute
@@ -203,7 +203,7 @@ Describe 'SchedulingTests' {
         $err = { Start-TcpBalancer -Port 0 -Backend @{ Address = 8081; Wait = 3 } } | Should -Throw -ErrorId 'InvalidBackend,TcpLbModule.Commands.StartTcpBalancerCommand' -PassThru
         $err.Exception.Message | Should -BeLikeExactly "*'Wait' is not a backend setting. Accepted keys: Address*Weight*Backup*MaxConnections*"
         { Add-TcpBalancerBackend $lb -Backend '9;backup=maybe' } | Should -Throw -ErrorId 'InvalidBackend,TcpLbModule.Commands.AddTcpBalancerBackendCommand'
-        { Start-TcpBalancer -Port 0 -Backend 1 -Algorithm Fastest } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,TcpLbModule.Commands.StartTcpBalancerCommand'
+        { Start-TcpBalancer -Port 0 -Backend 1 -Algorithm Fastest } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,TcpLbModule.Commands.StartTcpBalancerCommand' -ExpectedMessage "*'Fastest' is not an algorithm. Accepted: RoundRobin (RR), WeightedRoundRobin (WRR)*"
         @(Get-Job | Where-Object PSJobTypeName -eq 'TcpBalancer') | Should -HaveCount 1
     }
 

@@ -125,7 +125,7 @@ Describe 'SecurityTests' {
         try {
             # Both held connections are through to the backend before the third tries.
             $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ($backend.Backend.ConnectionsAccepted -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            while ($backend.ConnectionsAccepted -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
             Ask $lb.Port 127.0.0.7 | Should -BeNullOrEmpty
             Ask $lb.Port 127.0.0.8 | Should -Be "Hello`n"
             $lb.SourceLimited | Should -Be 1

@@ -231,7 +231,7 @@ http {
 
         $first.Status.ToString() | Should -BeExactly 'Reset'
         $toxics = @(Get-TcpBalancerToxic -Job $lb)
-        $toxics.Name | Should -Be @('reset_peer_downstream', 'slow')
+        $toxics.ToxicName | Should -Be @('reset_peer_downstream', 'slow')
         foreach ($t in $toxics) { $t.Connections | Should -Be 1 }
     }
 }
@@ -259,7 +259,7 @@ Describe 'Toxic and outage cmdlets' {
         $after = @(Get-TcpBalancerToxic -Job $lb)
         $events = @(Receive-Job $lb | Where-Object { $_ -is [TcpLbModule.Jobs.TcpBalancerToxicEvent] })
 
-        $added.Name | Should -BeExactly 'latency_upstream'
+        $added.ToxicName | Should -BeExactly 'latency_upstream'
         $added.Type.ToString() | Should -BeExactly 'Latency'
         $added.Direction.ToString() | Should -BeExactly 'Upstream'
         $added.Toxicity | Should -Be 0.25
@@ -340,9 +340,9 @@ Describe 'Toxic and outage cmdlets' {
         { Add-TcpBalancerToxic -Job $lb -Type Latency -Latency 20 } | Should -Throw -ErrorId 'ToxicNameInUse,TcpLbModule.Commands.AddTcpBalancerToxicCommand' -ExpectedMessage "*latency_downstream*"
         { Add-TcpBalancerToxic -Job $lb -Type Bandwidth } | Should -Throw -ErrorId 'InvalidToxic,TcpLbModule.Commands.AddTcpBalancerToxicCommand' -ExpectedMessage '*Rate*'
         { Add-TcpBalancerToxic -Job $lb -Type ResetPeer -Backend 1 } | Should -Throw -ErrorId 'BackendNotFound,TcpLbModule.Commands.AddTcpBalancerToxicCommand'
-        { Set-TcpBalancerToxic -Job $lb -ToxicName nosuch -Latency 5 } | Should -Throw -ErrorId 'ToxicNotFound,TcpLbModule.Commands.SetTcpBalancerToxicCommand' -ExpectedMessage "*nosuch*latency_downstream*"
+        { Set-TcpBalancerToxic -Job $lb -ToxicName nosuch -Latency 5 -ErrorAction Stop } | Should -Throw -ErrorId 'ToxicNotFound,TcpLbModule.Commands.SetTcpBalancerToxicCommand' -ExpectedMessage "*nosuch*latency_downstream*"
         { Set-TcpBalancerToxic -Job $lb -ToxicName latency_downstream } | Should -Throw -ErrorId 'NothingToChange,TcpLbModule.Commands.SetTcpBalancerToxicCommand'
-        { Remove-TcpBalancerToxic -Job $lb -ToxicName nosuch } | Should -Throw -ErrorId 'ToxicNotFound,TcpLbModule.Commands.RemoveTcpBalancerToxicCommand'
+        { Remove-TcpBalancerToxic -Job $lb -ToxicName nosuch -ErrorAction Stop } | Should -Throw -ErrorId 'ToxicNotFound,TcpLbModule.Commands.RemoveTcpBalancerToxicCommand'
         { Start-TcpBalancer -Port 0 -Backend $b -Toxic @{ Type = 'Slicer'; AverageSize = 10; Bogus = 1 } } | Should -Throw -ErrorId 'InvalidToxic,TcpLbModule.Commands.StartTcpBalancerCommand' -ExpectedMessage "*'Bogus'*"
         { Start-TcpBalancer -Port 0 -Backend $b -Toxic @{ Type = 'Poison' } } | Should -Throw -ErrorId 'InvalidToxic,TcpLbModule.Commands.StartTcpBalancerCommand' -ExpectedMessage "*'Poison'*Latency*"
         { Start-TcpBalancer -Port 0 -Backend $b -Toxic @{ Latency = 5 } } | Should -Throw -ErrorId 'InvalidToxic,TcpLbModule.Commands.StartTcpBalancerCommand' -ExpectedMessage '*needs a Type*'

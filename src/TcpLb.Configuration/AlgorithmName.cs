@@ -3,8 +3,8 @@ using TcpLb.Engine.Balancing;
 
 namespace TcpLb.Configuration
 {
-    /// <summary>Algorithm names in files: the enum's names and the short forms, without case, '_' or '-'.</summary>
-    internal static class AlgorithmName
+    /// <summary>Algorithm names in files and on the command line: the enum's names and the short forms, without case, '_' or '-'.</summary>
+    public static class AlgorithmName
     {
         public const string Accepted = "RoundRobin (RR), WeightedRoundRobin (WRR), LeastConnections (LC, LeastConn), PowerOfTwoChoices (P2C), SourceHash (Hash), Random, First";
 

@@ -6,7 +6,7 @@ namespace TcpLb.Configuration
     /// <summary>Reads the scalar kinds of the schema (whole numbers, durations, flags, text) with errors that show the value and what is accepted.</summary>
     internal static class ConfigurationValue
     {
-        public const string DurationForms = "milliseconds as a whole number (2000), or a string with a unit: \"500ms\", \"2s\", \"1.5m\", \"1h\"";
+        public const string DurationForms = DurationText.Forms;
 
         public static int Integer(ConfigurationNode node, BindingContext at, int min, int max)
         {
@@ -34,7 +34,7 @@ namespace TcpLb.Configuration
             }
             else if (node.Kind == ConfigurationNodeKind.String)
             {
-                if (!TryParseDuration((string)node.Value!, out milliseconds))
+                if (!DurationText.TryParse((string)node.Value!, out milliseconds))
                 {
                     throw Bad(node, at, "not a duration", accepted);
                 }
@@ -120,44 +120,6 @@ namespace TcpLb.Configuration
                 default:
                     return "null";
             }
-        }
-
-        private static bool TryParseDuration(string text, out double milliseconds)
-        {
-            milliseconds = 0;
-            string trimmed = text.Trim().ToLowerInvariant();
-            double unit;
-            string number;
-            if (trimmed.EndsWith("ms", StringComparison.Ordinal))
-            {
-                unit = 1;
-                number = trimmed.Substring(0, trimmed.Length - 2);
-            }
-            else if (trimmed.EndsWith("s", StringComparison.Ordinal))
-            {
-                unit = 1000;
-                number = trimmed.Substring(0, trimmed.Length - 1);
-            }
-            else if (trimmed.EndsWith("m", StringComparison.Ordinal))
-            {
-                unit = 60_000;
-                number = trimmed.Substring(0, trimmed.Length - 1);
-            }
-            else if (trimmed.EndsWith("h", StringComparison.Ordinal))
-            {
-                unit = 3_600_000;
-                number = trimmed.Substring(0, trimmed.Length - 1);
-            }
-            else
-            {
-                return false;
-            }
-            if (!double.TryParse(number.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double amount))
-            {
-                return false;
-            }
-            milliseconds = amount * unit;
-            return true;
         }
     }
 }

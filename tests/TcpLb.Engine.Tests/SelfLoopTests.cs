@@ -89,6 +89,31 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public async Task A_loop_that_got_past_the_start_check_is_cut_at_once_and_counted()
+        {
+            await using var net = new TestNet();
+            var backend = net.Backend();
+            var balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, backend.Port);
+            // Point the backend at the balancer's own listener after the start, as a name or a NAT
+            // that leads back here would: the start-time check cannot see it. (Moved here from the
+            // Pester suite, which reached into the engine by reflection to do this.)
+            balancer.Backends[0].EndPoints[0] = new IPEndPoint(IPAddress.Loopback, balancer.Port);
+
+            var results = await TestNet.ProbeAsync(balancer.Port, 20);
+
+            Assert.Equal(20, results.Count);
+            Assert.True(balancer.Statistics.LoopsCut > 0, "no loop was cut");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (balancer.ActiveConnections > 0)
+            {
+                Assert.True(clock.Elapsed < TestNet.Patience, $"{balancer.ActiveConnections} connection(s) still open");
+                await Task.Delay(10);
+            }
+            var s = balancer.Statistics;
+            Assert.Equal(s.Accepted, s.Served + s.Failed + s.Rejected + s.Denied + s.LoopsCut);
+        }
+
+        [Fact]
         public void Options_refuse_a_duplicate_backend_naming_it()
         {
             var options = new TcpBalancerOptions { Port = 0 };

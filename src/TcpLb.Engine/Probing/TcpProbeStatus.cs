@@ -1,7 +1,11 @@
 namespace TcpLb.Engine.Probing
 {
     /// <summary>How one probe connection ended.</summary>
-    public enum TcpProbeStatus
+    /// <remarks>
+    /// 64-bit on purpose: serializers that cannot carry every 64-bit number exactly (JSON for
+    /// JavaScript, so PowerShell's ConvertTo-Json) write such an enum by its name, not as a bare number.
+    /// </remarks>
+    public enum TcpProbeStatus : long
     {
         /// <summary>Connected, sent the message, and read the reply to its end.</summary>
         Success,

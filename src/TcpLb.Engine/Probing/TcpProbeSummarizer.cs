@@ -11,7 +11,7 @@ namespace TcpLb.Engine.Probing
     /// </summary>
     public sealed class TcpProbeSummarizer
     {
-        private readonly int[] _statusCounts = new int[Enum.GetValues(typeof(TcpProbeStatus)).Cast<int>().Max() + 1];
+        private readonly int[] _statusCounts = new int[(int)Enum.GetValues(typeof(TcpProbeStatus)).Cast<TcpProbeStatus>().Max() + 1];
         private readonly List<TimeSpan> _successLatencies = new List<TimeSpan>();
         private readonly List<int> _backendOrder = new List<int>();
         private readonly Dictionary<int, int> _backendCounts = new Dictionary<int, int>();

@@ -8,7 +8,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Add-TcpBalancerBackend: adds backends to a running balancer's rotation.</summary>
-    [Cmdlet(VerbsCommon.Add, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Add, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Add-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class AddTcpBalancerBackendCommand : BalancerBackendCommand
     {
@@ -68,11 +68,12 @@ namespace TcpLbModule.Commands
         /// <summary>As in Start-TcpBalancer: a stopped backend job serves nothing.</summary>
         protected override bool JobMustBeRunning => true;
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
             try
             {
                 job.Balancer.AddBackend(_definitions[address]);
+                return true;
             }
             catch (SelfLoopBackendException e)
             {
@@ -82,6 +83,7 @@ namespace TcpLbModule.Commands
             {
                 Fail($"Cannot add {address} to balancer '{job.Name}': {e.Message}", "CannotAddBackend", ErrorCategory.InvalidArgument, address.ToString());
             }
+            return false;
         }
     }
 }

@@ -12,7 +12,7 @@ namespace TcpLbModule.Commands
     /// reset_peer, slicer, limit_data) on a running balancer's path, for every backend or one.
     /// New connections get it at once.
     /// </summary>
-    [Cmdlet(VerbsCommon.Add, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Add, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Add-TcpBalancerToxic.md")]
     [OutputType(typeof(TcpBalancerToxicStatus))]
     public sealed class AddTcpBalancerToxicCommand : ToxicSettingsCommand
     {
@@ -28,6 +28,7 @@ namespace TcpLbModule.Commands
         /// <summary>Its name; by default type_direction, as toxiproxy names them (latency_downstream).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(NewNameCompleter))]
         public string? ToxicName { get; set; }
 
         protected override void ProcessRecord()

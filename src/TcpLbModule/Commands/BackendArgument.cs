@@ -186,6 +186,8 @@ namespace TcpLbModule.Commands
                     return FromJob(job, jobMustBeRunning, out address, out reason);
                 case Detached.DetachedTcpServer server:
                     return server.TryGetBackendAddress(out address, out reason);
+                case TcpBalancerBackendStatus status:
+                    return BackendAddress.TryParse(status.Backend, out address, out reason);
                 case int _:
                 case long _:
                 case short _:

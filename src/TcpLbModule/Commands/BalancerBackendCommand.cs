@@ -11,7 +11,7 @@ namespace TcpLbModule.Commands
     public abstract class BalancerBackendCommand : JobTargetCommand<TcpBalancerJob>
     {
         /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[] Backend { get; set; } = new object[0];
@@ -36,7 +36,10 @@ namespace TcpLbModule.Commands
                     }
                     // Looked up before the change too: a removed backend is no longer in the pool.
                     Backend? before = job.Balancer.FindBackend(address);
-                    Apply(job, address);
+                    if (!Apply(job, address))
+                    {
+                        continue;
+                    }
                     Backend? backend = before ?? job.Balancer.FindBackend(address);
                     if (PassThru && backend != null)
                     {
@@ -55,9 +58,14 @@ namespace TcpLbModule.Commands
         /// <summary>The verb for ShouldProcess ("Add backend", ...).</summary>
         protected abstract string Action { get; }
 
-        /// <summary>Changes one backend of one balancer; fails with <see cref="NotInPool"/> or similar.</summary>
-        protected abstract void Apply(TcpBalancerJob job, BackendAddress address);
+        /// <summary>Changes one backend of one balancer; false (after <see cref="NotInPool"/> or similar) when it did not.</summary>
+        protected abstract bool Apply(TcpBalancerJob job, BackendAddress address);
 
-        protected void NotInPool(TcpBalancerJob job, BackendAddress address) => ThrowTerminatingError(BackendArgument.NotInPool(job, address));
+        /// <summary>A backend that is not in the pool: a non-terminating error, so the other backends are still acted on.</summary>
+        protected bool NotInPool(TcpBalancerJob job, BackendAddress address)
+        {
+            WriteError(BackendArgument.NotInPool(job, address));
+            return false;
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace TcpLbModule.Commands
     /// Disable-TcpBalancerBackend: no new connections for the backends; -Drain lets their open
     /// connections finish, otherwise they are closed now.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Disable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Disable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Disable-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class DisableTcpBalancerBackendCommand : BalancerBackendCommand
     {
@@ -17,12 +17,9 @@ namespace TcpLbModule.Commands
 
         protected override string Action => Drain ? "Drain backend" : "Disable backend (close its connections)";
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.DisableBackend(address, Drain))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.DisableBackend(address, Drain) || NotInPool(job, address);
         }
     }
 }

@@ -5,18 +5,15 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Enable-TcpBalancerBackend: puts disabled or draining backends back into the rotation.</summary>
-    [Cmdlet(VerbsLifecycle.Enable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Enable, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Enable-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class EnableTcpBalancerBackendCommand : BalancerBackendCommand
     {
         protected override string Action => "Enable backend";
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.EnableBackend(address))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.EnableBackend(address) || NotInPool(job, address);
         }
     }
 }

@@ -15,7 +15,7 @@ namespace TcpLbModule.Commands
     /// Start-TcpBalancer -ConfigurationPath reads back, or as the equivalent HAProxy or nginx
     /// configuration. Several balancers make one file with several servers.
     /// </summary>
-    [Cmdlet(VerbsData.Export, "TcpBalancerConfiguration", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Export, "TcpBalancerConfiguration", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Export-TcpBalancerConfiguration.md")]
     [OutputType(typeof(string))]
     public sealed class ExportTcpBalancerConfigurationCommand : JobTargetCommand<TcpBalancerJob>
     {
@@ -67,6 +67,7 @@ namespace TcpLbModule.Commands
 
         protected override void EndProcessing()
         {
+            base.EndProcessing();
             if (_balancers.Count == 0)
             {
                 return; // every balancer addressed was detached: each one's process wrote its own answer

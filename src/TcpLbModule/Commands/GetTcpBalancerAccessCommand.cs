@@ -4,7 +4,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Get-TcpBalancerAccess: a balancer's access rules in the order they are checked (deny first), each with the connections it decided.</summary>
-    [Cmdlet(VerbsCommon.Get, "TcpBalancerAccess", DefaultParameterSetName = ByJob)]
+    [Cmdlet(VerbsCommon.Get, "TcpBalancerAccess", DefaultParameterSetName = ByJob, HelpUri = HelpLinks.Docs + "Get-TcpBalancerAccess.md")]
     [OutputType(typeof(TcpBalancerAccessRule))]
     public sealed class GetTcpBalancerAccessCommand : JobTargetCommand<TcpBalancerJob>
     {

@@ -7,12 +7,12 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Get-TcpBalancerBackend: each backend's state and counters, as a snapshot.</summary>
-    [Cmdlet(VerbsCommon.Get, "TcpBalancerBackend", DefaultParameterSetName = ByJob)]
+    [Cmdlet(VerbsCommon.Get, "TcpBalancerBackend", DefaultParameterSetName = ByJob, HelpUri = HelpLinks.Docs + "Get-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class GetTcpBalancerBackendCommand : JobTargetCommand<TcpBalancerJob>
     {
         /// <summary>Only these backends (ports, host:port, [v6]:port or TcpBackend jobs).</summary>
-        [Parameter(Position = 1)]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[]? Backend { get; set; }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using TcpLbModule.Completion;
 using TcpLbModule.Detached;
 using TcpLbModule.Jobs;
 
@@ -17,6 +18,7 @@ namespace TcpLbModule.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(JobNameCompleter))]
         public string[]? Name { get; set; }
 
         protected abstract TcpServerKind Kind { get; }

@@ -4,12 +4,13 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Probing;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
     /// <summary>Invoke-TcpProbe: opens connections, one result object per connection, streamed as each completes.</summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "TcpProbe")]
+    [Cmdlet(VerbsLifecycle.Invoke, "TcpProbe", HelpUri = HelpLinks.Docs + "Invoke-TcpProbe.md")]
     [OutputType(typeof(TcpProbeResult), typeof(TcpProbeJob))]
     public sealed class InvokeTcpProbeCommand : PSCmdlet, IDisposable
     {
@@ -17,6 +18,7 @@ namespace TcpLbModule.Commands
 
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(1, 65535)]
+        [ArgumentCompleter(typeof(ServerPortCompleter))]
         public int Port { get; set; } = TcpProbeOptions.DefaultPort;
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -35,6 +37,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds allowed for each connection: connect, send, and the whole reply.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int Timeout { get; set; } = 5000;
 
         [Parameter]
@@ -67,6 +70,7 @@ namespace TcpLbModule.Commands
                 {
                     ThrowTerminatingError(new ErrorRecord(e, "InvalidProbeTarget", ErrorCategory.InvalidArgument, ComputerName));
                 }
+                WriteVerbose(Narration.Probing(options) + " As a job: Receive-Job returns the results.");
                 var job = new TcpProbeJob(MyInvocation.Line, "TcpProbe:" + Port, options);
                 JobRepository.Add(job);
                 job.Start();
@@ -74,6 +78,8 @@ namespace TcpLbModule.Commands
                 return;
             }
 
+            WriteVerbose(Narration.Probing(options));
+            int succeeded = 0, written = 0;
             // Results arrive on pool threads; they are written here, on the pipeline thread, as
             // they come. The bound gives a slow pipeline back-pressure instead of a growing queue.
             var progress = new ProbeProgress(MyInvocation.GetHashCode() & int.MaxValue, TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port), Count);
@@ -91,6 +97,9 @@ namespace TcpLbModule.Commands
                         {
                             WriteObject(result);
                             progress.Count(result!);
+                            WriteVerbose(Narration.Probed(result!));
+                            written++;
+                            succeeded += result!.Status == TcpProbeStatus.Success ? 1 : 0;
                         }
                         ProgressRecord? record = progress.Due();
                         if (record != null)
@@ -99,6 +108,7 @@ namespace TcpLbModule.Commands
                         }
                     }
                     run.GetAwaiter().GetResult();
+                    WriteVerbose($"Probed {TcpLb.Engine.Net.Endpoints.Format(ComputerName, Port)}: {succeeded} of {written} connection(s) succeeded.");
                     ProgressRecord? completed = progress.Completed();
                     if (completed != null)
                     {

@@ -23,9 +23,15 @@ namespace TcpLbModule.Commands
         protected const string ByServer = "Server";
 
         private readonly DetachedServerClient _client = new DetachedServerClient();
+        private readonly List<ErrorRecord> _notFound = new List<ErrorRecord>();
 
+        /// <summary>
+        /// The jobs; from the pipeline also the status objects of their Get-X (Get-TcpBalancerBackend,
+        /// Get-TcpBalancerToxic, Get-TcpBalancerAccess), which stand for the job they came from.
+        /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ByJob)]
         [ValidateNotNull]
+        [StatusToJobTransformation]
         public TJob[] Job { get; set; } = new TJob[0];
 
         [Parameter(Mandatory = true, ParameterSetName = ByName)]
@@ -48,7 +54,10 @@ namespace TcpLbModule.Commands
         /// <summary>
         /// The jobs of this session that this call addresses; the detached servers it addresses
         /// get the call first, through <see cref="ForwardTo"/>. A name or id that matches none is
-        /// a terminating error; so is a job that is no longer running, when <paramref name="mustBeRunning"/>.
+        /// a non-terminating error (JobNotFound) for that name, as Stop-Job -Name does: -ErrorAction
+        /// decides, and the jobs that were found are acted on first (the errors are written at the
+        /// end, so that even -ErrorAction Stop stops only after them). A job that is no longer running is a
+        /// terminating error when <paramref name="mustBeRunning"/>.
         /// </summary>
         protected IReadOnlyList<TJob> ResolveJobs(bool mustBeRunning)
         {
@@ -66,7 +75,7 @@ namespace TcpLbModule.Commands
                             List<DetachedTcpServer> detached = DetachedServerRegistry.Find(ServerKind, pattern, WriteVerbose);
                             if (detached.Count == 0)
                             {
-                                Fail($"No {JobKind} job is named '{name}'. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}. Get-{JobTypeName} lists detached ones too.", "JobNotFound", ErrorCategory.ObjectNotFound, name);
+                                NotFound($"No {JobKind} job is named '{name}'. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}. Get-{JobTypeName} lists detached ones too.", name);
                             }
                             detached.ForEach(ForwardTo);
                         }
@@ -80,9 +89,10 @@ namespace TcpLbModule.Commands
                         TJob? job = AllJobs().FirstOrDefault(j => j.Id == id);
                         if (job == null)
                         {
-                            Fail($"No {JobKind} job has Id {id}. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}.", "JobNotFound", ErrorCategory.ObjectNotFound, id);
+                            NotFound($"No {JobKind} job has Id {id}. Get-Job lists the jobs of this session; {JobKind} jobs have PSJobTypeName {JobTypeName}.", id);
+                            continue;
                         }
-                        jobs.Add(job!);
+                        jobs.Add(job);
                     }
                     break;
                 case ByServer:
@@ -170,6 +180,20 @@ namespace TcpLbModule.Commands
 
         /// <summary>The kind of detached server this cmdlet addresses.</summary>
         protected static TcpServerKind ServerKind => typeof(TJob) == typeof(TcpBalancerJob) ? TcpServerKind.Balancer : TcpServerKind.Backend;
+
+        /// <summary>A job that is not there: a non-terminating error, written once the others have been acted on.</summary>
+        private void NotFound(string message, object target)
+            => _notFound.Add(new ErrorRecord(new ItemNotFoundException(message), "JobNotFound", ErrorCategory.ObjectNotFound, target));
+
+        /// <summary>Writes the JobNotFound errors; a subclass that overrides EndProcessing calls this base.</summary>
+        protected override void EndProcessing()
+        {
+            foreach (ErrorRecord error in _notFound)
+            {
+                WriteError(error);
+            }
+            _notFound.Clear();
+        }
 
         protected void Fail(string message, string errorId, ErrorCategory category, object? target)
             => ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, category, target));

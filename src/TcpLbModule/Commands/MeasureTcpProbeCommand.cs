@@ -11,7 +11,7 @@ namespace TcpLbModule.Commands
     /// Measure-TcpProbe: adds up probe results from the pipeline (TcpProbeResult objects, or
     /// deserialized ones with the same properties) into one TcpProbeSummary to assert on.
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Measure, "TcpProbe")]
+    [Cmdlet(VerbsDiagnostic.Measure, "TcpProbe", HelpUri = HelpLinks.Docs + "Measure-TcpProbe.md")]
     [OutputType(typeof(TcpProbeSummary))]
     public sealed class MeasureTcpProbeCommand : PSCmdlet
     {

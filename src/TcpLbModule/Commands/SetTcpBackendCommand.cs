@@ -10,7 +10,7 @@ namespace TcpLbModule.Commands
     /// Set-TcpBackend: changes a running backend's fault, latency, jitter or bandwidth limit, so
     /// a test can break and heal it mid-run. Only the parameters given change.
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "TcpBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Set, "TcpBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Set-TcpBackend.md")]
     [OutputType(typeof(TcpBackendJob))]
     public sealed class SetTcpBackendCommand : JobTargetCommand<TcpBackendJob>
     {
@@ -19,10 +19,12 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Latency { get; set; }
 
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Jitter { get; set; }
 
         [Parameter]

@@ -9,7 +9,7 @@ namespace TcpLbModule.Commands
     /// Set-TcpBalancerAccess: replaces a running balancer's allow list, deny list or both; the
     /// next accepted connection gets the new rules, open connections stay. A list not given is kept.
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "TcpBalancerAccess", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Set, "TcpBalancerAccess", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Set-TcpBalancerAccess.md")]
     [OutputType(typeof(TcpBalancerAccessRule))]
     public sealed class SetTcpBalancerAccessCommand : JobTargetCommand<TcpBalancerJob>
     {

@@ -5,7 +5,7 @@ using TcpLbModule.Jobs;
 namespace TcpLbModule.Commands
 {
     /// <summary>Set-TcpBalancerBackend: changes a running balancer's backends (their weight) for new connections.</summary>
-    [Cmdlet(VerbsCommon.Set, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Set, "TcpBalancerBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Set-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class SetTcpBalancerBackendCommand : BalancerBackendCommand
     {
@@ -16,12 +16,9 @@ namespace TcpLbModule.Commands
 
         protected override string Action => "Set weight to " + Weight;
 
-        protected override void Apply(TcpBalancerJob job, BackendAddress address)
+        protected override bool Apply(TcpBalancerJob job, BackendAddress address)
         {
-            if (!job.Balancer.SetWeight(address, Weight))
-            {
-                NotInPool(job, address);
-            }
+            return job.Balancer.SetWeight(address, Weight) || NotInPool(job, address);
         }
     }
 }

@@ -9,7 +9,7 @@ namespace TcpLbModule.Commands
     /// Set-TcpBalancerOutage: sets running balancers down (refusing, holding or resetting new
     /// clients, the listener keeping its port) or, with -Mode None, back up.
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "TcpBalancerOutage", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Set, "TcpBalancerOutage", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Set-TcpBalancerOutage.md")]
     [OutputType(typeof(TcpBalancerJob))]
     public sealed class SetTcpBalancerOutageCommand : JobTargetCommand<TcpBalancerJob>
     {

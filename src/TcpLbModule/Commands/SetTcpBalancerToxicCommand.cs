@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Proxying.Toxics;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -12,13 +13,14 @@ namespace TcpLbModule.Commands
     /// Only the parameters given change. New connections get the change at once; open ones too
     /// for latency, jitter, rate and slicing, which are read for each chunk.
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsCommon.Set, "TcpBalancerToxic", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Set-TcpBalancerToxic.md")]
     [OutputType(typeof(TcpBalancerToxicStatus))]
     public sealed class SetTcpBalancerToxicCommand : ToxicSettingsCommand
     {
         /// <summary>The toxics to change (wildcards allowed).</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ToxicNameCompleter))]
         public string[] ToxicName { get; set; } = new string[0];
 
         protected override void BeginProcessing()

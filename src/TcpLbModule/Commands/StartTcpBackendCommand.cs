@@ -4,12 +4,13 @@ using System.Net;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Net;
 using TcpLbModule.Detached;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
     /// <summary>Start-TcpBackend: one test backend job per port.</summary>
-    [Cmdlet(VerbsLifecycle.Start, "TcpBackend")]
+    [Cmdlet(VerbsLifecycle.Start, "TcpBackend", HelpUri = HelpLinks.Docs + "Start-TcpBackend.md")]
     [OutputType(typeof(TcpBackendJob), typeof(DetachedTcpServer))]
     public sealed class StartTcpBackendCommand : PSCmdlet, System.IDisposable
     {
@@ -22,6 +23,7 @@ namespace TcpLbModule.Commands
         /// <summary>Ports to listen on; 0 picks a free port.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(0, 65535)]
+        [ArgumentCompleter(typeof(ListenPortCompleter))]
         public int[] Port { get; set; } = new int[0];
 
         [Parameter]
@@ -34,6 +36,7 @@ namespace TcpLbModule.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ValidateServerName]
+        [ArgumentCompleter(typeof(NewNameCompleter))]
         public string? Name { get; set; }
 
         /// <summary>A fault to inject from the start (Set-TcpBackend changes it later).</summary>
@@ -43,11 +46,13 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds added before each reply (Identify) or each echoed chunk (Echo).</summary>
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Latency { get; set; }
 
         /// <summary>Each delay is drawn from Latency ± Jitter milliseconds, never below zero.</summary>
         [Parameter]
         [ValidateRange(0, BackendBehaviorArgument.MaxDelay)]
+        [Duration]
         public int Jitter { get; set; }
 
         /// <summary>KiB per second each connection may send; 0 for no limit.</summary>
@@ -114,6 +119,18 @@ namespace TcpLbModule.Commands
 
         protected override void ProcessRecord()
         {
+            if (Name != null && !Detached)
+            {
+                if (Port.Length + _started.Count > 1)
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new System.ArgumentException($"-Name '{Name}' would name {Port.Length + _started.Count} backends, and a name addresses one job. Start them one by one with a name each, or leave -Name out (each is then named TcpBackend:<port>)."),
+                        "NameInUse",
+                        ErrorCategory.InvalidArgument,
+                        Name));
+                }
+                SessionJobNames.EnsureFree(this, Name);
+            }
             foreach (int port in Port)
             {
                 if (Detached)
@@ -153,6 +170,11 @@ namespace TcpLbModule.Commands
                 }
                 var started = new TcpBackendJob(MyInvocation.Line, Name ?? "TcpBackend:" + backend.Port, backend);
                 JobRepository.Add(started);
+                WriteVerbose($"Backend job '{started.Name}' (Id {started.Id}) is listening on {started.Location}: {Mode}{(_tls != null ? ", TLS" : "")}, behaving: {backend.Behavior}.");
+                if (Narration.Debugging(this))
+                {
+                    started.TraceToDebug();
+                }
                 _started.Add(started);
                 WriteObject(started);
             }

@@ -8,6 +8,7 @@ using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
 using TcpLbModule.Configuration;
 using TcpLbModule.Detached;
+using TcpLbModule.Completion;
 using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
@@ -17,7 +18,7 @@ namespace TcpLbModule.Commands
     /// or, with -ConfigurationPath, one job per server of a configuration file, with the parameters
     /// given on the command line overriding the file.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Start, "TcpBalancer", DefaultParameterSetName = ByBackend)]
+    [Cmdlet(VerbsLifecycle.Start, "TcpBalancer", DefaultParameterSetName = ByBackend, HelpUri = HelpLinks.Docs + "Start-TcpBalancer.md")]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StartTcpBalancerCommand : PSCmdlet, IDisposable
     {
@@ -36,6 +37,7 @@ namespace TcpLbModule.Commands
         /// <summary>Listen port; 0 picks a free port.</summary>
         [Parameter(Position = 0)]
         [ValidateRange(0, 65535)]
+        [ArgumentCompleter(typeof(ListenPortCompleter))]
         public int Port { get; set; } = TcpBalancerOptions.DefaultPort;
 
         /// <summary>Ports, host:port, [v6]:port, TcpBackend jobs, "address;weight=N;backup" or hashtables; with -ConfigurationPath they replace the file's pool.</summary>
@@ -43,6 +45,7 @@ namespace TcpLbModule.Commands
         [Parameter(ValueFromPipeline = true, ParameterSetName = ByConfigurationFile)]
         [AllowEmptyCollection]
         [AllowNull]
+        [ArgumentCompleter(typeof(BackendJobCompleter))]
         public object?[]? Backend { get; set; }
 
         /// <summary>A .psd1, .json or .toml file: one balancer per server it defines.</summary>
@@ -56,16 +59,19 @@ namespace TcpLbModule.Commands
 
         /// <summary>How each new connection picks its backend.</summary>
         [Parameter]
+        [Algorithm]
         public BalancingAlgorithm Algorithm { get; set; } = BalancingAlgorithm.RoundRobin;
 
         /// <summary>Milliseconds over which a backend that comes back Up ramps to its full weight; 0: at once.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int SlowStart { get; set; }
 
         /// <summary>Milliseconds to wait for a backend to accept a connection.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int ConnectTimeout { get; set; } = 2000;
 
         /// <summary>Further backends to try when a connect fails.</summary>
@@ -76,11 +82,13 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds between active health checks of each backend; 0 turns them off.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int HealthCheckInterval { get; set; } = 2000;
 
         /// <summary>Milliseconds one health check may take.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int HealthCheckTimeout { get; set; } = 1000;
 
         /// <summary>Successful checks in a row that bring a Down backend back Up.</summary>
@@ -114,6 +122,7 @@ namespace TcpLbModule.Commands
         /// </summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int ResponseTimeout { get; set; } = (int)TcpBalancerOptions.DefaultResponseTimeout.TotalMilliseconds;
 
         /// <summary>Never replay a connection's bytes to another backend (for protocols where a request must not be sent twice): -RetryOn keeps only ConnectFailure.</summary>
@@ -127,11 +136,13 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int IdleTimeout { get; set; } = 3_600_000;
 
         /// <summary>Milliseconds a connection may stay half-closed before both sides are closed.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int FinTimeout { get; set; } = 30_000;
 
         /// <summary>Client connections open at once; 0: no limit.</summary>
@@ -152,6 +163,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds a connection may wait for a slot before it is refused.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int QueueTimeout { get; set; } = 5000;
 
         /// <summary>Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6; others are reset at accept.</summary>
@@ -181,6 +193,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds a client may take to send its whole PROXY header (with -AcceptProxyProtocol).</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int ProxyHeaderTimeout { get; set; } = (int)new TcpBalancerOptions().ProxyHeaderTimeout.TotalMilliseconds;
 
         /// <summary>Send a PROXY protocol header of this version first on every backend connection.</summary>
@@ -190,6 +203,7 @@ namespace TcpLbModule.Commands
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ValidateServerName]
+        [ArgumentCompleter(typeof(NewNameCompleter))]
         public string? Name { get; set; }
 
         /// <summary>Toxics in force from the first connection on: hashtables with Type and the toxic's settings (see Add-TcpBalancerToxic).</summary>
@@ -500,6 +514,18 @@ namespace TcpLbModule.Commands
         /// <summary>Starts every planned balancer, or none: when one fails, those already listening are stopped and the error names the file and server.</summary>
         private void StartAll(IReadOnlyList<BalancerDefinition> planned)
         {
+            foreach (BalancerDefinition definition in planned)
+            {
+                if (definition.Name != null)
+                {
+                    SessionJobNames.EnsureFree(this, definition.Name);
+                }
+                WriteVerbose(Narration.Starting(definition));
+                if (Narration.Debugging(this))
+                {
+                    WriteDebug(Narration.Configuration(definition));
+                }
+            }
             var started = new List<TcpBalancer>();
             for (int i = 0; i < planned.Count; i++)
             {
@@ -520,6 +546,12 @@ namespace TcpLbModule.Commands
                 BindWarning.WriteIfExposed(this, started[i].LocalEndPoint, restricted: planned[i].Options.AllowFrom.Count > 0);
                 var job = new TcpBalancerJob(MyInvocation.Line, planned[i].Name ?? "TcpBalancer:" + started[i].Port, started[i]);
                 JobRepository.Add(job);
+                WriteVerbose($"Balancer job '{job.Name}' (Id {job.Id}) is listening on {job.Location}; Receive-Job returns its events.");
+                if (Narration.Debugging(this))
+                {
+                    job.TraceToDebug();
+                    WriteDebug($"Balancer job '{job.Name}' writes the engine's events to its Debug stream: Receive-Job -Debug, or $job.Debug.");
+                }
                 WriteObject(job);
             }
         }

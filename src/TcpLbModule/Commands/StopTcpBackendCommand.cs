@@ -9,7 +9,7 @@ namespace TcpLbModule.Commands
     /// Stop-TcpBackend: stops test backends, jobs of this session (as Stop-Job does) and detached
     /// ones (their processes exit). The port is free when it returns.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "TcpBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Stop, "TcpBackend", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Stop-TcpBackend.md")]
     [OutputType(typeof(TcpBackendJob), typeof(DetachedTcpServer))]
     public sealed class StopTcpBackendCommand : JobTargetCommand<TcpBackendJob>
     {

@@ -10,7 +10,7 @@ namespace TcpLbModule.Commands
     /// Stop-TcpBalancer: stops accepting at once; with -Drain, open connections get -Timeout
     /// milliseconds to finish before the rest are closed. The port is free when it returns.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsLifecycle.Stop, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Stop-TcpBalancer.md")]
     [OutputType(typeof(TcpBalancerJob), typeof(DetachedTcpServer))]
     public sealed class StopTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>, IDisposable
     {
@@ -22,6 +22,7 @@ namespace TcpLbModule.Commands
         /// <summary>With -Drain: milliseconds to wait for open connections before closing them.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int Timeout { get; set; } = 30_000;
 
         [Parameter]

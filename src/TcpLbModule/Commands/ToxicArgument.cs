@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using TcpLb.Configuration;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Proxying.Toxics;
 
@@ -86,12 +87,13 @@ namespace TcpLbModule.Commands
         public static BalancerToxic FromHashtable(Hashtable table, IReadOnlyList<BackendAddress> pool)
         {
             var keys = table.Keys.Cast<object>().Select(k => k?.ToString() ?? "").ToList();
-            string[] unknown = keys.Where(k => !HashtableKeys.Contains(k, StringComparer.OrdinalIgnoreCase)).ToArray();
+            string[] unknown = keys.Where(k => !HashtableKeys.Any(h => BackendDefinition.NormalizeKey(h) == BackendDefinition.NormalizeKey(k))).ToArray();
             if (unknown.Length > 0)
             {
                 throw new ArgumentException($"-Toxic: unknown key {string.Join(", ", unknown.Select(u => "'" + u + "'"))}. Accepted keys: {string.Join(", ", HashtableKeys)}.");
             }
-            object? Value(string key) => keys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase)) is string found ? table[found] : null;
+            // Keys as in the files too: average_size is AverageSize.
+            object? Value(string key) => keys.FirstOrDefault(k => string.Equals(BackendDefinition.NormalizeKey(k), BackendDefinition.NormalizeKey(key), StringComparison.Ordinal)) is string found ? table[found] : null;
 
             object? typeValue = Value("Type") ?? throw new ArgumentException($"-Toxic: a toxic needs a Type: one of {string.Join(", ", Enum.GetNames(typeof(ToxicType)))}.");
             ToxicType type = Convert<ToxicType>(typeValue, "Type", string.Join(", ", Enum.GetNames(typeof(ToxicType))));
@@ -102,7 +104,9 @@ namespace TcpLbModule.Commands
             {
                 if (Value(setting) is object v)
                 {
-                    values[setting] = Convert<long>(v, setting, "a whole number of 0 or more");
+                    values[setting] = MillisecondSettings.Contains(setting)
+                        ? Convert<long>(DurationOf(v, setting), setting, DurationText.Forms)
+                        : Convert<long>(v, setting, "a whole number of 0 or more");
                 }
             }
             BackendAddress? backend = null;
@@ -166,6 +170,21 @@ namespace TcpLbModule.Commands
                 }
             }
             return values;
+        }
+
+        /// <summary>The settings that are durations: they take '100ms', '2s' or a TimeSpan as the time parameters and the files do.</summary>
+        private static readonly string[] MillisecondSettings = { "Latency", "Jitter", "Delay", "Timeout" };
+
+        private static object DurationOf(object value, string key)
+        {
+            try
+            {
+                return DurationAttribute.Convert(value) ?? value;
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"-Toxic: {key}: {e.Message}", e);
+            }
         }
 
         private static T Convert<T>(object value, string key, string accepted)

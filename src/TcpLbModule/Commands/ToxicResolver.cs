@@ -6,7 +6,10 @@ using TcpLbModule.Jobs;
 
 namespace TcpLbModule.Commands
 {
-    /// <summary>The toxics of a balancer that -ToxicName names (wildcards allowed); a plain name that matches none stops the cmdlet.</summary>
+    /// <summary>
+    /// The toxics of a balancer that -ToxicName names (wildcards allowed); a plain name that
+    /// matches none is a non-terminating error (ToxicNotFound), and the toxics found are acted on.
+    /// </summary>
     internal static class ToxicResolver
     {
         public static List<BalancerToxic> Resolve(PSCmdlet cmdlet, TcpBalancerJob job, string[] names)
@@ -19,7 +22,7 @@ namespace TcpLbModule.Commands
                 List<BalancerToxic> matched = toxics.Where(t => pattern.IsMatch(t.Name)).ToList();
                 if (matched.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
                 {
-                    cmdlet.ThrowTerminatingError(new ErrorRecord(
+                    cmdlet.WriteError(new ErrorRecord(
                         new ItemNotFoundException($"Balancer '{job.Name}' has no toxic named '{name}'. Its toxics: {(toxics.Count == 0 ? "none" : string.Join(", ", toxics.Select(t => t.Name)))}."),
                         "ToxicNotFound",
                         ErrorCategory.ObjectNotFound,

@@ -18,10 +18,12 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, ToxicArgument.MaxMilliseconds)]
+        [Duration]
         public int Latency { get; set; }
 
         [Parameter]
         [ValidateRange(0, ToxicArgument.MaxMilliseconds)]
+        [Duration]
         public int Jitter { get; set; }
 
         /// <summary>KB/s (1 KB = 1024 bytes).</summary>
@@ -31,10 +33,12 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, ToxicArgument.MaxMilliseconds)]
+        [Duration]
         public int Delay { get; set; }
 
         [Parameter]
         [ValidateRange(0, ToxicArgument.MaxMilliseconds)]
+        [Duration]
         public int Timeout { get; set; }
 
         [Parameter]

@@ -16,7 +16,7 @@ namespace TcpLbModule.Commands
     /// applied change by change; -WhatIf lists it and changes nothing. With -ConfigurationPath the
     /// file's server for this balancer is what is asked, with the parameters given over it.
     /// </summary>
-    [Cmdlet(VerbsData.Update, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Update, "TcpBalancer", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, HelpUri = HelpLinks.Docs + "Update-TcpBalancer.md")]
     [OutputType(typeof(BalancerChange))]
     public sealed class UpdateTcpBalancerCommand : JobTargetCommand<TcpBalancerJob>
     {
@@ -34,10 +34,12 @@ namespace TcpLbModule.Commands
         public object[]? Backend { get; set; }
 
         [Parameter]
+        [Algorithm]
         public BalancingAlgorithm? Algorithm { get; set; }
 
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int? ConnectTimeout { get; set; }
 
         [Parameter]
@@ -50,6 +52,7 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? ResponseTimeout { get; set; }
 
         [Parameter]
@@ -57,10 +60,12 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? IdleTimeout { get; set; }
 
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int? FinTimeout { get; set; }
 
         [Parameter]
@@ -77,14 +82,17 @@ namespace TcpLbModule.Commands
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? QueueTimeout { get; set; }
 
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int? HealthCheckInterval { get; set; }
 
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
+        [Duration]
         public int? HealthCheckTimeout { get; set; }
 
         [Parameter]

@@ -14,14 +14,14 @@ namespace TcpLbModule.Commands
     /// backend is stopped, or Up after it returns), woken by the balancer's state-change events.
     /// A timeout is a terminating error that says where each backend is.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "TcpBalancerBackend", DefaultParameterSetName = ByJob)]
+    [Cmdlet(VerbsLifecycle.Wait, "TcpBalancerBackend", DefaultParameterSetName = ByJob, HelpUri = HelpLinks.Docs + "Wait-TcpBalancerBackend.md")]
     [OutputType(typeof(TcpBalancerBackendStatus))]
     public sealed class WaitTcpBalancerBackendCommand : JobTargetCommand<TcpBalancerJob>, IDisposable
     {
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
 
         /// <summary>Ports, host:port, [v6]:port, or TcpBackend jobs.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(BalancerBackendCompleter))]
         public object[] Backend { get; set; } = new object[0];
@@ -32,6 +32,7 @@ namespace TcpLbModule.Commands
         /// <summary>Milliseconds to wait.</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
+        [Duration]
         public int Timeout { get; set; } = 30_000;
 
         protected override string JobKind => "balancer";
@@ -46,9 +47,14 @@ namespace TcpLbModule.Commands
                     Backend? backend = job.Balancer.FindBackend(address);
                     if (backend == null)
                     {
-                        ThrowTerminatingError(BackendArgument.NotInPool(job, address));
+                        WriteError(BackendArgument.NotInPool(job, address));
+                        continue;
                     }
-                    backends.Add(backend!);
+                    backends.Add(backend);
+                }
+                if (backends.Count == 0)
+                {
+                    continue;
                 }
                 WaitFor(job, backends);
                 foreach (Backend backend in backends)

@@ -62,7 +62,7 @@ namespace TcpLbModule.Completion
         }
 
         /// <summary>The running balancers that -Job, -Name or -Id already name; all of them when none is named.</summary>
-        private static List<TcpBalancerJob> NamedBalancers(IDictionary? bound)
+        internal static List<TcpBalancerJob> NamedBalancers(IDictionary? bound)
         {
             List<TcpBalancerJob> running = ModuleJobRegistry.RunningInCurrentRunspace().OfType<TcpBalancerJob>().ToList();
             if (bound == null)

@@ -70,7 +70,7 @@ namespace TcpLbModule.Completion
         {
             for (; type != null; type = type.BaseType)
             {
-                if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(JobTargetCommand<>))
+                if (type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(JobTargetCommand<>) || type.GetGenericTypeDefinition() == typeof(GetTcpServerCommand<>)))
                 {
                     return type.GetGenericArguments()[0];
                 }

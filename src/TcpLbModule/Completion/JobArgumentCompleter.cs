@@ -27,8 +27,13 @@ namespace TcpLbModule.Completion
                     results.Add(Complete(job, wordToComplete));
                 }
             }
+            results.AddRange(Beyond(jobType, typed, wordToComplete, results));
             return results;
         }
+
+        /// <summary>Completions beyond this session's jobs (the -Name completer adds detached servers).</summary>
+        protected virtual IEnumerable<CompletionResult> Beyond(Type jobType, string typed, string wordToComplete, List<CompletionResult> found)
+            => new CompletionResult[0];
 
         protected abstract CompletionResult Complete(TcpLbJob job, string wordToComplete);
 

@@ -19,6 +19,9 @@ namespace TcpLbModule.Jobs
 
         public static void Remove(TcpLbJob job) => Running.TryRemove(job, out _);
 
+        /// <summary>Every running job of the module, whichever runspace started it.</summary>
+        public static IEnumerable<TcpLbJob> All() => Running.Keys;
+
         /// <summary>The running jobs started by the current runspace, oldest first (for tab completion).</summary>
         public static IEnumerable<TcpLbJob> RunningInCurrentRunspace()
         {

@@ -23,10 +23,11 @@ namespace TcpLbModule.Jobs
         /// </summary>
         protected override TimeSpan DefaultStopGrace => TimeSpan.FromMilliseconds(250);
 
-        /// <summary>The engine object behind the job.</summary>
-        public TcpTestBackend Backend { get; }
+        /// <summary>The engine object behind the job (internal: scripts get its counters, which serialize promptly).</summary>
+        internal TcpTestBackend Backend { get; }
 
-        public TcpBackendMode Mode => Backend.Mode;
+        /// <summary>Identify or Echo (a TcpBackendMode name, which ConvertTo-Json writes as such).</summary>
+        public string Mode => Backend.Mode.ToString();
 
         public long ConnectionsAccepted => Backend.ConnectionsAccepted;
 
@@ -41,7 +42,7 @@ namespace TcpLbModule.Jobs
         {
             get
             {
-                TcpBackendFault fault = Fault;
+                TcpBackendFault fault = Backend.Behavior.Fault;
                 if (JobStateInfo.State != JobState.Running || fault == TcpBackendFault.None)
                 {
                     return base.StatusMessage;
@@ -52,8 +53,8 @@ namespace TcpLbModule.Jobs
             }
         }
 
-        /// <summary>The fault in force (Set-TcpBackend -Fault).</summary>
-        public TcpBackendFault Fault => Backend.Behavior.Fault;
+        /// <summary>The fault in force (Set-TcpBackend -Fault), as a TcpBackendFault name.</summary>
+        public string Fault => Backend.Behavior.Fault.ToString();
 
         /// <summary>Added latency in milliseconds (Set-TcpBackend -Latency).</summary>
         public int Latency => (int)Backend.Behavior.Latency.TotalMilliseconds;
@@ -85,6 +86,9 @@ namespace TcpLbModule.Jobs
         public long ConnectionsAcceptedWith(TcpBackendFault fault) => Backend.ConnectionsAcceptedWith(fault);
 
         private void OnBehaviorChanged(object? sender, EventArgs e)
-            => WriteVerboseMessage($"{JobTypeName} on {Location} now behaves: {Backend.Behavior}.");
+        {
+            WriteVerboseMessage($"{JobTypeName} on {Location} now behaves: {Backend.Behavior}.");
+            WriteTrace($"behavior: {Backend.Behavior}");
+        }
     }
 }

@@ -16,7 +16,7 @@ namespace TcpLbModule.Jobs
         {
             Balancer = job.Name;
             BalancerId = job.Id;
-            Action = action;
+            Action = action.ToString();
             Range = range;
             Matches = matches;
         }
@@ -26,7 +26,7 @@ namespace TcpLbModule.Jobs
 
         public int BalancerId { get; }
 
-        public AccessAction Action { get; }
+        public string Action { get; }
 
         /// <summary>The address or CIDR range (normalized: 10.0.0.0/8, 192.0.2.10, 2001:db8::/32), or * for the sources no allow rule matched.</summary>
         public string Range { get; }

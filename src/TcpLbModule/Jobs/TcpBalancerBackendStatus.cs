@@ -12,7 +12,7 @@ namespace TcpLbModule.Jobs
             BalancerId = job.Id;
             Backend = backend.Address.ToString();
             Port = backend.Address.Port;
-            State = backend.State;
+            State = backend.State.ToString();
             Healthy = backend.Healthy;
             ActiveConnections = backend.ActiveConnections;
             TotalConnections = backend.TotalConnections;
@@ -40,7 +40,9 @@ namespace TcpLbModule.Jobs
 
         public int Port { get; }
 
-        public BackendState State { get; }
+        /// <summary>Up, Down, Disabled or Draining (a BackendState name).</summary>
+        /// <remarks>Text (the enum's name), so that ConvertTo-Json writes the name, not a number.</remarks>
+        public string State { get; }
 
         public bool Healthy { get; }
 

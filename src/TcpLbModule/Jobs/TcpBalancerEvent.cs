@@ -11,8 +11,8 @@ namespace TcpLbModule.Jobs
             Time = change.Time;
             Balancer = balancer;
             Backend = change.Backend.Address.ToString();
-            PreviousState = change.Previous;
-            State = change.Current;
+            PreviousState = change.Previous?.ToString();
+            State = change.Current.ToString();
             Reason = change.Reason;
         }
 
@@ -25,12 +25,12 @@ namespace TcpLbModule.Jobs
         public string Backend { get; }
 
         /// <summary>Null when the backend has just been added.</summary>
-        public BackendState? PreviousState { get; }
+        public string? PreviousState { get; }
 
-        public BackendState State { get; }
+        public string State { get; }
 
         public string Reason { get; }
 
-        public override string ToString() => $"{Backend} {(PreviousState.HasValue ? PreviousState + " -> " : "added as ")}{State}: {Reason}";
+        public override string ToString() => $"{Backend} {(PreviousState != null ? PreviousState + " -> " : "added as ")}{State}: {Reason}";
     }
 }

@@ -21,6 +21,7 @@ namespace TcpLbModule.Jobs
                 var record = new TcpBalancerEvent(Name, change);
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
+                WriteTrace("backend state: " + record);
             };
             balancer.Warning += (sender, warning) => OnBalancerWarning(warning);
             balancer.OutageChanged += (sender, change) =>
@@ -28,20 +29,28 @@ namespace TcpLbModule.Jobs
                 var record = new TcpBalancerOutageEvent(Name, change);
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
+                WriteTrace("outage: " + record);
             };
             balancer.ToxicChanged += (sender, change) =>
             {
                 var record = new TcpBalancerToxicEvent(Name, change);
                 WriteOutput(record);
                 WriteVerboseMessage(record.ToString());
+                WriteTrace("toxic: " + record);
             };
         }
 
-        /// <summary>The engine object behind the job.</summary>
-        public TcpBalancer Balancer { get; }
+        /// <summary>The engine object behind the job (internal: scripts get snapshots, which serialize promptly).</summary>
+        internal TcpBalancer Balancer { get; }
 
-        /// <summary>How new connections pick their backend.</summary>
-        public BalancingAlgorithm Algorithm => Balancer.Algorithm;
+        /// <summary>
+        /// A copy of the configuration the balancer runs with now, after any reloads (pool,
+        /// weights, algorithm, every setting); Export-TcpBalancerConfiguration writes it as a file.
+        /// </summary>
+        public TcpBalancerOptions CurrentConfiguration() => Balancer.CurrentConfiguration();
+
+        /// <summary>How new connections pick their backend (a BalancingAlgorithm name, which ConvertTo-Json writes as such).</summary>
+        public string Algorithm => Balancer.Algorithm.ToString();
 
         /// <summary>The backends in pool order, as host:port.</summary>
         public string[] Backends => Balancer.Backends.Select(b => b.Address.ToString()).ToArray();
@@ -80,7 +89,7 @@ namespace TcpLbModule.Jobs
         public long SentToBackup => Balancer.Statistics.SentToBackup;
 
         /// <summary>None, or how the balancer treats new clients while it is down (Set-TcpBalancerOutage).</summary>
-        public BalancerOutage Outage => Balancer.Outage;
+        public string Outage => Balancer.Outage.ToString();
 
         /// <summary>Client connections that one or more toxics applied to (Get-TcpBalancerToxic lists the toxics).</summary>
         public long ToxicConnections => Balancer.Statistics.ToxicConnections;
@@ -97,6 +106,7 @@ namespace TcpLbModule.Jobs
                 Warning.Add(new WarningRecord(warning.Message));
             }
             WriteVerboseMessage(warning.Message);
+            WriteTrace((warning.Resolved ? "resolved: " : "warning: ") + warning.Message);
         }
 
         internal TcpBalancerToxicStatus[] ToxicStatus() => Balancer.Toxics.Select(t => new TcpBalancerToxicStatus(this, t)).ToArray();

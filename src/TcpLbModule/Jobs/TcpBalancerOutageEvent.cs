@@ -10,8 +10,8 @@ namespace TcpLbModule.Jobs
         {
             Time = change.Time;
             Balancer = balancer;
-            PreviousOutage = change.Previous;
-            Outage = change.Current;
+            PreviousOutage = change.Previous.ToString();
+            Outage = change.Current.ToString();
         }
 
         public DateTimeOffset Time { get; }
@@ -19,11 +19,11 @@ namespace TcpLbModule.Jobs
         /// <summary>The balancer job's name.</summary>
         public string Balancer { get; }
 
-        public BalancerOutage PreviousOutage { get; }
+        public string PreviousOutage { get; }
 
         /// <summary>None when the balancer is back up.</summary>
-        public BalancerOutage Outage { get; }
+        public string Outage { get; }
 
-        public override string ToString() => Outage == BalancerOutage.None ? $"balancer up again (the {PreviousOutage} outage ended)" : $"balancer down: {Outage} (was {PreviousOutage})";
+        public override string ToString() => Outage == nameof(BalancerOutage.None) ? $"balancer up again (the {PreviousOutage} outage ended)" : $"balancer down: {Outage} (was {PreviousOutage})";
     }
 }

@@ -11,9 +11,9 @@ namespace TcpLbModule.Jobs
             ToxicDefinition definition = toxic.Definition;
             Balancer = job.Name;
             BalancerId = job.Id;
-            Name = toxic.Name;
-            Type = definition.Type;
-            Direction = definition.Direction;
+            ToxicName = toxic.Name;
+            Type = definition.Type.ToString();
+            Direction = definition.Direction.ToString();
             Toxicity = definition.Toxicity;
             Backend = toxic.Backend?.ToString();
             Latency = definition.Latency.TotalMilliseconds;
@@ -33,12 +33,15 @@ namespace TcpLbModule.Jobs
 
         public int BalancerId { get; }
 
-        /// <summary>The toxic's name, unique on its balancer.</summary>
-        public string Name { get; }
+        /// <summary>
+        /// The toxic's name, unique on its balancer. Named ToxicName (not Name) so that piping the
+        /// status to Remove- or Set-TcpBalancerToxic binds it to -ToxicName, and Balancer to -Name.
+        /// </summary>
+        public string ToxicName { get; }
 
-        public ToxicType Type { get; }
+        public string Type { get; }
 
-        public ToxicDirection Direction { get; }
+        public string Direction { get; }
 
         /// <summary>The share of new connections it applies to, 0 to 1.</summary>
         public double Toxicity { get; }

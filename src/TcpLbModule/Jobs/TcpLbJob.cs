@@ -153,6 +153,20 @@ namespace TcpLbModule.Jobs
 
         protected void WriteVerboseMessage(string message) => Verbose.Add(new VerboseRecord(message));
 
+        private volatile bool _traceToDebug;
+
+        /// <summary>From now on the engine's events also go to the job's Debug stream, with their time (the Start-* cmdlet had -Debug).</summary>
+        internal void TraceToDebug() => _traceToDebug = true;
+
+        /// <summary>An engine event for the Debug stream, when <see cref="TraceToDebug"/> was asked for.</summary>
+        protected void WriteTrace(string message)
+        {
+            if (_traceToDebug)
+            {
+                Debug.Add(new DebugRecord(DateTimeOffset.Now.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) + " " + message));
+            }
+        }
+
         protected override void Dispose(bool disposing)
         {
             if (disposing)
