@@ -30,7 +30,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
-            TcpBalancer balancer = net.Balancer(o => { o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
             await QuittersAreDroppedAsync(balancer, echo, () => Client.PlainAsync(balancer.Port));
         }
@@ -40,7 +40,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
-            TcpBalancer balancer = net.Balancer(o => { o.BackendMaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.BackendMaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
             await QuittersAreDroppedAsync(balancer, echo, () => Client.PlainAsync(balancer.Port));
         }
@@ -51,7 +51,7 @@ namespace TcpLb.Engine.Tests
             using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
-            TcpBalancer balancer = net.Balancer(o => { o.Tls = new ListenerTlsOptions(certificate); o.BackendMaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.BackendMaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
             // Each client's handshake is done before it queues for the backend; its 11 bytes go as a TLS record.
             await QuittersAreDroppedAsync(balancer, echo, () => Client.TlsAsync(balancer.Port));
@@ -63,10 +63,36 @@ namespace TcpLb.Engine.Tests
             using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
-            TcpBalancer balancer = net.Balancer(o => { o.Tls = new ListenerTlsOptions(certificate); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
             // Queued before their handshake: each sends 11 bytes and resets; none is handshaken or sent on.
             await QuittersAreDroppedAsync(balancer, echo, () => Client.PlainAsync(balancer.Port), first: () => Client.TlsAsync(balancer.Port));
+        }
+
+        [Fact]
+        public async Task A_client_that_reset_while_queued_is_counted_abandoned_not_rejected_when_its_queue_timeout_passes()
+        {
+            await using var net = new TestNet();
+            TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.MaxConnections = 1; o.QueueTimeout = TimeSpan.FromSeconds(5); }, echo.Port);
+            using Socket holder = await TestNet.ConnectAsync(balancer.Port);
+            await ExchangeAsync(holder, Request); // keeps the only slot past both clients' queue timeouts
+
+            using Socket waiting = await TestNet.ConnectAsync(balancer.Port);
+            await waiting.SendAsync(Request, SocketFlags.None);
+            using (Socket quitter = await TestNet.ConnectAsync(balancer.Port))
+            {
+                await quitter.SendAsync(Request, SocketFlags.None);
+                quitter.LingerState = new LingerOption(true, 0);
+            } // a reset, well within its 5 s in the queue
+
+            Assert.True(SpinWait.SpinUntil(() => balancer.Statistics.Failed + balancer.Statistics.Rejected == 2, TestNet.Patience), "the queued clients' time never ran out");
+            await Assert.ThrowsAnyAsync<SocketException>(() => TestNet.ReadToEndAsync(waiting)); // refused with a reset
+            BalancerStatistics s = balancer.Statistics;
+            Assert.Equal(1, s.Rejected); // the client that waited to the end
+            Assert.Equal(1, s.AbandonedInQueue); // the one that had given up
+            Assert.Equal(1, s.Failed);
+            Assert.Equal(1, echo.ConnectionsAccepted);
         }
 
         [Fact]
@@ -74,7 +100,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
-            TcpBalancer balancer = net.Balancer(o => { o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
+            TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
             using Socket holder = await TestNet.ConnectAsync(balancer.Port);
             await ExchangeAsync(holder, Request);
 
@@ -124,6 +150,9 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(2, balancer.Backends[0].TotalConnections);
             Assert.Equal(0, balancer.Backends[0].Failures);
         }
+
+        /// <summary>No health checks: the backend's ConnectionsAccepted then counts only what the balancer sent on.</summary>
+        private static void NoChecks(TcpBalancerOptions o) => o.HealthCheck.Interval = TimeSpan.Zero;
 
         private static async Task ExchangeAsync(Socket socket, byte[] bytes)
         {

@@ -577,7 +577,10 @@ namespace TcpLb.Engine.Balancing
             bool queued = !TryAdmit();
             if (queued && !await _clientSlots.WaitForSlotAsync(TryAdmit, _options.QueueTimeout, Stopping).ConfigureAwait(false))
             {
-                Statistics.OnRejected();
+                if (!AbandonedInQueue(client))
+                {
+                    Statistics.OnRejected();
+                }
                 client.Abort();
                 _gate.Release(sourceTicket);
                 return;
@@ -902,8 +905,8 @@ namespace TcpLb.Engine.Balancing
         /// <summary>
         /// The slow path, when no backend could be reserved at once: null, counted in Failed, when
         /// none is up (or untried); otherwise waits in the queue for a slot, and is null, counted in
-        /// Rejected, when it gets none, or in Failed and AbandonedInQueue when <paramref name="unread"/>
-        /// (the client, while nothing reads it yet) reset while it waited.
+        /// Rejected, when it gets none. Null too, counted in Failed and AbandonedInQueue, when
+        /// <paramref name="unread"/> (the client, while nothing reads it yet) reset while it waited.
         /// </summary>
         private async Task<Backend?> WaitForBackendAsync(PickRequest request, Socket? unread)
         {
@@ -926,6 +929,10 @@ namespace TcpLb.Engine.Balancing
                 ReleaseBackend(reserved!);
                 return null;
             }
+            if (unread != null && AbandonedInQueue(unread))
+            {
+                return null;
+            }
             if (AnyUpAndUntried(request.Excluded, request.ExcludedCount))
             {
                 Statistics.OnRejected();
@@ -939,8 +946,9 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>
         /// A client that reset while it waited for a slot is not sent to a backend (HAProxy opens
-        /// none either): counted in Failed and AbandonedInQueue; the caller resets it. A FIN alone
-        /// is a half-close after the request, and the client is served.
+        /// none either), and not counted Rejected when its wait ran out: counted in Failed and
+        /// AbandonedInQueue; the caller resets it. A FIN alone is a half-close after the request,
+        /// and the client is served.
         /// </summary>
         private bool AbandonedInQueue(Socket client)
         {
