@@ -577,7 +577,7 @@ namespace TcpLb.Engine.Balancing
             bool queued = !TryAdmit();
             if (queued && !await _clientSlots.WaitForSlotAsync(TryAdmit, _options.QueueTimeout, Stopping).ConfigureAwait(false))
             {
-                if (!AbandonedInQueue(client))
+                if (!CountIfAbandoned(client))
                 {
                     Statistics.OnRejected();
                 }
@@ -587,7 +587,7 @@ namespace TcpLb.Engine.Balancing
             }
             try
             {
-                if (queued && AbandonedInQueue(client))
+                if (queued && CountIfAbandoned(client))
                 {
                     client.Abort();
                     return;
@@ -922,14 +922,14 @@ namespace TcpLb.Engine.Balancing
                 Stopping).ConfigureAwait(false);
             if (got)
             {
-                if (unread == null || !AbandonedInQueue(unread))
+                if (unread == null || !CountIfAbandoned(unread))
                 {
                     return reserved;
                 }
                 ReleaseBackend(reserved!);
                 return null;
             }
-            if (unread != null && AbandonedInQueue(unread))
+            if (unread != null && CountIfAbandoned(unread))
             {
                 return null;
             }
@@ -950,7 +950,7 @@ namespace TcpLb.Engine.Balancing
         /// AbandonedInQueue; the caller resets it. A FIN alone is a half-close after the request,
         /// and the client is served.
         /// </summary>
-        private bool AbandonedInQueue(Socket client)
+        private bool CountIfAbandoned(Socket client)
         {
             if (!PeerReset.HasBeenReset(client))
             {
