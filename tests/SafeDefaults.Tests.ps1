@@ -1,7 +1,8 @@
 # Defaults that never break a legitimate connection and never deliver a byte twice, through the
 # cmdlets and with real peers: iperf3 through a default balancer, upload-only backends (read to
 # the end, close without a byte back), a half-closed stream longer than -FinTimeout, the counts
-# after idle timeouts, and -RetryOn / -NoReplay. Needs the built module, Pester 5+ and iperf3
+# after idle timeouts, queued clients that reset, and -RetryOn / -NoReplay. Needs the built
+# module, Pester 5+ and iperf3
 # (.ci/run installs it): ./build.ps1 -Task Test runs it.
 
 Describe 'SafeDefaultsTests' {
@@ -249,6 +250,54 @@ Describe 'SafeDefaultsTests' {
             $lb.Served | Should -Be 200
             $lb.Failed | Should -Be 0
             $lb.Redispatched | Should -Be 0
+        }
+        finally {
+            $clients | ForEach-Object { $_.Dispose() }
+        }
+    }
+
+    It 'Five clients that reset while queued behind -MaxConnections 1 never reach the backend and are counted; one that half-closed is served' {
+        $null = Start-TcpBackend 0 -Mode Echo -Name echo
+        $lb = Get-TcpBackend -Name echo | Start-TcpBalancer -Port 0 -MaxConnections 1 -QueueTimeout 30000 -HealthCheckInterval 0 -Name lb
+        $request = [System.Text.Encoding]::ASCII.GetBytes('hello queue')   # 11 bytes
+        $clients = [System.Collections.Generic.List[System.Net.Sockets.Socket]]::new()
+        try {
+            $connect = {
+                $client = New-TcpSocket
+                $clients.Add($client)
+                $client.Connect([System.Net.IPAddress]::Loopback, $lb.Port)
+                $client.ReceiveTimeout = 30000
+                $null = $client.Send($request)
+                $client
+            }
+            $holder = & $connect
+            $null = $holder.Receive([byte[]]::new(11))   # the echo: the holder has the only slot
+            $quitters = 1..5 | ForEach-Object { & $connect }
+            Wait-Until { (Get-TcpBalancer -Name lb).Queued -eq 5 } | Should -BeTrue -Because 'the five wait for the slot'
+            $patient = & $connect
+            $patient.Shutdown([System.Net.Sockets.SocketShutdown]::Send)   # a half-close after its request, not a give-up
+            Wait-Until { (Get-TcpBalancer -Name lb).Queued -eq 6 } | Should -BeTrue
+            foreach ($quitter in $quitters) {
+                $quitter.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0)
+                $quitter.Dispose()   # a reset
+            }
+            $holder.Dispose()   # the slot is free
+
+            $echoed = [System.IO.MemoryStream]::new()
+            $buffer = [byte[]]::new(64)
+            while (($n = $patient.Receive($buffer)) -gt 0) { $echoed.Write($buffer, 0, $n) }
+            $lb = Get-TcpBalancer -Name lb
+            Assert-CountsAddUp $lb
+            $backend = Get-TcpBackend -Name echo
+            Write-Host "Queued clients: Accepted $($lb.Accepted), Served $($lb.Served), Failed $($lb.Failed), AbandonedInQueue $($lb.AbandonedInQueue), BytesFromClients $($lb.BytesFromClients); the backend accepted $($backend.ConnectionsAccepted)"
+
+            [System.Text.Encoding]::ASCII.GetString($echoed.ToArray()) | Should -BeExactly 'hello queue'
+            $lb.AbandonedInQueue | Should -Be 5
+            $lb.Failed | Should -Be 5
+            $lb.Served | Should -Be 2
+            $lb.BytesFromClients | Should -Be 22 -Because 'only the holder''s and the patient client''s bytes were read'
+            $backend.ConnectionsAccepted | Should -Be 2 -Because 'the backend never saw a client that gave up (and no health check runs)'
+            (Get-TcpBalancerBackend $lb).Failures | Should -Be 0
         }
         finally {
             $clients | ForEach-Object { $_.Dispose() }

@@ -16,6 +16,7 @@ namespace TcpLb.Engine.Balancing
         private long _sentToBackup;
         private long _denied;
         private long _badProxyHeaders;
+        private long _abandonedInQueue;
         private long _toxicConnections;
 
         /// <summary>Client connections accepted.</summary>
@@ -34,7 +35,8 @@ namespace TcpLb.Engine.Balancing
         /// backend reset the connection, or left it unanswered past the response timeout, before
         /// its first byte and the connection was not redispatched, or the balancer itself
         /// failed (out of file descriptors, say), or the client's PROXY header was missing or malformed
-        /// (also counted in <see cref="BadProxyHeaders"/>). Every accepted client ends up served (proxied to
+        /// (also counted in <see cref="BadProxyHeaders"/>), or the client reset while it was queued
+        /// (also counted in <see cref="AbandonedInQueue"/>). Every accepted client ends up served (proxied to
         /// a backend), Failed, Rejected or LoopsCut: exactly one of them, so once the connections are
         /// over Accepted = Served + Failed + Rejected + Denied + LoopsCut.
         /// </summary>
@@ -70,6 +72,14 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public long BadProxyHeaders => Volatile.Read(ref _badProxyHeaders);
 
+        /// <summary>
+        /// Client connections that reset while they waited in a queue for a slot (MaxConnections,
+        /// a backend's MaxConnections): dropped when their turn came, before any backend was
+        /// touched; also counted in <see cref="Failed"/>. A client that only half-closed while it
+        /// waited is served.
+        /// </summary>
+        public long AbandonedInQueue => Volatile.Read(ref _abandonedInQueue);
+
         /// <summary>Client connections that one or more toxics applied to.</summary>
         public long ToxicConnections => Volatile.Read(ref _toxicConnections);
 
@@ -96,6 +106,12 @@ namespace TcpLb.Engine.Balancing
         internal void OnBadProxyHeader()
         {
             Interlocked.Increment(ref _badProxyHeaders);
+            Interlocked.Increment(ref _failed);
+        }
+
+        internal void OnAbandonedInQueue()
+        {
+            Interlocked.Increment(ref _abandonedInQueue);
             Interlocked.Increment(ref _failed);
         }
 

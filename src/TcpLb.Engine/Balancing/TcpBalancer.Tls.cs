@@ -56,7 +56,7 @@ namespace TcpLb.Engine.Balancing
                 for (int attempt = 0; serverSide == null; attempt++)
                 {
                     var request = new PickRequest(clientHash, tried, attempt);
-                    backend = TryReserveBackend(request) ?? await WaitForBackendAsync(request).ConfigureAwait(false);
+                    backend = TryReserveBackend(request) ?? await WaitForBackendAsync(request, client).ConfigureAwait(false);
                     if (backend == null)
                     {
                         clientSide.Abort();

@@ -574,15 +574,24 @@ namespace TcpLb.Engine.Balancing
             {
                 return;
             }
-            if (!await AdmitAsync().ConfigureAwait(false))
+            bool queued = !TryAdmit();
+            if (queued && !await _clientSlots.WaitForSlotAsync(TryAdmit, _options.QueueTimeout, Stopping).ConfigureAwait(false))
             {
-                Statistics.OnRejected();
+                if (!CountIfAbandoned(client))
+                {
+                    Statistics.OnRejected();
+                }
                 client.Abort();
                 _gate.Release(sourceTicket);
                 return;
             }
             try
             {
+                if (queued && CountIfAbandoned(client))
+                {
+                    client.Abort();
+                    return;
+                }
                 await (UsesTls ? ConnectAndProxyTlsAsync(client, received) : ConnectAndProxyAsync(client, received)).ConfigureAwait(false);
             }
             catch (Exception e)
@@ -705,7 +714,8 @@ namespace TcpLb.Engine.Balancing
                 for (int attempt = 0; ; attempt++)
                 {
                     var request = new PickRequest(clientHash, tried, attempt);
-                    Backend? backend = TryReserveBackend(request) ?? await WaitForBackendAsync(request).ConfigureAwait(false);
+                    // Before the first backend nothing reads the client, so a reset while queued shows.
+                    Backend? backend = TryReserveBackend(request) ?? await WaitForBackendAsync(request, connection == null ? client : null).ConfigureAwait(false);
                     if (backend == null)
                     {
                         // A reset tells the client plainly that it was not served.
@@ -895,9 +905,10 @@ namespace TcpLb.Engine.Balancing
         /// <summary>
         /// The slow path, when no backend could be reserved at once: null, counted in Failed, when
         /// none is up (or untried); otherwise waits in the queue for a slot, and is null, counted in
-        /// Rejected, when it gets none.
+        /// Rejected, when it gets none. Null too, counted in Failed and AbandonedInQueue, when
+        /// <paramref name="unread"/> (the client, while nothing reads it yet) reset while it waited.
         /// </summary>
-        private async Task<Backend?> WaitForBackendAsync(PickRequest request)
+        private async Task<Backend?> WaitForBackendAsync(PickRequest request, Socket? unread)
         {
             if (!AnyUpAndUntried(request.Excluded, request.ExcludedCount))
             {
@@ -911,7 +922,16 @@ namespace TcpLb.Engine.Balancing
                 Stopping).ConfigureAwait(false);
             if (got)
             {
-                return reserved;
+                if (unread == null || !CountIfAbandoned(unread))
+                {
+                    return reserved;
+                }
+                ReleaseBackend(reserved!);
+                return null;
+            }
+            if (unread != null && CountIfAbandoned(unread))
+            {
+                return null;
             }
             if (AnyUpAndUntried(request.Excluded, request.ExcludedCount))
             {
@@ -922,6 +942,22 @@ namespace TcpLb.Engine.Balancing
                 Statistics.OnFailed();
             }
             return null;
+        }
+
+        /// <summary>
+        /// A client that reset while it waited for a slot is not sent to a backend (HAProxy opens
+        /// none either), and not counted Rejected when its wait ran out: counted in Failed and
+        /// AbandonedInQueue; the caller resets it. A FIN alone is a half-close after the request,
+        /// and the client is served.
+        /// </summary>
+        private bool CountIfAbandoned(Socket client)
+        {
+            if (!PeerReset.HasBeenReset(client))
+            {
+                return false;
+            }
+            Statistics.OnAbandonedInQueue();
+            return true;
         }
 
         /// <summary>The client's address hashed for SourceHash: the one its PROXY header carries, else the socket's peer.</summary>
@@ -970,17 +1006,6 @@ namespace TcpLb.Engine.Balancing
                 _backendSlots.SignalOne();
             }
         }
-
-        private Task<bool> AdmitAsync()
-        {
-            if (TryAdmit())
-            {
-                return s_admitted;
-            }
-            return _clientSlots.WaitForSlotAsync(TryAdmit, _options.QueueTimeout, Stopping);
-        }
-
-        private static readonly Task<bool> s_admitted = Task.FromResult(true);
 
         private bool TryAdmit()
         {

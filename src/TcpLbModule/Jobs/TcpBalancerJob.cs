@@ -83,6 +83,9 @@ namespace TcpLbModule.Jobs
         /// <summary>Clients reset because their PROXY header (-AcceptProxyProtocol) was missing, malformed or late (also counted in Failed).</summary>
         public long BadProxyHeaders => Balancer.Statistics.BadProxyHeaders;
 
+        /// <summary>Clients that reset while they waited in a queue (-MaxConnections, -BackendMaxConnections): dropped before any backend saw them (also counted in Failed).</summary>
+        public long AbandonedInQueue => Balancer.Statistics.AbandonedInQueue;
+
         public int Queued => Balancer.Queued;
 
         /// <summary>Connections sent to a backup backend because no primary was available.</summary>

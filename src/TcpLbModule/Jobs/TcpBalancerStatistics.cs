@@ -28,6 +28,7 @@ namespace TcpLbModule.Jobs
             Denied = job.Denied;
             SourceLimited = job.SourceLimited;
             BadProxyHeaders = job.BadProxyHeaders;
+            AbandonedInQueue = job.AbandonedInQueue;
             Queued = job.Queued;
             SentToBackup = job.SentToBackup;
             ToxicConnections = job.ToxicConnections;
@@ -74,6 +75,9 @@ namespace TcpLbModule.Jobs
         public long SourceLimited { get; }
 
         public long BadProxyHeaders { get; }
+
+        /// <summary>Clients that reset while queued, dropped before any backend (part of Failed).</summary>
+        public long AbandonedInQueue { get; }
 
         public int Queued { get; }
 
