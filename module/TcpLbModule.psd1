@@ -36,6 +36,7 @@
         'Set-TcpBalancerToxic'
         'Remove-TcpBalancerToxic'
         'Set-TcpBalancerOutage'
+        'Start-TcpBalancerDashboard'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

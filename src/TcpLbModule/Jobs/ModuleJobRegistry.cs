@@ -19,6 +19,9 @@ namespace TcpLbModule.Jobs
 
         public static void Remove(TcpLbJob job) => Running.TryRemove(job, out _);
 
+        /// <summary>The running jobs of every runspace of the process, oldest first (for the dashboard).</summary>
+        public static IEnumerable<TcpLbJob> RunningInProcess() => Running.Keys.OrderBy(job => job.Id).ToList();
+
         /// <summary>The running jobs started by the current runspace, oldest first (for tab completion).</summary>
         public static IEnumerable<TcpLbJob> RunningInCurrentRunspace()
         {
