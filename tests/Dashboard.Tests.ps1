@@ -1,0 +1,241 @@
+# Start-TcpBalancerDashboard: the HTTP host and its job, /metrics checked by promtool and scraped by
+# a real Prometheus (Debian's prometheus package, started here on loopback), toxiproxy's API driven
+# by toxiproxy's own Node client (tests/node, npm ci), and the status page in a real headless
+# Chromium. The tests fail, never skip, when a program is missing; .ci/run installs them.
+# Needs the built module (dotnet build); ./build.ps1 -Task Test runs every file under Pester 5 or 6.
+
+BeforeDiscovery {
+    $script:artefacts = Join-Path $PSScriptRoot '../TestResults'
+}
+
+Describe 'Start-TcpBalancerDashboard' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+        # Dashboard tests: polls $Condition until it holds; false after $Seconds.
+        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
+            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { return $false }
+                Start-Sleep -Milliseconds 50
+            }
+            $true
+        }
+
+        # Dashboard tests: an HTTP request whose status is returned rather than thrown.
+        function Invoke-Dashboard([string] $Uri, [string] $Method = 'GET', [string] $Body, [hashtable] $Headers = @{}) {
+            $request = @{ Uri = $Uri; Method = $Method; SkipHttpErrorCheck = $true; Headers = $Headers; TimeoutSec = 30 }
+            if ($Body) { $request.Body = $Body; $request.ContentType = 'application/json' }
+            Invoke-WebRequest @request
+        }
+
+        $script:backends = 0, 0 | Start-TcpBackend
+        $script:lb = Start-TcpBalancer -Port 0 -Backend $backends -Name 'web'
+    }
+
+    AfterAll {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+    }
+
+    It 'starts as a job with its Uri on loopback, serves the page, and Stop-Job frees its port' {
+        $dashboard = Start-TcpBalancerDashboard -Port 0 -WarningVariable warnings
+        $dashboard.State | Should -Be 'Running'
+        $dashboard.PSJobTypeName | Should -Be 'TcpBalancerDashboard'
+        $dashboard.Port | Should -BeGreaterThan 0
+        $dashboard.Uri | Should -BeExactly "http://127.0.0.1:$($dashboard.Port)/"
+        $dashboard.ToxiproxyApi | Should -BeFalse
+        $warnings | Should -BeNullOrEmpty
+        Get-Job -Id $dashboard.Id | Should -Be $dashboard
+
+        $page = Invoke-Dashboard $dashboard.Uri
+        $page.StatusCode | Should -Be 200
+        $page.Headers['Content-Type'] | Should -BeLike 'text/html*'
+        $page.Content | Should -BeLike '*<title>*TcpLb*'
+
+        Test-PortFree $dashboard.Port | Should -BeFalse
+        $dashboard | Stop-Job
+        $dashboard.State | Should -Be 'Stopped'
+        Test-PortFree $dashboard.Port | Should -BeTrue
+    }
+
+    It 'warns when it listens beyond loopback, and refuses toxiproxy''s API there' {
+        $exposed = Start-TcpBalancerDashboard -Port 0 -ListenAddress 0.0.0.0 -WarningVariable warnings -WarningAction SilentlyContinue
+        try {
+            ($warnings -join ' ') | Should -BeLike '*beyond loopback*'
+        }
+        finally {
+            $exposed | Stop-Job
+        }
+        { Start-TcpBalancerDashboard -Port 0 -ListenAddress 0.0.0.0 -ToxiproxyApi } |
+            Should -Throw -ErrorId 'ToxiproxyApiNotLoopback,TcpLbModule.Commands.StartTcpBalancerDashboardCommand' -ExpectedMessage '*loopback only*0.0.0.0*'
+    }
+
+    It 'says so when toxiproxy''s API is on' {
+        $api = Start-TcpBalancerDashboard -Port 0 -ToxiproxyApi -WarningVariable warnings -WarningAction SilentlyContinue
+        try {
+            $api.ToxiproxyApi | Should -BeTrue
+            ($warnings -join ' ') | Should -BeLike "*toxiproxy's API is on at $($api.Uri)*"
+            (Invoke-Dashboard "$($api.Uri)version").Content | Should -BeLike '*"version":"2.*'
+        }
+        finally {
+            $api | Stop-Job
+        }
+    }
+
+    It 'answers bad requests with an HTTP error that says why, and no CORS header' {
+        $dashboard = Start-TcpBalancerDashboard -Port 0
+        try {
+            $missing = Invoke-Dashboard "$($dashboard.Uri)nothing-here"
+            $missing.StatusCode | Should -Be 404
+            $missing.Content | Should -BeLike '*Nothing at /nothing-here*/metrics*'
+
+            $post = Invoke-Dashboard "$($dashboard.Uri)metrics" -Method POST -Body '{}'
+            $post.StatusCode | Should -Be 405
+            ($post.Headers['Allow'] -join ', ') | Should -Be 'GET, HEAD'
+            $post.Content | Should -BeLike '*POST is not allowed on /metrics*'
+
+            $off = Invoke-Dashboard "$($dashboard.Uri)proxies"
+            $off.StatusCode | Should -Be 404
+            ($off.Content | ConvertFrom-Json).error | Should -BeLike "*toxiproxy's API*off*-ToxiproxyApi*"
+
+            $crossSite = Invoke-Dashboard "$($dashboard.Uri)api/status" -Headers @{ Origin = 'http://evil.example' }
+            $crossSite.StatusCode | Should -Be 403
+            $crossSite.Content | Should -BeLike '*Cross-origin*evil.example*'
+
+            $status = Invoke-Dashboard "$($dashboard.Uri)api/status" -Headers @{ Origin = $dashboard.Uri.TrimEnd('/') }
+            $status.StatusCode | Should -Be 200
+            foreach ($response in $missing, $post, $off, $crossSite, $status) {
+                $response.Headers.Keys | Where-Object { $_ -like 'Access-Control-*' } | Should -BeNullOrEmpty
+            }
+            $lb.State | Should -Be 'Running' -Because 'a bad request never touches the balancer'
+        }
+        finally {
+            $dashboard | Stop-Job
+        }
+    }
+
+    It 'serves /metrics that promtool accepts, with balancer and backend labels and a state set' {
+        $promtool = (Get-Command promtool -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        if (-not $promtool) { throw 'promtool is not installed: this test needs it (apt-get install -y prometheus).' }
+        $dashboard = Start-TcpBalancerDashboard -Port 0
+        try {
+            Invoke-TcpProbe -Port $lb.Port -Count 4 | Where-Object Status -ne 'Success' | Should -BeNullOrEmpty
+            Wait-Until { $lb.Served -ge 4 } | Should -BeTrue
+            $metrics = Invoke-Dashboard "$($dashboard.Uri)metrics"
+            $metrics.StatusCode | Should -Be 200
+            $metrics.Headers['Content-Type'] | Should -Be 'text/plain; version=0.0.4; charset=utf-8'
+            $text = [string]$metrics.Content
+            $check = $text | & $promtool check metrics 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($check -join "`n")
+            $text | Should -Match ('(?m)^tcplb_balancer_connections_accepted_total\{balancer="web"\} ' + $lb.Accepted + '$')
+            foreach ($backend in $backends) {
+                $text | Should -Match ('(?m)^tcplb_backend_state\{balancer="web",backend="127\.0\.0\.1:' + $backend.Port + '",state="Up"\} 1$')
+                $text | Should -Match ('(?m)^tcplb_backend_state\{balancer="web",backend="127\.0\.0\.1:' + $backend.Port + '",state="Down"\} 0$')
+                $text | Should -Match ('(?m)^tcplb_backend_connections_total\{balancer="web",backend="127\.0\.0\.1:' + $backend.Port + '"\} 2$')
+            }
+        }
+        finally {
+            $dashboard | Stop-Job
+        }
+    }
+}
+
+Describe 'Metrics scraped by a real Prometheus' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+        # Dashboard tests: polls $Condition until it holds; false after $Seconds.
+        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
+            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { return $false }
+                Start-Sleep -Milliseconds 100
+            }
+            $true
+        }
+
+        $prometheusExe = (Get-Command prometheus -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        if (-not $prometheusExe) { throw 'prometheus is not installed: this test needs it (apt-get install -y prometheus).' }
+
+        $script:backends = 0, 0 | Start-TcpBackend
+        $script:lb = Start-TcpBalancer -Port 0 -Backend $backends -Name 'scraped'
+        $script:dashboard = Start-TcpBalancerDashboard -Port 0
+
+        $script:root = Join-Path ([System.IO.Path]::GetTempPath()) ('tcplb-prometheus-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path (Join-Path $root 'data') -Force | Out-Null
+        $config = Join-Path $root 'prometheus.yml'
+        @"
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: tcplb
+    static_configs:
+      - targets: ['127.0.0.1:$($dashboard.Port)']
+"@ | Set-Content -LiteralPath $config
+        $script:prometheusPort = Get-FreePort
+        $script:prometheus = Start-Process -FilePath $prometheusExe -PassThru `
+            -RedirectStandardError (Join-Path $root 'prometheus.log') -RedirectStandardOutput (Join-Path $root 'prometheus.out') `
+            -ArgumentList "--config.file=$config", "--storage.tsdb.path=$(Join-Path $root 'data')", "--web.listen-address=127.0.0.1:$prometheusPort"
+        $script:api = "http://127.0.0.1:$prometheusPort/api/v1"
+
+        # Dashboard tests: a PromQL instant query over Prometheus' HTTP API; the result vector.
+        function Invoke-PromQL([string] $Query) {
+            $answer = Invoke-RestMethod -Uri "$api/query" -Body @{ query = $Query } -TimeoutSec 10
+            $answer.status | Should -Be 'success'
+            , @($answer.data.result)
+        }
+    }
+
+    AfterAll {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+        if ($prometheus -and -not $prometheus.HasExited) {
+            $prometheus.Kill($true)
+            $prometheus.WaitForExit(10000) | Out-Null
+        }
+        if ($root) { Remove-Item -Recurse -Force $root -ErrorAction SilentlyContinue }
+    }
+
+    It 'scrapes the dashboard, and a PromQL query returns the rate the probes made' {
+        $targetUp = Wait-Until -Seconds 60 {
+            try {
+                $targets = Invoke-RestMethod -Uri "$api/targets" -TimeoutSec 5
+                @($targets.data.activeTargets | Where-Object { $_.health -eq 'up' }).Count -eq 1
+            }
+            catch { $false }
+        }
+        $log = if (Test-Path (Join-Path $root 'prometheus.log')) { Get-Content -Raw (Join-Path $root 'prometheus.log') }
+        $targetUp | Should -BeTrue -Because "Prometheus scrapes $($dashboard.MetricsUri) (its log: $log)"
+
+        # Rounds of 10 probes (bounded: 60 s at most) until Prometheus, scraping every second, sees a rate.
+        $query = 'sum(rate(tcplb_balancer_connections_accepted_total{balancer="scraped"}[10s]))'
+        $rate = 0
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($rate -le 0 -and [DateTime]::UtcNow -lt $deadline) {
+            Invoke-TcpProbe -Port $lb.Port -Count 10 | Where-Object Status -ne 'Success' | Should -BeNullOrEmpty
+            $result = Invoke-PromQL $query
+            if ($result.Count -eq 1) { $rate = [double]$result[0].value[1] }
+        }
+        $rate | Should -BeGreaterThan 0 -Because 'the probes made connections while Prometheus scraped'
+
+        # Once the probes stop, the scraped total settles on the balancer's own count.
+        $accepted = $lb.Accepted
+        Wait-Until -Seconds 30 {
+            $total = Invoke-PromQL 'tcplb_balancer_connections_accepted_total{balancer="scraped"}'
+            $total.Count -eq 1 -and [long]$total[0].value[1] -eq $accepted
+        } | Should -BeTrue -Because "Prometheus' last scrape shows the balancer's $accepted accepted connections"
+
+        $perBackend = Invoke-PromQL 'tcplb_backend_connections_total{balancer="scraped"}'
+        $perBackend.Count | Should -Be 2
+        ($perBackend | ForEach-Object { [long]$_.value[1] } | Measure-Object -Sum).Sum | Should -Be $accepted
+        (Invoke-PromQL 'sum(tcplb_backend_state{balancer="scraped",state="Up"})')[0].value[1] | Should -Be '2'
+    }
+}
