@@ -239,3 +239,109 @@ scrape_configs:
         (Invoke-PromQL 'sum(tcplb_backend_state{balancer="scraped",state="Up"})')[0].value[1] | Should -Be '2'
     }
 }
+
+Describe "toxiproxy's API driven by toxiproxy-node-client" {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+
+        $script:node = (Get-Command node -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        if (-not $node) { throw 'node is not installed: this test needs Node.js 18 or later.' }
+        $script:nodeDir = Join-Path $PSScriptRoot 'node'
+        if (-not (Test-Path (Join-Path $nodeDir 'node_modules/toxiproxy-node-client/package.json'))) {
+            throw "toxiproxy-node-client is not installed: run 'npm ci' in $nodeDir (.ci/run does)."
+        }
+        $script:backend = Start-TcpBackend -Port 0
+        $script:lb = Start-TcpBalancer -Port 0 -Backend $backend -Name 'web'
+        $script:dashboard = Start-TcpBalancerDashboard -Port 0 -ToxiproxyApi -WarningAction SilentlyContinue
+    }
+
+    AfterAll {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+    }
+
+    It 'creates a proxy for a running backend, adds latency and sees the delay, removes it and sees it gone, lists and resets' {
+        $output = & $node (Join-Path $nodeDir 'toxiproxy-client.js') $dashboard.Uri.TrimEnd('/') $backend.Port 'web' 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $seen = ($output | Select-Object -Last 1) | ConvertFrom-Json
+        $reply = "Response from server running on port $($backend.Port)"
+
+        $seen.version | Should -BeLike '*2.*'
+        $seen.created.name | Should -Be 'node_proxy'
+        $seen.created.listen | Should -Match '^127\.0\.0\.1:[1-9][0-9]*$'
+        $seen.created.upstream | Should -Be "127.0.0.1:$($backend.Port)"
+        $seen.created.enabled | Should -BeTrue
+        $seen.duplicate | Should -BeLike '*409*'
+        $seen.baseline.reply | Should -Be $reply
+
+        $seen.toxic.type | Should -Be 'latency'
+        $seen.toxic.attributes.latency | Should -Be 1500
+        $seen.delayed.reply | Should -Be $reply
+        $seen.delayed.ms | Should -BeGreaterOrEqual 1450 -Because 'a 1500 ms latency toxic delays the reply'
+        $seen.fetchedToxic.attributes.latency | Should -Be 1500
+        $seen.updatedToxic.attributes.latency | Should -Be 1200
+
+        @($seen.toxicsAfterRemove).Count | Should -Be 0
+        $seen.afterRemove.reply | Should -Be $reply
+        $seen.afterRemove.ms | Should -BeLessThan 1200 -Because 'the toxic is gone'
+        $seen.missingToxic | Should -BeLike '*404*'
+        $seen.badToxic | Should -BeLike '*400*'
+
+        $seen.listed | Should -Be @('node_proxy', 'web')
+        $seen.existing.upstream | Should -Be "127.0.0.1:$($backend.Port)"
+        $seen.existing.listen | Should -Be "127.0.0.1:$($lb.Port)"
+
+        $seen.disabled.enabled | Should -BeFalse
+        $seen.whileDisabled.error | Should -Be 'ECONNREFUSED'
+        $seen.afterReset.enabled | Should -BeTrue
+        @($seen.afterReset.toxics).Count | Should -Be 0 -Because 'reset removes every toxic'
+        $seen.afterResetTrip.reply | Should -Be $reply
+
+        $seen.populated | Should -Be @('node_populated', 'node_proxy')
+        $seen.populatedTrip.reply | Should -Be $reply
+        $seen.removed | Should -BeLike '*404*'
+        $seen.listedAfterRemove | Should -Be @('web')
+    }
+
+    It 'shows proxies the API made as balancer jobs, and acts on the balancers the cmdlets started' {
+        $answer = Invoke-RestMethod -Method Post -Uri "$($dashboard.Uri)proxies" -ContentType 'application/json' `
+            -Body (@{ name = 'from_api'; listen = '127.0.0.1:0'; upstream = "127.0.0.1:$($backend.Port)" } | ConvertTo-Json)
+        $job = Get-Job -Name 'from_api'
+        $job.PSJobTypeName | Should -Be 'TcpBalancer'
+        "127.0.0.1:$($job.Port)" | Should -Be $answer.listen
+        (Invoke-TcpProbe -Port $job.Port -Count 1).Backend | Should -Be $backend.Port
+
+        Invoke-RestMethod -Method Post -Uri "$($dashboard.Uri)proxies/web/toxics" -ContentType 'application/json' `
+            -Body '{"type":"bandwidth","stream":"upstream","attributes":{"rate":64}}' | Out-Null
+        $toxic = Get-TcpBalancerToxic -Job $lb
+        $toxic.Name | Should -Be 'bandwidth_upstream'
+        $toxic.Type | Should -Be 'Bandwidth'
+
+        Invoke-RestMethod -Method Delete -Uri "$($dashboard.Uri)proxies/from_api" | Out-Null
+        Get-Job -Name 'from_api' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Invoke-RestMethod -Method Post -Uri "$($dashboard.Uri)reset" | Out-Null
+        Get-TcpBalancerToxic -Job $lb | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a bad request with toxiproxy''s error shape and a reason' {
+        $cases = @(
+            @{ Path = 'proxies'; Body = '{"listen":"127.0.0.1:0","upstream":"127.0.0.1:1"}'; Status = 400; Error = '*missing required field: name*' }
+            @{ Path = 'proxies'; Body = '{"name":"x","listen":"0.0.0.0:0","upstream":"127.0.0.1:1"}'; Status = 400; Error = '*not on loopback*' }
+            @{ Path = 'proxies'; Body = '{"name":"x","upstream":"nowhere"}'; Status = 400; Error = "*upstream 'nowhere'*" }
+            @{ Path = 'proxies'; Body = '{not json'; Status = 400; Error = '*not valid JSON*' }
+            @{ Path = 'proxies/web/toxics'; Body = '{"type":"latency","attributes":{"latency":-5}}'; Status = 400; Error = "*attribute 'latency'*" }
+            @{ Path = 'proxies/web/toxics'; Body = '{"type":"latency","attributes":{"rate":5}}'; Status = 400; Error = "*unknown attribute 'rate'*latency*" }
+            @{ Path = 'proxies/nope/toxics'; Body = '{"type":"latency"}'; Status = 404; Error = '*proxy not found*' }
+        )
+        foreach ($case in $cases) {
+            $response = Invoke-WebRequest -Method Post -Uri "$($dashboard.Uri)$($case.Path)" -ContentType 'application/json' -Body $case.Body -SkipHttpErrorCheck
+            $response.StatusCode | Should -Be $case.Status -Because "POST /$($case.Path) $($case.Body)"
+            $error = $response.Content | ConvertFrom-Json
+            $error.status | Should -Be $case.Status
+            $error.error | Should -BeLike $case.Error
+        }
+        $lb.State | Should -Be 'Running'
+    }
+}

@@ -16,7 +16,7 @@ namespace TcpLb.Dashboard.Status
         public static byte[] Write(IReadOnlyList<NamedBalancer> balancers, StatusHistory history, DashboardOptions options, bool toxiproxyApi)
         {
             var stream = new MemoryStream();
-            using (var json = new Utf8JsonWriter(stream))
+            using (var json = new Utf8JsonWriter(stream, JsonOptions.Writer))
             {
                 json.WriteStartObject();
                 json.WriteNumber("time", System.DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());

@@ -99,7 +99,7 @@ namespace TcpLb.Dashboard.Toxiproxy
         private static byte[] Write(Action<Utf8JsonWriter> write)
         {
             var stream = new MemoryStream();
-            using (var json = new Utf8JsonWriter(stream))
+            using (var json = new Utf8JsonWriter(stream, JsonOptions.Writer))
             {
                 write(json);
             }
