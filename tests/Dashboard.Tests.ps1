@@ -345,3 +345,69 @@ Describe "toxiproxy's API driven by toxiproxy-node-client" {
         $lb.State | Should -Be 'Running'
     }
 }
+
+Describe 'The status page in a real headless Chromium' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+
+        $script:chromium = (Get-Command chromium, chromium-browser -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        if (-not $chromium) { throw 'chromium is not installed: this test needs it (apt-get install -y chromium).' }
+        $script:node = (Get-Command node -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+        if (-not $node) { throw 'node is not installed: this test needs Node.js 20 or later (it drives Chromium over the DevTools protocol).' }
+
+        $script:backends = 0, 0, 0 | Start-TcpBackend
+        $script:web = Start-TcpBalancer -Port 0 -Backend $backends -Name 'web' -HealthCheckInterval 500
+        $script:api = Start-TcpBalancer -Port 0 -Backend $backends[0] -Name 'api'
+        Add-TcpBalancerToxic -Job $api -Type Latency -Latency 5 | Out-Null
+        $script:dashboard = Start-TcpBalancerDashboard -Port 0
+        $script:artefacts = Join-Path $PSScriptRoot '../TestResults'
+        New-Item -ItemType Directory -Path $artefacts -Force | Out-Null
+    }
+
+    AfterAll {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+    }
+
+    It 'loads without console errors, shows every backend, and its counters and chart move while probes run' {
+        # A backend that goes Down after the dashboard's first sample: the chart marks the change.
+        $backends[2] | Stop-Job
+        Wait-TcpBalancerBackend -Job $web -Backend "127.0.0.1:$($backends[2].Port)" -State Down -Timeout 30000 | Out-Null
+        # Probes run through both balancers while the page is open (bounded in count; stopped after).
+        $probes = @(
+            Invoke-TcpProbe -Port $web.Port -Count 200000 -AsJob
+            Invoke-TcpProbe -Port $api.Port -Count 200000 -AsJob
+        )
+        $screenshot = Join-Path $artefacts 'dashboard.png'
+        try {
+            $output = & $node --experimental-websocket (Join-Path $PSScriptRoot 'node/page-check.js') $chromium $dashboard.Uri $screenshot 60 2>&1
+        }
+        finally {
+            $probes | Stop-Job
+        }
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $seen = ($output | Select-Object -Last 1) | ConvertFrom-Json
+
+        $seen.problems | Should -BeNullOrEmpty -Because 'the page logs nothing and loads everything it asks for'
+        $seen.last.external | Should -BeNullOrEmpty -Because 'the page loads nothing from another origin'
+        $seen.last.background | Should -Be 'rgb(15, 20, 25)' -Because 'the theme is dark'
+        $seen.last.balancers | Should -Be @('web', 'api')
+        $shown = $seen.last.rows | ForEach-Object { "$($_.balancer) $($_.backend)" }
+        $expected = @($backends | ForEach-Object { "web 127.0.0.1:$($_.Port)" }) + "api 127.0.0.1:$($backends[0].Port)"
+        $shown | Should -Be $expected
+        $seen.last.updates | Should -BeGreaterThan $seen.first.updates -Because 'the page updates itself without a reload'
+        foreach ($row in $seen.last.rows) {
+            if ($row.backend -eq "127.0.0.1:$($backends[2].Port)" -and $row.balancer -eq 'web') {
+                $row.state | Should -Be 'Down'
+                continue
+            }
+            $row.state | Should -Be 'Up'
+            $row.total | Should -BeGreaterThan $row.first -Because "$($row.balancer) $($row.backend)'s total moves while probes run"
+        }
+        $seen.last.chartSeries | Should -Be 4 -Because 'the chart has a line per backend'
+        $seen.last.chartMarks | Should -BeGreaterOrEqual 1 -Because 'the chart marks the backend that went Down'
+        (Get-Item $screenshot).Length | Should -BeGreaterThan 10KB -Because "the screenshot is kept as $screenshot"
+    }
+}
