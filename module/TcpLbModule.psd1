@@ -37,6 +37,7 @@
         'Remove-TcpBalancerToxic'
         'Set-TcpBalancerOutage'
         'Start-TcpBalancerDashboard'
+        'Watch-TcpBalancer'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -142,6 +142,21 @@ Describe 'Start-TcpBalancerDashboard' {
             $dashboard | Stop-Job
         }
     }
+    It 'Watch-TcpBalancer draws a table of every backend with its rate, frame after frame' {
+        $probes = Invoke-TcpProbe -Port $lb.Port -Count 200000 -AsJob
+        try {
+            Wait-Until { $lb.Accepted -gt 0 } | Should -BeTrue
+            $frames = (Watch-TcpBalancer -Name 'w*' -Count 2 -Interval 300 6>&1) -join "`n"
+        }
+        finally {
+            $probes | Stop-Job
+        }
+        ([regex]::Matches($frames, 'Watch-TcpBalancer ')).Count | Should -Be 2
+        $frames | Should -Match '(?m)^Balancer +Backend +State +Weight +Active +Conn/s +Bytes/s +Total +Failures$'
+        $frames | Should -Match ('(?m)^web +127\.0\.0\.1:' + $backends[0].Port + ' +Up +1 ')
+        $frames | Should -Match ('(?m)^ +127\.0\.0\.1:' + $backends[1].Port + ' +Up +1 +\d+ +[1-9][0-9]*\.\d ') -Because 'the second frame has a connection rate'
+        (Watch-TcpBalancer -Name 'nothing*' -Count 1 6>&1) -join "`n" | Should -BeLike '*No running balancer of this process matches.*'
+    }
 }
 
 Describe 'Metrics scraped by a real Prometheus' {
