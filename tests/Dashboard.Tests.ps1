@@ -142,6 +142,26 @@ Describe 'Start-TcpBalancerDashboard' {
             $dashboard | Stop-Job
         }
     }
+    It 'starts in a detached balancer''s process with -Server, shows that balancer, and ends with it' {
+        $name = 'dash-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $detached = Start-TcpBalancer -Detached -Port 0 -Backend $backends[0].Port -Name $name
+        try {
+            $remote = Get-TcpBalancer -Name $name | Start-TcpBalancerDashboard -Port 0
+            $remote.Balancer | Should -Be $name
+            $remote.Pid | Should -Be $detached.Pid
+            $remote.Uri | Should -BeExactly "http://127.0.0.1:$($remote.Port)/"
+            Invoke-TcpProbe -Port $detached.Port -Count 3 | Where-Object Status -ne 'Success' | Should -BeNullOrEmpty
+            $status = Invoke-RestMethod "$($remote.Uri)api/status"
+            @($status.balancers).name | Should -Be @($name) -Because 'the detached process has its balancer only'
+            Wait-Until { (Invoke-RestMethod "$($remote.Uri)api/status").balancers[0].served -ge 3 } | Should -BeTrue
+            { Get-TcpBackend -Name $name -ErrorAction Stop } | Should -Throw
+        }
+        finally {
+            Stop-TcpBalancer -Name $name
+        }
+        Test-PortFree $remote.Port | Should -BeTrue -Because 'the dashboard ends with its balancer'
+    }
+
     It 'Watch-TcpBalancer draws a table of every backend with its rate, frame after frame' {
         $probes = Invoke-TcpProbe -Port $lb.Port -Count 200000 -AsJob
         try {
