@@ -69,6 +69,11 @@ namespace TcpLb.Dashboard
                 int port = _options.Port == 0 ? FreePort(_options.ListenAddress) : _options.Port;
                 var listener = new HttpListener { IgnoreWriteExceptions = true };
                 listener.Prefixes.Add(Prefix(_options.ListenAddress, port));
+                if (DashboardOptions.IsLoopback(_options.ListenAddress) && !IsWindows)
+                {
+                    // http://localhost:port/ works too (the listener matches the Host header to its prefixes).
+                    listener.Prefixes.Add($"http://localhost:{port}/");
+                }
                 try
                 {
                     listener.Start();
@@ -181,6 +186,7 @@ namespace TcpLb.Dashboard
         private async Task<Reply> RouteAsync(HttpListenerRequest request, string path, bool toxiproxyPath)
         {
             RefuseCrossOrigin(request);
+            RefuseForeignHost(request);
             if (toxiproxyPath)
             {
                 if (_toxiproxy == null)
@@ -197,7 +203,7 @@ namespace TcpLb.Dashboard
                     return Reply.Ok(PrometheusExposition.ContentType, PrometheusExposition.Write(_catalog.List()));
                 case "/api/status":
                     RequireGet(request, path);
-                    return Reply.OkJson(StatusDocument.Write(_catalog.List(), _history, _options, _toxiproxy != null));
+                    return Reply.OkJson(StatusDocument.Write(_catalog.List(), _history, _toxiproxy != null));
                 default:
                     RequireGet(request, path);
                     return _assets.Find(path) ?? throw HttpProblem.NotFound($"Nothing at {path}. The dashboard serves / (the status page), /metrics (Prometheus), /api/status (the page's data){(_toxiproxy != null ? " and toxiproxy's API (/version, /proxies, /populate, /reset)" : "")}.");
@@ -222,6 +228,25 @@ namespace TcpLb.Dashboard
             if (origin != null && !string.Equals(origin.TrimEnd('/'), Uri!.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
             {
                 throw new HttpProblem(403, $"Cross-origin requests are refused (Origin: {origin}); the dashboard answers its own page and non-browser clients only.");
+            }
+        }
+
+        /// <summary>
+        /// On loopback, a request must name a loopback host: a page whose own name was made to resolve
+        /// to 127.0.0.1 (DNS rebinding) sends its own name in Host, and gets nothing.
+        /// </summary>
+        private void RefuseForeignHost(HttpListenerRequest request)
+        {
+            if (!DashboardOptions.IsLoopback(_options.ListenAddress))
+            {
+                return;
+            }
+            string host = request.Url?.Host ?? "";
+            bool loopbackName = string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address) && DashboardOptions.IsLoopback(address));
+            if (!loopbackName)
+            {
+                throw new HttpProblem(403, $"Host '{host}' is not a loopback name; the dashboard listens on loopback and answers requests for localhost, 127.0.0.1 or [::1] only.");
             }
         }
 
@@ -263,11 +288,22 @@ namespace TcpLb.Dashboard
             }
         }
 
+        /// <summary>
+        /// The HttpListener prefix. On Windows (http.sys) a user who is not an administrator may
+        /// register localhost only, so loopback is asked for by that name there; elsewhere (the
+        /// managed listener) by its address.
+        /// </summary>
         private static string Prefix(IPAddress address, int port)
         {
-            string host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "+" : UriHost(address);
+            string host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)
+                ? "+"
+                : DashboardOptions.IsLoopback(address) && IsWindows
+                    ? "localhost"
+                    : UriHost(address);
             return $"http://{host}:{port}/";
         }
+
+        private static bool IsWindows => System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows);
 
         private static string UriHost(IPAddress address)
             => address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();

@@ -13,7 +13,7 @@ namespace TcpLb.Dashboard.Status
     /// </summary>
     internal static class StatusDocument
     {
-        public static byte[] Write(IReadOnlyList<NamedBalancer> balancers, StatusHistory history, DashboardOptions options, bool toxiproxyApi)
+        public static byte[] Write(IReadOnlyList<NamedBalancer> balancers, StatusHistory history, bool toxiproxyApi)
         {
             var stream = new MemoryStream();
             using (var json = new Utf8JsonWriter(stream, JsonOptions.Writer))
