@@ -391,6 +391,10 @@ Describe 'The status page in a real headless Chromium' {
         if (-not $chromium) { throw 'chromium is not installed: this test needs it (apt-get install -y chromium).' }
         $script:node = (Get-Command node -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
         if (-not $node) { throw 'node is not installed: this test needs Node.js 20 or later (it drives Chromium over the DevTools protocol).' }
+        # WebSocket (for the DevTools protocol) is built into Node 22; Node 20 has it behind a flag.
+        $nodeMajor = [int](((& $node --version) -replace '^v', '') -split '\.')[0]
+        if ($nodeMajor -lt 20) { throw "node $(& $node --version) is too old: this test needs Node.js 20 or later (WebSocket for the DevTools protocol)." }
+        $script:nodeFlags = @(if ($nodeMajor -lt 22) { '--experimental-websocket' })
 
         $script:backends = 0, 0, 0 | Start-TcpBackend
         $script:web = Start-TcpBalancer -Port 0 -Backend $backends -Name 'web' -HealthCheckInterval 500
@@ -417,7 +421,7 @@ Describe 'The status page in a real headless Chromium' {
         )
         $screenshot = Join-Path $artefacts 'dashboard.png'
         try {
-            $output = & $node --experimental-websocket (Join-Path $PSScriptRoot 'node/page-check.js') $chromium $dashboard.Uri $screenshot 60 2>&1
+            $output = & $node @nodeFlags (Join-Path $PSScriptRoot 'node/page-check.js') $chromium $dashboard.Uri $screenshot 60 2>&1
         }
         finally {
             $probes | Stop-Job

@@ -1,7 +1,7 @@
 // Opens the dashboard's status page in a real headless Chromium and watches it over the DevTools
 // protocol: console messages, uncaught exceptions and failed loads; the page's own counters as it
 // updates itself (no reload); then a screenshot. Prints one JSON object for the Pester test.
-// Usage: node --experimental-websocket page-check.js <chromium> <page url> <screenshot.png> <seconds>
+// Usage: node [--experimental-websocket on Node 20] page-check.js <chromium> <page url> <screenshot.png> <seconds>
 // Waits until every Up backend row's total has moved since the page first drew it, at most <seconds>.
 "use strict";
 const { spawn } = require("child_process");
@@ -12,6 +12,10 @@ const path = require("path");
 const [chromium, url, screenshot, seconds] = process.argv.slice(2);
 if (!chromium || !url || !screenshot) {
     console.error("usage: node --experimental-websocket page-check.js <chromium> <page url> <screenshot.png> [seconds]");
+    process.exit(2);
+}
+if (typeof WebSocket === "undefined") {
+    console.error("this Node has no WebSocket: use Node 22, or Node 20 with --experimental-websocket");
     process.exit(2);
 }
 const deadline = Date.now() + 1000 * Number(seconds || 30);
