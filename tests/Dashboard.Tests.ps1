@@ -118,6 +118,21 @@ Describe 'Start-TcpBalancerDashboard' {
         }
     }
 
+    It 'applies -AllowFrom and -DenyFrom to every request' {
+        $denied = Start-TcpBalancerDashboard -Port 0 -DenyFrom 127.0.0.1
+        $allowed = Start-TcpBalancerDashboard -Port 0 -AllowFrom 127.0.0.0/8
+        try {
+            $refused = Invoke-Dashboard "$($denied.Uri)metrics"
+            $refused.StatusCode | Should -Be 403
+            $refused.Content | Should -BeLike '*127.0.0.1 may not use this dashboard*deny 127.0.0.1*'
+            (Invoke-Dashboard "$($allowed.Uri)metrics").StatusCode | Should -Be 200
+        }
+        finally {
+            $denied, $allowed | Stop-Job
+        }
+        { Start-TcpBalancerDashboard -Port 0 -AllowFrom 'not-an-address' } | Should -Throw -ErrorId 'InvalidAccessRule,TcpLbModule.Commands.StartTcpBalancerDashboardCommand'
+    }
+
     It 'serves /metrics that promtool accepts, with balancer and backend labels and a state set' {
         $promtool = (Get-Command promtool -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
         if (-not $promtool) { throw 'promtool is not installed: this test needs it (apt-get install -y prometheus).' }

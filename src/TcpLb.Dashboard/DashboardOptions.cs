@@ -18,6 +18,9 @@ namespace TcpLb.Dashboard
         /// </summary>
         public bool ToxiproxyApi { get; set; }
 
+        /// <summary>Who may make requests (the balancers' own allow and deny lists); none by default: everyone who reaches the listener.</summary>
+        public Engine.Access.AccessRules Access { get; set; } = Engine.Access.AccessRules.None;
+
         /// <summary>How often the page's history takes a sample of every backend.</summary>
         public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -29,6 +32,10 @@ namespace TcpLb.Dashboard
             if (ListenAddress == null)
             {
                 throw new ArgumentNullException(nameof(ListenAddress));
+            }
+            if (Access == null)
+            {
+                throw new ArgumentNullException(nameof(Access));
             }
             if (Port < 0 || Port > 65535)
             {

@@ -185,6 +185,7 @@ namespace TcpLb.Dashboard
 
         private async Task<Reply> RouteAsync(HttpListenerRequest request, string path, bool toxiproxyPath)
         {
+            RefuseUnlisted(request);
             RefuseCrossOrigin(request);
             RefuseForeignHost(request);
             if (toxiproxyPath)
@@ -215,6 +216,16 @@ namespace TcpLb.Dashboard
             if (request.HttpMethod != "GET" && request.HttpMethod != "HEAD")
             {
                 throw HttpProblem.MethodNotAllowed(request.HttpMethod, path, "GET, HEAD");
+            }
+        }
+
+        /// <summary>The access rules (-AllowFrom, -DenyFrom) apply to every request, as to a balancer's clients.</summary>
+        private void RefuseUnlisted(HttpListenerRequest request)
+        {
+            IPAddress? source = request.RemoteEndPoint?.Address;
+            if (!_options.Access.IsEmpty && (source == null || !_options.Access.Admits(Engine.Net.AddressBits.From(source))))
+            {
+                throw new HttpProblem(403, $"{source} may not use this dashboard: its access rules ({_options.Access}) do not admit it.");
             }
         }
 

@@ -30,6 +30,16 @@ namespace TcpLbModule.Commands
         [ValidateNotNullOrEmpty]
         public string ListenAddress { get; set; } = "127.0.0.1";
 
+        /// <summary>Sources that may make requests: addresses and CIDR ranges; others get 403.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? AllowFrom { get; set; }
+
+        /// <summary>Sources that get 403; deny wins over allow.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public string[]? DenyFrom { get; set; }
+
         /// <summary>toxiproxy's HTTP API on its own paths; loopback only.</summary>
         [Parameter]
         public SwitchParameter ToxiproxyApi { get; set; }
@@ -74,7 +84,7 @@ namespace TcpLbModule.Commands
                 return;
             }
             IPAddress address = ListenAddressArgument.Resolve(this, ListenAddress);
-            var options = new DashboardOptions { ListenAddress = address, Port = Port, ToxiproxyApi = ToxiproxyApi.IsPresent };
+            var options = new DashboardOptions { ListenAddress = address, Port = Port, ToxiproxyApi = ToxiproxyApi.IsPresent, Access = AccessArgument.Rules(this, AllowFrom, DenyFrom) };
             DashboardServer server;
             try
             {
@@ -94,9 +104,9 @@ namespace TcpLbModule.Commands
                 ThrowTerminatingError(new ErrorRecord(e, "DashboardListenFailed", ErrorCategory.ResourceUnavailable, Port));
                 return;
             }
-            if (!DashboardOptions.IsLoopback(address))
+            if (!DashboardOptions.IsLoopback(address) && AllowFrom == null)
             {
-                WriteWarning($"Start-TcpBalancerDashboard listens on {server.Uri}, beyond loopback: other hosts that reach it can read every balancer's addresses, backends and counters. Listen on loopback (-ListenAddress 127.0.0.1, the default) unless they should.");
+                WriteWarning($"Start-TcpBalancerDashboard listens on {server.Uri}, beyond loopback: other hosts that reach it can read every balancer's addresses, backends and counters. Restrict who may with -AllowFrom (addresses or CIDR ranges), or listen on loopback (-ListenAddress 127.0.0.1, the default).");
             }
             if (server.ToxiproxyApiEnabled)
             {
