@@ -8,7 +8,7 @@
     Build  dotnet build TcpLbModule.sln. The build also drops the compiled assemblies and the
            MAML help (made from docs/ by src/TcpLb.HelpBuilder) into module/, so
            Import-Module ./module/TcpLbModule.psd1 works right after it.
-    Test   Build, then dotnet test (the xunit suites: the engine and the help converter), then
+    Test   Build, then dotnet test (the xunit suites: engine, configuration, dashboard, help converter), then
            Invoke-Pester on tests/ (every user-visible behaviour of the cmdlets) with the user's
            Pester 5 or later, or else the Pester that the build restored from NuGet into
            .tools/. Both always run; the task fails when either has a failing test. Result

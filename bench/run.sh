@@ -35,6 +35,9 @@ usage: bash bench/run.sh [options]
                           looprelay, looprelay-setsid (not in the default list; issue 17) = the engine's
                           bare relay on its own epoll loops (bench/LoopRelayHost; LOOPRELAY_ARGS adds
                           --loops n or --handoff), no features: what the loop alone does
+                          tcplb-dash (not in the default list) = tcplb with 99 more balancers in its
+                          process, Start-TcpBalancerDashboard, a Prometheus scraping /metrics every
+                          second and the status page open in headless Chromium (what watching costs)
                           tcplb-tls = tcplb terminating TLS (-SelfSignedCertificate; wrk over https):
                           what TLS costs; keep-alive and new connections only (no bulk, no idle)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
@@ -91,8 +94,8 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid|looprelay|looprelay-setsid) ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, looprelay, looprelay-setsid)" ;; esac
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid|looprelay|looprelay-setsid|tcplb-dash) ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, looprelay, looprelay-setsid, tcplb-dash)" ;; esac
 done
 
 WRK_THREADS=2
@@ -191,7 +194,7 @@ has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
 build_all() {
     command -v dotnet >/dev/null || die "dotnet SDK not found"
     local wants_module=false
-    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid || has_contender tcplb-tls; } && wants_module=true
+    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid || has_contender tcplb-tls || has_contender tcplb-dash; } && wants_module=true
     if $DO_BUILD; then
         log "building bench tools (BenchHost, IdleConns)"
         dotnet_build "$BENCH_DIR/IdleConns/IdleConns.csproj" idleconns || die "IdleConns build failed"
@@ -229,7 +232,7 @@ build_all() {
             CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vE '^tcplb' | tr '\n' ' ' | sed 's/ *$//')
         fi
     fi
-    { has_contender tcplb || has_contender tcplb-setsid || has_contender tcplb-tls; } && resolve_pwsh
+    { has_contender tcplb || has_contender tcplb-setsid || has_contender tcplb-tls || has_contender tcplb-dash; } && resolve_pwsh
     return 0
 }
 

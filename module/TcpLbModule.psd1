@@ -38,6 +38,8 @@
         'Remove-TcpBalancerToxic'
         'Set-TcpBalancerOutage'
         'Get-TcpBalancerStatistics'
+        'Start-TcpBalancerDashboard'
+        'Watch-TcpBalancer'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -33,6 +33,7 @@ contender_port() {   # contender role
         tcplb-tls) base=107 ;;
         looprelay) base=108 ;;
         looprelay-setsid) base=109 ;;
+        tcplb-dash) base=120 ;;   # bulk 130: clear of the others' bulk ports (110-119)
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -228,10 +229,50 @@ start_tcplb-setsid() { start_pwsh_balancer tcplb-setsid "$1" setsid; }
 # tcplb-tls: tcplb terminating TLS with a throwaway certificate (-SelfSignedCertificate), for what
 # TLS costs; wrk talks https to it. Main role only: iperf3 and the idle test do not speak TLS.
 start_tcplb-tls() { start_pwsh_balancer tcplb-tls "$1" ""; }
+# tcplb-dash (not in the default list): tcplb with what watching it costs running beside it: 99
+# more balancers in the same process (no health checks, so the backends see no extra traffic),
+# Start-TcpBalancerDashboard, a Prometheus scraping its /metrics (100 balancers) every second and
+# the status page open in headless Chromium (it refreshes itself every second). Main role only.
+start_tcplb-dash() {
+    start_pwsh_balancer tcplb-dash "$1" ""
+    [[ $1 == main ]] || return 0
+    local dir="$RUN_DIR/tcplb-dash-main" dash prom_port chromium
+    dash=$(sed -n 's/^READY .* dash=\(http[^ ]*\).*/\1/p' "$dir/stdout.log" | head -n1)
+    [[ -n "$dash" ]] || die "tcplb-dash: the dashboard did not start (see $dir/stdout.log)"
+    command -v prometheus >/dev/null || die "tcplb-dash needs prometheus (apt-get install prometheus)"
+    chromium=$(command -v chromium || command -v chromium-browser) || die "tcplb-dash needs chromium (apt-get install chromium)"
+    prom_port=$((BASE_PORT + 290))
+    assert_port_free "$prom_port"
+    mkdir -p "$dir/prometheus" "$dir/chromium"
+    local target=${dash#http://}
+    printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tcplb\n    static_configs:\n      - targets: [%s]\n' "'${target%/}'" >"$dir/prometheus.yml"
+    prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prometheus" \
+        --web.listen-address="127.0.0.1:$prom_port" >"$dir/prometheus.log" 2>&1 &
+    register_pid $!
+    "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$dir/chromium" \
+        --remote-debugging-port=0 "$dash" >"$dir/chromium.log" 2>&1 &
+    register_pid $!
+    wait_port "$prom_port" 30 || die "tcplb-dash: prometheus did not listen on $prom_port (see $dir/prometheus.log)"
+    local i
+    for ((i = 0; i < 300; i++)); do
+        curl -fsS "http://127.0.0.1:$prom_port/api/v1/targets" 2>/dev/null | grep -q '"health":"up"' && break
+        sleep 0.1
+    done
+    ((i < 300)) || die "tcplb-dash: prometheus never scraped $dash/metrics (see $dir/prometheus.log)"
+    log "tcplb-dash: dashboard $dash (100 balancers), prometheus on 127.0.0.1:$prom_port scraping every 1s, the page open in chromium"
+}
 
 start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or setsid>
     local name=$1 role=$2 launcher=$3 dir="$RUN_DIR/$1-$2" backends="" p i pid script tls=""
     if [[ $name == tcplb-tls ]]; then tls=" -SelfSignedCertificate"; fi
+    local watched=""
+    if [[ $name == tcplb-dash && $role == main ]]; then
+        for p in $(backend_http_ports); do backends+="${backends:+,}127.0.0.1:$p"; done
+        watched="
+\$more = 1..99 | ForEach-Object { Start-TcpBalancer -Port 0 -Backend $backends -HealthCheckInterval 0 -Name \"watched-\$_\" }
+\$dash = Start-TcpBalancerDashboard -Port 0"
+        backends=""
+    fi
     mkdir -p "$dir"
     INST_PORT=$(contender_port "$name" "$role")
     assert_port_free "$INST_PORT"
@@ -241,8 +282,8 @@ start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or sets
         backends="127.0.0.1:$(bulk_backend_port)"
     fi
     script="Import-Module '$REPO_ROOT/module/TcpLbModule.psd1'
-\$lb = Start-TcpBalancer -Port $INST_PORT -Backend $backends$tls${TCPLB_EXTRA:+ $TCPLB_EXTRA}
-\"READY port=\$(\$lb.Port) pid=\$PID job=\$(\$lb.Id) state=\$(\$lb.State) pwsh=\$(\$PSVersionTable.PSVersion)\"
+\$lb = Start-TcpBalancer -Port $INST_PORT -Backend $backends$tls${TCPLB_EXTRA:+ $TCPLB_EXTRA}$watched
+\"READY port=\$(\$lb.Port) pid=\$PID job=\$(\$lb.Id) state=\$(\$lb.State) pwsh=\$(\$PSVersionTable.PSVersion)\$(if (\$dash) { ' dash=' + \$dash.Uri })\"
 \$lb | Wait-Job"
     printf '%s\n' "$script" >"$dir/script.ps1"
     local -a envs=()

@@ -49,7 +49,7 @@ namespace TcpLbModule.Commands
                 default:
                     return value;
             }
-            TcpLbJob? job = ModuleJobRegistry.All().Concat(DetachedServerHost.HostedJobs).FirstOrDefault(j => j.Id == id && j.Name == name);
+            TcpLbJob? job = ModuleJobRegistry.RunningInProcess().Concat(DetachedServerHost.HostedJobs).FirstOrDefault(j => j.Id == id && j.Name == name);
             return job ?? value;
         }
     }

@@ -24,9 +24,22 @@ namespace TcpLbModule.Detached
         internal const string FailedSignal = "tcplb-failed";
 
         private static TcpServerJob? _hosted;
+        private static readonly List<TcpLbJob> Companions = new List<TcpLbJob>();
 
         /// <summary>The job this process serves for other processes (none in an ordinary session).</summary>
         internal static IEnumerable<TcpServerJob> HostedJobs => _hosted == null ? new TcpServerJob[0] : new[] { _hosted };
+
+        /// <summary>
+        /// A job that serves beside the hosted one (a dashboard started from another process): kept
+        /// for the life of the process, stopped when the hosted job has stopped.
+        /// </summary>
+        internal static void AddCompanion(TcpLbJob job)
+        {
+            lock (Companions)
+            {
+                Companions.Add(job);
+            }
+        }
 
         /// <summary>
         /// Called by the child's script with the job that Start-TcpBalancer or Start-TcpBackend
@@ -90,8 +103,14 @@ namespace TcpLbModule.Detached
             }
             finally
             {
+                lock (Companions)
+                {
+                    Companions.ForEach(companion => companion.StopJob());
+                    Companions.Clear();
+                }
                 // The pipe's file goes too: the client that stopped the server keeps its connection.
                 DetachedServerRegistry.Forget(entry);
+                AppDomain.CurrentDomain.ProcessExit -= onExit;
             }
         }
 

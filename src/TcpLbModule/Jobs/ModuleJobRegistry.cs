@@ -19,8 +19,8 @@ namespace TcpLbModule.Jobs
 
         public static void Remove(TcpLbJob job) => Running.TryRemove(job, out _);
 
-        /// <summary>Every running job of the module, whichever runspace started it.</summary>
-        public static IEnumerable<TcpLbJob> All() => Running.Keys;
+        /// <summary>The running jobs of every runspace of the process, oldest first, whichever runspace started them (names, statistics, the dashboard).</summary>
+        public static IEnumerable<TcpLbJob> RunningInProcess() => Running.Keys.OrderBy(job => job.Id).ToList();
 
         /// <summary>The running jobs started by the current runspace, oldest first (for tab completion).</summary>
         public static IEnumerable<TcpLbJob> RunningInCurrentRunspace()
