@@ -276,16 +276,17 @@ scrape_configs:
         }
         $rate | Should -BeGreaterThan 0 -Because 'the probes made connections while Prometheus scraped'
 
-        # Once the probes stop, the scraped total settles on the balancer's own count.
+        # Once the probes stop, the scraped totals settle on the balancer's own counts: accepted, and
+        # the backends' totals summing to it (a backend counts a connection at its first byte, which
+        # the client may see a moment before the count: so both are waited for, in one scrape).
         $accepted = $lb.Accepted
+        $script:backendSum = $null
         Wait-Until -Seconds 30 {
             $total = Invoke-PromQL 'tcplb_balancer_connections_accepted_total{balancer="scraped"}'
-            $total.Count -eq 1 -and [long]$total[0].value[1] -eq $accepted
-        } | Should -BeTrue -Because "Prometheus' last scrape shows the balancer's $accepted accepted connections"
-
-        $perBackend = Invoke-PromQL 'tcplb_backend_connections_total{balancer="scraped"}'
-        $perBackend.Count | Should -Be 2
-        ($perBackend | ForEach-Object { [long]$_.value[1] } | Measure-Object -Sum).Sum | Should -Be $accepted
+            $perBackend = Invoke-PromQL 'tcplb_backend_connections_total{balancer="scraped"}'
+            $script:backendSum = ($perBackend | ForEach-Object { [long]$_.value[1] } | Measure-Object -Sum).Sum
+            $total.Count -eq 1 -and [long]$total[0].value[1] -eq $accepted -and $perBackend.Count -eq 2 -and $script:backendSum -eq $accepted
+        } | Should -BeTrue -Because "Prometheus' last scrape shows the balancer's $accepted accepted connections, and its backends' totals sum to them (last seen: $script:backendSum)"
         (Invoke-PromQL 'sum(tcplb_backend_state{balancer="scraped",state="Up"})')[0].value[1] | Should -Be '2'
     }
 }
