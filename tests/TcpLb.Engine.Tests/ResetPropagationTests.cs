@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Balancing;
@@ -125,6 +126,7 @@ namespace TcpLb.Engine.Tests
 
             string seen = string.Join(", ", results.GroupBy(r => $"{r.Status} {r.Backend} '{r.Response}'").Select(g => $"{g.Key} x{g.Count()}"));
             Assert.True(results.All(r => r.Status == TcpProbeStatus.Reset || (r.Status == TcpProbeStatus.Success && r.Backend == good.Port)), seen);
+            Assert.True(SpinWait.SpinUntil(() => balancer.ActiveConnections == 0, TestNet.Patience), "connections still open");
             Assert.Equal(results.Count(r => r.Status == TcpProbeStatus.Reset), balancer.Statistics.Failed);
             Assert.True(balancer.Statistics.Failed >= Count / 4, seen);
         }
@@ -141,6 +143,7 @@ namespace TcpLb.Engine.Tests
 
             string seen = string.Join(", ", results.GroupBy(r => $"{r.Status} {r.Backend} '{r.Response}'").Select(g => $"{g.Key} x{g.Count()}"));
             Assert.True(results.All(r => r.Status == TcpProbeStatus.Success && r.Backend == good.Port), seen);
+            Assert.True(SpinWait.SpinUntil(() => balancer.ActiveConnections == 0, TestNet.Patience), "connections still open");
             Assert.Equal(0, balancer.Statistics.Failed);
             Assert.True(balancer.Statistics.Redispatched + balancer.Statistics.Retried >= Count / 4, seen);
         }
