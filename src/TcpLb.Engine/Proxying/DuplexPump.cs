@@ -22,6 +22,8 @@ namespace TcpLb.Engine.Proxying
         private readonly Socket? _server;
         private readonly TimeSpan _finTimeout;
         private readonly PendingResponse? _pending;
+        private readonly SendWitness _clientSends;
+        private readonly SendWitness _serverSends; // across servers: each is told apart by its socket
         private SocketAwaitableEventArgs? _upArgs;
         private Task<PumpOutcome>? _up;
 
@@ -36,6 +38,8 @@ namespace TcpLb.Engine.Proxying
             _client = client ?? throw new ArgumentNullException(nameof(client));
             _finTimeout = finTimeout;
             _pending = pending;
+            _clientSends = new SendWitness(finTimeout);
+            _serverSends = new SendWitness(finTimeout);
         }
 
         /// <summary>Stamped whenever bytes move either way (for idle timeouts).</summary>
@@ -116,10 +120,10 @@ namespace TcpLb.Engine.Proxying
                 if (_up == null)
                 {
                     _upArgs = SocketEventArgsPool.Rent();
-                    _up = StreamPump.RunAsync(_client, server, _upArgs, ClientToServer, ClientToServerTotal, activity, UpShaper, _pending);
+                    _up = StreamPump.RunAsync(_client, server, _upArgs, ClientToServer, ClientToServerTotal, activity, UpShaper, _pending, sourceSends: _clientSends, destinationSends: _serverSends);
                 }
                 Task<PumpOutcome> up = _up;
-                Task<PumpOutcome> down = StreamPump.RunAsync(server, _client, downArgs, ServerToClient, ServerToClientTotal, activity, DownShaper, _pending, sourceIsServer: true);
+                Task<PumpOutcome> down = StreamPump.RunAsync(server, _client, downArgs, ServerToClient, ServerToClientTotal, activity, DownShaper, _pending, sourceIsServer: true, sourceSends: _serverSends, destinationSends: _clientSends);
 
                 if (ReferenceEquals(await Task.WhenAny(up, down).ConfigureAwait(false), up) && !down.IsCompleted)
                 {

@@ -23,8 +23,11 @@ namespace TcpLb.Engine.Proxying
         /// which gets the held bytes first), and the server→client direction
         /// (<paramref name="sourceIsServer"/>) tells it of the first byte and leaves an early FIN
         /// from the server to the caller. After the first byte neither looks at it again.
+        /// With <paramref name="sourceSends"/> and <paramref name="destinationSends"/> (the witnesses
+        /// of the sends to each side, shared with the other direction), an end of stream from a
+        /// source a send has seen reset is that reset (<see cref="PumpOutcome.SourceFailed"/>), not a FIN.
         /// </summary>
-        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null, IChunkShaper? shaper = null, PendingResponse? pending = null, bool sourceIsServer = false)
+        public static async Task<PumpOutcome> RunAsync(Socket source, Socket destination, SocketAwaitableEventArgs args, TrafficCounter? counter, TrafficCounter? secondCounter, ActivityStamp? activity = null, IChunkShaper? shaper = null, PendingResponse? pending = null, bool sourceIsServer = false, SendWitness? sourceSends = null, SendWitness? destinationSends = null)
         {
             byte[]? buffer = null;
             bool dataLikelyPending = false;
@@ -46,6 +49,11 @@ namespace TcpLb.Engine.Proxying
                     }
                     catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
                     {
+                        return PumpOutcome.SourceFailed;
+                    }
+                    if (read == 0 && sourceSends != null && await sourceSends.SawResetAsync(source, activity ?? new ActivityStamp()).ConfigureAwait(false))
+                    {
+                        // Not a FIN: the other direction's send took the source's reset, and reads now see 0.
                         return PumpOutcome.SourceFailed;
                     }
 
@@ -109,6 +117,7 @@ namespace TcpLb.Engine.Proxying
 
                     // Inline, not a helper: an async helper would allocate whenever a send completes late.
                     bool sent = true;
+                    destinationSends?.BeginSend(destination);
                     try
                     {
                         Task? shaped = shaper?.TrySendShapedAsync(destination, args, buffer, read);
@@ -118,6 +127,7 @@ namespace TcpLb.Engine.Proxying
                             if (shaper!.Ended)
                             {
                                 // The shaper sent this direction's FIN early (a data limit): read no further.
+                                destinationSends?.EndSend(destination, failed: false);
                                 counter?.Add(read);
                                 secondCounter?.Add(read);
                                 return PumpOutcome.Finished;
@@ -142,6 +152,7 @@ namespace TcpLb.Engine.Proxying
                     {
                         sent = false;
                     }
+                    destinationSends?.EndSend(destination, failed: !sent);
                     if (!sent)
                     {
                         if (!held)

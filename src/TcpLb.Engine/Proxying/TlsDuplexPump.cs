@@ -31,8 +31,11 @@ namespace TcpLb.Engine.Proxying
         public static async Task<bool> RunAsync(SecuredSocket client, SecuredSocket server, TimeSpan finTimeout, ActivityStamp? activity, TrafficCounter? up, TrafficCounter? upTotal, TrafficCounter? down, TrafficCounter? downTotal)
         {
             activity ??= new ActivityStamp();
-            Task<PumpOutcome> upward = CopyAsync(client, server, activity, up, upTotal);
-            Task<PumpOutcome> downward = CopyAsync(server, client, activity, down, downTotal);
+            // A reset a write took is still a reset when reads then see an end of stream (see SendWitness).
+            var clientSends = new SendWitness(finTimeout);
+            var serverSends = new SendWitness(finTimeout);
+            Task<PumpOutcome> upward = CopyAsync(client, server, activity, up, upTotal, sourceSends: clientSends, destinationSends: serverSends);
+            Task<PumpOutcome> downward = CopyAsync(server, client, activity, down, downTotal, sourceSends: serverSends, destinationSends: clientSends);
             Task<PumpOutcome> first = await Task.WhenAny(upward, downward).ConfigureAwait(false);
             Task<PumpOutcome> second = ReferenceEquals(first, upward) ? downward : upward;
             bool clean = first.Result == PumpOutcome.Finished
@@ -52,8 +55,11 @@ namespace TcpLb.Engine.Proxying
             return clean;
         }
 
-        /// <summary>One direction: bytes from <paramref name="source"/> to <paramref name="destination"/> until the source's end, which is passed on.</summary>
-        public static async Task<PumpOutcome> CopyAsync(SecuredSocket source, SecuredSocket destination, ActivityStamp? activity, TrafficCounter? counter, TrafficCounter? secondCounter, Func<Task>? beforeEachWrite = null)
+        /// <summary>
+        /// One direction: bytes from <paramref name="source"/> to <paramref name="destination"/> until the source's end, which is passed on;
+        /// with the witnesses of the sends to each side, an end from a source a write has seen reset is that reset, not a FIN.
+        /// </summary>
+        public static async Task<PumpOutcome> CopyAsync(SecuredSocket source, SecuredSocket destination, ActivityStamp? activity, TrafficCounter? counter, TrafficCounter? secondCounter, Func<Task>? beforeEachWrite = null, SendWitness? sourceSends = null, SendWitness? destinationSends = null)
         {
             byte[]? buffer = null;
             bool dataLikelyPending = false;
@@ -75,6 +81,10 @@ namespace TcpLb.Engine.Proxying
                     {
                         return PumpOutcome.SourceFailed;
                     }
+                    if (read == 0 && sourceSends != null && await sourceSends.SawResetAsync(source, activity ?? new ActivityStamp()).ConfigureAwait(false))
+                    {
+                        return PumpOutcome.SourceFailed;
+                    }
                     activity?.Touch();
                     if (read == 0)
                     {
@@ -87,10 +97,13 @@ namespace TcpLb.Engine.Proxying
                         {
                             await beforeEachWrite().ConfigureAwait(false);
                         }
+                        destinationSends?.BeginSend(destination);
                         await destination.Stream.WriteAsync(buffer, 0, read).ConfigureAwait(false);
+                        destinationSends?.EndSend(destination, failed: false);
                     }
                     catch (Exception e) when (IsConnectionFailure(e) || e is OperationCanceledException)
                     {
+                        destinationSends?.EndSend(destination, failed: true);
                         return PumpOutcome.DestinationFailed;
                     }
                     counter?.Add(read);
