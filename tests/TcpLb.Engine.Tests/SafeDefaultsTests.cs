@@ -145,8 +145,10 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.FinTimeout = TimeSpan.FromMilliseconds(400); }, raw.Port);
-            const int Chunks = 25, ChunkSize = 4096; // 25 chunks 100 ms apart: 2.5 s, six times the FIN timeout
+            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.FinTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
+            // 45 chunks 100 ms apart: 4.5 s, three times the FIN timeout. The timeout leaves room for
+            // a busy machine (gaps of 800 ms were seen between 100 ms sends at a load of 14 on 2 cores).
+            const int Chunks = 45, ChunkSize = 4096;
 
             using Socket client = await TestNet.ConnectAsync(balancer.Port);
             await client.SendAsync(Encoding.ASCII.GetBytes("go"), SocketFlags.None);
@@ -176,8 +178,8 @@ namespace TcpLb.Engine.Tests
             using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.FinTimeout = TimeSpan.FromMilliseconds(400); }, raw.Port);
-            const int Chunks = 20, ChunkSize = 4096; // 2 s of stream, five times the FIN timeout
+            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.FinTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
+            const int Chunks = 45, ChunkSize = 4096; // 4.5 s of stream, three times the FIN timeout (room for a busy machine)
 
             using Socket socket = await TestNet.ConnectAsync(balancer.Port);
             using var tls = new SslStream(new NetworkStream(socket, false), false, (s, c, ch, e) => c != null && new X509Certificate2(c).Thumbprint == certificate.Thumbprint);
