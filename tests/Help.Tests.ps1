@@ -50,18 +50,18 @@ Describe 'HelpTests' {
     }
 
     # The README is a front door; what it used to explain in full lives in these topics, where Get-Help finds it.
-    It 'The topic <Topic> is found and carries <Text>' -ForEach @(
-        @{ Topic = 'about_TcpLbModule_Algorithms'; Text = 'rendezvous hashing' }
-        @{ Topic = 'about_TcpLbModule_FaultTolerance'; Text = 'ReconfigurationPlan' }
-        @{ Topic = 'about_TcpLbModule_Toxics'; Text = 'Set-TcpBalancerOutage -Mode Refuse' }
-        @{ Topic = 'about_TcpLbModule_Security'; Text = 'SourceTableCapacity' }
-        @{ Topic = 'about_TcpLbModule_Detached'; Text = 'DetachedRegistryUnsafe' }
-        @{ Topic = 'about_TcpLbModule_Export'; Text = 'hash-type consistent' }
-        @{ Topic = 'about_TcpLbModule'; Text = 'tcplb_backend_connections_total' }
+    It 'The topic <Topic> is found and carries <Expected>' -ForEach @(
+        @{ Topic = 'about_TcpLbModule_Algorithms'; Expected = 'rendezvous hashing' }
+        @{ Topic = 'about_TcpLbModule_FaultTolerance'; Expected = 'ReconfigurationPlan' }
+        @{ Topic = 'about_TcpLbModule_Toxics'; Expected = 'Set-TcpBalancerOutage -Mode Refuse' }
+        @{ Topic = 'about_TcpLbModule_Security'; Expected = 'SourceTableCapacity' }
+        @{ Topic = 'about_TcpLbModule_Detached'; Expected = 'DetachedRegistryUnsafe' }
+        @{ Topic = 'about_TcpLbModule_Export'; Expected = 'hash-type consistent' }
+        @{ Topic = 'about_TcpLbModule'; Expected = 'tcplb_backend_connections_total' }
     ) {
-        $text = @(Get-Help $Topic | ForEach-Object { $_.ToString() }) -join "`n"
+        $help = @(Get-Help $Topic | ForEach-Object { $_.ToString() }) -join "`n"
 
-        $text | Should -BeLikeExactly "*$Topic*"
-        $text | Should -BeLikeExactly "*$Text*"
+        $help | Should -BeLikeExactly "*$Topic*"
+        $help | Should -BeLikeExactly "*$Expected*"
     }
 }
