@@ -48,4 +48,20 @@ Describe 'HelpTests' {
         $text | Should -BeLikeExactly '*Start-TcpBalancer*'
         $text | Should -BeLikeExactly '*Invoke-TcpProbe*'
     }
+
+    # The README is a front door; what it used to explain in full lives in these topics, where Get-Help finds it.
+    It 'The topic <Topic> is found and carries <Expected>' -ForEach @(
+        @{ Topic = 'about_TcpLbModule_Algorithms'; Expected = 'rendezvous hashing' }
+        @{ Topic = 'about_TcpLbModule_FaultTolerance'; Expected = 'ReconfigurationPlan' }
+        @{ Topic = 'about_TcpLbModule_Toxics'; Expected = 'Set-TcpBalancerOutage -Mode Refuse' }
+        @{ Topic = 'about_TcpLbModule_Security'; Expected = 'SourceTableCapacity' }
+        @{ Topic = 'about_TcpLbModule_Detached'; Expected = 'DetachedRegistryUnsafe' }
+        @{ Topic = 'about_TcpLbModule_Export'; Expected = 'hash-type consistent' }
+        @{ Topic = 'about_TcpLbModule'; Expected = 'tcplb_backend_connections_total' }
+    ) {
+        $help = @(Get-Help $Topic | ForEach-Object { $_.ToString() }) -join "`n"
+
+        $help | Should -BeLikeExactly "*$Topic*"
+        $help | Should -BeLikeExactly "*$Expected*"
+    }
 }

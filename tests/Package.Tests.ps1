@@ -41,7 +41,9 @@ Describe 'Packaging' {
             # The module folder holds what belongs in a module and nothing else, built Release.
             $moduleOut = Join-Path $out "TcpLbModule/$Version"
             $files = @(Get-ChildItem -LiteralPath $moduleOut -Recurse -File | ForEach-Object { $_.FullName.Substring($moduleOut.Length + 1).Replace('\', '/') } | Sort-Object)
-            $files | Should -Be @('en-US/about_TcpLbModule_Configuration.help.txt', 'en-US/about_TcpLbModule.help.txt', 'en-US/TcpLbModule.dll-Help.xml', 'LICENSE', 'System.Buffers.dll',
+            $files | Should -Be @('en-US/about_TcpLbModule_Algorithms.help.txt', 'en-US/about_TcpLbModule_Configuration.help.txt', 'en-US/about_TcpLbModule_Detached.help.txt',
+                'en-US/about_TcpLbModule_Export.help.txt', 'en-US/about_TcpLbModule_FaultTolerance.help.txt', 'en-US/about_TcpLbModule_Security.help.txt', 'en-US/about_TcpLbModule_Toxics.help.txt',
+                'en-US/about_TcpLbModule.help.txt', 'en-US/TcpLbModule.dll-Help.xml', 'LICENSE', 'System.Buffers.dll',
                 'TcpLb.Configuration.dll', 'TcpLb.Dashboard.dll', 'TcpLb.Engine.dll', 'TcpLbModule.dll', 'TcpLbModule.format.ps1xml', 'TcpLbModule.Jobs.format.ps1xml', 'TcpLbModule.psd1', 'TcpLbModule.types.ps1xml', 'Tomlyn.dll')
             $assembly = [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path $moduleOut 'TcpLbModule.dll'))
             $assembly.Version | Should -Be ([version] "$Version.0")

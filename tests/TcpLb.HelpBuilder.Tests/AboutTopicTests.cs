@@ -26,6 +26,25 @@ namespace TcpLb.HelpBuilder.Tests
             Assert.DoesNotContain(Lines, l => l.Contains('\t'));
         }
 
+        /// <summary>The topics the README's feature sections moved to: the same shape and width as the main one.</summary>
+        [Theory]
+        [InlineData("about_TcpLbModule_Algorithms")]
+        [InlineData("about_TcpLbModule_Detached")]
+        [InlineData("about_TcpLbModule_Export")]
+        [InlineData("about_TcpLbModule_FaultTolerance")]
+        [InlineData("about_TcpLbModule_Security")]
+        [InlineData("about_TcpLbModule_Toxics")]
+        public void EveryTopicHasTheClassicShapeAndFitsEightyColumns(string topic)
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(RepoRoot(), "module", "en-US", topic + ".help.txt"));
+            string[] headings = lines.Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0])).ToArray();
+            Assert.Equal(new[] { "TOPIC", "SHORT DESCRIPTION", "LONG DESCRIPTION", "EXAMPLES", "SEE ALSO" }, headings);
+            Assert.Equal("    " + topic, lines[1]);
+            Assert.All(lines.Select((l, i) => (l, i)), x => Assert.True(x.l.Length <= 80, $"{topic} line {x.i + 1} is {x.l.Length} characters"));
+            Assert.DoesNotContain(lines, l => l.Contains('\t'));
+            Assert.DoesNotContain(lines, l => l.Contains("README"));
+        }
+
         [Theory]
         [InlineData("Start-TcpBackend")]
         [InlineData("Start-TcpBalancer")]
