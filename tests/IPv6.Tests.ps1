@@ -114,10 +114,18 @@ Describe 'IPv6Tests' {
     It 'A host-name backend whose first address refuses is served by its second' {
         # localhost resolves to 127.0.0.1 first, then ::1; the backend listens on ::1 only.
         $backend = Start-TcpBackend -Port 0 -ListenAddress ::1
-        Test-PortFree $backend.Port | Should -BeTrue
-        $lb = Start-TcpBalancer -Port 0 -Backend "localhost:$($backend.Port)" -HealthCheckInterval 0
+        # 127.0.0.1 on the same port is held, bound and not listening, so it refuses connections and
+        # the balancer's own -Port 0 cannot land on it (which would make localhost:PORT the balancer).
+        $holder = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::InterNetwork, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Tcp)
+        try {
+            $holder.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $backend.Port))
+            $lb = Start-TcpBalancer -Port 0 -Backend "localhost:$($backend.Port)" -HealthCheckInterval 0
 
-        $results = @(Invoke-TcpProbe -Port $lb.Port -Count 3)
+            $results = @(Invoke-TcpProbe -Port $lb.Port -Count 3)
+        }
+        finally {
+            $holder.Dispose()
+        }
 
         ($results | ForEach-Object { $_.Status.ToString() }) | Should -Be @('Success', 'Success', 'Success')
         ($results | ForEach-Object Backend) | Should -Be @($backend.Port, $backend.Port, $backend.Port)

@@ -109,10 +109,13 @@ namespace TcpLb.Engine.Tests.EventLoop
             var cancelled = new LoopTimer(new TimerAction(() => fired.Add("cancelled")));
             await OnLoop<int>.RunAsync(loop, l =>
             {
-                l.Schedule(late, l.Now + 120);
-                l.Schedule(early, l.Now + 20);
-                l.Schedule(middle, l.Now + 60);
-                l.Schedule(cancelled, l.Now + 40);
+                // One reading of the clock: a loop thread preempted between two calls (a busy machine)
+                // would otherwise give the later calls later deadlines than the test means.
+                long now = l.Now;
+                l.Schedule(late, now + 120);
+                l.Schedule(early, now + 20);
+                l.Schedule(middle, now + 60);
+                l.Schedule(cancelled, now + 40);
                 l.Cancel(cancelled);
                 return 0;
             });
