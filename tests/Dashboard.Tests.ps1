@@ -317,6 +317,7 @@ Describe "toxiproxy's API driven by toxiproxy-node-client" {
         $output = & $node (Join-Path $nodeDir 'toxiproxy-client.js') $dashboard.Uri.TrimEnd('/') $backend.Port 'web' 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
         $seen = ($output | Select-Object -Last 1) | ConvertFrom-Json
+        Write-Host "Page check (first and last reading): $($output | Select-Object -Last 1)"
         $reply = "Response from server running on port $($backend.Port)"
 
         $seen.version | Should -BeLike '*2.*'
@@ -437,13 +438,14 @@ Describe 'The status page in a real headless Chromium' {
         )
         $screenshot = Join-Path $artefacts 'dashboard.png'
         try {
-            $output = & $node @nodeFlags (Join-Path $PSScriptRoot 'node/page-check.js') $chromium $dashboard.Uri $screenshot 60 2>&1
+            $output = & $node @nodeFlags (Join-Path $PSScriptRoot 'node/page-check.js') $chromium $dashboard.Uri $screenshot 120 2>&1
         }
         finally {
             $probes | Stop-Job
         }
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
         $seen = ($output | Select-Object -Last 1) | ConvertFrom-Json
+        Write-Host "Page check (first and last reading): $($output | Select-Object -Last 1)"
 
         $seen.problems | Should -BeNullOrEmpty -Because 'the page logs nothing and loads everything it asks for'
         $seen.last.external | Should -BeNullOrEmpty -Because 'the page loads nothing from another origin'
