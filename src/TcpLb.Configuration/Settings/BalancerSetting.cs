@@ -116,6 +116,9 @@ namespace TcpLb.Configuration.Settings
             return ZeroIsNever && time == Timeout.InfiniteTimeSpan ? 0 : (long)Math.Round(time.TotalMilliseconds);
         }
 
+        /// <summary>A duration's value as the options hold it (an infinite time stays infinite).</summary>
+        public TimeSpan Time(TcpBalancerOptions options) => _getTime != null ? _getTime(options) : throw new InvalidOperationException($"{Name} is a count, not a duration.");
+
         /// <summary>Sets the value given in the setting's unit; the caller has checked the range (<see cref="Accepts"/>).</summary>
         public void Set(TcpBalancerOptions options, int value)
         {

@@ -139,7 +139,7 @@ namespace TcpLbModule.Commands
         [Duration]
         public int IdleTimeout { get; set; }
 
-        /// <summary>Milliseconds a connection may stay half-closed before both sides are closed.</summary>
+        /// <summary>Milliseconds a half-closed connection may go without a byte before both sides are closed; 0: never.</summary>
         [Parameter]
         [ValidateSetting(nameof(FinTimeout))]
         [Duration]
