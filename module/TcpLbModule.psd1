@@ -90,6 +90,7 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
   Start-/Update-TcpBalancer, as fin_timeout = 0 does in a file. An out-of-range setting
   names the value and the setting's one range ("1001 is out of range for
   -ConnectFailureLimit. Accepted: from 0 to 1000 (0: never).").
+- Update-TcpBalancer -SlowStart changes the slow start of a running balancer.
 
 0.1.0
 - Start-TcpBackend: test backends (Identify and Echo modes) with injectable faults, latency,

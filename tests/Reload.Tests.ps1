@@ -128,6 +128,9 @@ Describe 'ReloadTests' {
         $lb.CurrentConfiguration().FinTimeout | Should -Be ([TimeSpan]::FromSeconds(30))
         Update-TcpBalancer $lb -FinTimeout 0
         $lb.CurrentConfiguration().FinTimeout | Should -Be ([System.Threading.Timeout]::InfiniteTimeSpan)
+        # Every live setting is a parameter of Update, SlowStart too.
+        Update-TcpBalancer $lb -SlowStart '10s'
+        $lb.CurrentConfiguration().SlowStart | Should -Be ([TimeSpan]::FromSeconds(10))
 
         # ConnectFailureLimit and QueueLength stop where files and Start stop (1000 and 1000000), on Update too.
         foreach ($case in @(
@@ -150,7 +153,7 @@ Describe 'ReloadTests' {
             $parameters = (Get-Command $command).Parameters
             foreach ($setting in $settings) {
                 $parameter = $parameters[$setting.Name]
-                if ($command -eq 'Start-TcpBalancer' -or $setting.Live -and $setting.Name -ne 'SlowStart') {
+                if ($command -eq 'Start-TcpBalancer' -or $setting.Live) {
                     $parameter | Should -Not -BeNullOrEmpty -Because "$command sets $($setting.Name)"
                 }
                 if ($parameter) {

@@ -103,6 +103,11 @@ namespace TcpLbModule.Commands
         [ValidateSetting(nameof(Fall))]
         public int? Fall { get; set; }
 
+        [Parameter]
+        [ValidateSetting(nameof(SlowStart))]
+        [Duration]
+        public int? SlowStart { get; set; }
+
         /// <summary>Write the changes made (BalancerChange objects) to the pipeline.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
