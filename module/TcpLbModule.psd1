@@ -85,6 +85,12 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
 - -Verbose narrates Start-TcpBalancer, Start-TcpBackend and Invoke-TcpProbe; -Debug shows
   the configuration started and puts the engine's events, timed, on the job's Debug stream.
 - The build works with NUGET_PACKAGES set without a trailing slash.
+- Breaking: Update-TcpBalancer -ConnectFailureLimit stops at 1000 and -QueueLength at
+  1000000, as Start-TcpBalancer and the files do. -FinTimeout 0 means never on
+  Start-/Update-TcpBalancer, as fin_timeout = 0 does in a file. An out-of-range setting
+  names the value and the setting's one range ("1001 is out of range for
+  -ConnectFailureLimit. Accepted: from 0 to 1000 (0: never).").
+- Update-TcpBalancer -SlowStart changes the slow start of a running balancer.
 
 0.1.0
 - Start-TcpBackend: test backends (Identify and Echo modes) with injectable faults, latency,

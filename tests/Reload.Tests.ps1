@@ -119,6 +119,53 @@ Describe 'ReloadTests' {
         $lb.CurrentConfiguration().Retries | Should -Be 3
     }
 
+    It 'Each setting has one range: Start, Update and files accept and refuse the same values' {
+        $b = Start-TcpBackend -Port 0
+        # fin_timeout = 0 means never in a file; so it does on the command line.
+        $lb = Start-TcpBalancer -Port 0 -Backend $b -FinTimeout 0 -HealthCheckInterval 0
+        $lb.CurrentConfiguration().FinTimeout | Should -Be ([System.Threading.Timeout]::InfiniteTimeSpan)
+        Update-TcpBalancer $lb -FinTimeout '30s'
+        $lb.CurrentConfiguration().FinTimeout | Should -Be ([TimeSpan]::FromSeconds(30))
+        Update-TcpBalancer $lb -FinTimeout 0
+        $lb.CurrentConfiguration().FinTimeout | Should -Be ([System.Threading.Timeout]::InfiniteTimeSpan)
+        # Every live setting is a parameter of Update, SlowStart too.
+        Update-TcpBalancer $lb -SlowStart '10s'
+        $lb.CurrentConfiguration().SlowStart | Should -Be ([TimeSpan]::FromSeconds(10))
+
+        # ConnectFailureLimit and QueueLength stop where files and Start stop (1000 and 1000000), on Update too.
+        foreach ($case in @(
+                @{ Parameter = 'ConnectFailureLimit'; Value = 1001; Accepted = 'from 0 to 1000 (0: never)' },
+                @{ Parameter = 'QueueLength'; Value = 1000001; Accepted = 'from 0 to 1000000' })) {
+            $splat = @{ $case.Parameter = $case.Value }
+            { Update-TcpBalancer $lb @splat } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.UpdateTcpBalancerCommand' -ExpectedMessage "*$($case.Value) is out of range for -$($case.Parameter). Accepted: $($case.Accepted)*"
+            { Start-TcpBalancer -Port 0 -Backend $b @splat } | Should -Throw -ErrorId 'ParameterArgumentValidationError,TcpLbModule.Commands.StartTcpBalancerCommand' -ExpectedMessage "*$($case.Value) is out of range for -$($case.Parameter)*"
+        }
+        $lb.CurrentConfiguration().ConnectFailuresBeforeDown | Should -Be 3
+        $lb.CurrentConfiguration().QueueLength | Should -Be 256
+        { Start-TcpBalancer -Port 0 -Backend $b -ConnectTimeout 0 } | Should -Throw -ExpectedMessage '*0 is out of range for -ConnectTimeout. Accepted: from 1 to 2147483647 milliseconds*'
+        @(Get-TcpBalancer).Count | Should -Be 1 -Because 'a refused value starts nothing'
+    }
+
+    It 'Every setting parameter of Start- and Update-TcpBalancer is checked against the setting it names' {
+        $settings = [TcpLb.Configuration.Settings.BalancerSettings]::All
+        $settings.Count | Should -BeGreaterThan 10
+        foreach ($command in 'Start-TcpBalancer', 'Update-TcpBalancer') {
+            $parameters = (Get-Command $command).Parameters
+            foreach ($setting in $settings) {
+                $parameter = $parameters[$setting.Name]
+                if ($command -eq 'Start-TcpBalancer' -or $setting.Live) {
+                    $parameter | Should -Not -BeNullOrEmpty -Because "$command sets $($setting.Name)"
+                }
+                if ($parameter) {
+                    $checks = @($parameter.Attributes | Where-Object { $_.GetType().Name -eq 'ValidateSettingAttribute' })
+                    $checks.Count | Should -Be 1 -Because "-$($setting.Name) of $command is checked against its setting"
+                    $checks[0].Setting.Name | Should -Be $setting.Name
+                    @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateRangeAttribute] }).Count | Should -Be 0 -Because 'a second range would drift'
+                }
+            }
+        }
+    }
+
     It 'Reloads from a configuration file: the server of its name, with the parameters given over it' {
         $old = Start-TcpBackend -Port 0
         $a, $b = Start-TcpBackend -Port 0, 0

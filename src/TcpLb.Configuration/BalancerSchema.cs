@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using TcpLb.Configuration.Settings;
 using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
@@ -36,25 +37,17 @@ namespace TcpLb.Configuration
                 (node, at, b) => b.SendProxyProtocol = ProxyVersion(node, at),
                 b => b.SendProxyProtocol.HasValue ? ConfigurationNode.Scalar(ProxyVersionName(b.SendProxyProtocol.Value)) : null));
 
-        public static readonly SettingTable<HealthCheckOptions> HealthCheckKeys = new SettingTable<HealthCheckOptions>(
-            new Setting<HealthCheckOptions>("interval",
-                (node, at, h) => h.Interval = ConfigurationValue.Duration(node, at, 0, "no active checks"),
-                h => ConfigurationValue.Milliseconds(h.Interval)),
-            new Setting<HealthCheckOptions>("timeout",
-                (node, at, h) => h.Timeout = ConfigurationValue.Duration(node, at, 1),
-                h => ConfigurationValue.Milliseconds(h.Timeout)),
-            new Setting<HealthCheckOptions>("rise",
-                (node, at, h) => h.Rise = ConfigurationValue.Integer(node, at, 1, 1000),
-                h => ConfigurationNode.Scalar(h.Rise)),
-            new Setting<HealthCheckOptions>("fall",
-                (node, at, h) => h.Fall = ConfigurationValue.Integer(node, at, 1, 1000),
-                h => ConfigurationNode.Scalar(h.Fall)),
-            new Setting<HealthCheckOptions>("send",
-                (node, at, h) => h.Send = ConfigurationValue.Text(node, at, "the text a check sends after connecting, not empty"),
-                h => h.Send == null ? null : ConfigurationNode.Scalar(h.Send)),
-            new Setting<HealthCheckOptions>("expect",
-                (node, at, h) => h.ExpectPrefix = ConfigurationValue.Text(node, at, "the text a check's reply must start with, not empty"),
-                h => h.ExpectPrefix == null ? null : ConfigurationNode.Scalar(h.ExpectPrefix)));
+        public static readonly SettingTable<TcpBalancerOptions> HealthCheckKeys = new SettingTable<TcpBalancerOptions>(
+            Described<TcpBalancerOptions>(BalancerSettings.HealthCheckInterval, o => o),
+            Described<TcpBalancerOptions>(BalancerSettings.HealthCheckTimeout, o => o),
+            Described<TcpBalancerOptions>(BalancerSettings.Rise, o => o),
+            Described<TcpBalancerOptions>(BalancerSettings.Fall, o => o),
+            new Setting<TcpBalancerOptions>("send",
+                (node, at, o) => o.HealthCheck.Send = ConfigurationValue.Text(node, at, "the text a check sends after connecting, not empty"),
+                o => o.HealthCheck.Send == null ? null : ConfigurationNode.Scalar(o.HealthCheck.Send)),
+            new Setting<TcpBalancerOptions>("expect",
+                (node, at, o) => o.HealthCheck.ExpectPrefix = ConfigurationValue.Text(node, at, "the text a check's reply must start with, not empty"),
+                o => o.HealthCheck.ExpectPrefix == null ? null : ConfigurationNode.Scalar(o.HealthCheck.ExpectPrefix)));
 
         public static readonly SettingTable<ToxicBinding> ToxicKeys = new SettingTable<ToxicBinding>(
             new Setting<ToxicBinding>("type",
@@ -104,12 +97,8 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("backends",
                 (node, at, s) => ReadBackends(node, at, s.Options.Backends),
                 s => WriteBackends(s.Options.Backends)),
-            new Setting<ServerBinding>("connect_timeout",
-                (node, at, s) => s.Options.ConnectTimeout = ConfigurationValue.Duration(node, at, 1),
-                s => ConfigurationValue.Milliseconds(s.Options.ConnectTimeout)),
-            new Setting<ServerBinding>("retries",
-                (node, at, s) => s.Options.Retries = ConfigurationValue.Integer(node, at, 0, 100),
-                s => ConfigurationNode.Scalar(s.Options.Retries)),
+            Described<ServerBinding>(BalancerSettings.ConnectTimeout, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.Retries, s => s.Options),
             new Setting<ServerBinding>("retry_on",
                 (node, at, s) => s.Options.RetryOn = RetryConditionNames.Read(node, at),
                 s => RetryConditionNames.Write(s.Options.RetryOn)),
@@ -117,18 +106,10 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("replay",
                 (node, at, s) => s.Options.Replay = ConfigurationValue.Boolean(node, at),
                 s => null),
-            new Setting<ServerBinding>("response_timeout",
-                (node, at, s) => s.Options.ResponseTimeout = ConfigurationValue.Duration(node, at, 0, "no response watch"),
-                s => ConfigurationValue.Milliseconds(s.Options.ResponseTimeout)),
-            new Setting<ServerBinding>("connect_failure_limit",
-                (node, at, s) => s.Options.ConnectFailuresBeforeDown = ConfigurationValue.Integer(node, at, 0, 1000),
-                s => ConfigurationNode.Scalar(s.Options.ConnectFailuresBeforeDown)),
-            new Setting<ServerBinding>("backend_max_connections",
-                (node, at, s) => s.Options.BackendMaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
-                s => ConfigurationNode.Scalar(s.Options.BackendMaxConnections)),
-            new Setting<ServerBinding>("slow_start",
-                (node, at, s) => s.Options.SlowStart = ConfigurationValue.Duration(node, at, 0, "off"),
-                s => ConfigurationValue.Milliseconds(s.Options.SlowStart)),
+            Described<ServerBinding>(BalancerSettings.ResponseTimeout, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.ConnectFailureLimit, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.BackendMaxConnections, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.SlowStart, s => s.Options),
             new Setting<ServerBinding>("send_proxy_protocol",
                 (node, at, s) => s.Options.SendProxyProtocol = ProxyVersion(node, at),
                 s => ConfigurationNode.Scalar(ProxyVersionName(s.Options.SendProxyProtocol))),
@@ -136,8 +117,8 @@ namespace TcpLb.Configuration
                 (node, at, s) => ReadToxics(node, at, s.Options.Toxics),
                 s => WriteToxics(s.Options.Toxics)),
             new Setting<ServerBinding>("health_check",
-                (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options.HealthCheck),
-                s => HealthCheckKeys.Write(s.Options.HealthCheck)));
+                (node, at, s) => HealthCheckKeys.Bind(node, at, s.Options),
+                s => HealthCheckKeys.Write(s.Options)));
 
         public static readonly SettingTable<ServerBinding> ServerKeys = new SettingTable<ServerBinding>(
             new Setting<ServerBinding>("name",
@@ -146,39 +127,25 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("listen",
                 (node, at, s) => Listen(node, at, s.Options),
                 s => ConfigurationNode.Scalar(Listen(s.Options.ListenAddress, s.Options.Port))),
-            new Setting<ServerBinding>("max_connections",
-                (node, at, s) => s.Options.MaxConnections = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
-                s => ConfigurationNode.Scalar(s.Options.MaxConnections)),
-            new Setting<ServerBinding>("queue_length",
-                (node, at, s) => s.Options.QueueLength = ConfigurationValue.Integer(node, at, 0, 1_000_000),
-                s => ConfigurationNode.Scalar(s.Options.QueueLength)),
-            new Setting<ServerBinding>("queue_timeout",
-                (node, at, s) => s.Options.QueueTimeout = ConfigurationValue.Duration(node, at, 0),
-                s => ConfigurationValue.Milliseconds(s.Options.QueueTimeout)),
-            new Setting<ServerBinding>("idle_timeout",
-                (node, at, s) => s.Options.IdleTimeout = NeverIfZero(ConfigurationValue.Duration(node, at, 0, "never")),
-                s => ConfigurationValue.Milliseconds(ZeroIfNever(s.Options.IdleTimeout))),
-            new Setting<ServerBinding>("fin_timeout",
-                (node, at, s) => s.Options.FinTimeout = NeverIfZero(ConfigurationValue.Duration(node, at, 0, "never")),
-                s => ConfigurationValue.Milliseconds(ZeroIfNever(s.Options.FinTimeout))),
+            Described<ServerBinding>(BalancerSettings.MaxConnections, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.QueueLength, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.QueueTimeout, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.IdleTimeout, s => s.Options),
+            Described<ServerBinding>(BalancerSettings.FinTimeout, s => s.Options),
             new Setting<ServerBinding>("allow_from",
                 (node, at, s) => ReadRanges(node, at, s.Options.AllowFrom),
                 s => WriteStrings(s.Options.AllowFrom)),
             new Setting<ServerBinding>("deny_from",
                 (node, at, s) => ReadRanges(node, at, s.Options.DenyFrom),
                 s => WriteStrings(s.Options.DenyFrom)),
-            new Setting<ServerBinding>("max_connections_per_source",
-                (node, at, s) => s.Options.MaxConnectionsPerSource = ConfigurationValue.Integer(node, at, 0, int.MaxValue),
-                s => ConfigurationNode.Scalar(s.Options.MaxConnectionsPerSource)),
+            Described<ServerBinding>(BalancerSettings.MaxConnectionsPerSource, s => s.Options),
             new Setting<ServerBinding>("connection_rate_per_source",
                 (node, at, s) => s.Options.ConnectionRatePerSource = Rate(node, at),
                 s => ConfigurationNode.Scalar(s.Options.ConnectionRatePerSource.ToString())),
             new Setting<ServerBinding>("accept_proxy_protocol",
                 (node, at, s) => s.Options.AcceptProxyProtocol = ConfigurationValue.Boolean(node, at),
                 s => ConfigurationNode.Scalar(s.Options.AcceptProxyProtocol)),
-            new Setting<ServerBinding>("proxy_header_timeout",
-                (node, at, s) => s.Options.ProxyHeaderTimeout = ConfigurationValue.Duration(node, at, 1),
-                s => ConfigurationValue.Milliseconds(s.Options.ProxyHeaderTimeout)),
+            Described<ServerBinding>(BalancerSettings.ProxyHeaderTimeout, s => s.Options),
             new Setting<ServerBinding>("forward",
                 (node, at, s) => ForwardKeys.Bind(SingleForwardTable(node, at), at, s),
                 s => ForwardKeys.Write(s)));
@@ -193,6 +160,14 @@ namespace TcpLb.Configuration
         }
 
         public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";
+
+        /// <summary>The key of a described setting: read in its range (durations in any unit), written in its unit.</summary>
+        private static Setting<TTarget> Described<TTarget>(BalancerSetting setting, Func<TTarget, TcpBalancerOptions> options)
+            => new Setting<TTarget>(setting.FileKey,
+                (node, at, target) => setting.Set(options(target), setting.IsDuration
+                    ? (int)ConfigurationValue.Duration(node, at, setting.Min, setting.ZeroMeans).TotalMilliseconds
+                    : ConfigurationValue.Integer(node, at, setting.Min, setting.Max)),
+                target => ConfigurationNode.Scalar(setting.Get(options(target))));
 
         private static BackendAddress Address(ConfigurationNode node, BindingContext at)
         {
@@ -519,9 +494,5 @@ namespace TcpLb.Configuration
             }
             return list;
         }
-
-        private static TimeSpan NeverIfZero(TimeSpan duration) => duration == TimeSpan.Zero ? System.Threading.Timeout.InfiniteTimeSpan : duration;
-
-        private static TimeSpan ZeroIfNever(TimeSpan duration) => duration == System.Threading.Timeout.InfiniteTimeSpan ? TimeSpan.Zero : duration;
     }
 }

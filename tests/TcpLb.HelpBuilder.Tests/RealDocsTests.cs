@@ -272,7 +272,7 @@ namespace TcpLb.HelpBuilder.Tests
         [InlineData("Set-TcpBalancerBackend", 9)]
         [InlineData("Wait-TcpBalancerBackend", 7)]
         [InlineData("Stop-TcpBalancer", 9)]
-        [InlineData("Update-TcpBalancer", 25)]
+        [InlineData("Update-TcpBalancer", 26)]
         [InlineData("Export-TcpBalancerConfiguration", 8)]
         [InlineData("Get-TcpBalancerAccess", 4)]
         [InlineData("Set-TcpBalancerAccess", 9)]

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using TcpLb.Configuration.Settings;
 using TcpLb.Engine.Balancing;
 
 namespace TcpLb.Configuration.Export
@@ -55,6 +56,10 @@ namespace TcpLb.Configuration.Export
             => time == Timeout.InfiniteTimeSpan ? "24d" : ((long)time.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
 
         public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A setting as an export's comments name it, for what the other product cannot say: "QueueLength 256", "ResponseTimeout 3000ms".</summary>
+        public static string Setting(BalancerSetting setting, TcpBalancerOptions options)
+            => setting.Name + " " + (setting.IsDuration ? Duration(setting.Time(options)) : setting.Get(options).ToString(CultureInfo.InvariantCulture));
 
         /// <summary>The limit a backend has in force: its own, else the balancer's.</summary>
         public static int MaxConnections(BackendDefinition backend, TcpBalancerOptions options) => backend.MaxConnections ?? options.BackendMaxConnections;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using TcpLb.Configuration.Settings;
 using TcpLb.Engine.Balancing;
 
 namespace TcpLb.Configuration.Export
@@ -91,7 +92,7 @@ namespace TcpLb.Configuration.Export
                 text.AppendLine("    # MaxConnections 0 (no limit): HAProxy always has one; the global maxconn above bounds it.");
             }
             text.AppendLine("    timeout queue " + ExportNames.Duration(o.QueueTimeout));
-            text.AppendLine("    # QueueLength " + ExportNames.Number(o.QueueLength) + ": HAProxy queues per server (maxqueue), not per balancer; set on each server below.");
+            text.AppendLine("    # " + ExportNames.Setting(BalancerSettings.QueueLength, o) + ": HAProxy queues per server (maxqueue), not per balancer; set on each server below.");
 
             // Timeouts.
             text.AppendLine("    timeout connect " + ExportNames.Duration(o.ConnectTimeout));
@@ -101,7 +102,7 @@ namespace TcpLb.Configuration.Export
             text.AppendLine("    timeout server-fin " + ExportNames.Duration(o.FinTimeout));
             if (o.ResponseTimeout > TimeSpan.Zero)
             {
-                text.AppendLine("    # ResponseTimeout " + ExportNames.Duration(o.ResponseTimeout) + " (time to the backend's first byte): no TCP-mode equivalent; timeout server (idle) applies instead.");
+                text.AppendLine("    # " + ExportNames.Setting(BalancerSettings.ResponseTimeout, o) + " (time to the backend's first byte): no TCP-mode equivalent; timeout server (idle) applies instead.");
             }
 
             // Retries and redispatch.
@@ -216,7 +217,7 @@ namespace TcpLb.Configuration.Export
             }
             if (o.AcceptProxyProtocol)
             {
-                text.AppendLine("    # ProxyHeaderTimeout " + ExportNames.Duration(o.ProxyHeaderTimeout) + ": HAProxy waits for the PROXY header within timeout client.");
+                text.AppendLine("    # " + ExportNames.Setting(BalancerSettings.ProxyHeaderTimeout, o) + ": HAProxy waits for the PROXY header within timeout client.");
             }
             if (o.Toxics.Count > 0)
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using TcpLb.Configuration.Settings;
 using TcpLb.Engine.Balancing;
 
 namespace TcpLb.Configuration.Export
@@ -90,7 +91,7 @@ namespace TcpLb.Configuration.Export
             }
             if (o.SlowStart > TimeSpan.Zero)
             {
-                text.AppendLine($"        # SlowStart {ExportNames.Duration(o.SlowStart)}: slow_start is nginx Plus only.");
+                text.AppendLine($"        # {ExportNames.Setting(BalancerSettings.SlowStart, o)}: slow_start is nginx Plus only.");
             }
             bool weights = ExportNames.UsesWeights(o.Algorithm);
             if (!weights && o.Backends.Any(b => b.Weight != BackendDefinition.DefaultWeight))
@@ -99,7 +100,7 @@ namespace TcpLb.Configuration.Export
             }
             if (o.QueueLength > 0 && (o.MaxConnections > 0 || o.Backends.Any(b => ExportNames.MaxConnections(b, o) > 0)))
             {
-                text.AppendLine($"        # QueueLength {o.QueueLength} / QueueTimeout {ExportNames.Duration(o.QueueTimeout)}: open-source nginx has no queue; a connection over a limit is refused at once.");
+                text.AppendLine($"        # {ExportNames.Setting(BalancerSettings.QueueLength, o)} / {ExportNames.Setting(BalancerSettings.QueueTimeout, o)}: open-source nginx has no queue; a connection over a limit is refused at once.");
             }
             foreach (BackendDefinition backend in o.Backends)
             {
@@ -145,11 +146,11 @@ namespace TcpLb.Configuration.Export
             }
             if (o.ResponseTimeout > TimeSpan.Zero)
             {
-                text.AppendLine("        # ResponseTimeout " + ExportNames.Duration(o.ResponseTimeout) + " (time to the backend's first byte): no stream equivalent; proxy_timeout (idle) applies instead.");
+                text.AppendLine("        # " + ExportNames.Setting(BalancerSettings.ResponseTimeout, o) + " (time to the backend's first byte): no stream equivalent; proxy_timeout (idle) applies instead.");
             }
             // Without it nginx ends the session at the client's FIN, before the backend answers.
             text.AppendLine("        proxy_half_close on;  # a FIN is passed on, as the balancer does");
-            text.AppendLine("        # FinTimeout " + ExportNames.Duration(o.FinTimeout) + ": no stream equivalent; a half-closed connection ends at proxy_timeout.");
+            text.AppendLine("        # " + ExportNames.Setting(BalancerSettings.FinTimeout, o) + ": no stream equivalent; a half-closed connection ends at proxy_timeout.");
             if (o.Replay)
             {
                 text.AppendLine("        # RetryOn " + o.RetryOn + ": nginx moves a connection to the next server only when the connect fails, not when the server fails after accepting.");

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Collections.Generic;
 using System.Linq;
+using TcpLb.Configuration.Settings;
 using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 
@@ -79,10 +80,12 @@ namespace TcpLb.Configuration.Reload
             AddIfDifferent(changes, BalancerChangeKind.SettingChanged, AllowFromSetting, List(currentRules.AllowTexts()), List(desiredRules.AllowTexts()));
             AddIfDifferent(changes, BalancerChangeKind.SettingChanged, DenyFromSetting, List(currentRules.DenyTexts()), List(desiredRules.DenyTexts()));
             // Held for the balancer's life by a reload: a change is refused, saying what changes it instead.
-            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "MaxConnectionsPerSource", current.MaxConnectionsPerSource.ToString(CultureInfo.InvariantCulture), desired.MaxConnectionsPerSource.ToString(CultureInfo.InvariantCulture));
+            foreach (BalancerSetting setting in BalancerSettings.All.Where(s => !s.Live))
+            {
+                AddIfDifferent(changes, BalancerChangeKind.NotChangeable, setting.Name, setting.Show(current), setting.Show(desired));
+            }
             AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "ConnectionRatePerSource", current.ConnectionRatePerSource.ToString(), desired.ConnectionRatePerSource.ToString());
             AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "AcceptProxyProtocol", current.AcceptProxyProtocol ? "on" : "off", desired.AcceptProxyProtocol ? "on" : "off");
-            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "ProxyHeaderTimeout", LiveSetting.Ms(current.ProxyHeaderTimeout), LiveSetting.Ms(desired.ProxyHeaderTimeout));
             AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "SendProxyProtocol", current.SendProxyProtocol.ToString(), desired.SendProxyProtocol.ToString());
             AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "Toxics", List(current.Toxics.Select(t => t.ToString())), List(desired.Toxics.Select(t => t.ToString())));
 

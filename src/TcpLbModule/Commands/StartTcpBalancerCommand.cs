@@ -64,42 +64,42 @@ namespace TcpLbModule.Commands
 
         /// <summary>Milliseconds over which a backend that comes back Up ramps to its full weight; 0: at once.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(SlowStart))]
         [Duration]
         public int SlowStart { get; set; }
 
         /// <summary>Milliseconds to wait for a backend to accept a connection.</summary>
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(ConnectTimeout))]
         [Duration]
-        public int ConnectTimeout { get; set; } = 2000;
+        public int ConnectTimeout { get; set; }
 
         /// <summary>Further backends to try when a connect fails.</summary>
         [Parameter]
-        [ValidateRange(0, 100)]
-        public int Retries { get; set; } = 3;
+        [ValidateSetting(nameof(Retries))]
+        public int Retries { get; set; }
 
         /// <summary>Milliseconds between active health checks of each backend; 0 turns them off.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(HealthCheckInterval))]
         [Duration]
-        public int HealthCheckInterval { get; set; } = 2000;
+        public int HealthCheckInterval { get; set; }
 
         /// <summary>Milliseconds one health check may take.</summary>
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(HealthCheckTimeout))]
         [Duration]
-        public int HealthCheckTimeout { get; set; } = 1000;
+        public int HealthCheckTimeout { get; set; }
 
         /// <summary>Successful checks in a row that bring a Down backend back Up.</summary>
         [Parameter]
-        [ValidateRange(1, 1000)]
-        public int Rise { get; set; } = 2;
+        [ValidateSetting(nameof(Rise))]
+        public int Rise { get; set; }
 
         /// <summary>Failed checks in a row that take an Up backend Down.</summary>
         [Parameter]
-        [ValidateRange(1, 1000)]
-        public int Fall { get; set; } = 3;
+        [ValidateSetting(nameof(Fall))]
+        public int Fall { get; set; }
 
         /// <summary>Text a health check sends after connecting.</summary>
         [Parameter]
@@ -113,17 +113,17 @@ namespace TcpLbModule.Commands
 
         /// <summary>Failed connects in a row that take a backend Down (while health checks run); 0: never.</summary>
         [Parameter]
-        [ValidateRange(0, 1000)]
-        public int ConnectFailureLimit { get; set; } = 3;
+        [ValidateSetting(nameof(ConnectFailureLimit))]
+        public int ConnectFailureLimit { get; set; }
 
         /// <summary>
         /// Milliseconds the client's bytes may wait for the backend's first byte before the
         /// connection counts as a failure of the backend and is redispatched or reset; 0: off.
         /// </summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(ResponseTimeout))]
         [Duration]
-        public int ResponseTimeout { get; set; } = (int)TcpBalancerOptions.DefaultResponseTimeout.TotalMilliseconds;
+        public int ResponseTimeout { get; set; }
 
         /// <summary>Never replay a connection's bytes to another backend (for protocols where a request must not be sent twice): -RetryOn keeps only ConnectFailure.</summary>
         [Parameter]
@@ -135,36 +135,36 @@ namespace TcpLbModule.Commands
 
         /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(IdleTimeout))]
         [Duration]
-        public int IdleTimeout { get; set; } = 3_600_000;
+        public int IdleTimeout { get; set; }
 
-        /// <summary>Milliseconds a connection may stay half-closed before both sides are closed.</summary>
+        /// <summary>Milliseconds a half-closed connection may go without a byte before both sides are closed; 0: never.</summary>
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(FinTimeout))]
         [Duration]
-        public int FinTimeout { get; set; } = 30_000;
+        public int FinTimeout { get; set; }
 
         /// <summary>Client connections open at once; 0: no limit.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(MaxConnections))]
         public int MaxConnections { get; set; }
 
         /// <summary>Connections open at once to each backend; 0: no limit.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(BackendMaxConnections))]
         public int BackendMaxConnections { get; set; }
 
         /// <summary>Connections that may wait for a slot once a limit is reached.</summary>
         [Parameter]
-        [ValidateRange(0, 1_000_000)]
-        public int QueueLength { get; set; } = 256;
+        [ValidateSetting(nameof(QueueLength))]
+        public int QueueLength { get; set; }
 
         /// <summary>Milliseconds a connection may wait for a slot before it is refused.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(QueueTimeout))]
         [Duration]
-        public int QueueTimeout { get; set; } = 5000;
+        public int QueueTimeout { get; set; }
 
         /// <summary>Sources that may connect: addresses and CIDR ranges, IPv4 or IPv6; others are reset at accept.</summary>
         [Parameter]
@@ -178,7 +178,7 @@ namespace TcpLbModule.Commands
 
         /// <summary>Connections open at once from one client address; beyond it new ones are reset. 0: no limit.</summary>
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(MaxConnectionsPerSource))]
         public int MaxConnectionsPerSource { get; set; }
 
         /// <summary>New connections per client address, as 100/s or 600/m (a token bucket).</summary>
@@ -192,9 +192,9 @@ namespace TcpLbModule.Commands
 
         /// <summary>Milliseconds a client may take to send its whole PROXY header (with -AcceptProxyProtocol).</summary>
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(ProxyHeaderTimeout))]
         [Duration]
-        public int ProxyHeaderTimeout { get; set; } = (int)new TcpBalancerOptions().ProxyHeaderTimeout.TotalMilliseconds;
+        public int ProxyHeaderTimeout { get; set; }
 
         /// <summary>Send a PROXY protocol header of this version first on every backend connection.</summary>
         [Parameter]
@@ -279,7 +279,7 @@ namespace TcpLbModule.Commands
                     Backend));
             }
             BackendArgument.EnsureDistinct(this, _backends.ConvertAll(b => b.Address));
-            EnsureHealthCheckParametersApply(HealthCheckInterval == 0, "-HealthCheckInterval 0", "give -HealthCheckInterval a number of milliseconds greater than 0");
+            EnsureHealthCheckParametersApply(MyInvocation.BoundParameters.ContainsKey(nameof(HealthCheckInterval)) && HealthCheckInterval == 0, "-HealthCheckInterval 0", "give -HealthCheckInterval a number of milliseconds greater than 0");
 
             _toxicList = ParseToxics();
             if (!Detached)
@@ -321,8 +321,9 @@ namespace TcpLbModule.Commands
         }
 
         /// <summary>
-        /// The options with this call's parameters applied: every parameter (each defaults to the
-        /// engine's default) without a file; with a file, only those given on the command line.
+        /// The options with this call's parameters applied: every parameter without a file; with a
+        /// file, only those given on the command line. The settings of BalancerSettings apply only
+        /// when given: without a file the options start at the engine's defaults, which they keep.
         /// </summary>
         private TcpBalancerOptions ApplyParameters(TcpBalancerOptions options)
         {
@@ -356,10 +357,6 @@ namespace TcpLbModule.Commands
                 options.DenyFrom.Clear();
                 Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
             }
-            if (Given(nameof(MaxConnectionsPerSource)))
-            {
-                options.MaxConnectionsPerSource = MaxConnectionsPerSource;
-            }
             if (Given(nameof(ConnectionRatePerSource)))
             {
                 options.ConnectionRatePerSource = _ratePerSource;
@@ -368,33 +365,10 @@ namespace TcpLbModule.Commands
             {
                 options.AcceptProxyProtocol = AcceptProxyProtocol.IsPresent;
             }
-            if (Given(nameof(ProxyHeaderTimeout)))
-            {
-                options.ProxyHeaderTimeout = TimeSpan.FromMilliseconds(ProxyHeaderTimeout);
-            }
+            SettingParameters.Apply(MyInvocation.BoundParameters, options);
             if (Given(nameof(SendProxyProtocol)))
             {
                 options.SendProxyProtocol = SendProxyProtocol;
-            }
-            if (Given(nameof(SlowStart)))
-            {
-                options.SlowStart = TimeSpan.FromMilliseconds(SlowStart);
-            }
-            if (Given(nameof(ConnectTimeout)))
-            {
-                options.ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout);
-            }
-            if (Given(nameof(Retries)))
-            {
-                options.Retries = Retries;
-            }
-            if (Given(nameof(ConnectFailureLimit)))
-            {
-                options.ConnectFailuresBeforeDown = ConnectFailureLimit;
-            }
-            if (Given(nameof(ResponseTimeout)))
-            {
-                options.ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout);
             }
             if (Given(nameof(RetryOn)))
             {
@@ -404,46 +378,6 @@ namespace TcpLbModule.Commands
             {
                 RetryOnArgument.EnsureNoReplayFits(this, NoReplay.IsPresent, MyInvocation.BoundParameters.ContainsKey(nameof(RetryOn)) ? RetryOn : (RetryConditions?)null);
                 options.Replay = !NoReplay.IsPresent;
-            }
-            if (Given(nameof(IdleTimeout)))
-            {
-                options.IdleTimeout = IdleTimeout == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout);
-            }
-            if (Given(nameof(FinTimeout)))
-            {
-                options.FinTimeout = TimeSpan.FromMilliseconds(FinTimeout);
-            }
-            if (Given(nameof(MaxConnections)))
-            {
-                options.MaxConnections = MaxConnections;
-            }
-            if (Given(nameof(BackendMaxConnections)))
-            {
-                options.BackendMaxConnections = BackendMaxConnections;
-            }
-            if (Given(nameof(QueueLength)))
-            {
-                options.QueueLength = QueueLength;
-            }
-            if (Given(nameof(QueueTimeout)))
-            {
-                options.QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout);
-            }
-            if (Given(nameof(HealthCheckInterval)))
-            {
-                options.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval);
-            }
-            if (Given(nameof(HealthCheckTimeout)))
-            {
-                options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout);
-            }
-            if (Given(nameof(Rise)))
-            {
-                options.HealthCheck.Rise = Rise;
-            }
-            if (Given(nameof(Fall)))
-            {
-                options.HealthCheck.Fall = Fall;
             }
             if (Given(nameof(HealthCheckSend)))
             {

@@ -38,20 +38,20 @@ namespace TcpLbModule.Commands
         public BalancingAlgorithm? Algorithm { get; set; }
 
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(ConnectTimeout))]
         [Duration]
         public int? ConnectTimeout { get; set; }
 
         [Parameter]
-        [ValidateRange(0, 100)]
+        [ValidateSetting(nameof(Retries))]
         public int? Retries { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(ConnectFailureLimit))]
         public int? ConnectFailureLimit { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(ResponseTimeout))]
         [Duration]
         public int? ResponseTimeout { get; set; }
 
@@ -59,49 +59,54 @@ namespace TcpLbModule.Commands
         public RetryConditions? RetryOn { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(IdleTimeout))]
         [Duration]
         public int? IdleTimeout { get; set; }
 
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(FinTimeout))]
         [Duration]
         public int? FinTimeout { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(MaxConnections))]
         public int? MaxConnections { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(BackendMaxConnections))]
         public int? BackendMaxConnections { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(QueueLength))]
         public int? QueueLength { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(QueueTimeout))]
         [Duration]
         public int? QueueTimeout { get; set; }
 
         [Parameter]
-        [ValidateRange(0, int.MaxValue)]
+        [ValidateSetting(nameof(HealthCheckInterval))]
         [Duration]
         public int? HealthCheckInterval { get; set; }
 
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateSetting(nameof(HealthCheckTimeout))]
         [Duration]
         public int? HealthCheckTimeout { get; set; }
 
         [Parameter]
-        [ValidateRange(1, 1000)]
+        [ValidateSetting(nameof(Rise))]
         public int? Rise { get; set; }
 
         [Parameter]
-        [ValidateRange(1, 1000)]
+        [ValidateSetting(nameof(Fall))]
         public int? Fall { get; set; }
+
+        [Parameter]
+        [ValidateSetting(nameof(SlowStart))]
+        [Duration]
+        public int? SlowStart { get; set; }
 
         /// <summary>Write the changes made (BalancerChange objects) to the pipeline.</summary>
         [Parameter]
@@ -193,65 +198,10 @@ namespace TcpLbModule.Commands
             {
                 desired.Algorithm = Algorithm.Value;
             }
-            if (ConnectTimeout.HasValue)
-            {
-                desired.ConnectTimeout = TimeSpan.FromMilliseconds(ConnectTimeout.Value);
-            }
-            if (Retries.HasValue)
-            {
-                desired.Retries = Retries.Value;
-            }
-            if (ConnectFailureLimit.HasValue)
-            {
-                desired.ConnectFailuresBeforeDown = ConnectFailureLimit.Value;
-            }
-            if (ResponseTimeout.HasValue)
-            {
-                desired.ResponseTimeout = TimeSpan.FromMilliseconds(ResponseTimeout.Value);
-            }
+            SettingParameters.Apply(MyInvocation.BoundParameters, desired);
             if (RetryOn.HasValue)
             {
                 desired.RetryOn = RetryOn.Value;
-            }
-            if (IdleTimeout.HasValue)
-            {
-                desired.IdleTimeout = IdleTimeout.Value == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(IdleTimeout.Value);
-            }
-            if (FinTimeout.HasValue)
-            {
-                desired.FinTimeout = TimeSpan.FromMilliseconds(FinTimeout.Value);
-            }
-            if (MaxConnections.HasValue)
-            {
-                desired.MaxConnections = MaxConnections.Value;
-            }
-            if (BackendMaxConnections.HasValue)
-            {
-                desired.BackendMaxConnections = BackendMaxConnections.Value;
-            }
-            if (QueueLength.HasValue)
-            {
-                desired.QueueLength = QueueLength.Value;
-            }
-            if (QueueTimeout.HasValue)
-            {
-                desired.QueueTimeout = TimeSpan.FromMilliseconds(QueueTimeout.Value);
-            }
-            if (HealthCheckInterval.HasValue)
-            {
-                desired.HealthCheck.Interval = TimeSpan.FromMilliseconds(HealthCheckInterval.Value);
-            }
-            if (HealthCheckTimeout.HasValue)
-            {
-                desired.HealthCheck.Timeout = TimeSpan.FromMilliseconds(HealthCheckTimeout.Value);
-            }
-            if (Rise.HasValue)
-            {
-                desired.HealthCheck.Rise = Rise.Value;
-            }
-            if (Fall.HasValue)
-            {
-                desired.HealthCheck.Fall = Fall.Value;
             }
             return desired;
         }
