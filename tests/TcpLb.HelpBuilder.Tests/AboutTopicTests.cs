@@ -45,6 +45,20 @@ namespace TcpLb.HelpBuilder.Tests
             Assert.DoesNotContain(lines, l => l.Contains("README"));
         }
 
+        /// <summary>Every about topic the module ships, those of other shapes too (the configuration topic has a NOTE).</summary>
+        [Fact]
+        public void EveryShippedTopicFitsEightyColumns()
+        {
+            string[] files = Directory.GetFiles(Path.Combine(RepoRoot(), "module", "en-US"), "about_*.help.txt");
+            Assert.True(files.Length >= 8, $"found {files.Length} about topics");
+            foreach (string file in files)
+            {
+                string[] lines = File.ReadAllLines(file);
+                Assert.All(lines.Select((l, i) => (l, i)), x => Assert.True(x.l.Length <= 80, $"{Path.GetFileName(file)} line {x.i + 1} is {x.l.Length} characters"));
+                Assert.DoesNotContain(lines, l => l.Contains('\t'));
+            }
+        }
+
         [Theory]
         [InlineData("Start-TcpBackend")]
         [InlineData("Start-TcpBalancer")]
