@@ -15,16 +15,6 @@ Describe 'Start-TcpBalancerDashboard' {
         Get-Job | Remove-Job -Force
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
-        # Dashboard tests: polls $Condition until it holds; false after $Seconds.
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ([DateTime]::UtcNow -gt $deadline) { return $false }
-                Start-Sleep -Milliseconds 50
-            }
-            $true
-        }
-
         # Dashboard tests: an HTTP request whose status is returned rather than thrown.
         function Invoke-Dashboard([string] $Uri, [string] $Method = 'GET', [string] $Body, [hashtable] $Headers = @{}) {
             $request = @{ Uri = $Uri; Method = $Method; SkipHttpErrorCheck = $true; Headers = $Headers; TimeoutSec = 30 }
@@ -200,16 +190,6 @@ Describe 'Metrics scraped by a real Prometheus' {
         Get-Job | Stop-Job
         Get-Job | Remove-Job -Force
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
-
-        # Dashboard tests: polls $Condition until it holds; false after $Seconds.
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ([DateTime]::UtcNow -gt $deadline) { return $false }
-                Start-Sleep -Milliseconds 100
-            }
-            $true
-        }
 
         $prometheusExe = (Get-Command prometheus -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
         if (-not $prometheusExe) { throw 'prometheus is not installed: this test needs it (apt-get install -y prometheus).' }

@@ -9,17 +9,6 @@ Describe 'IPv6Tests' {
 
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
-        # IPv6Tests: polls $Condition until it holds; false after $Seconds (a safety net: counters
-        # are updated just after the client has seen the end of its connection).
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ([DateTime]::UtcNow -gt $deadline) { return $false }
-                Start-Sleep -Milliseconds 20
-            }
-            $true
-        }
-
         # IPv6Tests: whether a fresh socket can bind [::1]:<Port> (false while something holds it).
         function Test-Ipv6PortFree([int] $Port) {
             $socket = [System.Net.Sockets.Socket]::new(

@@ -48,16 +48,6 @@ Describe 'ResourceLimits' {
             [System.Text.Encoding]::UTF8.GetString($kept.ToArray())
         }
 
-        # Polls a condition with a generous deadline; returns whether it came true.
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ([DateTime]::UtcNow -gt $deadline) { return $false }
-                Start-Sleep -Milliseconds 20
-            }
-            $true
-        }
-
         # Runs $Script in a child pwsh under `ulimit -n $Limit`. The child prints 'READY <text>'
         # when set up, waits for a line on stdin, and prints 'RESULT <json>' last. $WhileReady gets
         # the READY text and the child process, and runs before the child is told to go on.

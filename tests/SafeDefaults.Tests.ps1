@@ -13,17 +13,6 @@ Describe 'SafeDefaultsTests' {
 
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
-        # SafeDefaultsTests: polls $Condition until it holds; false after $Seconds (a safety net:
-        # counters move just after a client has seen the end of its connection).
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ([DateTime]::UtcNow -gt $deadline) { return $false }
-                Start-Sleep -Milliseconds 20
-            }
-            $true
-        }
-
         # SafeDefaultsTests: a listening socket on 127.0.0.1, port 0; the caller disposes it.
         function New-Listener {
             $listener = New-TcpSocket

@@ -84,3 +84,15 @@ function Test-PortFree {
         $socket.Dispose()
     }
 }
+
+# Polls $Condition (an observed state, never a fixed sleep) until it holds; $false after $Seconds,
+# a safety net far above what a busy machine needs (counters are updated just after a client has
+# seen the end of its connection, so tests wait for them rather than read them at once).
+function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { return $false }
+        Start-Sleep -Milliseconds 20
+    }
+    $true
+}

@@ -10,17 +10,6 @@ Describe 'TlsTests' {
 
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
-        # TlsTests: polls $Condition until it holds; false after $Seconds (a safety net: counters
-        # are updated just after the client has seen the end of its connection).
-        function Wait-Until([scriptblock] $Condition, [int] $Seconds = 30) {
-            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-            while (-not (& $Condition)) {
-                if ([DateTime]::UtcNow -gt $deadline) { return $false }
-                Start-Sleep -Milliseconds 20
-            }
-            $true
-        }
-
         $script:OpenSsl = (Get-Command openssl -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
 
         # TlsTests: runs openssl with the arguments and the text on stdin; returns stdout and stderr
