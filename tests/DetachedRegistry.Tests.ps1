@@ -158,6 +158,32 @@ Describe 'DetachedRegistry' {
         $cases.Count | Should -Be ($script:isRoot ? 3 : 2)
     }
 
+    It 'A live server''s entry and pipe survive the moments its pipe''s socket file is missing or unbound (PowerShell reopens its pipe after each client)' {
+        $live = Start-DetachedBackend registry-reopening
+        $pipe = Get-PipeFile $live.PipeName
+        $aside = Join-Path (New-PrivateFolder) 'pipe'   # a name no sweep looks at
+        $script:files.Add($aside)
+        & mv -- $pipe $aside
+
+        # Missing: still listed (a look-up used to delete the entry and orphan the running server).
+        (Get-TcpBackend -Name registry-reopening).Pid | Should -Be $live.Pid
+
+        # Unbound (a closed socket's file, as between a reopen's close and unlink): another start's sweep spares it.
+        $unbound = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Unspecified)
+        $unbound.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new("$pipe.bound"))
+        $null = New-Item -ItemType HardLink -Path $pipe -Value "$pipe.bound"
+        $unbound.Dispose()   # deletes "$pipe.bound"; the link stays, bound to nothing
+        & stat -c '%F' $pipe | Should -Be 'socket'
+        $other = Start-DetachedBackend registry-sweeper
+        $pipe | Should -Exist -Because 'the sweep spares the pipe of a live registered server'
+
+        & mv -f -- $aside $pipe
+        $live | Stop-TcpBackend
+        $other | Stop-TcpBackend
+        Get-TcpBackend -Name registry-* | Should -BeNullOrEmpty
+        $pipe | Should -Not -Exist
+    }
+
     It 'A detached server''s folder and entry are its user''s alone, and no pipe socket file outlives a stopped or killed server' {
         $self = & id -u
         $killed = Start-DetachedBackend registry-killed

@@ -36,9 +36,11 @@ namespace TcpLbModule.Detached
 
         /// <summary>
         /// Linux: deletes this user's CoreFxPipe_TcpLb_* files that no socket is bound to any more
-        /// (their server was killed before it could delete its own).
+        /// (their server was killed before it could delete its own). The pipes of live registered
+        /// servers are spared: PowerShell reopens a pipe after each client, and a file caught
+        /// between its old socket's close and its unlink would otherwise take the new one's place.
         /// </summary>
-        public static void SweepStale()
+        public static void SweepStale(ICollection<string> livePipeNames)
         {
             if (!UnixNative.IsUnix || !File.Exists(BoundSockets))
             {
@@ -54,7 +56,8 @@ namespace TcpLbModule.Detached
                 HashSet<string> bound = BoundPaths();
                 foreach (string file in files)
                 {
-                    if (!bound.Contains(file))
+                    string pipeName = Path.GetFileName(file).Substring(FilePrefix.Length);
+                    if (!bound.Contains(file) && !livePipeNames.Contains(pipeName))
                     {
                         DeleteIfOwnSocket(file);
                     }

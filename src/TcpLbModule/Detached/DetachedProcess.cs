@@ -15,7 +15,9 @@ namespace TcpLbModule.Detached
 
         /// <summary>
         /// Why the entry no longer describes a live server, or null when it does: its process is
-        /// gone (or a zombie), its pid now belongs to another process, or its pipe is gone.
+        /// gone (or a zombie), or its pid now belongs to another process. The pipe's socket file is
+        /// not a sign: PowerShell closes and reopens its pipe after each client, so the file is
+        /// briefly missing while the server lives, and an entry deleted then would orphan it.
         /// </summary>
         public static string? WhyStale(DetachedServerEntry entry)
         {
@@ -46,10 +48,6 @@ namespace TcpLbModule.Detached
                 {
                     return $"process {entry.Pid} cannot be checked ({e.Message})";
                 }
-            }
-            if (UnixNative.IsUnix && !File.Exists(DetachedPipeFiles.PathOf(entry.PipeName)))
-            {
-                return $"its pipe {DetachedPipeFiles.PathOf(entry.PipeName)} is gone";
             }
             return null;
         }

@@ -1,6 +1,8 @@
 using System;
 using System.Collections;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
@@ -74,11 +76,13 @@ exit 0
         /// <param name="name">The -Name given, checked now so that a taken one fails before a process starts.</param>
         public static DetachedServerLauncher Begin(PSCmdlet cmdlet, string command, Hashtable parameters, string? name, string what)
         {
+            List<DetachedTcpServer> live = new List<DetachedTcpServer>();
             try
             {
                 // A registry folder someone else could have planted is refused before a process starts.
                 RuntimeFolder.Ensure();
-                if (name != null && DetachedServerRegistry.Get(name, cmdlet.WriteVerbose) != null)
+                live = DetachedServerRegistry.Find(null, null, cmdlet.WriteVerbose);
+                if (name != null && live.Any(server => string.Equals(server.Name, name, StringComparison.OrdinalIgnoreCase)))
                 {
                     cmdlet.ThrowTerminatingError(DetachedServerHost.NameTaken(name));
                 }
@@ -87,7 +91,7 @@ exit 0
             {
                 cmdlet.ThrowTerminatingError(e.ErrorRecord);
             }
-            DetachedPipeFiles.SweepStale();
+            DetachedPipeFiles.SweepStale(new HashSet<string>(live.Select(server => server.Entry.PipeName), StringComparer.Ordinal));
             if (!PowerShellExecutable.SupportsCustomPipe)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(
