@@ -16,7 +16,7 @@ namespace TcpLb.Engine.Proxying
     /// with the client still open, and the next call replays the client's bytes to the next server.
     /// The client→server pump runs once for the whole connection, across servers.
     /// </summary>
-    public sealed class DuplexPump
+    internal sealed class DuplexPump
     {
         private readonly Socket _client;
         private readonly Socket? _server;
