@@ -183,25 +183,6 @@ namespace TcpLb.Engine.Balancing
             return null;
         }
 
-        private bool TryAdmit()
-        {
-            int limit = _balancer.Options.MaxConnections;
-            if (limit == 0)
-            {
-                Interlocked.Increment(ref _admitted);
-                return true;
-            }
-            int current;
-            do
-            {
-                current = Volatile.Read(ref _admitted);
-                if (current >= limit)
-                {
-                    return false;
-                }
-            }
-            while (Interlocked.CompareExchange(ref _admitted, current + 1, current) != current);
-            return true;
-        }
+        private bool TryAdmit() => SlotCounter.TryTake(ref _admitted, _balancer.Options.MaxConnections);
     }
 }
