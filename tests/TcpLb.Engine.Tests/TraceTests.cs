@@ -80,6 +80,24 @@ namespace TcpLb.Engine.Tests
             Assert.Equal(0, balancer.Statistics.Failed);
         }
 
+        [Fact]
+        public void What_an_event_loop_catches_becomes_the_balancer_s_warnings_once_per_episode()
+        {
+            var balancer = new TcpBalancer(new TcpBalancerOptions { Port = 0, Backends = { new BackendAddress("127.0.0.1", 1) } });
+            var warnings = new ConcurrentQueue<BalancerWarningEventArgs>();
+            balancer.Warning += (sender, e) => warnings.Enqueue(e);
+            Net.EventLoop.ILoopTrace loops = balancer.LoopTrace;
+
+            loops.Faulted("loop 1", new InvalidOperationException("a handler threw"));
+            loops.Faulted("loop 2", new InvalidOperationException("another one"));
+            loops.AcceptPaused("loop 1", 24); // EMFILE
+            loops.AcceptPaused("loop 2", 24);
+
+            Assert.Collection(warnings,
+                w => Assert.Equal("A connection on loop 1 was reset by an unexpected error: InvalidOperationException: a handler threw", w.Message),
+                w => Assert.Contains("cannot create sockets while accepting connections on loop 1: too many open files", w.Message));
+        }
+
         private sealed class RecordingTrace : IBalancerTrace
         {
             public ConcurrentQueue<string> Lines { get; } = new ConcurrentQueue<string>();

@@ -221,6 +221,15 @@ namespace TcpLb.Engine.Balancing
             }
         }
 
+        /// <summary>An event loop caught what a connection's handler threw and reset that connection: one warning a minute.</summary>
+        public void OnLoopFaulted(string loop, Exception error)
+        {
+            if (_errorWarnings.TryPass())
+            {
+                _balancer.RaiseWarning($"A connection on {loop} was reset by an unexpected error: {error.GetType().Name}: {error.Message}");
+            }
+        }
+
         /// <summary>One warning when sockets run out (accepting or connecting), not one per failure; <see cref="EndExhaustion"/> ends the episode.</summary>
         public void BeginExhaustion(SocketError error, string doing)
         {

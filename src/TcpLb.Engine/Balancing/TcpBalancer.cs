@@ -362,6 +362,9 @@ namespace TcpLb.Engine.Balancing
 
         internal bool HasProber => _upkeep.HasProber;
 
+        /// <summary>For the event loops the balancer runs on (the loop transport): what they catch becomes the balancer's warnings.</summary>
+        internal Net.EventLoop.ILoopTrace LoopTrace => new BalancerLoopTrace(_upkeep);
+
         internal void RaiseWarning(string message, bool resolved = false) => Warning?.Invoke(this, new BalancerWarningEventArgs(message, resolved));
 
         internal void RaiseBackendStateChanged(BackendStateChangedEventArgs change) => BackendStateChanged?.Invoke(this, change);
