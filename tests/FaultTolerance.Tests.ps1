@@ -82,6 +82,21 @@ Describe 'FaultToleranceTests' {
         $traced | Should -BeLessOrEqual ([math]::Ceiling($seconds + 2) * 20) -Because "$traced trace lines in $seconds s"
     }
 
+    It 'With -Debug the refused connect is also on the job''s Debug stream, timed' {
+        $port = Get-FreePort
+        # $DebugPreference rather than -Debug, which makes a compiled cmdlet ask before each record.
+        $saved = $global:DebugPreference
+        try {
+            $global:DebugPreference = 'Continue'
+            $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb -HealthCheckInterval 0 -Retries 0 5>$null
+        }
+        finally {
+            $global:DebugPreference = $saved
+        }
+        $null = Invoke-TcpProbe -Port $lb.Port -Count 1
+        Wait-Until { @($lb.Debug | Where-Object { $_.Message -match "^\d\d:\d\d:\d\d\.\d{3} trace: Connection from 127\.0\.0\.1:\d+ connect to backend 127\.0\.0\.1:$port failed: ConnectionRefused\.$" }).Count -ge 1 } | Should -BeTrue -Because "Debug: $(@($lb.Debug | ForEach-Object Message) -join ' | ')"
+    }
+
     It 'With every backend down probes fail fast and the balancer serves again when one returns' {
         $port = Get-FreePort
         $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb -HealthCheckInterval 100 -HealthCheckTimeout 500 -Rise 1 -Fall 2
