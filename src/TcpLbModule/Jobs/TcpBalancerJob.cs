@@ -129,29 +129,26 @@ namespace TcpLbModule.Jobs
             {
                 line += $" ({suppressed} more trace line(s) were not written: at most {TraceLinesPerSecond} a second)";
             }
-            if (Verbose.Count >= TraceVerboseCap)
+            KeepRoom(Verbose);
+            WriteVerboseMessage(line);
+            KeepRoom(Debug);
+            WriteTrace("trace: " + line);
+        }
+
+        /// <summary>Drops the oldest unread record once <see cref="TraceVerboseCap"/> are kept.</summary>
+        private static void KeepRoom<T>(PSDataCollection<T> records)
+        {
+            if (records.Count >= TraceVerboseCap)
             {
                 try
                 {
-                    Verbose.RemoveAt(0);
+                    records.RemoveAt(0);
                 }
                 catch (System.ArgumentOutOfRangeException)
                 {
                     // A reader took everything meanwhile.
                 }
             }
-            WriteVerboseMessage(line);
-            if (Debug.Count >= TraceVerboseCap)
-            {
-                try
-                {
-                    Debug.RemoveAt(0);
-                }
-                catch (System.ArgumentOutOfRangeException)
-                {
-                }
-            }
-            WriteTrace("trace: " + line);
         }
 
         internal const int TraceLinesPerSecond = 20;
