@@ -84,6 +84,9 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
   and for a detached balancer alike.
 - -Verbose narrates Start-TcpBalancer, Start-TcpBackend and Invoke-TcpProbe; -Debug shows
   the configuration started and puts the engine's events, timed, on the job's Debug stream.
+- A balancer job's Verbose stream says why each connection failed, was refused or moved
+  (the backend and the error of a refused connect, a reset, a refusal's rule or limit), at
+  most 20 lines a second; the engine's IBalancerTrace (TcpBalancer.Trace) is the hook.
 - The build works with NUGET_PACKAGES set without a trailing slash.
 - Breaking: Update-TcpBalancer -ConnectFailureLimit stops at 1000 and -QueueLength at
   1000000, as Start-TcpBalancer and the files do. -FinTimeout 0 means never on

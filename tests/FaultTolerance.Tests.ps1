@@ -64,6 +64,39 @@ Describe 'FaultToleranceTests' {
         @($events | ForEach-Object { $_.State.ToString() }) | Should -BeExactly @('Down', 'Up')
     }
 
+    It 'A refused connect is traced in the job''s Verbose stream with the backend''s address, and a storm of them is rate-bounded' {
+        $port = Get-FreePort
+        $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb -HealthCheckInterval 0 -Retries 0
+        $first = @(Invoke-TcpProbe -Port $lb.Port -Count 1)
+        $first[0].Status.ToString() | Should -BeExactly 'Reset'
+        Wait-Until { @($lb.Verbose | Where-Object { $_.Message -like "Connection from 127.0.0.1:* connect to backend 127.0.0.1:$port failed: ConnectionRefused." }).Count -ge 1 } | Should -BeTrue -Because "the refused connect to 127.0.0.1:$port is traced (Verbose: $(@($lb.Verbose | ForEach-Object Message) -join ' | '))"
+
+        # Each refused client gives two lines (the connect, then 'not served'); the job lets at most
+        # 20 a second through, so the stream grows with time, not with the number of failures.
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $storm = @(Invoke-TcpProbe -Port $lb.Port -Count 200 -Concurrency 8)
+        $seconds = $clock.Elapsed.TotalSeconds
+        @($storm | Where-Object { $_.Status.ToString() -ne 'Reset' }) | Should -HaveCount 0
+        Wait-Until { $lb.Failed -eq 201 } | Should -BeTrue
+        $traced = @($lb.Verbose | Where-Object { $_.Message -like 'Connection from *' }).Count
+        $traced | Should -BeLessOrEqual ([math]::Ceiling($seconds + 2) * 20) -Because "$traced trace lines in $seconds s"
+    }
+
+    It 'With -Debug the refused connect is also on the job''s Debug stream, timed' {
+        $port = Get-FreePort
+        # $DebugPreference rather than -Debug, which makes a compiled cmdlet ask before each record.
+        $saved = $global:DebugPreference
+        try {
+            $global:DebugPreference = 'Continue'
+            $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb -HealthCheckInterval 0 -Retries 0 5>$null
+        }
+        finally {
+            $global:DebugPreference = $saved
+        }
+        $null = Invoke-TcpProbe -Port $lb.Port -Count 1
+        Wait-Until { @($lb.Debug | Where-Object { $_.Message -match "^\d\d:\d\d:\d\d\.\d{3} trace: Connection from 127\.0\.0\.1:\d+ connect to backend 127\.0\.0\.1:$port failed: ConnectionRefused\.$" }).Count -ge 1 } | Should -BeTrue -Because "Debug: $(@($lb.Debug | ForEach-Object Message) -join ' | ')"
+    }
+
     It 'With every backend down probes fail fast and the balancer serves again when one returns' {
         $port = Get-FreePort
         $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb -HealthCheckInterval 100 -HealthCheckTimeout 500 -Rise 1 -Fall 2

@@ -223,7 +223,7 @@ namespace TcpLb.Dashboard
         private void RefuseUnlisted(HttpListenerRequest request)
         {
             IPAddress? source = request.RemoteEndPoint?.Address;
-            if (!_options.Access.IsEmpty && (source == null || !_options.Access.Admits(Engine.Net.AddressBits.From(source))))
+            if (!_options.Access.IsEmpty && (source == null || !_options.Access.Admits(source)))
             {
                 throw new HttpProblem(403, $"{source} may not use this dashboard: its access rules ({_options.Access}) do not admit it.");
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
 using System.Threading;
 using TcpLb.Engine.Net;
 
@@ -54,7 +55,9 @@ namespace TcpLb.Engine.Access
         public string[] DenyTexts() => Texts(_deny);
 
         /// <summary>Whether <paramref name="source"/> may connect; counts the decision on the rule that made it.</summary>
-        public bool Admits(AddressBits source)
+        public bool Admits(IPAddress source) => Admits(AddressBits.From(source ?? throw new ArgumentNullException(nameof(source))));
+
+        internal bool Admits(AddressBits source)
         {
             foreach (AccessRule rule in _deny)
             {

@@ -32,7 +32,7 @@ namespace TcpLb.Engine.Access
 
         public IPAddress Network => _network.ToIPAddress();
 
-        public bool Contains(AddressBits address) => address.Masked(_bits) == _network;
+        internal bool Contains(AddressBits address) => address.Masked(_bits) == _network;
 
         public bool Contains(IPAddress address) => Contains(AddressBits.From(address));
 

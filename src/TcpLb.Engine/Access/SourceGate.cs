@@ -19,7 +19,7 @@ namespace TcpLb.Engine.Access
         private long _rateLimited;
         private long _tableFull;
 
-        public SourceGate(AccessRules? rules, int maxConnectionsPerSource, ConnectionRate ratePerSource, int tableCapacity = SourceTable.DefaultCapacity)
+        internal SourceGate(AccessRules? rules, int maxConnectionsPerSource, ConnectionRate ratePerSource, int tableCapacity = SourceTable.DefaultCapacity)
         {
             _rules = rules ?? AccessRules.None;
             if (maxConnectionsPerSource > 0 || !ratePerSource.IsNone)
@@ -63,7 +63,7 @@ namespace TcpLb.Engine.Access
         /// <see cref="SourceVerdict.Admitted"/>, give <paramref name="ticket"/> to <see cref="Release"/>
         /// when the connection ends (it is -1 when nothing needs releasing).
         /// </summary>
-        public SourceVerdict Check(IPAddress source, out int ticket)
+        internal SourceVerdict Check(IPAddress source, out int ticket)
         {
             ticket = -1;
             AddressBits bits = AddressBits.From(source);
@@ -92,7 +92,7 @@ namespace TcpLb.Engine.Access
             return verdict;
         }
 
-        public void Release(int ticket)
+        internal void Release(int ticket)
         {
             if (ticket >= 0)
             {

@@ -1,7 +1,7 @@
 namespace TcpLb.Engine.Access
 {
     /// <summary>What the accept-time checks decided for a new client connection.</summary>
-    public enum SourceVerdict
+    internal enum SourceVerdict
     {
         Admitted,
 

@@ -71,7 +71,7 @@ namespace TcpLb.Engine.Backends
         public long BadProxyHeaders => Volatile.Read(ref _badProxyHeaders);
 
         /// <summary>The client of the last connection whose PROXY header carried an address (null before the first).</summary>
-        public ProxyHeader? LastProxyHeader => Volatile.Read(ref _lastProxyHeader);
+        internal ProxyHeader? LastProxyHeader => Volatile.Read(ref _lastProxyHeader);
 
         private ProxyHeader? _lastProxyHeader;
 

@@ -204,26 +204,7 @@ namespace TcpLb.Engine.Balancing
         internal void SetBackup(bool backup) => _backup = backup;
 
         /// <summary>Takes a connection slot; false when the backend is full (another connection took the last slot).</summary>
-        internal bool TryReserve()
-        {
-            int limit = _maxConnections;
-            if (limit == 0)
-            {
-                Interlocked.Increment(ref _active);
-                return true;
-            }
-            int current;
-            do
-            {
-                current = Volatile.Read(ref _active);
-                if (current >= limit)
-                {
-                    return false;
-                }
-            }
-            while (Interlocked.CompareExchange(ref _active, current + 1, current) != current);
-            return true;
-        }
+        internal bool TryReserve() => SlotCounter.TryTake(ref _active, _maxConnections);
 
         /// <summary>Gives back a slot taken by <see cref="TryReserve"/>.</summary>
         internal void Release() => Interlocked.Decrement(ref _active);

@@ -10,28 +10,32 @@ namespace TcpLb.Engine.Balancing
     /// <summary>Opens a connection to a backend, trying each of its addresses, within a timeout.</summary>
     internal static class BackendConnector
     {
-        /// <summary>A connected socket, or null when no address of the backend accepted in time.</summary>
-        public static async Task<Socket?> ConnectAsync(Backend backend, TimeSpan timeout, CancellationToken stopping)
+        /// <summary>
+        /// A connected socket, or, when no address of the backend accepted in time, no socket with
+        /// the last address tried and why it failed (<see cref="SocketError.TimedOut"/> for the timeout).
+        /// </summary>
+        public static async Task<BackendConnectResult> ConnectAsync(Backend backend, TimeSpan timeout, CancellationToken stopping)
         {
             IPEndPoint[] endPoints = backend.EndPoints;
             int start = backend.PreferredIndex;
+            BackendConnectResult result = default;
             for (int i = 0; i < endPoints.Length; i++)
             {
                 int index = (start + i) % endPoints.Length;
-                Socket? socket = await TryConnectAsync(endPoints[index], timeout, backend.Outgoing, stopping).ConfigureAwait(false);
-                if (socket != null)
+                result = await TryConnectAsync(endPoints[index], timeout, backend.Outgoing, stopping).ConfigureAwait(false);
+                if (result.Socket != null)
                 {
                     if (index != start)
                     {
                         backend.PreferredIndex = index;
                     }
-                    return socket;
+                    return result;
                 }
             }
-            return null;
+            return result;
         }
 
-        private static async Task<Socket?> TryConnectAsync(IPEndPoint endPoint, TimeSpan timeout, OutgoingConnections? outgoing, CancellationToken stopping)
+        private static async Task<BackendConnectResult> TryConnectAsync(IPEndPoint endPoint, TimeSpan timeout, OutgoingConnections? outgoing, CancellationToken stopping)
         {
             Socket socket;
             try
@@ -42,9 +46,10 @@ namespace TcpLb.Engine.Balancing
             {
                 // No socket at all (out of file descriptors): a failed connect like any other.
                 outgoing?.SocketUnavailable?.Invoke(e.SocketErrorCode);
-                return null;
+                return new BackendConnectResult(null, endPoint, e.SocketErrorCode);
             }
             SocketAwaitableEventArgs args = SocketEventArgsPool.Rent();
+            bool timedOut = false;
             try
             {
                 // Announced before the handshake can reach a loop's accept, recorded as soon as the local port is chosen.
@@ -59,7 +64,14 @@ namespace TcpLb.Engine.Balancing
                         deadline.CancelAfter(timeout);
                         using (deadline.Token.Register(CancelConnect, args))
                         {
-                            await pending;
+                            try
+                            {
+                                await pending;
+                            }
+                            finally
+                            {
+                                timedOut = deadline.IsCancellationRequested && !stopping.IsCancellationRequested;
+                            }
                         }
                     }
                 }
@@ -72,13 +84,14 @@ namespace TcpLb.Engine.Balancing
                     // Where the system could not say while pending: late, but better than never; else not at all.
                     outgoing.Abandon(socket);
                 }
-                return socket;
+                return new BackendConnectResult(socket, endPoint, SocketError.Success);
             }
             catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
             {
                 outgoing?.Abandon(socket);
                 socket.Dispose();
-                return null;
+                SocketError error = timedOut ? SocketError.TimedOut : (e as SocketException)?.SocketErrorCode ?? SocketError.OperationAborted;
+                return new BackendConnectResult(null, endPoint, error);
             }
             finally
             {

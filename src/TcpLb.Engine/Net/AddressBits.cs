@@ -9,7 +9,7 @@ namespace TcpLb.Engine.Net
     /// comparison serves both families and a dual-stack listener's mapped clients match IPv4 rules.
     /// A value type: access rules and the per-source table key on it without allocating.
     /// </summary>
-    public readonly struct AddressBits : IEquatable<AddressBits>
+    internal readonly struct AddressBits : IEquatable<AddressBits>
     {
         private const ulong MappedPrefix = 0x0000_FFFF_0000_0000UL;
 

@@ -8,7 +8,7 @@ namespace TcpLb.Engine.Net
     /// address (v1 UNKNOWN, v2 LOCAL such as a proxy's own health check, or v2 UNSPEC/UNIX): the
     /// connection's own addresses stand then.
     /// </summary>
-    public sealed class ProxyHeader
+    internal sealed class ProxyHeader
     {
         public ProxyHeader(ProxyProtocolVersion version, IPEndPoint? source, IPEndPoint? destination)
         {

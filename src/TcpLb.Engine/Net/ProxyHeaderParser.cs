@@ -6,7 +6,7 @@ using System.Text;
 namespace TcpLb.Engine.Net
 {
     /// <summary>The outcome of <see cref="ProxyHeaderParser.Parse"/> on the bytes received so far.</summary>
-    public enum ProxyParseStatus
+    internal enum ProxyParseStatus
     {
         /// <summary>Every byte so far is a valid start of a header: read more (all of them belong to the header).</summary>
         Incomplete,
@@ -18,7 +18,7 @@ namespace TcpLb.Engine.Net
         Invalid,
     }
 
-    public readonly struct ProxyParseResult
+    internal readonly struct ProxyParseResult
     {
         private ProxyParseResult(ProxyParseStatus status, int length, ProxyHeader? header, string? problem)
         {
@@ -51,7 +51,7 @@ namespace TcpLb.Engine.Net
     /// length field is checked before anything is read past the 16-byte prefix); the parser never
     /// reads past the end of the header, so what follows stays the client's data.
     /// </summary>
-    public static class ProxyHeaderParser
+    internal static class ProxyHeaderParser
     {
         /// <summary>The longest v1 header, CRLF included (the spec's bound).</summary>
         public const int MaxV1Length = 107;

@@ -12,7 +12,7 @@ namespace TcpLb.Engine.Net
     /// belong to the header, so the client's data that follows in the same segment stays for the
     /// proxy. A client that sends nothing, or too little, is cut off after the timeout.
     /// </summary>
-    public static class ProxyHeaderReader
+    internal static class ProxyHeaderReader
     {
         /// <summary>
         /// The header, or an <see cref="ProxyParseStatus.Invalid"/> result (malformed, closed

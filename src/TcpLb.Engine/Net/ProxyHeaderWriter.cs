@@ -12,7 +12,7 @@ namespace TcpLb.Engine.Net
     /// IPv4 clients) are written as IPv4; when source and destination are of different families,
     /// the IPv4 one is written in its IPv6-mapped form.
     /// </summary>
-    public static class ProxyHeaderWriter
+    internal static class ProxyHeaderWriter
     {
         public static byte[] Write(ProxyProtocolVersion version, IPEndPoint source, IPEndPoint destination)
         {

@@ -7,7 +7,7 @@ namespace TcpLb.Engine.Proxying
     /// When bytes last moved on a connection: one field write per read. Environment.TickCount is a
     /// coarse monotonic clock that costs nanoseconds; differences stay right across its wrap.
     /// </summary>
-    public class ActivityStamp
+    internal class ActivityStamp
     {
         private int _lastActivity = Environment.TickCount;
 

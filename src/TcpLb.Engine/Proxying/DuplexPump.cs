@@ -16,7 +16,7 @@ namespace TcpLb.Engine.Proxying
     /// with the client still open, and the next call replays the client's bytes to the next server.
     /// The client→server pump runs once for the whole connection, across servers.
     /// </summary>
-    public sealed class DuplexPump
+    internal sealed class DuplexPump
     {
         private readonly Socket _client;
         private readonly Socket? _server;
@@ -64,6 +64,12 @@ namespace TcpLb.Engine.Proxying
         /// <summary>How the last server ended the connection before its first byte (None: it answered, or nothing to judge).</summary>
         internal UnansweredEnd LastEnd { get; private set; }
 
+        /// <summary>How the client→server direction ended in the last call (Finished while it still runs).</summary>
+        internal PumpOutcome LastUp { get; private set; }
+
+        /// <summary>How the server→client direction ended in the last call.</summary>
+        internal PumpOutcome LastDown { get; private set; }
+
         /// <summary>
         /// Pumps until the connection is over, then closes both sockets. Aborting either socket
         /// from outside (a stop) ends the pump promptly with both sides reset.
@@ -95,6 +101,8 @@ namespace TcpLb.Engine.Proxying
         {
             SocketAwaitableEventArgs downArgs = SocketEventArgsPool.Rent();
             LastEnd = UnansweredEnd.None;
+            LastUp = PumpOutcome.Finished;
+            LastDown = PumpOutcome.Finished;
             ActivityStamp activity = Activity ??= new ActivityStamp();
             try
             {
@@ -129,6 +137,7 @@ namespace TcpLb.Engine.Proxying
                 {
                     if (up.Result != PumpOutcome.Finished)
                     {
+                        LastUp = up.Result;
                         AbortBoth(server);
                         await down.ConfigureAwait(false);
                         return ProxyAttemptOutcome.Completed;
@@ -143,7 +152,12 @@ namespace TcpLb.Engine.Proxying
                 }
 
                 PumpOutcome serverSide = down.Result;
+                LastDown = serverSide;
                 bool clientFailed = up.IsCompleted && up.Result == PumpOutcome.SourceFailed;
+                if (up.IsCompleted)
+                {
+                    LastUp = up.Result;
+                }
                 if (_pending != null && serverSide != PumpOutcome.DestinationFailed && !clientFailed)
                 {
                     LastEnd = _pending.EndBeforeAnswer(reset: serverSide == PumpOutcome.SourceFailed);

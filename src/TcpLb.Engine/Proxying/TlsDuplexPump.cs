@@ -29,6 +29,10 @@ namespace TcpLb.Engine.Proxying
 
         /// <summary>Pumps until the connection is over; closes both sides (resets them unless both directions finished cleanly). True when clean.</summary>
         public static async Task<bool> RunAsync(SecuredSocket client, SecuredSocket server, TimeSpan finTimeout, ActivityStamp? activity, TrafficCounter? up, TrafficCounter? upTotal, TrafficCounter? down, TrafficCounter? downTotal)
+            => await RelayAsync(client, server, finTimeout, activity, up, upTotal, down, downTotal).ConfigureAwait(false) == TlsRelayEnd.Clean;
+
+        /// <summary>As <see cref="RunAsync"/>, saying how the connection ended.</summary>
+        public static async Task<TlsRelayEnd> RelayAsync(SecuredSocket client, SecuredSocket server, TimeSpan finTimeout, ActivityStamp? activity, TrafficCounter? up, TrafficCounter? upTotal, TrafficCounter? down, TrafficCounter? downTotal)
         {
             activity ??= new ActivityStamp();
             // A reset a write took is still a reset when reads then see an end of stream (see SendWitness).
@@ -38,21 +42,24 @@ namespace TcpLb.Engine.Proxying
             Task<PumpOutcome> downward = CopyAsync(server, client, activity, down, downTotal, sourceSends: serverSends, destinationSends: clientSends);
             Task<PumpOutcome> first = await Task.WhenAny(upward, downward).ConfigureAwait(false);
             Task<PumpOutcome> second = ReferenceEquals(first, upward) ? downward : upward;
-            bool clean = first.Result == PumpOutcome.Finished
-                && await DuplexPump.CompletesBeforeIdleAsync(second, finTimeout, activity).ConfigureAwait(false)
-                && second.Result == PumpOutcome.Finished;
-            if (clean)
+            bool secondEnded = first.Result == PumpOutcome.Finished
+                && await DuplexPump.CompletesBeforeIdleAsync(second, finTimeout, activity).ConfigureAwait(false);
+            if (secondEnded && second.Result == PumpOutcome.Finished)
             {
                 client.Dispose();
                 server.Dispose();
+                return TlsRelayEnd.Clean;
             }
-            else
+            client.Abort();
+            server.Abort();
+            await second.ConfigureAwait(false);
+            // The direction that failed first says which side failed; the other one ended because of it.
+            Task<PumpOutcome>? failed = first.Result != PumpOutcome.Finished ? first : secondEnded ? second : null;
+            if (failed == null)
             {
-                client.Abort();
-                server.Abort();
-                await second.ConfigureAwait(false);
+                return TlsRelayEnd.Other;
             }
-            return clean;
+            return (failed.Result == PumpOutcome.SourceFailed) == ReferenceEquals(failed, upward) ? TlsRelayEnd.ClientFailed : TlsRelayEnd.ServerFailed;
         }
 
         /// <summary>

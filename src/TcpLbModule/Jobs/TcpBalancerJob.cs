@@ -16,6 +16,7 @@ namespace TcpLbModule.Jobs
             : base(command, name, JobTypeName, balancer)
         {
             Balancer = balancer;
+            balancer.Trace = new BalancerJobTrace(this);
             balancer.BackendStateChanged += (sender, change) =>
             {
                 var record = new TcpBalancerEvent(Name, change);
@@ -111,6 +112,50 @@ namespace TcpLbModule.Jobs
             WriteVerboseMessage(warning.Message);
             WriteTrace((warning.Resolved ? "resolved: " : "warning: ") + warning.Message);
         }
+
+        /// <summary>
+        /// A line of the balancer's trace (<see cref="BalancerJobTrace"/>): to Verbose, and to Debug
+        /// when the job traces. At most <see cref="TraceLinesPerSecond"/> a second, and the oldest
+        /// unread Verbose (and Debug) line goes once <see cref="TraceVerboseCap"/> are kept: a storm of failing
+        /// connections costs bounded memory.
+        /// </summary>
+        internal void WriteConnectionTrace(string line)
+        {
+            if (!_traceGate.TryPass(out long suppressed))
+            {
+                return;
+            }
+            if (suppressed > 0)
+            {
+                line += $" ({suppressed} more trace line(s) were not written: at most {TraceLinesPerSecond} a second)";
+            }
+            KeepRoom(Verbose);
+            WriteVerboseMessage(line);
+            KeepRoom(Debug);
+            WriteTrace("trace: " + line);
+        }
+
+        /// <summary>Drops the oldest unread record once <see cref="TraceVerboseCap"/> are kept.</summary>
+        private static void KeepRoom<T>(PSDataCollection<T> records)
+        {
+            if (records.Count >= TraceVerboseCap)
+            {
+                try
+                {
+                    records.RemoveAt(0);
+                }
+                catch (System.ArgumentOutOfRangeException)
+                {
+                    // A reader took everything meanwhile.
+                }
+            }
+        }
+
+        internal const int TraceLinesPerSecond = 20;
+
+        internal const int TraceVerboseCap = 1000;
+
+        private readonly TraceRateGate _traceGate = new TraceRateGate(TraceLinesPerSecond);
 
         internal TcpBalancerToxicStatus[] ToxicStatus() => Balancer.Toxics.Select(t => new TcpBalancerToxicStatus(this, t)).ToArray();
 

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
-using TcpLb.Engine.Balancing;
+using TcpLb.Engine.Proxying;
 using TcpLb.Engine.Net;
 
-namespace TcpLb.Engine.Proxying
+namespace TcpLb.Engine.Balancing
 {
     /// <summary>
     /// An open proxied connection: the client, the server and backend it goes to now (another one

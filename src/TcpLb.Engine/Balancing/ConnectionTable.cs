@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace TcpLb.Engine.Proxying
+namespace TcpLb.Engine.Balancing
 {
     /// <summary>
     /// The open connections of a balancer, as an intrusive linked list, so that a stop, a
