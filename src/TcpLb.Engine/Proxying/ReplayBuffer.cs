@@ -51,6 +51,37 @@ namespace TcpLb.Engine.Proxying
             return true;
         }
 
+        /// <summary>
+        /// Keeps a copy of <paramref name="count"/> bytes of native memory (a loop buffer); false (and
+        /// everything dropped) when they do not fit. For the event loop's relay (Proxying/Loop).
+        /// </summary>
+        public unsafe bool TryAppend(byte* source, int count)
+        {
+            if (Overflowed)
+            {
+                return false;
+            }
+            if (count > Capacity - _count)
+            {
+                Overflowed = true;
+                Release();
+                return false;
+            }
+            EnsureRoom(_count + count);
+            System.Runtime.InteropServices.Marshal.Copy((IntPtr)source, _bytes!, _count, count);
+            _count += count;
+            return true;
+        }
+
+        /// <summary>Copies every held byte into <paramref name="destination"/> at <paramref name="offset"/> (a replay's prefix).</summary>
+        public void CopyTo(byte[] destination, int offset)
+        {
+            if (_count > 0)
+            {
+                Buffer.BlockCopy(_bytes!, 0, destination, offset, _count);
+            }
+        }
+
         public void AppendFin() => HasFin = true;
 
         /// <summary>Sends every held byte to <paramref name="destination"/>, then its FIN if one was held.</summary>

@@ -91,6 +91,10 @@ namespace TcpLb.Engine.Tests.EventLoop
         public virtual void OnClosed(IRelayConnection connection)
         {
         }
+
+        public virtual void OnServerFailedBeforeResponse(IRelayConnection connection, bool movable)
+        {
+        }
     }
 
     /// <summary>Everything a relay reported, in order, thread-safe; waits on events, never on time.</summary>
@@ -145,6 +149,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         public override void OnReset(IRelayConnection connection, RelaySide from, int errno) => Add("reset:" + from);
 
         public override void OnTimedOut(IRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
+
+        public override void OnServerFailedBeforeResponse(IRelayConnection connection, bool movable) => Add("failed-before-response:" + connection.ServerEnd + (movable ? ":movable" : ""));
 
         public override void OnClosed(IRelayConnection connection)
         {

@@ -139,6 +139,9 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>Sends FIN (shutdown SHUT_WR); minus errno when the socket is already gone.</summary>
         public int ShutdownSend() => shutdown(Fd, SHUT_WR) == 0 ? 0 : -Errno;
 
+        /// <summary>Shuts both ways (shutdown SHUT_RDWR): the peer gets FIN, and reads here see the end at once.</summary>
+        public int ShutdownBoth() => shutdown(Fd, SHUT_RDWR) == 0 ? 0 : -Errno;
+
         /// <summary>Closes with FIN; the loop forgets the descriptor (stale events for it are ignored).</summary>
         public void Close() => Loop.Close(this, reset: false);
 

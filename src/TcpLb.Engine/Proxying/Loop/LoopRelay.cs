@@ -16,6 +16,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private readonly LoopRelayOptions _options;
         private readonly NativeEndPoint[] _backends;
         private readonly LoopGroup _group;
+        private readonly RelayConnectionSet _connections;
         private int _nextBackend = -1;
 
         public LoopRelay(LoopRelayOptions options)
@@ -31,19 +32,32 @@ namespace TcpLb.Engine.Proxying.Loop
                 _backends[i] = new NativeEndPoint(options.Backends[i]);
             }
             _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.ReusePort, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers);
+            _connections = new RelayConnectionSet(_group.Loops, options.Timeouts);
         }
 
         public IPEndPoint LocalEndPoint => _group.LocalEndPoint;
 
         internal EpollLoop[] Loops => _group.Loops;
 
+        /// <summary>The open connections, by loop: live deadlines (<see cref="RelayConnectionSet.ApplyTimeouts"/>), the outage hold.</summary>
+        internal RelayConnectionSet Connections => _connections;
+
         public void Start() => _group.Start();
 
         void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, in SockAddrBuffer peer)
         {
-            LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _options.Observer, _options.Timeouts);
+            LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _options.Observer, _connections);
             try
             {
+                if (_options.HoldClients)
+                {
+                    connection.HoldForOutage();
+                    return;
+                }
+                if (_options.ReplayCapacity > 0)
+                {
+                    connection.HoldClientBytes(_options.ReplayCapacity);
+                }
                 if (_options.PreambleMaxBytes > 0)
                 {
                     connection.ReadPreamble(_options.PreambleMaxBytes, _options.PreambleTimeoutMilliseconds);

@@ -38,6 +38,12 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public int PreambleTimeoutMilliseconds { get; set; } = 5000;
 
+        /// <summary>When above 0: each connection holds up to this many client bytes for replay (<see cref="IRelayConnection.HoldClientBytes"/>).</summary>
+        public int ReplayCapacity { get; set; }
+
+        /// <summary>Every client is held as in an outage (<see cref="IRelayConnection.HoldForOutage"/>), never connected.</summary>
+        public bool HoldClients { get; set; }
+
         public IRelayObserver? Observer { get; set; }
 
         public ILoopTrace? Trace { get; set; }
