@@ -60,6 +60,40 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.InRange(perConnection, 0, 1024);
         }
 
+        [Fact]
+        public async Task Holding_client_bytes_for_replay_costs_a_connection_little_and_its_round_trips_nothing()
+        {
+            using var backend = new RawBackend();
+            var closed = new ClosedCounter();
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: closed, replayCapacity: 64 * 1024);
+            const int Connections = 200;
+            await ConnectionsAsync(relay, backend, 50); // warm up: JIT, the pooled arrays the copies use
+            await closed.WaitForAsync(50);
+            long start = await AllocatedOnLoopAsync(relay);
+            await ConnectionsAsync(relay, backend, Connections);
+            await closed.WaitForAsync(50 + Connections);
+            long end = await AllocatedOnLoopAsync(relay);
+            double perConnection = (end - start) / (double)Connections;
+            _output.WriteLine($"loop thread, holding client bytes: {perConnection:0} bytes per connection (accept, connect, hold, answer, close)");
+            Assert.InRange(perConnection, 0, 1024);
+
+            // A held connection, once answered, relays without allocating.
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                var request = new byte[64];
+                var reply = new byte[200];
+                var scratch = new byte[1024];
+                await RoundTripsAsync(client, server, request, reply, scratch, 500);
+                long before = await AllocatedOnLoopAsync(relay);
+                await RoundTripsAsync(client, server, request, reply, scratch, 4000);
+                long after = await AllocatedOnLoopAsync(relay);
+                _output.WriteLine($"loop thread, holding client bytes: {after - before} bytes over 4000 round trips");
+                Assert.InRange(after - before, 0, 2048);
+            }
+        }
+
         private static Task<long> AllocatedOnLoopAsync(RelayUnderTest relay)
             => OnLoop<long>.RunAsync(relay.Relay.Loops[0], _ => GC.GetAllocatedBytesForCurrentThread());
 
@@ -95,6 +129,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 {
                     await client.SendAsync(one, SocketFlags.None);
                     await RawBackend.ReadExactlyAsync(server, 1);
+                    await server.SendAsync(one, SocketFlags.None);
+                    await RawBackend.ReadExactlyAsync(client, 1);
                     client.Shutdown(SocketShutdown.Send);
                     server.Shutdown(SocketShutdown.Send);
                     await SocketIo.ReadToEndAsync(client);

@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _movable;
         private int _replayCount; // held bytes replayed to the next server, for its counter
 
-        public int HeldByteCount => _replay.Count;
+        public int HeldByteCount => _replay?.Count ?? 0;
 
         public UnansweredEnd ServerEnd { get; private set; }
 
@@ -23,10 +23,17 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new InvalidOperationException("Client bytes are held from the start, before the first connect.");
             }
-            _replay.Begin(capacity);
+            if (_replay != null)
+            {
+                throw new InvalidOperationException("Client bytes are held once.");
+            }
+            var replay = new RelayReplay();
+            replay.Begin(capacity);
+            _replay = replay;
+            _up.Hold = replay;
         }
 
-        public byte[] ReplayBytes(byte[]? header) => _replay.WithHeader(header);
+        public byte[] ReplayBytes(byte[]? header) => _replay != null ? _replay.WithHeader(header) : header != null ? (byte[])header.Clone() : new byte[0];
 
         public void AbandonServer()
         {
@@ -45,7 +52,7 @@ namespace TcpLb.Engine.Proxying.Loop
             _answered = false;
             _awaitingSince = 0;
             _finSince = 0;
-            _replayCount = _replay.Count;
+            _replayCount = _replay!.Count;
             server.Reset();
             ArmTimer();
         }
@@ -68,7 +75,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             ServerEnd = end;
             _judging = true;
-            _movable = _replay.IsHolding;
+            _movable = _replay != null && _replay.IsHolding;
             try
             {
                 _observer.OnServerFailedBeforeResponse(this, _movable);
@@ -88,7 +95,7 @@ namespace TcpLb.Engine.Proxying.Loop
             switch (kind)
             {
                 case UnansweredEnd.Reset:
-                    return _up.Bytes <= _replay.Capacity ? UnansweredEnd.Reset : UnansweredEnd.None;
+                    return _up.Bytes <= (_replay?.Capacity ?? ReplayBuffer.Capacity) ? UnansweredEnd.Reset : UnansweredEnd.None;
                 case UnansweredEnd.Close:
                     return _up.Bytes > 0 || !_up.SourceEnded ? UnansweredEnd.Close : UnansweredEnd.None;
                 default:
@@ -101,7 +108,7 @@ namespace TcpLb.Engine.Proxying.Loop
         {
             _answered = true;
             _awaitingSince = 0;
-            _replay.Release();
+            _replay?.Release();
             _observer?.OnFirstServerByte(this);
         }
 

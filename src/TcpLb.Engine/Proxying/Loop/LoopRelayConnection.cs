@@ -26,7 +26,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private readonly LoopTimer _timer;
         private readonly RelayDirection _up = new RelayDirection(RelaySide.Client);
         private readonly RelayDirection _down = new RelayDirection(RelaySide.Server);
-        private readonly RelayReplay _replay = new RelayReplay();
+        private RelayReplay? _replay; // made by HoldClientBytes only
         private LoopSocket? _server;
         private bool _connecting;
         private bool _deferred;
@@ -45,7 +45,6 @@ namespace TcpLb.Engine.Proxying.Loop
             _lastActivity = loop.Now;
             Client = loop.Register(clientFd, this);
             _up.Source = Client;
-            _up.Hold = _replay;
             _down.Destination = Client;
             _list = list;
             list?.Add(this);
@@ -499,7 +498,7 @@ namespace TcpLb.Engine.Proxying.Loop
             IsClosed = true;
             _loop.Cancel(_timer);
             _preamble.End();
-            _replay.Release();
+            _replay?.Release();
             NativeBufferPool pool = _loop.Buffers;
             _up.Release(pool);
             _down.Release(pool);
