@@ -115,7 +115,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 return RelayStep.Blocked;
             }
-            if (Shaper != null && _count == 0)
+            if (Shaper != null && _count == 0 && Destination != null)
             {
                 // A turn with nothing pending: the shaper may act on the whole connection (a timed reset or close).
                 RelayStep? idle = ShapeIdle(now);
@@ -364,8 +364,7 @@ namespace TcpLb.Engine.Proxying.Loop
             _count = 0;
             _allowance = 0;
             _cutAfterAllowance = false;
-            SourceEnded = true;
-            _finAllowed = true;
+            SourceEnded = true; // the FIN is still the shaper's to time (a slow close after a limit)
         }
 
         /// <summary>Gives the buffer back (unsent bytes are dropped: the connection is over).</summary>
