@@ -1,0 +1,183 @@
+using System;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading.Tasks;
+using TcpLb.Engine.Proxying.Loop;
+using TcpLb.Engine.Proxying.Toxics;
+
+namespace TcpLb.Engine.Tests.EventLoop
+{
+    /// <summary>
+    /// Toxics on the loop relay end to end: the direction keeps what its shaper holds back and the
+    /// connection's timer wakes it. Times are asserted as lower bounds only (a busy machine is late,
+    /// never early).
+    /// </summary>
+    public class LoopToxicRelayTests
+    {
+        [Fact]
+        public async Task Latency_delays_what_the_client_receives()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(null, Toxic(new ToxicDefinition(ToxicType.Latency, latency: TimeSpan.FromMilliseconds(150))));
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await observer.WaitForAsync("connected");
+                var watch = Stopwatch.StartNew();
+                await server.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+                Assert.Equal(new byte[] { 1, 2, 3 }, await RawBackend.ReadExactlyAsync(client, 3));
+                Assert.True(watch.ElapsedMilliseconds >= 140, $"arrived after {watch.ElapsedMilliseconds} ms");
+                // The other direction is not delayed (no toxic there): bytes and FINs still pass.
+                client.Shutdown(SocketShutdown.Send);
+                Assert.Empty(await SocketIo.ReadToEndAsync(server));
+                server.Shutdown(SocketShutdown.Send);
+                Assert.Empty(await SocketIo.ReadToEndAsync(client));
+            }
+            await observer.WaitForAsync("closed");
+            Assert.Empty(relay.Trace.Faults);
+        }
+
+        [Fact]
+        public async Task Bandwidth_paces_a_transfer_and_every_byte_arrives_in_order()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(null, Toxic(new ToxicDefinition(ToxicType.Bandwidth, rateBytesPerSecond: 40_000)));
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await observer.WaitForAsync("connected");
+                byte[] data = SocketIo.RandomBytes(20_000, 21);
+                var watch = Stopwatch.StartNew();
+                await SocketIo.SendAllAsync(server, data);
+                Assert.Equal(data, await RawBackend.ReadExactlyAsync(client, data.Length));
+                // 10 slices of 2000 bytes, 50 ms apart: at least 450 ms.
+                Assert.True(watch.ElapsedMilliseconds >= 400, $"20,000 bytes at 40,000 B/s took {watch.ElapsedMilliseconds} ms");
+            }
+        }
+
+        [Fact]
+        public async Task Limit_data_passes_its_bytes_then_a_FIN()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(Toxic(new ToxicDefinition(ToxicType.LimitData, direction: ToxicDirection.Upstream, bytes: 1000)), null);
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                byte[] data = SocketIo.RandomBytes(5000, 22);
+                await client.SendAsync(data, SocketFlags.None);
+                Assert.Equal(data.AsSpan(0, 1000).ToArray(), await SocketIo.ReadToEndAsync(server));
+                await observer.WaitForAsync("fin:Client");
+            }
+        }
+
+        [Fact]
+        public async Task Reset_peer_with_no_timeout_resets_at_once()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(null, Toxic(new ToxicDefinition(ToxicType.ResetPeer)));
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            SocketError ended;
+            try
+            {
+                using Socket client = await relay.ConnectAsync();
+                ended = await SocketIo.ReadUntilEndAsync(client);
+            }
+            catch (SocketException e)
+            {
+                ended = e.SocketErrorCode; // on loopback the reset can beat the end of the client's own connect
+            }
+            Assert.Equal(SocketError.ConnectionReset, ended);
+            using (Socket server = await backend.AcceptAsync())
+            {
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(server));
+            }
+            await observer.WaitForAsync("closed");
+            Assert.True(observer.Saw("connected"), string.Join(", ", observer.Events));
+        }
+
+        [Fact]
+        public async Task Timeout_drops_the_bytes_then_closes_both_ways_cleanly()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(Toxic(new ToxicDefinition(ToxicType.Timeout, direction: ToxicDirection.Upstream, timeout: TimeSpan.FromMilliseconds(300))), null);
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                var watch = Stopwatch.StartNew();
+                await client.SendAsync(new byte[100], SocketFlags.None);
+                Assert.Empty(await SocketIo.ReadToEndAsync(server)); // nothing got through, then a FIN
+                Assert.Empty(await SocketIo.ReadToEndAsync(client));
+                Assert.True(watch.ElapsedMilliseconds >= 250, $"closed after {watch.ElapsedMilliseconds} ms");
+            }
+            await observer.WaitForAsync("closed");
+            Assert.False(observer.Saw("reset:Client") || observer.Saw("reset:Server"), string.Join(", ", observer.Events));
+        }
+
+        [Fact]
+        public async Task Slow_close_holds_the_FIN_back_after_the_data()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(null, Toxic(new ToxicDefinition(ToxicType.SlowClose, delay: TimeSpan.FromMilliseconds(200))));
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await observer.WaitForAsync("connected");
+                byte[] data = SocketIo.RandomBytes(3000, 23);
+                var watch = Stopwatch.StartNew();
+                await server.SendAsync(data, SocketFlags.None);
+                server.Shutdown(SocketShutdown.Send);
+                Assert.Equal(data, await RawBackend.ReadExactlyAsync(client, data.Length));
+                Assert.Empty(await SocketIo.ReadToEndAsync(client));
+                Assert.True(watch.ElapsedMilliseconds >= 190, $"the FIN came after {watch.ElapsedMilliseconds} ms");
+            }
+        }
+
+        [Fact]
+        public async Task Slicer_delivers_every_byte_in_order()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(Toxic(new ToxicDefinition(ToxicType.Slicer, direction: ToxicDirection.Upstream, averageSize: 100, sizeVariation: 50, delay: TimeSpan.FromMilliseconds(1))), null);
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                byte[] data = SocketIo.RandomBytes(3000, 24);
+                await client.SendAsync(data, SocketFlags.None);
+                client.Shutdown(SocketShutdown.Send);
+                Assert.Equal(data, await SocketIo.ReadToEndAsync(server));
+            }
+        }
+
+        private static ILoopChunkShaper Toxic(ToxicDefinition definition) => LoopToxicChain.CreateOne(new ToxicSourceStub(definition));
+
+        /// <summary>Stands in for the pipeline: shapes each connection as it reaches its server.</summary>
+        private sealed class ShapeOnConnect : RecordingObserver
+        {
+            private readonly ILoopChunkShaper? _up;
+            private readonly ILoopChunkShaper? _down;
+
+            public ShapeOnConnect(ILoopChunkShaper? up, ILoopChunkShaper? down)
+            {
+                _up = up;
+                _down = down;
+            }
+
+            public override void OnConnected(IRelayConnection connection)
+            {
+                connection.ShapeWith(_up, _down);
+                base.OnConnected(connection);
+            }
+        }
+    }
+}
