@@ -35,17 +35,10 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Keeps a copy of the bytes; false (and everything dropped) when they do not fit.</summary>
         public bool TryAppend(byte[] source, int offset, int count)
         {
-            if (Overflowed)
+            if (!TryMakeRoom(count))
             {
                 return false;
             }
-            if (count > Capacity - _count)
-            {
-                Overflowed = true;
-                Release();
-                return false;
-            }
-            EnsureRoom(_count + count);
             Buffer.BlockCopy(source, offset, _bytes!, _count, count);
             _count += count;
             return true;
@@ -56,6 +49,18 @@ namespace TcpLb.Engine.Proxying
         /// everything dropped) when they do not fit. For the event loop's relay (Proxying/Loop).
         /// </summary>
         public unsafe bool TryAppend(byte* source, int count)
+        {
+            if (!TryMakeRoom(count))
+            {
+                return false;
+            }
+            System.Runtime.InteropServices.Marshal.Copy((IntPtr)source, _bytes!, _count, count);
+            _count += count;
+            return true;
+        }
+
+        /// <summary>Room for <paramref name="count"/> more bytes; false (and everything dropped, for good) past the capacity.</summary>
+        private bool TryMakeRoom(int count)
         {
             if (Overflowed)
             {
@@ -68,8 +73,6 @@ namespace TcpLb.Engine.Proxying
                 return false;
             }
             EnsureRoom(_count + count);
-            System.Runtime.InteropServices.Marshal.Copy((IntPtr)source, _bytes!, _count, count);
-            _count += count;
             return true;
         }
 

@@ -39,9 +39,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (client)
             using (server)
             {
-                client.Shutdown(SocketShutdown.Send);
-                Assert.Empty(await SocketIo.ReadToEndAsync(server));
-                await relay.Observer.WaitForAsync("fin:Client");
+                await ClientHalfClosesAsync(relay, client, server);
                 relay.Relay.Connections.ApplyTimeouts(new RelayTimeouts(5000, 0, 200));
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
@@ -57,9 +55,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (client)
             using (server)
             {
-                client.Shutdown(SocketShutdown.Send);
-                Assert.Empty(await SocketIo.ReadToEndAsync(server));
-                await relay.Observer.WaitForAsync("fin:Client");
+                await ClientHalfClosesAsync(relay, client, server);
                 // The server keeps answering, each piece only when the last has arrived: longer than the
                 // FIN limit in all, never silent for anywhere near it.
                 var piece = new byte[100];
@@ -111,14 +107,21 @@ namespace TcpLb.Engine.Tests.EventLoop
             using Socket leaving = await relay.ConnectAsync();
             using Socket staying = await relay.ConnectAsync();
             await WaitUntilAsync(() => relay.Relay.Connections.HeldCount == 2);
-            leaving.LingerState = new LingerOption(true, 0);
-            leaving.Close();
+            SocketIo.ResetHard(leaving);
             await relay.Observer.WaitForAsync("reset:Client");
             Assert.Equal(1, relay.Relay.Connections.HeldCount);
 
             relay.Dispose();
             Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(staying));
             Assert.Equal(2, relay.Observer.Closed);
+        }
+
+        /// <summary>The client sends FIN, the server sees it, the relay has reported it.</summary>
+        private static async Task ClientHalfClosesAsync(RelayUnderTest relay, Socket client, Socket server)
+        {
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await SocketIo.ReadToEndAsync(server));
+            await relay.Observer.WaitForAsync("fin:Client");
         }
 
         /// <summary>Waits for a state another thread changes (checked every 10 ms, within the tests' patience).</summary>

@@ -23,10 +23,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         [InlineData(true)]
         public async Task A_server_that_resets_before_answering_is_replaced_and_the_next_gets_every_byte_in_order(bool clientFinFirst)
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, Header);
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer, replayCapacity: 64 * 1024);
+            using var rig = new ReplayRig(Header, 64 * 1024);
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             var (client, server1) = await relay.PairAsync(first);
             using (client)
             using (server1)
@@ -42,8 +40,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 {
                     Assert.Equal(request, await RawBackend.ReadExactlyAsync(server1, request.Length));
                 }
-                server1.LingerState = new LingerOption(true, 0);
-                server1.Close(); // a reset before any answer
+                SocketIo.ResetHard(server1); // a reset before any answer
 
                 using Socket server2 = await second.AcceptAsync();
                 byte[] more = SocketIo.RandomBytes(2000, 12);
@@ -79,10 +76,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task A_server_FIN_before_answering_moves_the_client_too()
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, null);
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer, replayCapacity: 1024);
+            using var rig = new ReplayRig(null, 1024);
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             var (client, server1) = await relay.PairAsync(first);
             using (client)
             using (server1)
@@ -138,18 +133,15 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task Without_held_bytes_the_failure_is_reported_not_movable_and_passed_on_as_a_reset()
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, null);
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer);
+            using var rig = new ReplayRig(null, 0);
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             var (client, server1) = await relay.PairAsync(first);
             using (client)
             using (server1)
             {
                 await client.SendAsync(new byte[10], SocketFlags.None);
                 await RawBackend.ReadExactlyAsync(server1, 10);
-                server1.LingerState = new LingerOption(true, 0);
-                server1.Close();
+                SocketIo.ResetHard(server1);
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await observer.WaitForAsync("closed");
@@ -159,18 +151,15 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task A_reset_after_more_than_the_replay_window_is_a_connection_in_service_and_is_passed_on()
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, null);
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer, replayCapacity: 1000);
+            using var rig = new ReplayRig(null, 1000);
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             var (client, server1) = await relay.PairAsync(first);
             using (client)
             using (server1)
             {
                 await SocketIo.SendAllAsync(client, new byte[5000]);
                 await RawBackend.ReadExactlyAsync(server1, 5000);
-                server1.LingerState = new LingerOption(true, 0);
-                server1.Close();
+                SocketIo.ResetHard(server1);
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await observer.WaitForAsync("closed");
@@ -180,10 +169,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task A_server_FIN_that_answers_a_bare_client_FIN_is_no_failure()
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, null);
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer, replayCapacity: 1000);
+            using var rig = new ReplayRig(null, 1000);
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             var (client, server1) = await relay.PairAsync(first);
             using (client)
             using (server1)
@@ -200,10 +187,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task After_the_first_answer_nothing_is_held_and_a_reset_is_passed_on()
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, null);
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer, replayCapacity: 1000);
+            using var rig = new ReplayRig(null, 1000);
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             var (client, server1) = await relay.PairAsync(first);
             using (client)
             using (server1)
@@ -212,13 +197,37 @@ namespace TcpLb.Engine.Tests.EventLoop
                 await RawBackend.ReadExactlyAsync(server1, 2);
                 await server1.SendAsync(new byte[] { 3 }, SocketFlags.None);
                 await RawBackend.ReadExactlyAsync(client, 1);
-                server1.LingerState = new LingerOption(true, 0);
-                server1.Close();
+                SocketIo.ResetHard(server1);
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await observer.WaitForAsync("closed");
             Assert.Equal(new[] { "connected", "first-server-byte", "reset:Server", "closed" }, observer.Events);
             Assert.Equal(0, observer.HeldAtAnswer);
+        }
+
+        /// <summary>A relay in front of a first backend, and a second backend its observer moves clients to.</summary>
+        private sealed class ReplayRig : IDisposable
+        {
+            public ReplayRig(byte[]? header, int replayCapacity, RelayTimeouts? timeouts = null)
+            {
+                Observer = new MoveOnFailure(Second.Port, header);
+                Relay = new RelayUnderTest(First.Port, loops: 1, observer: Observer, replayCapacity: replayCapacity, timeouts: timeouts);
+            }
+
+            public RawBackend First { get; } = new RawBackend();
+
+            public RawBackend Second { get; } = new RawBackend();
+
+            public MoveOnFailure Observer { get; }
+
+            public RelayUnderTest Relay { get; }
+
+            public void Dispose()
+            {
+                Relay.Dispose();
+                First.Dispose();
+                Second.Dispose();
+            }
         }
 
         internal static byte[] Concat(params byte[][] parts)

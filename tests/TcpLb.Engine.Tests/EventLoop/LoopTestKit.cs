@@ -240,6 +240,13 @@ namespace TcpLb.Engine.Tests.EventLoop
             }
         }
 
+        /// <summary>Closes with RST (SO_LINGER 0), as a failing peer does.</summary>
+        public static void ResetHard(Socket socket)
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+
         /// <summary>Reads until FIN; throws on a reset.</summary>
         public static Task<byte[]> ReadToEndAsync(Socket socket) => TestNet.ReadToEndAsync(socket);
 

@@ -34,32 +34,10 @@ namespace TcpLb.Engine.Proxying.Loop
         public RelayTimeoutSettings Timeouts { get; }
 
         /// <summary>Open connections on all loops (a snapshot).</summary>
-        public int Count
-        {
-            get
-            {
-                int count = 0;
-                foreach (ConnectionList list in _lists)
-                {
-                    count += Volatile.Read(ref list.Count);
-                }
-                return count;
-            }
-        }
+        public int Count => Sum(list => Volatile.Read(ref list.Count));
 
         /// <summary>Clients held for an outage on all loops (a snapshot).</summary>
-        public int HeldCount
-        {
-            get
-            {
-                int count = 0;
-                foreach (ConnectionList list in _lists)
-                {
-                    count += Volatile.Read(ref list.Held);
-                }
-                return count;
-            }
-        }
+        public int HeldCount => Sum(list => Volatile.Read(ref list.Held));
 
         /// <summary>New deadlines for every connection, open ones included (from any thread).</summary>
         public void ApplyTimeouts(RelayTimeouts timeouts)
@@ -78,6 +56,16 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 list.Request(ConnectionList.ReleaseWork);
             }
+        }
+
+        private int Sum(Func<ConnectionList, int> count)
+        {
+            int sum = 0;
+            foreach (ConnectionList list in _lists)
+            {
+                sum += count(list);
+            }
+            return sum;
         }
 
         /// <summary>The list of <paramref name="loop"/> (one of the set's: a short scan, once per connection).</summary>
