@@ -43,6 +43,9 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public void Start() => _listener.Start();
 
+        /// <summary>The accepting half: stop and start listening (outage Refuse) through it.</summary>
+        internal RelayListener Listener => _listener;
+
         void IRelayAdmission.OnAccepted(IRelayConnection connection)
         {
             if (_options.HoldClients)

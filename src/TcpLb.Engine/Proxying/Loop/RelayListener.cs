@@ -40,6 +40,14 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public void Start() => _group.Start();
 
+        /// <summary>Closes the listeners (new clients are refused: the outage Refuse); open connections go on. Any thread.</summary>
+        public void StopListening() => _group.StopListening();
+
+        /// <summary>Listens again on the same port; a ListenerBindException when another socket took it meanwhile.</summary>
+        public void StartListening() => _group.StartListening();
+
+        public bool IsListening => _group.IsListening;
+
         void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, in SockAddrBuffer peer)
         {
             LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _observer, Connections);
