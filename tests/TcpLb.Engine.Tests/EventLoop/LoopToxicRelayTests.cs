@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using TcpLb.Engine.Net.EventLoop;
 using TcpLb.Engine.Proxying.Loop;
 using TcpLb.Engine.Proxying.Toxics;
 
@@ -37,6 +38,33 @@ namespace TcpLb.Engine.Tests.EventLoop
             }
             await observer.WaitForAsync("closed");
             Assert.Empty(relay.Trace.Faults);
+        }
+
+        [Fact]
+        public async Task A_shaped_direction_whose_sends_come_out_partial_keeps_one_buffer_and_loses_nothing()
+        {
+            using var backend = new RawBackend();
+            var observer = new ShapeOnConnect(null, Toxic(new ToxicDefinition(ToxicType.Latency, latency: TimeSpan.FromMilliseconds(1))));
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await observer.WaitForAsync("connected");
+                // A small send buffer toward the client: the relay's sends of what the shaper allowed come out partial, then go on at EPOLLOUT.
+                LoopRelayConnection connection = observer.Last!;
+                await OnLoop<int>.RunAsync(relay.Relay.Loops[0], _ =>
+                {
+                    NativeSocket.SetInt(connection.Client.Fd, LinuxNative.SOL_SOCKET, LinuxNative.SO_SNDBUF, 4096);
+                    return 0;
+                });
+                byte[] data = SocketIo.RandomBytes(512 * 1024 + 5, 25);
+                Task sending = SocketIo.SendAllAsync(server, data);
+                int rented = await OnLoop<int>.RunAsync(relay.Relay.Loops[0], loop => loop.Buffers.Rented);
+                Assert.InRange(rented, 0, 2);
+                Assert.Equal(data, await RawBackend.ReadExactlyAsync(client, data.Length));
+                await sending;
+            }
         }
 
         [Fact]
@@ -173,8 +201,11 @@ namespace TcpLb.Engine.Tests.EventLoop
                 _down = down;
             }
 
+            public LoopRelayConnection? Last { get; private set; }
+
             public override void OnConnected(IRelayConnection connection)
             {
+                Last = (LoopRelayConnection)connection;
                 connection.ShapeWith(_up, _down);
                 base.OnConnected(connection);
             }
