@@ -230,6 +230,23 @@ namespace TcpLb.Engine.Tests.EventLoop
             }
         }
 
+        [Fact]
+        public async Task A_bare_client_FIN_asks_for_no_answer_so_the_response_timeout_stays_quiet()
+        {
+            // Idle at 800 ms ends the pair, which shows the response timeout (200 ms) never started.
+            using var rig = new ReplayRig(null, 1000, new RelayTimeouts(5000, 800, 0, 200));
+            var (client, server1) = await rig.Relay.PairAsync(rig.First);
+            using (client)
+            using (server1)
+            {
+                client.Shutdown(SocketShutdown.Send);
+                Assert.Empty(await SocketIo.ReadToEndAsync(server1));
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+            }
+            await rig.Observer.WaitForAsync("closed");
+            Assert.Equal(new[] { "connected", "fin:Client", "timeout:Idle", "closed" }, rig.Observer.Events);
+        }
+
         internal static byte[] Concat(params byte[][] parts)
         {
             int length = 0;

@@ -316,9 +316,9 @@ namespace TcpLb.Engine.Proxying.Loop
                     return; // the observer ended it
                 }
             }
-            else if (!_answered && _awaitingSince == 0 && IsConnected && (_up.Bytes > 0 || _up.Finished) && _timeouts.ResponseMilliseconds > 0)
+            else if (!_answered && _awaitingSince == 0 && IsConnected && _up.Bytes > 0 && _timeouts.ResponseMilliseconds > 0)
             {
-                // The client's bytes (or its FIN) have gone to the server: the wait for an answer starts.
+                // The client's bytes have gone to the server: the wait for an answer starts (a bare FIN asks for none, as in PendingResponse).
                 _awaitingSince = now;
                 ArmTimer();
             }
@@ -352,6 +352,11 @@ namespace TcpLb.Engine.Proxying.Loop
                 if (down == RelayStep.DestinationFailed)
                 {
                     Reset(RelaySide.Client, _down.Errno);
+                    return;
+                }
+                if (down == RelayStep.ShapedClose || down == RelayStep.ShapedReset)
+                {
+                    EndShaped(down);
                     return;
                 }
             }
