@@ -65,8 +65,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                     await RawBackend.ReadExactlyAsync(client, piece.Length);
                     await Task.Delay(200); // pacing, not waiting for a state: 2 s of answers, against a 1.5 s limit
                 }
-                server.Shutdown(SocketShutdown.Send);
-                Assert.Empty(await SocketIo.ReadToEndAsync(client));
+                await SocketIo.HalfCloseAsync(server, client);
             }
             await relay.Observer.WaitForAsync("closed");
             Assert.False(relay.Observer.Saw("timeout:Fin"), string.Join(", ", relay.Observer.Events));
@@ -119,8 +118,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         /// <summary>The client sends FIN, the server sees it, the relay has reported it.</summary>
         private static async Task ClientHalfClosesAsync(RelayUnderTest relay, Socket client, Socket server)
         {
-            client.Shutdown(SocketShutdown.Send);
-            Assert.Empty(await SocketIo.ReadToEndAsync(server));
+            await SocketIo.HalfCloseAsync(client, server);
             await relay.Observer.WaitForAsync("fin:Client");
         }
 

@@ -175,10 +175,8 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (client)
             using (server1)
             {
-                client.Shutdown(SocketShutdown.Send);
-                Assert.Empty(await SocketIo.ReadToEndAsync(server1));
-                server1.Shutdown(SocketShutdown.Send);
-                Assert.Empty(await SocketIo.ReadToEndAsync(client));
+                await SocketIo.HalfCloseAsync(client, server1);
+                await SocketIo.HalfCloseAsync(server1, client);
             }
             await observer.WaitForAsync("closed");
             Assert.Equal(new[] { "connected", "fin:Client", "fin:Server", "closed" }, observer.Events);
@@ -239,8 +237,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (client)
             using (server1)
             {
-                client.Shutdown(SocketShutdown.Send);
-                Assert.Empty(await SocketIo.ReadToEndAsync(server1));
+                await SocketIo.HalfCloseAsync(client, server1);
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await rig.Observer.WaitForAsync("closed");

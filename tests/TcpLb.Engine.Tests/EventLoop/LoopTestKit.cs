@@ -50,6 +50,23 @@ namespace TcpLb.Engine.Tests.EventLoop
             return socket;
         }
 
+        /// <summary>
+        /// Connects a client and reads until the connection ends: the error it ended with (Success for
+        /// a FIN). A reset that beats the end of the client's own connect (on loopback it can) counts too.
+        /// </summary>
+        public async Task<SocketError> ConnectAndReadUntilEndAsync()
+        {
+            try
+            {
+                using Socket client = await ConnectAsync();
+                return await SocketIo.ReadUntilEndAsync(client);
+            }
+            catch (SocketException e)
+            {
+                return e.SocketErrorCode;
+            }
+        }
+
         /// <summary>A client through the relay and the backend's end of the same connection.</summary>
         public async Task<(Socket Client, Socket Server)> PairAsync(RawBackend backend)
         {
@@ -245,6 +262,13 @@ namespace TcpLb.Engine.Tests.EventLoop
         {
             socket.LingerState = new LingerOption(true, 0);
             socket.Close();
+        }
+
+        /// <summary><paramref name="from"/> sends FIN with nothing before it; <paramref name="to"/> sees exactly that.</summary>
+        public static async Task HalfCloseAsync(Socket from, Socket to)
+        {
+            from.Shutdown(SocketShutdown.Send);
+            Xunit.Assert.Empty(await ReadToEndAsync(to));
         }
 
         /// <summary>Reads until FIN; throws on a reset.</summary>

@@ -67,30 +67,14 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Bytes read from the server.</summary>
         public long BytesFromServer => _down.Bytes;
 
-        /// <summary>Counters shared between connections, for statistics (null for none).</summary>
-        public TrafficCounter? ClientCounter
-        {
-            get => _up.Counter;
-            set => _up.Counter = value;
-        }
+        /// <summary>Counters shared between connections, for statistics (null for none): the backend's, and the balancer's totals.</summary>
+        public TrafficCounter? ClientCounter { get => _up.Counter; set => _up.Counter = value; }
 
-        public TrafficCounter? ServerCounter
-        {
-            get => _down.Counter;
-            set => _down.Counter = value;
-        }
+        public TrafficCounter? ServerCounter { get => _down.Counter; set => _down.Counter = value; }
 
-        public TrafficCounter? ClientTotalCounter
-        {
-            get => _up.TotalCounter;
-            set => _up.TotalCounter = value;
-        }
+        public TrafficCounter? ClientTotalCounter { get => _up.TotalCounter; set => _up.TotalCounter = value; }
 
-        public TrafficCounter? ServerTotalCounter
-        {
-            get => _down.TotalCounter;
-            set => _down.TotalCounter = value;
-        }
+        public TrafficCounter? ServerTotalCounter { get => _down.TotalCounter; set => _down.TotalCounter = value; }
 
         /// <summary>The client's address as accepted (decoded on each call; null when not known).</summary>
         public IPEndPoint? ClientEndPoint => _clientAddress.ToEndPoint();
