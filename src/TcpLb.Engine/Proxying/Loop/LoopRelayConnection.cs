@@ -314,14 +314,8 @@ namespace TcpLb.Engine.Proxying.Loop
                 }
                 return;
             }
-            if (down == RelayStep.DestinationFailed)
+            if (EndedByDownstream(down))
             {
-                Reset(RelaySide.Client, _down.Errno);
-                return;
-            }
-            if (down == RelayStep.ShapedClose || down == RelayStep.ShapedReset)
-            {
-                EndShaped(down);
                 return;
             }
             if (_down.FinHeld)
@@ -333,14 +327,8 @@ namespace TcpLb.Engine.Proxying.Loop
                     return;
                 }
                 down = _down.Pump(pool, ReadBudget, now);
-                if (down == RelayStep.DestinationFailed)
+                if (EndedByDownstream(down))
                 {
-                    Reset(RelaySide.Client, _down.Errno);
-                    return;
-                }
-                if (down == RelayStep.ShapedClose || down == RelayStep.ShapedReset)
-                {
-                    EndShaped(down);
                     return;
                 }
             }
@@ -382,6 +370,22 @@ namespace TcpLb.Engine.Proxying.Loop
                 _deferred = true;
                 _loop.Defer(this);
             }
+        }
+
+        /// <summary>Whether the server→client step ends the connection (the client failed, or a toxic closes or resets); if so it is ended.</summary>
+        private bool EndedByDownstream(RelayStep down)
+        {
+            if (down == RelayStep.DestinationFailed)
+            {
+                Reset(RelaySide.Client, _down.Errno);
+                return true;
+            }
+            if (down == RelayStep.ShapedClose || down == RelayStep.ShapedReset)
+            {
+                EndShaped(down);
+                return true;
+            }
+            return false;
         }
 
         /// <summary>Whether the preamble is taken and relaying may go on.</summary>
