@@ -463,17 +463,12 @@ namespace TcpLb.Engine.Proxying.Loop
                 End(reset: true);
                 return;
             }
-            // Shut both sockets both ways: each source reads its FIN, each destination gets one.
-            _up.Shaper = null;
-            _down.Shaper = null;
+            // FIN to both peers at once, as ToxicSession.Close shuts both sockets both ways; what was not
+            // sent yet is dropped (a send after the shutdown would fail anyway). Not judged as a server's
+            // end, and no half-close events: the pair simply closes.
             Client.ShutdownBoth();
-            Client.ReadReady = true;
-            if (_server != null)
-            {
-                _server.ShutdownBoth();
-                _server.ReadReady = true;
-            }
-            Run();
+            _server?.ShutdownBoth();
+            End(reset: false);
         }
 
         private void TimeOut(RelayTimeout which)
