@@ -101,11 +101,9 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task The_response_timeout_moves_a_movable_client_instead_of_resetting_it()
         {
-            using var first = new RawBackend();
-            using var second = new RawBackend();
-            var observer = new MoveOnFailure(second.Port, null);
-            // 1 s: the second server must answer within it too, on a busy machine.
-            using var relay = new RelayUnderTest(first.Port, loops: 1, observer: observer, replayCapacity: 1024, timeouts: new RelayTimeouts(5000, 0, 0, 1000));
+            // 2 s: the second server must answer within it too, on a busy machine.
+            using var rig = new ReplayRig(null, 1024, new RelayTimeouts(5000, 0, 0, 2000));
+            var (first, second, observer, relay) = (rig.First, rig.Second, rig.Observer, rig.Relay);
             byte[] request = SocketIo.RandomBytes(100, 15);
             Task<Socket> secondAnswers = Task.Run(async () =>
             {
