@@ -35,6 +35,33 @@ namespace TcpLb.Engine.Proxying
         /// <summary>Keeps a copy of the bytes; false (and everything dropped) when they do not fit.</summary>
         public bool TryAppend(byte[] source, int offset, int count)
         {
+            if (!TryMakeRoom(count))
+            {
+                return false;
+            }
+            Buffer.BlockCopy(source, offset, _bytes!, _count, count);
+            _count += count;
+            return true;
+        }
+
+        /// <summary>
+        /// Keeps a copy of <paramref name="count"/> bytes of native memory (a loop buffer); false (and
+        /// everything dropped) when they do not fit. For the event loop's relay (Proxying/Loop).
+        /// </summary>
+        public unsafe bool TryAppend(byte* source, int count)
+        {
+            if (!TryMakeRoom(count))
+            {
+                return false;
+            }
+            System.Runtime.InteropServices.Marshal.Copy((IntPtr)source, _bytes!, _count, count);
+            _count += count;
+            return true;
+        }
+
+        /// <summary>Room for <paramref name="count"/> more bytes; false (and everything dropped, for good) past the capacity.</summary>
+        private bool TryMakeRoom(int count)
+        {
             if (Overflowed)
             {
                 return false;
@@ -46,9 +73,16 @@ namespace TcpLb.Engine.Proxying
                 return false;
             }
             EnsureRoom(_count + count);
-            Buffer.BlockCopy(source, offset, _bytes!, _count, count);
-            _count += count;
             return true;
+        }
+
+        /// <summary>Copies every held byte into <paramref name="destination"/> at <paramref name="offset"/> (a replay's prefix).</summary>
+        public void CopyTo(byte[] destination, int offset)
+        {
+            if (_count > 0)
+            {
+                Buffer.BlockCopy(_bytes!, 0, destination, offset, _count);
+            }
         }
 
         public void AppendFin() => HasFin = true;

@@ -25,14 +25,11 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (client)
             using (server)
             {
-                var request = new byte[64];
-                var reply = new byte[200];
-                var scratch = new byte[1024];
-                await RoundTripsAsync(client, server, request, reply, scratch, 500); // warm up: JIT, pools
+                await RoundTripsAsync(client, server, 500); // warm up: JIT, pools
                 long start = await AllocatedOnLoopAsync(relay);
-                await RoundTripsAsync(client, server, request, reply, scratch, 2000);
+                await RoundTripsAsync(client, server, 2000);
                 long middle = await AllocatedOnLoopAsync(relay);
-                await RoundTripsAsync(client, server, request, reply, scratch, 8000);
+                await RoundTripsAsync(client, server, 8000);
                 long end = await AllocatedOnLoopAsync(relay);
                 _output.WriteLine($"loop thread: {middle - start} bytes over 2000 round trips, {end - middle} over 8000");
                 // Reading the counter costs a little each time; a cost per read or write would be thousands of times more.
@@ -48,23 +45,56 @@ namespace TcpLb.Engine.Tests.EventLoop
             // An observer that costs nothing itself, so what is measured is the relay's own cost.
             var closed = new ClosedCounter();
             using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: closed);
-            const int Connections = 200;
-            await ConnectionsAsync(relay, backend, 50); // warm up
-            await closed.WaitForAsync(50);
-            long start = await AllocatedOnLoopAsync(relay);
-            await ConnectionsAsync(relay, backend, Connections);
-            await closed.WaitForAsync(50 + Connections);
-            long end = await AllocatedOnLoopAsync(relay);
-            double perConnection = (end - start) / (double)Connections;
+            double perConnection = await PerConnectionAsync(relay, backend, closed);
             _output.WriteLine($"loop thread: {perConnection:0} bytes per connection (accept, connect, relay, close)");
             Assert.InRange(perConnection, 0, 1024);
+        }
+
+        [Fact]
+        public async Task Holding_client_bytes_for_replay_costs_a_connection_little_and_its_round_trips_nothing()
+        {
+            using var backend = new RawBackend();
+            var closed = new ClosedCounter();
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: closed, replayCapacity: 64 * 1024);
+            double perConnection = await PerConnectionAsync(relay, backend, closed);
+            _output.WriteLine($"loop thread, holding client bytes: {perConnection:0} bytes per connection (accept, connect, hold, answer, close)");
+            Assert.InRange(perConnection, 0, 1024);
+
+            // A held connection, once answered, relays without allocating.
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                await RoundTripsAsync(client, server, 500);
+                long before = await AllocatedOnLoopAsync(relay);
+                await RoundTripsAsync(client, server, 4000);
+                long after = await AllocatedOnLoopAsync(relay);
+                _output.WriteLine($"loop thread, holding client bytes: {after - before} bytes over 4000 round trips");
+                Assert.InRange(after - before, 0, 2048);
+            }
         }
 
         private static Task<long> AllocatedOnLoopAsync(RelayUnderTest relay)
             => OnLoop<long>.RunAsync(relay.Relay.Loops[0], _ => GC.GetAllocatedBytesForCurrentThread());
 
-        private static async Task RoundTripsAsync(Socket client, Socket server, byte[] request, byte[] reply, byte[] scratch, int count)
+        /// <summary>Bytes the loop thread allocates per connection, over 200 after 50 to warm up (JIT, pooled arrays).</summary>
+        private static async Task<double> PerConnectionAsync(RelayUnderTest relay, RawBackend backend, ClosedCounter closed)
         {
+            const int Connections = 200;
+            await ConnectionsAsync(relay, backend, 50);
+            await closed.WaitForAsync(50);
+            long start = await AllocatedOnLoopAsync(relay);
+            await ConnectionsAsync(relay, backend, Connections);
+            await closed.WaitForAsync(50 + Connections);
+            long end = await AllocatedOnLoopAsync(relay);
+            return (end - start) / (double)Connections;
+        }
+
+        private static async Task RoundTripsAsync(Socket client, Socket server, int count)
+        {
+            var request = new byte[64];
+            var reply = new byte[200];
+            var scratch = new byte[1024];
             for (int i = 0; i < count; i++)
             {
                 await client.SendAsync(request, SocketFlags.None);
@@ -95,6 +125,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 {
                     await client.SendAsync(one, SocketFlags.None);
                     await RawBackend.ReadExactlyAsync(server, 1);
+                    await server.SendAsync(one, SocketFlags.None);
+                    await RawBackend.ReadExactlyAsync(client, 1);
                     client.Shutdown(SocketShutdown.Send);
                     server.Shutdown(SocketShutdown.Send);
                     await SocketIo.ReadToEndAsync(client);

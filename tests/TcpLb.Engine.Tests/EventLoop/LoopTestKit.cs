@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Tests.EventLoop
     /// <summary>A relay on the engine's loops in front of a <see cref="RawBackend"/>, with what the relay reported.</summary>
     internal sealed class RelayUnderTest : IDisposable
     {
-        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000)
+        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000, int replayCapacity = 0, bool holdClients = false)
         {
             var options = new LoopRelayOptions
             {
@@ -26,6 +26,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Timeouts = timeouts ?? new RelayTimeouts(5000, 0, 0),
                 PreambleMaxBytes = preambleMaxBytes,
                 PreambleTimeoutMilliseconds = preambleTimeout,
+                ReplayCapacity = replayCapacity,
+                HoldClients = holdClients,
             };
             options.Backends.Add(new IPEndPoint(address ?? IPAddress.Loopback, backendPort));
             Relay = new LoopRelay(options);
@@ -46,6 +48,23 @@ namespace TcpLb.Engine.Tests.EventLoop
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(new IPEndPoint(address, Port)).WaitAsync(TestNet.Patience);
             return socket;
+        }
+
+        /// <summary>
+        /// Connects a client and reads until the connection ends: the error it ended with (Success for
+        /// a FIN). A reset that beats the end of the client's own connect (on loopback it can) counts too.
+        /// </summary>
+        public async Task<SocketError> ConnectAndReadUntilEndAsync()
+        {
+            try
+            {
+                using Socket client = await ConnectAsync();
+                return await SocketIo.ReadUntilEndAsync(client);
+            }
+            catch (SocketException e)
+            {
+                return e.SocketErrorCode;
+            }
         }
 
         /// <summary>A client through the relay and the backend's end of the same connection.</summary>
@@ -89,6 +108,10 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         public virtual void OnClosed(IRelayConnection connection)
+        {
+        }
+
+        public virtual void OnServerFailedBeforeResponse(IRelayConnection connection, bool movable)
         {
         }
     }
@@ -145,6 +168,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         public override void OnReset(IRelayConnection connection, RelaySide from, int errno) => Add("reset:" + from);
 
         public override void OnTimedOut(IRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
+
+        public override void OnServerFailedBeforeResponse(IRelayConnection connection, bool movable) => Add("failed-before-response:" + connection.ServerEnd + (movable ? ":movable" : ""));
 
         public override void OnClosed(IRelayConnection connection)
         {
@@ -230,6 +255,20 @@ namespace TcpLb.Engine.Tests.EventLoop
             {
                 await socket.SendAsync(data.AsMemory(offset, Math.Min(chunk, data.Length - offset)), SocketFlags.None, timeout.Token);
             }
+        }
+
+        /// <summary>Closes with RST (SO_LINGER 0), as a failing peer does.</summary>
+        public static void ResetHard(Socket socket)
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+
+        /// <summary><paramref name="from"/> sends FIN with nothing before it; <paramref name="to"/> sees exactly that.</summary>
+        public static async Task HalfCloseAsync(Socket from, Socket to)
+        {
+            from.Shutdown(SocketShutdown.Send);
+            Xunit.Assert.Empty(await ReadToEndAsync(to));
         }
 
         /// <summary>Reads until FIN; throws on a reset.</summary>

@@ -47,6 +47,7 @@ namespace TcpLb.Engine.Net.EventLoop
         public const int IPPROTO_IPV6 = 41;
         public const int IPV6_V6ONLY = 26;
         public const int SHUT_WR = 1;
+        public const int SHUT_RDWR = 2;
         public const int MSG_PEEK = 0x2;
         public const int MSG_DONTWAIT = 0x40;
         public const int MSG_NOSIGNAL = 0x4000;

@@ -18,6 +18,8 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly EpollLoop[] _loops;
         private readonly LoopListener[] _listeners;
         private readonly bool _reusePort;
+        private readonly int _backlog;
+        private readonly object _listening = new object();
         private int _nextLoop = -1;
         private bool _stopped;
 
@@ -29,6 +31,7 @@ namespace TcpLb.Engine.Net.EventLoop
             }
             _handler = handler ?? throw new ArgumentNullException(nameof(handler));
             _reusePort = reusePort;
+            _backlog = backlog;
             _loops = new EpollLoop[loopCount];
             _listeners = new LoopListener[reusePort ? loopCount : 1];
             LocalEndPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
@@ -60,6 +63,86 @@ namespace TcpLb.Engine.Net.EventLoop
         public IPEndPoint LocalEndPoint { get; }
 
         public EpollLoop[] Loops => _loops;
+
+        /// <summary>Whether the listeners are open (false between <see cref="StopListening"/> and <see cref="StartListening"/>).</summary>
+        public bool IsListening { get; private set; } = true;
+
+        /// <summary>
+        /// Closes the listeners: new connections are refused (the balancer's outage Refuse), open ones
+        /// go on. From any thread; the port is no longer listened on when this returns.
+        /// </summary>
+        public void StopListening()
+        {
+            lock (_listening)
+            {
+                if (!IsListening || _stopped)
+                {
+                    return;
+                }
+                IsListening = false;
+                using (var closed = new CountdownEvent(_listeners.Length))
+                {
+                    for (int i = 0; i < _listeners.Length; i++)
+                    {
+                        var close = new CloseListener(_listeners[i], closed);
+                        if (_loops[i].IsLoopThread || !_loops[i].IsRunning)
+                        {
+                            close.Execute(_loops[i]);
+                        }
+                        else
+                        {
+                            _loops[i].Post(close);
+                        }
+                    }
+                    // A loop that stops meanwhile closes its listener itself (Stop closes every descriptor).
+                    while (!closed.Wait(100))
+                    {
+                        if (_stopped)
+                        {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Listens again on the same address and port after <see cref="StopListening"/>; a
+        /// <see cref="ListenerBindException"/> when another socket took the port meanwhile.
+        /// </summary>
+        public void StartListening()
+        {
+            lock (_listening)
+            {
+                if (IsListening || _stopped)
+                {
+                    return;
+                }
+                var fds = new int[_listeners.Length];
+                int opened = 0;
+                try
+                {
+                    for (; opened < fds.Length; opened++)
+                    {
+                        fds[opened] = NativeSocket.Listen(LocalEndPoint, _reusePort, _backlog);
+                    }
+                }
+                catch
+                {
+                    for (int i = 0; i < opened; i++)
+                    {
+                        NativeSocket.Reset(fds[i]);
+                    }
+                    throw;
+                }
+                for (int i = 0; i < fds.Length; i++)
+                {
+                    _listeners[i] = new LoopListener(_loops[i], fds[i], this);
+                    _loops[i].Post(_listeners[i]);
+                }
+                IsListening = true;
+            }
+        }
 
         public void Start()
         {
@@ -105,6 +188,27 @@ namespace TcpLb.Engine.Net.EventLoop
                     _listeners[i]?.Abort(); // never registered: its descriptor is closed here
                 }
                 loop.Dispose();
+            }
+        }
+
+        /// <summary>Closes one listener on its own loop and says so.</summary>
+        private sealed class CloseListener : ILoopWorkItem, IDisposable
+        {
+            private readonly LoopListener _listener;
+            private readonly CountdownEvent _closed;
+
+            public CloseListener(LoopListener listener, CountdownEvent closed)
+            {
+                _listener = listener;
+                _closed = closed;
+            }
+
+            public void Execute(EpollLoop loop) => Dispose();
+
+            public void Dispose()
+            {
+                _listener.Abort();
+                _closed.Signal();
             }
         }
 

@@ -41,6 +41,10 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>Registers the listener on its loop (call on the loop thread, or <see cref="EpollLoop.Post"/> the listener).</summary>
         public void Start()
         {
+            if (_fd < 0)
+            {
+                return; // closed before it was registered
+            }
             _socket = _loop.Register(_fd, this);
             _socket.ReadReady = true; // connections may have queued before registration
             AcceptBatch();

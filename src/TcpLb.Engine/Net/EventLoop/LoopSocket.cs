@@ -50,32 +50,12 @@ namespace TcpLb.Engine.Net.EventLoop
         /// </summary>
         public int Receive(byte* buffer, int length)
         {
-            while (true)
+            int read = Recv(buffer, length, 0);
+            if (read > 0 && read < length && !ReadHangup)
             {
-                long read = (long)recv(Fd, buffer, (IntPtr)length, 0);
-                if (read > 0)
-                {
-                    if (read < length && !ReadHangup)
-                    {
-                        ReadReady = false;
-                    }
-                    return (int)read;
-                }
-                if (read == 0)
-                {
-                    return 0;
-                }
-                int errno = Errno;
-                if (errno == EINTR)
-                {
-                    continue;
-                }
-                if (errno == EAGAIN)
-                {
-                    ReadReady = false;
-                }
-                return -errno;
+                ReadReady = false;
             }
+            return read;
         }
 
         /// <summary>
@@ -85,15 +65,22 @@ namespace TcpLb.Engine.Net.EventLoop
         /// </summary>
         public int Peek(byte* buffer, int length)
         {
+            int read = Recv(buffer, length, MSG_PEEK);
+            if (read > 0 && read < length)
+            {
+                ReadReady = false;
+            }
+            return read;
+        }
+
+        /// <summary>recv: the count, 0 at FIN, or minus errno (EINTR retried; EAGAIN clears <see cref="ReadReady"/>).</summary>
+        private int Recv(byte* buffer, int length, int flags)
+        {
             while (true)
             {
-                long read = (long)recv(Fd, buffer, (IntPtr)length, MSG_PEEK);
+                long read = (long)recv(Fd, buffer, (IntPtr)length, flags);
                 if (read >= 0)
                 {
-                    if (read < length && read > 0)
-                    {
-                        ReadReady = false;
-                    }
                     return (int)read;
                 }
                 int errno = Errno;
@@ -138,6 +125,9 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>Sends FIN (shutdown SHUT_WR); minus errno when the socket is already gone.</summary>
         public int ShutdownSend() => shutdown(Fd, SHUT_WR) == 0 ? 0 : -Errno;
+
+        /// <summary>Shuts both ways (shutdown SHUT_RDWR): the peer gets FIN, and reads here see the end at once.</summary>
+        public int ShutdownBoth() => shutdown(Fd, SHUT_RDWR) == 0 ? 0 : -Errno;
 
         /// <summary>Closes with FIN; the loop forgets the descriptor (stale events for it are ignored).</summary>
         public void Close() => Loop.Close(this, reset: false);

@@ -15,64 +15,57 @@ namespace TcpLb.Engine.Net.EventLoop
 
         private const int In4Size = 16;
         private const int In6Size = 28;
+        private const int ScopeOffset = 24;
 
         /// <summary>Writes the endpoint into <paramref name="addr"/> (MaxSize bytes); returns its length.</summary>
         public static int Write(IPEndPoint endPoint, byte* addr)
         {
+            bool v6 = endPoint.AddressFamily == AddressFamily.InterNetworkV6;
+            if (!v6 && endPoint.AddressFamily != AddressFamily.InterNetwork)
+            {
+                throw new ArgumentException($"Address family {endPoint.AddressFamily} of {endPoint} is not supported; use IPv4 or IPv6.", nameof(endPoint));
+            }
             for (int i = 0; i < MaxSize; i++)
             {
                 addr[i] = 0;
             }
+            *(ushort*)addr = (ushort)(v6 ? LinuxNative.AF_INET6 : LinuxNative.AF_INET);
             int port = endPoint.Port;
             addr[2] = (byte)(port >> 8);
             addr[3] = (byte)port;
             byte[] bytes = endPoint.Address.GetAddressBytes();
-            if (endPoint.AddressFamily == AddressFamily.InterNetwork)
+            byte* address = addr + AddressOffset(v6);
+            for (int i = 0; i < bytes.Length; i++)
             {
-                *(ushort*)addr = LinuxNative.AF_INET;
-                for (int i = 0; i < 4; i++)
-                {
-                    addr[4 + i] = bytes[i];
-                }
-                return In4Size;
+                address[i] = bytes[i];
             }
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            if (v6)
             {
-                *(ushort*)addr = LinuxNative.AF_INET6;
-                for (int i = 0; i < 16; i++)
-                {
-                    addr[8 + i] = bytes[i];
-                }
-                *(uint*)(addr + 24) = (uint)endPoint.Address.ScopeId;
-                return In6Size;
+                *(uint*)(addr + ScopeOffset) = (uint)endPoint.Address.ScopeId;
             }
-            throw new ArgumentException($"Address family {endPoint.AddressFamily} of {endPoint} is not supported; use IPv4 or IPv6.", nameof(endPoint));
+            return v6 ? In6Size : In4Size;
         }
 
         /// <summary>Reads an endpoint written by the kernel; null for a family other than IPv4/IPv6.</summary>
         public static IPEndPoint? Read(byte* addr, int length)
         {
             int family = *(ushort*)addr;
+            bool v6 = family == LinuxNative.AF_INET6;
+            if ((!v6 && family != LinuxNative.AF_INET) || length < (v6 ? In6Size : In4Size))
+            {
+                return null;
+            }
+            var bytes = new byte[v6 ? 16 : 4];
+            byte* address = addr + AddressOffset(v6);
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = address[i];
+            }
             int port = (addr[2] << 8) | addr[3];
-            if (family == LinuxNative.AF_INET && length >= In4Size)
-            {
-                var bytes = new byte[4];
-                for (int i = 0; i < 4; i++)
-                {
-                    bytes[i] = addr[4 + i];
-                }
-                return new IPEndPoint(new IPAddress(bytes), port);
-            }
-            if (family == LinuxNative.AF_INET6 && length >= In6Size)
-            {
-                var bytes = new byte[16];
-                for (int i = 0; i < 16; i++)
-                {
-                    bytes[i] = addr[8 + i];
-                }
-                return new IPEndPoint(new IPAddress(bytes, *(uint*)(addr + 24)), port);
-            }
-            return null;
+            return new IPEndPoint(v6 ? new IPAddress(bytes, *(uint*)(addr + ScopeOffset)) : new IPAddress(bytes), port);
         }
+
+        /// <summary>Where the address starts: after family and port (IPv4), and flow info too (IPv6).</summary>
+        private static int AddressOffset(bool v6) => v6 ? 8 : 4;
     }
 }

@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// Every member but <see cref="RequestAbort"/> is used on the transport's own thread: inside an
     /// observer callback, or in work posted to the connection's loop.
     /// </summary>
-    internal interface IRelayConnection
+    internal partial interface IRelayConnection
     {
         /// <summary>Whatever the pipeline keeps per connection (its proxied connection).</summary>
         object? State { get; set; }

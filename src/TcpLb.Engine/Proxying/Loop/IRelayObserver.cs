@@ -6,7 +6,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// thread, inline; an implementation must be quick and must not block (post anything slow).
     /// The connection passes itself, so one observer serves every connection without allocating.
     /// </summary>
-    internal interface IRelayObserver
+    internal partial interface IRelayObserver
     {
         /// <summary>
         /// After <see cref="IRelayConnection.ReadPreamble"/>: the first <paramref name="count"/> bytes

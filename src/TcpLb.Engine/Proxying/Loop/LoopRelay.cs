@@ -7,15 +7,16 @@ namespace TcpLb.Engine.Proxying.Loop
 {
     /// <summary>
     /// A relay with no features, on the engine's own loops: accept, connect to the next backend
-    /// round robin (exact across loops), carry bytes both ways. It proves the loop (tests, the bench);
-    /// the balancer will sit on the same pieces: a <see cref="LoopGroup"/> and
-    /// <see cref="LoopRelayConnection"/>s reporting to an <see cref="IRelayObserver"/>.
+    /// round robin (exact across loops), carry bytes both ways; optionally hold client bytes for
+    /// replay, read a preamble, or hold every client (tests). It proves the loop (tests, the bench)
+    /// and is the pattern the balancer follows: a <see cref="RelayListener"/> with an
+    /// <see cref="IRelayAdmission"/> and an <see cref="IRelayObserver"/>.
     /// </summary>
-    internal sealed class LoopRelay : IAcceptHandler, IDisposable
+    internal sealed class LoopRelay : IRelayAdmission, IDisposable
     {
         private readonly LoopRelayOptions _options;
         private readonly NativeEndPoint[] _backends;
-        private readonly LoopGroup _group;
+        private readonly RelayListener _listener;
         private int _nextBackend = -1;
 
         public LoopRelay(LoopRelayOptions options)
@@ -30,37 +31,41 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 _backends[i] = new NativeEndPoint(options.Backends[i]);
             }
-            _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.ReusePort, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers);
+            _listener = new RelayListener(options, options.Observer, this);
         }
 
-        public IPEndPoint LocalEndPoint => _group.LocalEndPoint;
+        public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
 
-        internal EpollLoop[] Loops => _group.Loops;
+        internal EpollLoop[] Loops => _listener.Loops;
 
-        public void Start() => _group.Start();
+        /// <summary>The open connections, by loop: live deadlines (<see cref="RelayConnectionSet.ApplyTimeouts"/>), the outage hold.</summary>
+        internal RelayConnectionSet Connections => _listener.Connections;
 
-        void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, in SockAddrBuffer peer)
+        public void Start() => _listener.Start();
+
+        /// <summary>The accepting half: stop and start listening (outage Refuse) through it.</summary>
+        internal RelayListener Listener => _listener;
+
+        void IRelayAdmission.OnAccepted(IRelayConnection connection)
         {
-            LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _options.Observer, _options.Timeouts);
-            try
+            if (_options.HoldClients)
             {
-                if (_options.PreambleMaxBytes > 0)
-                {
-                    connection.ReadPreamble(_options.PreambleMaxBytes, _options.PreambleTimeoutMilliseconds);
-                    return;
-                }
-                connection.ConnectTo(_backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)]);
+                connection.HoldForOutage();
+                return;
             }
-            catch
+            if (_options.ReplayCapacity > 0)
             {
-                // An observer that threw inside (a connect that completed at once, a preamble already
-                // there): this connection ends, the loop goes on.
-                connection.Abort();
-                throw;
+                connection.HoldClientBytes(_options.ReplayCapacity);
             }
+            if (_options.PreambleMaxBytes > 0)
+            {
+                connection.ReadPreamble(_options.PreambleMaxBytes, _options.PreambleTimeoutMilliseconds);
+                return;
+            }
+            connection.ConnectTo(_backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)]);
         }
 
         /// <summary>Stops every loop: listeners closed, connections reset, threads joined; the port is free when this returns.</summary>
-        public void Dispose() => _group.Dispose();
+        public void Dispose() => _listener.Dispose();
     }
 }

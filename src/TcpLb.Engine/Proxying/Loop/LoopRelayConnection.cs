@@ -9,35 +9,33 @@ namespace TcpLb.Engine.Proxying.Loop
     /// A client and its backend relayed on one <see cref="EpollLoop"/>: both directions run inline
     /// on the loop thread whenever either socket has an edge. A FIN becomes a send-shutdown on the
     /// other side after the buffer drains; the pair closes when both directions are done, or is reset
-    /// when the second has not finished within the FIN timeout. A reset on either side resets the
-    /// other (SO_LINGER 0). Connect, idle and FIN deadlines share one <see cref="LoopTimer"/>, moved
-    /// to the earliest. What happens is told to the <see cref="IRelayObserver"/>. Loop thread only.
+    /// when the other direction stays silent for the FIN timeout. A reset on either side resets the
+    /// other (SO_LINGER 0). Its deadlines share one <see cref="LoopTimer"/> (LoopRelayConnection.Deadlines.cs);
+    /// replay is in LoopRelayConnection.Replay.cs. What happens is told to the <see cref="IRelayObserver"/>.
+    /// Loop thread only.
     /// </summary>
-    internal sealed class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
+    internal sealed partial class LoopRelayConnection : IRelayConnection, ILoopSocketHandler, ILoopTimerHandler, ILoopWorkItem
     {
         /// <summary>Reads per direction per turn before the loop's other sockets get theirs.</summary>
         public const int ReadBudget = 16;
 
         private readonly EpollLoop _loop;
         private readonly IRelayObserver? _observer;
-        private readonly RelayTimeouts _timeouts;
+        private readonly RelayTimeoutSettings _timeouts;
+        private readonly RelayConnectionSet.ConnectionList? _list;
         private readonly LoopTimer _timer;
         private readonly RelayDirection _up = new RelayDirection(RelaySide.Client);
         private readonly RelayDirection _down = new RelayDirection(RelaySide.Server);
+        private RelayReplay? _replay; // made by HoldClientBytes only
         private LoopSocket? _server;
-        private long _connectDeadline;
-        private long _finDeadline;
-        private long _lastActivity;
-        private long _movedAtLastTurn;
-        private long _awaitingSince; // 0: not waiting for the server's first byte
         private bool _connecting;
-        private bool _answered;
         private bool _deferred;
+        private bool _clientFinReported;
         private volatile bool _abortRequested;
         private SockAddrBuffer _clientAddress;
         private readonly RelayPreamble _preamble = new RelayPreamble();
 
-        private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
+        private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeoutSettings timeouts, RelayConnectionSet.ConnectionList? list)
         {
             _clientAddress = peer;
             _loop = loop;
@@ -48,6 +46,8 @@ namespace TcpLb.Engine.Proxying.Loop
             Client = loop.Register(clientFd, this);
             _up.Source = Client;
             _down.Destination = Client;
+            _list = list;
+            list?.Add(this);
         }
 
         public EpollLoop Loop => _loop;
@@ -67,18 +67,14 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Bytes read from the server.</summary>
         public long BytesFromServer => _down.Bytes;
 
-        /// <summary>Counters shared between connections, for statistics (null for none).</summary>
-        public TrafficCounter? ClientCounter
-        {
-            get => _up.Counter;
-            set => _up.Counter = value;
-        }
+        /// <summary>Counters shared between connections, for statistics (null for none): the backend's, and the balancer's totals.</summary>
+        public TrafficCounter? ClientCounter { get => _up.Counter; set => _up.Counter = value; }
 
-        public TrafficCounter? ServerCounter
-        {
-            get => _down.Counter;
-            set => _down.Counter = value;
-        }
+        public TrafficCounter? ServerCounter { get => _down.Counter; set => _down.Counter = value; }
+
+        public TrafficCounter? ClientTotalCounter { get => _up.TotalCounter; set => _up.TotalCounter = value; }
+
+        public TrafficCounter? ServerTotalCounter { get => _down.TotalCounter; set => _down.TotalCounter = value; }
 
         /// <summary>The client's address as accepted (decoded on each call; null when not known).</summary>
         public IPEndPoint? ClientEndPoint => _clientAddress.ToEndPoint();
@@ -86,16 +82,37 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>For the observer: whatever it keeps per connection (the balancer's proxied connection).</summary>
         public object? State { get; set; }
 
+        public bool IsHeldForOutage { get; private set; }
+
+        // Links of the loop's list in its RelayConnectionSet.
+        internal LoopRelayConnection? ListNext;
+        internal LoopRelayConnection? ListPrevious;
+
         /// <summary>
         /// Takes an accepted client descriptor onto <paramref name="loop"/> (loop thread only), with the
-        /// client's sockaddr from accept4 (empty when not known). TCP_NODELAY comes from the listener
+        /// client's sockaddr from accept4 (empty when not known), as one of <paramref name="set"/>'s
+        /// connections (its live deadlines, its outage list). TCP_NODELAY comes from the listener
         /// (<see cref="NativeSocket.Listen"/>): a descriptor accepted elsewhere sets it itself.
         /// </summary>
+        public static LoopRelayConnection Accept(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayConnectionSet set)
+        {
+            try
+            {
+                return new LoopRelayConnection(loop, clientFd, in peer, observer, set.Timeouts, set.ListOf(loop));
+            }
+            catch
+            {
+                NativeSocket.Reset(clientFd);
+                throw;
+            }
+        }
+
+        /// <summary>As the other overload, with fixed deadlines and no set (tests; nothing to reach it from other threads but <see cref="RequestAbort"/>).</summary>
         public static LoopRelayConnection Accept(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeouts timeouts)
         {
             try
             {
-                return new LoopRelayConnection(loop, clientFd, in peer, observer, timeouts);
+                return new LoopRelayConnection(loop, clientFd, in peer, observer, new RelayTimeoutSettings(timeouts), null);
             }
             catch
             {
@@ -116,6 +133,10 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new InvalidOperationException("The connection is closed or already has a server.");
             }
+            if (IsHeldForOutage)
+            {
+                throw new InvalidOperationException("A client held for an outage is not connected; it is reset when the outage ends.");
+            }
             int fd = NativeSocket.StartConnect(backend, out bool connected);
             if (fd < 0)
             {
@@ -125,15 +146,17 @@ namespace TcpLb.Engine.Proxying.Loop
             _server = _loop.Register(fd, this);
             _answered = false;
             _awaitingSince = 0;
+            _down.HoldEmptyFin = true;
             if (connected)
             {
                 OnConnected();
                 return;
             }
             _connecting = true;
-            if (_timeouts.ConnectMilliseconds > 0)
+            int connect = _timeouts.ConnectMilliseconds;
+            if (connect > 0)
             {
-                _connectDeadline = _loop.Now + _timeouts.ConnectMilliseconds;
+                _connectDeadline = _loop.Now + connect;
                 ArmTimer();
             }
         }
@@ -159,6 +182,29 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         public void SendFirst(byte[]? bytes) => _up.SetPrefix(bytes);
 
+        public void ShapeWith(ILoopChunkShaper? up, ILoopChunkShaper? down)
+        {
+            _up.Shaper = up;
+            _down.Shaper = down;
+            _up.WakeAt = 0;
+            _down.WakeAt = 0;
+        }
+
+        public void HoldForOutage()
+        {
+            if (IsClosed || _server != null || _preamble.IsActive)
+            {
+                throw new InvalidOperationException("Only a client without a server (and not reading a preamble) is held for an outage.");
+            }
+            if (!IsHeldForOutage)
+            {
+                IsHeldForOutage = true;
+                _list?.OnHeld(1);
+                ArmTimer(); // no idle timeout while held
+                Run();
+            }
+        }
+
         public void OnReady(LoopSocket socket, uint events)
         {
             if (_connecting && ReferenceEquals(socket, _server))
@@ -177,7 +223,10 @@ namespace TcpLb.Engine.Proxying.Loop
                 OnConnected();
                 return;
             }
-            Run();
+            if (socket.IsOpen)
+            {
+                Run();
+            }
         }
 
         void ILoopWorkItem.Execute(EpollLoop loop)
@@ -189,37 +238,6 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             _deferred = false;
             Run();
-        }
-
-        void ILoopTimerHandler.OnTimer(LoopTimer timer)
-        {
-            long now = _loop.Now;
-            if (_connecting && _connectDeadline != 0 && now >= _connectDeadline)
-            {
-                FailConnect(ETIMEDOUT);
-                return;
-            }
-            if (_preamble.Deadline != 0 && now >= _preamble.Deadline)
-            {
-                TimeOut(RelayTimeout.Preamble);
-                return;
-            }
-            if (_finDeadline != 0 && now >= _finDeadline)
-            {
-                TimeOut(RelayTimeout.Fin);
-                return;
-            }
-            if (_timeouts.IdleMilliseconds > 0 && now - _lastActivity >= _timeouts.IdleMilliseconds)
-            {
-                TimeOut(RelayTimeout.Idle);
-                return;
-            }
-            if (_awaitingSince != 0 && now >= ResponseDeadline)
-            {
-                TimeOut(RelayTimeout.Response);
-                return;
-            }
-            ArmTimer();
         }
 
         /// <summary>Resets both sides now (a stop, a fault, a pipeline decision). Loop thread only.</summary>
@@ -251,43 +269,78 @@ namespace TcpLb.Engine.Proxying.Loop
                 return;
             }
             NativeBufferPool pool = _loop.Buffers;
-            RelayStep up = _up.Pump(pool, ReadBudget);
-            if (up == RelayStep.SourceFailed || up == RelayStep.DestinationFailed)
+            long now = _loop.Now;
+            LoopSocket? server = _server;
+            RelayStep up = _up.Pump(pool, ReadBudget, now);
+            if (up == RelayStep.SourceFailed)
             {
-                Reset(up == RelayStep.SourceFailed ? RelaySide.Client : RelaySide.Server, _up.Errno);
+                Reset(RelaySide.Client, _up.Errno);
+                return;
+            }
+            if (up == RelayStep.DestinationFailed)
+            {
+                if (!ServerFailedBeforeResponse(UnansweredEnd.Reset, server))
+                {
+                    Reset(RelaySide.Server, _up.Errno);
+                }
+                return;
+            }
+            if (up == RelayStep.ShapedClose || up == RelayStep.ShapedReset)
+            {
+                EndShaped(up);
                 return;
             }
             long before = _down.Bytes;
-            RelayStep down = _down.Pump(pool, ReadBudget);
+            RelayStep down = _down.Pump(pool, ReadBudget, now);
             if (!_answered && _down.Bytes > 0 && before == 0)
             {
-                _answered = true;
-                _awaitingSince = 0;
-                _observer?.OnFirstServerByte(this);
+                OnAnswered();
                 if (IsClosed)
                 {
                     return; // the observer ended it
                 }
             }
-            else if (!_answered && _awaitingSince == 0 && _timeouts.ResponseMilliseconds > 0 && IsConnected && (_up.Bytes > 0 || _up.Finished))
+            else if (!_answered && _awaitingSince == 0 && IsConnected && _up.Bytes > 0 && _timeouts.ResponseMilliseconds > 0)
             {
-                // The client's bytes (or its FIN) have gone to the server: the wait for an answer starts.
-                _awaitingSince = _loop.Now;
+                // The client's bytes have gone to the server: the wait for an answer starts (a bare FIN asks for none, as in PendingResponse).
+                _awaitingSince = now;
                 ArmTimer();
             }
-            if (down == RelayStep.SourceFailed || down == RelayStep.DestinationFailed)
+            if (down == RelayStep.SourceFailed)
             {
-                Reset(down == RelayStep.SourceFailed ? RelaySide.Server : RelaySide.Client, _down.Errno);
+                if (_answered || !ServerFailedBeforeResponse(UnansweredEnd.Reset, server))
+                {
+                    Reset(RelaySide.Server, _down.Errno);
+                }
                 return;
+            }
+            if (EndedByDownstream(down))
+            {
+                return;
+            }
+            if (_down.FinHeld)
+            {
+                // The server's FIN before its first byte: the pipeline may move the client; if not, it is passed on.
+                _down.HoldEmptyFin = false;
+                if (ServerFailedBeforeResponse(UnansweredEnd.Close, server))
+                {
+                    return;
+                }
+                down = _down.Pump(pool, ReadBudget, now);
+                if (EndedByDownstream(down))
+                {
+                    return;
+                }
             }
             long moved = _up.Bytes + _down.Bytes;
             if (moved != _movedAtLastTurn)
             {
                 _movedAtLastTurn = moved;
-                _lastActivity = _loop.Now;
+                _lastActivity = now;
             }
-            if (up == RelayStep.Finished)
+            if (up == RelayStep.Finished && !_clientFinReported)
             {
+                _clientFinReported = true;
                 _observer?.OnHalfClosed(this, RelaySide.Client);
             }
             if (down == RelayStep.Finished)
@@ -303,9 +356,13 @@ namespace TcpLb.Engine.Proxying.Loop
                 End(reset: false);
                 return;
             }
-            if ((up == RelayStep.Finished || down == RelayStep.Finished) && _timeouts.FinMilliseconds > 0)
+            if ((up == RelayStep.Finished || down == RelayStep.Finished) && _finSince == 0)
             {
-                _finDeadline = _loop.Now + _timeouts.FinMilliseconds;
+                _finSince = now;
+                ArmTimer();
+            }
+            else if (_up.WakeAt != 0 || _down.WakeAt != 0)
+            {
                 ArmTimer();
             }
             if ((up == RelayStep.MoreLater || down == RelayStep.MoreLater) && !_deferred)
@@ -313,6 +370,22 @@ namespace TcpLb.Engine.Proxying.Loop
                 _deferred = true;
                 _loop.Defer(this);
             }
+        }
+
+        /// <summary>Whether the server→client step ends the connection (the client failed, or a toxic closes or resets); if so it is ended.</summary>
+        private bool EndedByDownstream(RelayStep down)
+        {
+            if (down == RelayStep.DestinationFailed)
+            {
+                Reset(RelaySide.Client, _down.Errno);
+                return true;
+            }
+            if (down == RelayStep.ShapedClose || down == RelayStep.ShapedReset)
+            {
+                EndShaped(down);
+                return true;
+            }
+            return false;
         }
 
         /// <summary>Whether the preamble is taken and relaying may go on.</summary>
@@ -351,6 +424,7 @@ namespace TcpLb.Engine.Proxying.Loop
             server.WriteReady = true; // connected: the send buffer is empty
             _up.Destination = server;
             _down.Source = server;
+            CountReplay();
             _observer?.OnConnected(this);
             ArmTimer();
             Run();
@@ -381,6 +455,22 @@ namespace TcpLb.Engine.Proxying.Loop
             End(reset: true);
         }
 
+        /// <summary>A shaper (a toxic) ends the connection: a reset, or FIN both ways (the pair then closes as after any FIN).</summary>
+        private void EndShaped(RelayStep step)
+        {
+            if (step == RelayStep.ShapedReset)
+            {
+                End(reset: true);
+                return;
+            }
+            // FIN to both peers at once, as ToxicSession.Close shuts both sockets both ways; what was not
+            // sent yet is dropped (a send after the shutdown would fail anyway). Not judged as a server's
+            // end, and no half-close events: the pair simply closes.
+            Client.ShutdownBoth();
+            _server?.ShutdownBoth();
+            End(reset: false);
+        }
+
         private void TimeOut(RelayTimeout which)
         {
             _observer?.OnTimedOut(this, which);
@@ -396,9 +486,16 @@ namespace TcpLb.Engine.Proxying.Loop
             IsClosed = true;
             _loop.Cancel(_timer);
             _preamble.End();
+            _replay?.Release();
             NativeBufferPool pool = _loop.Buffers;
             _up.Release(pool);
             _down.Release(pool);
+            if (IsHeldForOutage)
+            {
+                IsHeldForOutage = false;
+                _list?.OnHeld(-1);
+            }
+            _list?.Remove(this);
             if (reset)
             {
                 Client.Reset();
@@ -410,42 +507,6 @@ namespace TcpLb.Engine.Proxying.Loop
                 _server?.Close();
             }
             _observer?.OnClosed(this);
-        }
-
-        /// <summary>Until the first answer every byte that moves is the client's: the wait counts from the later of the two.</summary>
-        private long ResponseDeadline => Math.Max(_awaitingSince, _lastActivity) + _timeouts.ResponseMilliseconds;
-
-        private void ArmTimer()
-        {
-            long due = long.MaxValue;
-            if (_connecting && _connectDeadline != 0)
-            {
-                due = _connectDeadline;
-            }
-            if (_preamble.Deadline != 0)
-            {
-                due = Math.Min(due, _preamble.Deadline);
-            }
-            if (_finDeadline != 0)
-            {
-                due = Math.Min(due, _finDeadline);
-            }
-            if (_timeouts.IdleMilliseconds > 0)
-            {
-                due = Math.Min(due, _lastActivity + _timeouts.IdleMilliseconds);
-            }
-            if (_awaitingSince != 0)
-            {
-                due = Math.Min(due, ResponseDeadline);
-            }
-            if (due == long.MaxValue)
-            {
-                _loop.Cancel(_timer);
-            }
-            else if (!_timer.IsArmed || _timer.Due != due)
-            {
-                _loop.Schedule(_timer, due);
-            }
         }
     }
 }

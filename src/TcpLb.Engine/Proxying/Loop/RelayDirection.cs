@@ -8,7 +8,9 @@ namespace TcpLb.Engine.Proxying.Loop
     /// buffer and sends it on at once (speculatively, without waiting for EPOLLOUT); reads no more
     /// while the destination is full (back-pressure: the source's ready flag stays set, so its edge is
     /// not lost); passes the source's FIN on as a send-shutdown once the buffer has drained. It holds
-    /// its buffer only while bytes are in flight. Loop thread only.
+    /// its buffer only while bytes are in flight. With a <see cref="Shaper"/> (toxics) it asks before
+    /// each send and keeps what it may not send yet; with <see cref="Hold"/> (replay) it copies what
+    /// it sends. Loop thread only.
     /// </summary>
     internal sealed unsafe class RelayDirection
     {
@@ -17,6 +19,9 @@ namespace TcpLb.Engine.Proxying.Loop
         private int _count;
         private byte[]? _prefix;
         private int _prefixSent;
+        private int _allowance; // bytes a shaper allowed that are not sent yet
+        private bool _cutAfterAllowance;
+        private bool _finAllowed;
 
         public RelayDirection(RelaySide from)
         {
@@ -33,8 +38,29 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Bytes read from the source.</summary>
         public long Bytes { get; private set; }
 
-        /// <summary>Counts bytes read, for statistics shared between connections; null for none.</summary>
+        /// <summary>Counts bytes sent on, for statistics shared between connections (the backend's); null for none.</summary>
         public TrafficCounter? Counter { get; set; }
+
+        /// <summary>A second shared counter (the balancer's total); null for none.</summary>
+        public TrafficCounter? TotalCounter { get; set; }
+
+        /// <summary>Where each byte sent is copied (the client's bytes, for replay); null for none.</summary>
+        public RelayReplay? Hold { get; set; }
+
+        /// <summary>Decides what may be sent when (toxics); null: everything at once.</summary>
+        public ILoopChunkShaper? Shaper { get; set; }
+
+        /// <summary>When the shaper asked to be asked again (loop milliseconds), 0 for no need.</summary>
+        public long WakeAt { get; set; }
+
+        /// <summary>
+        /// A FIN that comes before any byte is not passed on, but left for the connection to judge
+        /// (<see cref="FinHeld"/>): the server's FIN before its first byte may move the client.
+        /// </summary>
+        public bool HoldEmptyFin { get; set; }
+
+        /// <summary>The source sent FIN before any byte, and it is held (see <see cref="HoldEmptyFin"/>).</summary>
+        public bool FinHeld => HoldEmptyFin && SourceEnded && !Finished && Bytes == 0;
 
         /// <summary>The source sent FIN.</summary>
         public bool SourceEnded { get; private set; }
@@ -58,12 +84,45 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>errno of the failure <see cref="Pump"/> reported.</summary>
         public int Errno { get; private set; }
 
+        /// <summary>
+        /// The destination was abandoned (a server that failed before answering; see
+        /// <see cref="RelayReplay"/>): what was sent to it goes again through the prefix, what was
+        /// not is still here, and a FIN already passed on is passed on again after them.
+        /// </summary>
+        public void Retarget()
+        {
+            Destination = null;
+            Finished = false;
+            Errno = 0;
+        }
+
+        /// <summary>The source was abandoned: this direction starts over for the next one.</summary>
+        public void Detach(NativeBufferPool pool)
+        {
+            Release(pool);
+            Source = null;
+            SourceEnded = false;
+            Finished = false;
+            Errno = 0;
+            WakeAt = 0;
+            _finAllowed = false;
+        }
+
         /// <summary>Moves bytes until the source is drained, the destination is full, or <paramref name="readBudget"/> reads were made.</summary>
-        public RelayStep Pump(NativeBufferPool pool, int readBudget)
+        public RelayStep Pump(NativeBufferPool pool, int readBudget, long now)
         {
             if (Finished || Source == null)
             {
                 return RelayStep.Blocked;
+            }
+            if (Shaper != null && _count == 0 && Destination != null)
+            {
+                // A turn with nothing pending: the shaper may act on the whole connection (a timed reset or close).
+                RelayStep? idle = ShapeIdle(now);
+                if (idle != null)
+                {
+                    return idle.Value;
+                }
             }
             int reads = 0;
             if (_prefix != null)
@@ -83,7 +142,20 @@ namespace TcpLb.Engine.Proxying.Loop
                     {
                         return RelayStep.Blocked;
                     }
-                    int sent = destination.Send(_buffer + _offset, _count);
+                    int length = _count;
+                    if (Shaper != null)
+                    {
+                        RelayStep? shaped = ShapePending(now, out length);
+                        if (shaped != null)
+                        {
+                            return shaped.Value;
+                        }
+                        if (length == 0)
+                        {
+                            continue; // dropped, or cut right here
+                        }
+                    }
+                    int sent = destination.Send(_buffer + _offset, length);
                     if (sent < 0)
                     {
                         if (sent == -EAGAIN)
@@ -93,18 +165,41 @@ namespace TcpLb.Engine.Proxying.Loop
                         Errno = -sent;
                         return RelayStep.DestinationFailed;
                     }
+                    Hold?.Append(_buffer + _offset, sent);
+                    Counter?.Add(sent);
+                    TotalCounter?.Add(sent);
                     _offset += sent;
                     _count -= sent;
-                    if (_count > 0)
+                    if (Shaper != null)
+                    {
+                        _allowance -= sent;
+                        if (_allowance == 0 && _cutAfterAllowance)
+                        {
+                            Cut();
+                        }
+                    }
+                    if (sent < length)
                     {
                         return RelayStep.Blocked;
+                    }
+                    if (_count > 0)
+                    {
+                        continue; // what the shaper held back: ask again
                     }
                 }
                 if (SourceEnded)
                 {
-                    if (Destination == null)
+                    if (Destination == null || FinHeld)
                     {
                         return RelayStep.Blocked;
+                    }
+                    if (Shaper != null && !_finAllowed)
+                    {
+                        RelayStep? fin = ShapeFin(now);
+                        if (fin != null)
+                        {
+                            return fin.Value;
+                        }
                     }
                     Release(pool);
                     Finished = true;
@@ -136,7 +231,6 @@ namespace TcpLb.Engine.Proxying.Loop
                     _offset = 0;
                     _count = read;
                     Bytes += read;
-                    Counter?.Add(read);
                 }
                 else if (read == 0)
                 {
@@ -187,6 +281,92 @@ namespace TcpLb.Engine.Proxying.Loop
             return null;
         }
 
+        private RelayStep? ShapeIdle(long now)
+        {
+            ShapeAction action = Shaper!.Shape(now, 0, out _, out long wakeAt);
+            WakeAt = wakeAt;
+            return action == ShapeAction.Close ? RelayStep.ShapedClose : action == ShapeAction.Reset ? RelayStep.ShapedReset : (RelayStep?)null;
+        }
+
+        /// <summary>How much of the pending bytes to send now (0 after a drop or a cut), or the step to report.</summary>
+        private RelayStep? ShapePending(long now, out int length)
+        {
+            length = 0;
+            if (_allowance > 0)
+            {
+                length = _allowance < _count ? _allowance : _count;
+                return null;
+            }
+            ShapeAction action = Shaper!.Shape(now, _count, out int allowed, out long wakeAt);
+            WakeAt = wakeAt;
+            allowed = allowed < 0 ? 0 : allowed > _count ? _count : allowed;
+            switch (action)
+            {
+                case ShapeAction.Send:
+                    if (allowed == 0)
+                    {
+                        return RelayStep.Blocked; // a shaper that allows nothing and names no wake time waits for the next edge
+                    }
+                    _allowance = allowed;
+                    length = allowed;
+                    return null;
+                case ShapeAction.Wait:
+                    return RelayStep.Blocked;
+                case ShapeAction.Drop:
+                    if (allowed == 0)
+                    {
+                        return RelayStep.Blocked;
+                    }
+                    _offset += allowed;
+                    _count -= allowed;
+                    return null;
+                case ShapeAction.Cut:
+                    if (allowed == 0)
+                    {
+                        Cut();
+                        return null;
+                    }
+                    _allowance = allowed;
+                    _cutAfterAllowance = true;
+                    length = allowed;
+                    return null;
+                case ShapeAction.Close:
+                    return RelayStep.ShapedClose;
+                default:
+                    return RelayStep.ShapedReset;
+            }
+        }
+
+        /// <summary>Whether the FIN may go now: null when it may, else the step to report.</summary>
+        private RelayStep? ShapeFin(long now)
+        {
+            ShapeAction action = Shaper!.ShapeFin(now, out long wakeAt);
+            WakeAt = wakeAt;
+            switch (action)
+            {
+                case ShapeAction.Send:
+                case ShapeAction.Cut:
+                    _finAllowed = true;
+                    return null;
+                case ShapeAction.Close:
+                    return RelayStep.ShapedClose;
+                case ShapeAction.Reset:
+                    return RelayStep.ShapedReset;
+                default:
+                    return RelayStep.Blocked; // Wait (until WakeAt) or Drop (held for good)
+            }
+        }
+
+        /// <summary>A cut: the rest is dropped, the source is read no further, the FIN goes next.</summary>
+        private void Cut()
+        {
+            _offset += _count;
+            _count = 0;
+            _allowance = 0;
+            _cutAfterAllowance = false;
+            SourceEnded = true; // the FIN is still the shaper's to time (a slow close after a limit)
+        }
+
         /// <summary>Gives the buffer back (unsent bytes are dropped: the connection is over).</summary>
         public void Release(NativeBufferPool pool)
         {
@@ -197,6 +377,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             _offset = 0;
             _count = 0;
+            _allowance = 0;
         }
     }
 
@@ -217,5 +398,11 @@ namespace TcpLb.Engine.Proxying.Loop
 
         /// <summary>Sending to the destination failed (a reset).</summary>
         DestinationFailed,
+
+        /// <summary>The shaper closes the whole connection (FIN both ways).</summary>
+        ShapedClose,
+
+        /// <summary>The shaper resets the whole connection.</summary>
+        ShapedReset,
     }
 }

@@ -1,0 +1,70 @@
+using System;
+using System.Net;
+using TcpLb.Engine.Net.EventLoop;
+
+namespace TcpLb.Engine.Proxying.Loop
+{
+    /// <summary>
+    /// The accepting half of a relay on the engine's loops, ready for the balancer's Linux transport:
+    /// a <see cref="LoopGroup"/> whose every accepted client becomes a <see cref="LoopRelayConnection"/>
+    /// reporting to one <see cref="IRelayObserver"/>, kept in one <see cref="RelayConnectionSet"/>
+    /// (live deadlines, the outage hold), and handed to an <see cref="IRelayAdmission"/> that decides
+    /// what happens to it. <see cref="LoopRelay"/> is the featureless owner; the balancer's transport
+    /// is meant to be another (its pipeline the observer and the admission).
+    /// </summary>
+    internal sealed class RelayListener : IAcceptHandler, IDisposable
+    {
+        private readonly IRelayObserver? _observer;
+        private readonly IRelayAdmission _admission;
+        private readonly LoopGroup _group;
+
+        public RelayListener(RelayListenerOptions options, IRelayObserver? observer, IRelayAdmission admission)
+        {
+            if (options == null)
+            {
+                throw new ArgumentNullException(nameof(options));
+            }
+            _observer = observer;
+            _admission = admission ?? throw new ArgumentNullException(nameof(admission));
+            _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.ReusePort, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers);
+            Connections = new RelayConnectionSet(_group.Loops, options.Timeouts);
+        }
+
+        /// <summary>The bound address (the real port when 0 was asked for).</summary>
+        public IPEndPoint LocalEndPoint => _group.LocalEndPoint;
+
+        internal EpollLoop[] Loops => _group.Loops;
+
+        /// <summary>The open connections, by loop: live deadlines (<see cref="RelayConnectionSet.ApplyTimeouts"/>), the outage hold.</summary>
+        public RelayConnectionSet Connections { get; }
+
+        public void Start() => _group.Start();
+
+        /// <summary>Closes the listeners (new clients are refused: the outage Refuse); open connections go on. Any thread.</summary>
+        public void StopListening() => _group.StopListening();
+
+        /// <summary>Listens again on the same port; a ListenerBindException when another socket took it meanwhile.</summary>
+        public void StartListening() => _group.StartListening();
+
+        public bool IsListening => _group.IsListening;
+
+        void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, in SockAddrBuffer peer)
+        {
+            LoopRelayConnection connection = LoopRelayConnection.Accept(loop, fd, in peer, _observer, Connections);
+            try
+            {
+                _admission.OnAccepted(connection);
+            }
+            catch
+            {
+                // An admission or observer that threw (a connect that completed at once, a preamble
+                // already there): this connection ends, the loop goes on.
+                connection.Abort();
+                throw;
+            }
+        }
+
+        /// <summary>Stops every loop: listeners closed, connections reset, threads joined; the port is free when this returns.</summary>
+        public void Dispose() => _group.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+using System;
+using System.Net;
+using TcpLb.Engine.Net.EventLoop;
+
+namespace TcpLb.Engine.Proxying.Loop
+{
+    /// <summary>Settings of a <see cref="RelayListener"/>: where it listens, its loops, their buffers, the connections' deadlines.</summary>
+    internal class RelayListenerOptions
+    {
+        public IPEndPoint ListenEndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 0);
+
+        /// <summary>Loop threads; by default one per core.</summary>
+        public int LoopCount { get; set; } = Environment.ProcessorCount;
+
+        /// <summary>
+        /// True: each loop has its own SO_REUSEPORT listener and the kernel spreads connections.
+        /// False: one listener on the first loop hands connections to the loops in turn.
+        /// </summary>
+        public bool ReusePort { get; set; } = true;
+
+        public int Backlog { get; set; } = 4096;
+
+        /// <summary>The first deadlines; live afterwards through <see cref="RelayListener.Connections"/>.</summary>
+        public RelayTimeouts Timeouts { get; set; } = new RelayTimeouts(5000, 0, 0);
+
+        public int BufferSize { get; set; } = 16 * 1024;
+
+        public int MaxRetainedBuffers { get; set; } = 1024;
+
+        public ILoopTrace? Trace { get; set; }
+    }
+}
