@@ -138,9 +138,15 @@ namespace TcpLb.Engine.Proxying
                     if (up.Result != PumpOutcome.Finished)
                     {
                         LastUp = up.Result;
+                        if (up.Result == PumpOutcome.DestinationFailed && _pending != null)
+                        {
+                            // A send to the server took its reset before its first byte (nothing held
+                            // to move): the server's Reset, counted as its failure, whatever the read then sees.
+                            LastEnd = _pending.EndBeforeAnswer(reset: true);
+                        }
                         AbortBoth(server);
                         await down.ConfigureAwait(false);
-                        return ProxyAttemptOutcome.Completed;
+                        return FailedOrCompleted();
                     }
                     // The client has sent FIN: the server's direction goes on while it keeps moving.
                     if (!await CompletesBeforeIdleAsync(down, _finTimeout, activity).ConfigureAwait(false))
@@ -188,13 +194,17 @@ namespace TcpLb.Engine.Proxying
                 {
                     AbortBoth(server);
                 }
-                return (LastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 ? ProxyAttemptOutcome.FailedBeforeResponse : ProxyAttemptOutcome.Completed;
+                return FailedOrCompleted();
             }
             finally
             {
                 SocketEventArgsPool.Return(downArgs);
             }
         }
+
+        /// <summary>The attempt's outcome once it cannot move: a reset or a response timeout before the first byte is the server's failure.</summary>
+        private ProxyAttemptOutcome FailedOrCompleted()
+            => (LastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 ? ProxyAttemptOutcome.FailedBeforeResponse : ProxyAttemptOutcome.Completed;
 
         /// <summary>
         /// Ends the connection for good once no more servers will be tried: lets the client→server
