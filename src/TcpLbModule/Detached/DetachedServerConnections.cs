@@ -1,32 +1,22 @@
 using System;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 
 namespace TcpLbModule.Detached
 {
     /// <summary>
-    /// Open connections (remote runspaces, with the module imported) to detached servers, kept
-    /// between calls of one session so that a script that addresses one server many times opens
-    /// its pipe once. A connection is used by one call at a time: it is taken out while in use.
+    /// Connections (remote runspaces, with the module imported) to detached servers, one per call
+    /// and closed after it: a server's pipe serves one client at a time, and a client that
+    /// connects while another holds it waits forever, so no process may keep one open between
+    /// calls (another process, or this session's Get-Job, would hang on it).
     /// </summary>
     internal static class DetachedServerConnections
     {
         private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
 
-        private static readonly ConcurrentDictionary<string, Runspace> Idle = new ConcurrentDictionary<string, Runspace>(StringComparer.Ordinal);
-
-        /// <summary>An open connection to the server: an idle one, or a new one.</summary>
+        /// <summary>A new connection to the server.</summary>
         public static Runspace Take(DetachedServerEntry entry)
         {
-            if (Idle.TryRemove(KeyOf(entry), out Runspace? idle))
-            {
-                if (idle.RunspaceStateInfo.State == RunspaceState.Opened)
-                {
-                    return idle;
-                }
-                idle.Dispose();
-            }
             var connection = (RunspaceConnectionInfo)Activator.CreateInstance(typeof(NamedPipeConnectionInfo), entry.PipeName);
             connection.OpenTimeout = (int)OpenTimeout.TotalMilliseconds;
             Runspace runspace = RunspaceFactory.CreateRunspace(connection);
@@ -47,16 +37,7 @@ namespace TcpLbModule.Detached
             }
         }
 
-        /// <summary>Keeps a connection for the next call, unless it broke or the server is ending.</summary>
-        public static void Return(DetachedServerEntry entry, Runspace runspace, bool keep)
-        {
-            if (keep && runspace.RunspaceStateInfo.State == RunspaceState.Opened && Idle.TryAdd(KeyOf(entry), runspace))
-            {
-                return;
-            }
-            runspace.Dispose();
-        }
-
-        private static string KeyOf(DetachedServerEntry entry) => entry.PipeName + "/" + entry.Pid;
+        /// <summary>Closes the connection, which frees the server's pipe for the next client.</summary>
+        public static void Return(Runspace runspace) => runspace.Dispose();
     }
 }
