@@ -94,6 +94,12 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
   names the value and the setting's one range ("1001 is out of range for
   -ConnectFailureLimit. Accepted: from 0 to 1000 (0: never).").
 - Update-TcpBalancer -SlowStart changes the slow start of a running balancer.
+- Detached balancers and backends are jobs in every session that imported the module:
+  Get-Job lists them, Receive-Job returns their events, warnings and errors, Stop-Job
+  stops them, Remove-Job forgets a stopped one. Breaking: Get-Job | Stop-Job (and
+  Remove-Job -Force) now stops the user's detached servers too.
+- Job and status objects that went through serialization (Import-Clixml, Receive-Job,
+  Invoke-Command) pipe into the cmdlets of their noun, for the jobs of the session.
 
 0.1.0
 - Start-TcpBackend: test backends (Identify and Echo modes) with injectable faults, latency,

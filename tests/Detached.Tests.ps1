@@ -191,4 +191,60 @@ $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
         Test-ProcessRunning $backend.Pid | Should -BeFalse
         Test-PortFree $backend.Port | Should -BeTrue
     }
+    It 'Get-Job and Receive-Job show a detached balancer of another process; Stop-Job stops it, Remove-Job forgets it' {
+        # Started by another process (a CI step that has exited).
+        $started = Invoke-CiStep -Values @{ Prefix = $prefix } -Script @'
+$b = Start-TcpBackend -Port 0 -Detached -Name "$($v.Prefix)-jb"
+$lb = Start-TcpBalancer -Port 0 -Backend $b -Detached -Name "$($v.Prefix)-jlb" -HealthCheckInterval 0
+@{ Pids = @($b.Pid, $lb.Pid); Port = $b.Port; LbPort = $lb.Port } | ConvertTo-Json -Compress
+'@
+        $started.Pids | ForEach-Object { $script:pids.Add($_) }
+
+        $job = Get-Job -Name "$prefix-jlb"
+        $job | Should -HaveCount 1
+        $job.PSJobTypeName | Should -BeExactly 'TcpBalancer'
+        $job.State | Should -Be 'Running'
+        $job.Location | Should -BeExactly "pid $($started.Pids[1])"
+        $job.Port | Should -Be $started.LbPort
+        @(Get-Job | Where-Object Name -eq "$prefix-jb") | Should -HaveCount 1
+        (Get-Job -Id $job.Id) | Should -Be $job -Because 'the same job object for the same server, by id as by name'
+
+        # Events written in the server's process come back through Receive-Job, by name and by object.
+        Disable-TcpBalancerBackend -Name "$prefix-jlb" -Backend $started.Port
+        Wait-Until { @(Receive-Job -Name "$prefix-jlb" -Keep | Where-Object State -eq 'Disabled').Count -ge 1 } | Should -BeTrue -Because 'the disable event reaches Receive-Job'
+        $events = @(Receive-Job $job)
+        $disabled = @($events | Where-Object State -eq 'Disabled')
+        $disabled | Should -HaveCount 1
+        $disabled[0].Backend | Should -BeExactly "127.0.0.1:$($started.Port)"
+        $disabled[0].PreviousState | Should -BeExactly 'Up'
+        ($disabled[0] | Format-Table | Out-String) | Should -Match '\d\d:\d\d:\d\d\.\d{3}' -Because 'the event view prints the time of a deserialized event'
+        @(Receive-Job -Name "$prefix-jlb") | Should -HaveCount 0 -Because 'received records are gone from this session'
+        Enable-TcpBalancerBackend -Name "$prefix-jlb" -Backend $started.Port
+        Wait-Until { $job.HasMoreData } | Should -BeTrue -Because 'a new event arrives without a look-up (the journal is watched)'
+        @(Receive-Job $job | Where-Object State -eq 'Up') | Should -HaveCount 1
+
+        # Another process still controls the server this session has as a job.
+        $other = Invoke-CiStep -Values @{ Prefix = $prefix } -Script @'
+@{ States = @(Get-TcpBalancerBackend -Name "$($v.Prefix)-jlb" | ForEach-Object { "$($_.State)" }); Jobs = @(Get-Job -Name "$($v.Prefix)-*" | ForEach-Object Name | Sort-Object) } | ConvertTo-Json -Compress
+'@
+        $other.States | Should -Be @('Up')
+        $other.Jobs | Should -Be @("$prefix-jb", "$prefix-jlb") -Because 'every process of the user sees the detached servers as jobs'
+
+        # Stop-Job stops the server itself; Remove-Job takes it out of this session's view.
+        Stop-Job $job
+        $job.State | Should -Be 'Stopped'
+        Test-ProcessRunning $started.Pids[1] | Should -BeFalse
+        Test-PortFree $started.LbPort | Should -BeTrue
+        Get-TcpBalancer -Name "$prefix-jlb" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (Get-Job -Name "$prefix-jlb").State | Should -Be 'Stopped' -Because 'a stopped job stays until it is removed'
+        Remove-Job -Name "$prefix-jlb"
+        Get-Job -Name "$prefix-jlb" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        # A server stopped elsewhere turns Stopped here too.
+        $backendJob = Get-Job -Name "$prefix-jb"
+        Get-TcpBackend -Name "$prefix-jb" | Stop-TcpBackend
+        Wait-Until { $backendJob.State -eq 'Stopped' } | Should -BeTrue -Because 'the entry that goes ends the job'
+        Remove-Job $backendJob
+        @(Get-Job -Name "$prefix-j*") | Should -HaveCount 0
+    }
 }

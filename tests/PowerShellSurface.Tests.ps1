@@ -131,6 +131,31 @@ Describe 'PowerShellSurface' {
             $backend.State | Should -Be 'Stopped'
         }
 
+        It 'Objects that went through serialization still find their job (toxics, access, backends, balancers)' {
+            function ConvertTo-Deserialized($InputObject) {
+                [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($InputObject))
+            }
+            $backend = Start-TcpBackend -Port 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $backend -Name surface-deser -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency '5ms' -ToxicName slow
+            Set-TcpBalancerAccess $lb -DenyFrom 192.0.2.1
+
+            $toxic = ConvertTo-Deserialized (Get-TcpBalancerToxic -Name surface-deser)
+            $toxic.PSObject.TypeNames[0] | Should -BeExactly 'Deserialized.TcpLbModule.Jobs.TcpBalancerToxicStatus'
+            ($toxic | Set-TcpBalancerToxic -Latency '7ms' -PassThru).Latency | Should -Be 7
+            ConvertTo-Deserialized (Get-TcpBalancerToxic -Name surface-deser) | Remove-TcpBalancerToxic
+            @(Get-TcpBalancerToxic $lb) | Should -HaveCount 0
+            ConvertTo-Deserialized (Get-TcpBalancerAccess -Name surface-deser) | Set-TcpBalancerAccess -DenyFrom 192.0.2.9
+            (Get-TcpBalancerAccess $lb).Range | Should -Be @('192.0.2.9')
+            @(ConvertTo-Deserialized (Get-TcpBalancer -Name surface-deser) | Get-TcpBalancerBackend).Backend | Should -Be @("127.0.0.1:$($backend.Port)")
+            ConvertTo-Deserialized (Get-TcpBackend -Name $backend.Name) | Set-TcpBackend -Latency '3ms'
+            $backend.Latency | Should -Be 3
+            ConvertTo-Deserialized (Get-TcpBalancer -Name surface-deser) | Stop-TcpBalancer
+            $lb.State | Should -Be 'Stopped'
+            ConvertTo-Deserialized (Get-TcpBackend -Name $backend.Name) | Stop-TcpBackend
+            $backend.State | Should -Be 'Stopped'
+        }
+
         It 'A backend status object is a backend for -Backend' {
             $a = Start-TcpBackend -Port 0
             $first = Start-TcpBalancer -Port 0 -Backend $a -HealthCheckInterval 0

@@ -159,15 +159,7 @@ namespace TcpLbModule.Commands
                 System.Collections.Hashtable parameters = DetachedServerClient.ForwardedParameters(this, new[] { nameof(Job), nameof(Name), nameof(Id), nameof(Server), "PassThru", "WhatIf", "Confirm" });
                 parameters[nameof(Name)] = new[] { WildcardPattern.Escape(server.Name) };
                 ForwardTo(server, parameters, endsServer: true);
-                TimeSpan exitTimeout = grace + TimeSpan.FromSeconds(30);
-                if (!DetachedProcess.WaitForExit(server.Pid, exitTimeout))
-                {
-                    WriteWarning($"The process of detached {JobKind} '{server.Name}' ({server.Location}) did not exit within {exitTimeout.TotalSeconds:0} s of being stopped; it was killed.");
-                    DetachedProcess.Kill(server.Pid);
-                    DetachedProcess.WaitForExit(server.Pid, TimeSpan.FromSeconds(10));
-                }
-                DetachedServerRegistry.Forget(server.Entry);
-                server.State = JobState.Stopped;
+                server.AwaitEnd(grace, WriteWarning);
                 WriteVerbose($"Detached {JobKind} '{server.Name}' stopped; its process has exited and port {server.Port} is free.");
             }
             if (passThru)

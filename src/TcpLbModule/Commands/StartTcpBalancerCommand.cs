@@ -291,14 +291,14 @@ namespace TcpLbModule.Commands
             var planned = new List<BalancerDefinition>();
             if (servers == null)
             {
-                planned.Add(new BalancerDefinition(Name, ApplyParameters(new TcpBalancerOptions())));
+                planned.Add(new BalancerDefinition(Name, Mapping().ApplyTo(new TcpBalancerOptions())));
             }
             else
             {
                 EnsureParametersFitServers(servers);
                 for (int i = 0; i < servers.Count; i++)
                 {
-                    TcpBalancerOptions options = ApplyParameters(servers[i].Options.Copy());
+                    TcpBalancerOptions options = Mapping().ApplyTo(servers[i].Options.Copy());
                     if (options.Backends.Count == 0)
                     {
                         ThrowTerminatingError(new ErrorRecord(
@@ -320,91 +320,9 @@ namespace TcpLbModule.Commands
             StartAll(planned);
         }
 
-        /// <summary>
-        /// The options with this call's parameters applied: every parameter without a file; with a
-        /// file, only those given on the command line. The settings of BalancerSettings apply only
-        /// when given: without a file the options start at the engine's defaults, which they keep.
-        /// </summary>
-        private TcpBalancerOptions ApplyParameters(TcpBalancerOptions options)
-        {
-            if (Given(nameof(ListenAddress)))
-            {
-                options.ListenAddress = _listenAddress;
-            }
-            if (Given(nameof(Port)))
-            {
-                options.Port = Port;
-            }
-            if (_tls != null)
-            {
-                options.Tls = _tls;
-            }
-            if (_backendTls != null)
-            {
-                options.BackendTls = _backendTls;
-            }
-            if (Given(nameof(Algorithm)))
-            {
-                options.Algorithm = Algorithm;
-            }
-            if (Given(nameof(AllowFrom)))
-            {
-                options.AllowFrom.Clear();
-                Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
-            }
-            if (Given(nameof(DenyFrom)))
-            {
-                options.DenyFrom.Clear();
-                Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
-            }
-            if (Given(nameof(ConnectionRatePerSource)))
-            {
-                options.ConnectionRatePerSource = _ratePerSource;
-            }
-            if (Given(nameof(AcceptProxyProtocol)))
-            {
-                options.AcceptProxyProtocol = AcceptProxyProtocol.IsPresent;
-            }
-            SettingParameters.Apply(MyInvocation.BoundParameters, options);
-            if (Given(nameof(SendProxyProtocol)))
-            {
-                options.SendProxyProtocol = SendProxyProtocol;
-            }
-            if (Given(nameof(RetryOn)))
-            {
-                options.RetryOn = RetryOn;
-            }
-            if (Given(nameof(NoReplay)))
-            {
-                RetryOnArgument.EnsureNoReplayFits(this, NoReplay.IsPresent, MyInvocation.BoundParameters.ContainsKey(nameof(RetryOn)) ? RetryOn : (RetryConditions?)null);
-                options.Replay = !NoReplay.IsPresent;
-            }
-            if (Given(nameof(HealthCheckSend)))
-            {
-                options.HealthCheck.Send = HealthCheckSend;
-            }
-            if (Given(nameof(HealthCheckExpect)))
-            {
-                options.HealthCheck.ExpectPrefix = HealthCheckExpect;
-            }
-            if (_backends.Count > 0)
-            {
-                options.Backends.Clear();
-                foreach (BackendDefinition backend in _backends)
-                {
-                    options.Backends.Add(backend);
-                }
-            }
-            if (Given(nameof(Toxic)))
-            {
-                options.Toxics.Clear();
-                _toxicList.ForEach(options.Toxics.Add);
-            }
-            return options;
-        }
-
-        /// <summary>Whether a parameter applies: always without a file; with one, only when given on the command line.</summary>
-        private bool Given(string parameter) => ConfigurationPath == null || MyInvocation.BoundParameters.ContainsKey(parameter);
+        /// <summary>How this call's parameters go into the options (after the backends, toxics and TLS are read).</summary>
+        private StartParameterMapping Mapping()
+            => new StartParameterMapping(this, ConfigurationPath != null, _listenAddress, _access, _ratePerSource, _tls, _backendTls, _backends, _toxicList);
 
         private IReadOnlyList<BalancerDefinition> ReadConfiguration()
         {

@@ -47,10 +47,31 @@ namespace TcpLbModule.Commands
                     (name, id) = (rule.Balancer, rule.BalancerId);
                     break;
                 default:
-                    return value;
+                    return wrapped == null ? value : JobOfDeserialized(wrapped) ?? value;
             }
             TcpLbJob? job = ModuleJobRegistry.RunningInProcess().Concat(DetachedServerHost.HostedJobs).FirstOrDefault(j => j.Id == id && j.Name == name);
             return job ?? value;
+        }
+
+        /// <summary>
+        /// A job or status object that went through serialization (Import-Clixml, Receive-Job,
+        /// Invoke-Command): the running job of that name (a status's Balancer, a job's Name), or
+        /// null. Ids do not cross processes; names are unique per session.
+        /// </summary>
+        private static TcpLbJob? JobOfDeserialized(PSObject wrapped)
+        {
+            if (wrapped.TypeNames.Count == 0 || !wrapped.TypeNames[0].StartsWith("Deserialized.TcpLbModule.", System.StringComparison.Ordinal))
+            {
+                return null;
+            }
+            string? name = (wrapped.Properties["Balancer"]?.Value ?? wrapped.Properties["Name"]?.Value) as string;
+            if (name == null)
+            {
+                return null;
+            }
+            List<TcpLbJob> named = ModuleJobRegistry.RunningInProcess().Concat(DetachedServerHost.HostedJobs)
+                .Where(j => string.Equals(j.Name, name, System.StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
+            return named.Count == 1 ? named[0] : null;
         }
     }
 }

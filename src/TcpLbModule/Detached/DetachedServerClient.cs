@@ -45,18 +45,17 @@ namespace TcpLbModule.Detached
             {
                 throw Unreachable(cmdlet, server, e);
             }
-            bool broken = endsServer;
             try
             {
-                Run(cmdlet, server, runspace, command, parameters, endsServer, ref broken);
+                Run(cmdlet, server, runspace, command, parameters, endsServer);
             }
             finally
             {
-                DetachedServerConnections.Return(server.Entry, runspace, keep: !broken);
+                DetachedServerConnections.Return(runspace);
             }
         }
 
-        private void Run(PSCmdlet cmdlet, DetachedTcpServer server, Runspace runspace, string command, IDictionary parameters, bool endsServer, ref bool broken)
+        private void Run(PSCmdlet cmdlet, DetachedTcpServer server, Runspace runspace, string command, IDictionary parameters, bool endsServer)
         {
             using (PowerShell shell = PowerShell.Create())
             {
@@ -87,7 +86,6 @@ namespace TcpLbModule.Detached
                 }
                 catch (PSRemotingTransportException e)
                 {
-                    broken = true;
                     if (endsServer)
                     {
                         return;
@@ -110,6 +108,40 @@ namespace TcpLbModule.Detached
                 {
                     cmdlet.WriteError(Rebuild(error));
                 }
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="command"/> in the server's process for a caller that is no cmdlet
+        /// (Stop-Job on a detached server's job): the first error there is thrown here.
+        /// </summary>
+        public static void InvokeUnattended(DetachedTcpServer server, string command, IDictionary parameters, bool endsServer)
+        {
+            Runspace runspace = DetachedServerConnections.Take(server.Entry);
+            try
+            {
+                using (PowerShell shell = PowerShell.Create())
+                {
+                    shell.Runspace = runspace;
+                    shell.AddCommand(command).AddParameters(parameters);
+                    try
+                    {
+                        shell.Invoke();
+                    }
+                    catch (PSRemotingTransportException) when (endsServer)
+                    {
+                        return; // the process ended before it answered
+                    }
+                    if (shell.Streams.Error.Count > 0)
+                    {
+                        ErrorRecord error = Rebuild(shell.Streams.Error[0]);
+                        throw new RuntimeException(error.Exception.Message, error.Exception, error);
+                    }
+                }
+            }
+            finally
+            {
+                DetachedServerConnections.Return(runspace);
             }
         }
 

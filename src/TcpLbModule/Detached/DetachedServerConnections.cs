@@ -1,62 +1,89 @@
 using System;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Threading;
 
 namespace TcpLbModule.Detached
 {
     /// <summary>
-    /// Open connections (remote runspaces, with the module imported) to detached servers, kept
-    /// between calls of one session so that a script that addresses one server many times opens
-    /// its pipe once. A connection is used by one call at a time: it is taken out while in use.
+    /// Connections (remote runspaces, with the module imported) to detached servers, one per call
+    /// and closed after it: a server's pipe serves one client at a time, and a client that
+    /// connects while another holds it waits forever, so no process may keep one open between
+    /// calls (another process, or this session's Get-Job, would hang on it).
     /// </summary>
     internal static class DetachedServerConnections
     {
-        private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
+        /// <summary>How long one attempt to connect may take before it is given up and made again.</summary>
+        private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
-        private static readonly ConcurrentDictionary<string, Runspace> Idle = new ConcurrentDictionary<string, Runspace>(StringComparer.Ordinal);
+        private const int Attempts = 3;
 
-        /// <summary>An open connection to the server: an idle one, or a new one.</summary>
+        /// <summary>
+        /// A new connection to the server. An attempt that has not opened within
+        /// <see cref="AttemptTimeout"/> is abandoned and made again: a client that connects just as
+        /// PowerShell replaces its pipe's listener is left on the old one and never answered (its
+        /// own open timeout does not end that wait).
+        /// </summary>
         public static Runspace Take(DetachedServerEntry entry)
         {
-            if (Idle.TryRemove(KeyOf(entry), out Runspace? idle))
+            Exception? last = null;
+            for (int attempt = 0; attempt < Attempts; attempt++)
             {
-                if (idle.RunspaceStateInfo.State == RunspaceState.Opened)
+                var connection = (RunspaceConnectionInfo)Activator.CreateInstance(typeof(NamedPipeConnectionInfo), entry.PipeName);
+                connection.OpenTimeout = (int)AttemptTimeout.TotalMilliseconds;
+                Runspace runspace = RunspaceFactory.CreateRunspace(connection);
+                if (TryOpen(runspace, out last))
                 {
-                    return idle;
+                    try
+                    {
+                        using (PowerShell import = PowerShell.Create())
+                        {
+                            import.Runspace = runspace;
+                            import.AddCommand("Import-Module").AddParameter("Name", entry.ModulePath).Invoke();
+                        }
+                        return runspace;
+                    }
+                    catch
+                    {
+                        runspace.Dispose();
+                        throw;
+                    }
                 }
-                idle.Dispose();
-            }
-            var connection = (RunspaceConnectionInfo)Activator.CreateInstance(typeof(NamedPipeConnectionInfo), entry.PipeName);
-            connection.OpenTimeout = (int)OpenTimeout.TotalMilliseconds;
-            Runspace runspace = RunspaceFactory.CreateRunspace(connection);
-            try
-            {
-                runspace.Open();
-                using (PowerShell import = PowerShell.Create())
+                // A stuck attempt may block its own disposal: it is let go off the caller's thread.
+                ThreadPool.QueueUserWorkItem(_ =>
                 {
-                    import.Runspace = runspace;
-                    import.AddCommand("Import-Module").AddParameter("Name", entry.ModulePath).Invoke();
-                }
-                return runspace;
+                    try
+                    {
+                        runspace.Dispose();
+                    }
+                    catch (Exception)
+                    {
+                        // Nothing more to free.
+                    }
+                });
             }
-            catch
-            {
-                runspace.Dispose();
-                throw;
-            }
+            throw new TimeoutException($"The server did not answer on its pipe in {Attempts} attempts of {AttemptTimeout.TotalSeconds:0} s.", last);
         }
 
-        /// <summary>Keeps a connection for the next call, unless it broke or the server is ending.</summary>
-        public static void Return(DetachedServerEntry entry, Runspace runspace, bool keep)
+        private static bool TryOpen(Runspace runspace, out Exception? error)
         {
-            if (keep && runspace.RunspaceStateInfo.State == RunspaceState.Opened && Idle.TryAdd(KeyOf(entry), runspace))
+            // Not disposed: a late state change of an abandoned attempt may still set it.
+            var settled = new ManualResetEventSlim();
+            runspace.StateChanged += (sender, e) =>
             {
-                return;
-            }
-            runspace.Dispose();
+                if (e.RunspaceStateInfo.State != RunspaceState.Opening && e.RunspaceStateInfo.State != RunspaceState.BeforeOpen)
+                {
+                    settled.Set();
+                }
+            };
+            runspace.OpenAsync();
+            settled.Wait(AttemptTimeout);
+            RunspaceStateInfo state = runspace.RunspaceStateInfo;
+            error = state.State == RunspaceState.Opened ? null : state.Reason ?? new TimeoutException($"No answer within {AttemptTimeout.TotalSeconds:0} s.");
+            return error == null;
         }
 
-        private static string KeyOf(DetachedServerEntry entry) => entry.PipeName + "/" + entry.Pid;
+        /// <summary>Closes the connection, which frees the server's pipe for the next client.</summary>
+        public static void Return(Runspace runspace) => runspace.Dispose();
     }
 }

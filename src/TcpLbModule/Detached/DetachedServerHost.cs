@@ -29,6 +29,9 @@ namespace TcpLbModule.Detached
         /// <summary>The job this process serves for other processes (none in an ordinary session).</summary>
         internal static IEnumerable<TcpServerJob> HostedJobs => _hosted == null ? new TcpServerJob[0] : new[] { _hosted };
 
+        /// <summary>Whether this process is a detached server's (its Get-Job lists no other detached servers).</summary>
+        internal static bool IsServing => _hosted != null;
+
         /// <summary>
         /// A job that serves beside the hosted one (a dashboard started from another process): kept
         /// for the life of the process, stopped when the hosted job has stopped.
@@ -72,17 +75,23 @@ namespace TcpLbModule.Detached
                 throw new InvalidOperationException($"PowerShell did not open its pipe {DetachedPipeFiles.PathOf(pipeName)} (pwsh -CustomPipeName {pipeName}).");
             }
             bool added;
+            DetachedJournalWriter journal;
             try
             {
+                // The journal first, so that whoever finds the entry finds the records too.
+                journal = new DetachedJournalWriter(job, RuntimeFolder.Ensure(), pipeName);
                 added = DetachedServerRegistry.TryAdd(entry);
             }
             catch
             {
                 job.StopJob(); // a registry that is not the user's alone (UnsafeRegistryException)
+                DetachedJournal.Delete(pipeName);
                 throw;
             }
             if (!added)
             {
+                journal.Dispose();
+                DetachedJournal.Delete(pipeName);
                 job.StopJob();
                 ErrorRecord taken = NameTaken(job.Name);
                 throw new RuntimeException(taken.Exception.Message, taken.Exception, taken);
@@ -108,6 +117,8 @@ namespace TcpLbModule.Detached
                     Companions.ForEach(companion => companion.StopJob());
                     Companions.Clear();
                 }
+                journal.Finish();
+                journal.Dispose();
                 // The pipe's file goes too: the client that stopped the server keeps its connection.
                 DetachedServerRegistry.Forget(entry);
                 AppDomain.CurrentDomain.ProcessExit -= onExit;

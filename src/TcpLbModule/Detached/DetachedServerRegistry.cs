@@ -47,6 +47,7 @@ namespace TcpLbModule.Detached
                 {
                     Delete(file);
                     DetachedPipeFiles.Delete(entry.PipeName);
+                    DetachedJournal.Delete(entry.PipeName);
                     verbose?.Invoke($"Removed the entry of detached {entry.Kind.ToLowerInvariant()} '{entry.Name}' (pid {entry.Pid}, port {entry.Port}): {stale}.");
                     continue;
                 }
@@ -120,6 +121,7 @@ namespace TcpLbModule.Detached
         {
             Remove(entry.Name, entry.Pid);
             DetachedPipeFiles.Delete(entry.PipeName);
+            DetachedJournal.Delete(entry.PipeName);
         }
 
         /// <summary>Deletes every entry of this process (one that was killed before it could say its name); untrusted ones are left alone.</summary>

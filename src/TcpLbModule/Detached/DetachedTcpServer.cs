@@ -47,6 +47,24 @@ namespace TcpLbModule.Detached
 
         internal DetachedServerEntry Entry { get; }
 
+        /// <summary>
+        /// After the stop was forwarded: waits for the process to exit (a process that does not
+        /// within <paramref name="grace"/> and 30 s is killed, with a warning), then makes sure its
+        /// entry is gone and marks it Stopped.
+        /// </summary>
+        internal void AwaitEnd(TimeSpan grace, Action<string> warning)
+        {
+            TimeSpan exitTimeout = grace + TimeSpan.FromSeconds(30);
+            if (!DetachedProcess.WaitForExit(Pid, exitTimeout))
+            {
+                warning($"The process of detached {Kind.ToString().ToLowerInvariant()} '{Name}' ({Location}) did not exit within {exitTimeout.TotalSeconds:0} s of being stopped; it was killed.");
+                DetachedProcess.Kill(Pid);
+                DetachedProcess.WaitForExit(Pid, TimeSpan.FromSeconds(10));
+            }
+            DetachedServerRegistry.Forget(Entry);
+            State = JobState.Stopped;
+        }
+
         public override string ToString() => $"{PSJobTypeName} '{Name}' on {Endpoint} ({Location})";
 
         /// <summary>The address a balancer reaches this backend at (a backend listening on every address is reached over loopback).</summary>

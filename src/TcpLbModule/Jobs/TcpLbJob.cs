@@ -167,9 +167,12 @@ namespace TcpLbModule.Jobs
             }
         }
 
+        /// <summary>Whether disposing the job (Remove-Job) stops what it runs; a view of something that runs elsewhere does not.</summary>
+        protected virtual bool StopsOnDispose => true;
+
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
+            if (disposing && StopsOnDispose)
             {
                 StopJob();
             }
