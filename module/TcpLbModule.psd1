@@ -95,9 +95,10 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
   -ConnectFailureLimit. Accepted: from 0 to 1000 (0: never).").
 - Update-TcpBalancer -SlowStart changes the slow start of a running balancer.
 - Detached balancers and backends are jobs in every session that imported the module:
-  Get-Job lists them, Receive-Job returns their events, warnings and errors, Stop-Job
-  stops them, Remove-Job forgets a stopped one. Breaking: Get-Job | Stop-Job (and
-  Remove-Job -Force) now stops the user's detached servers too.
+  Get-Job -Name and Receive-Job -Name find any of them, a bare Get-Job lists those the
+  session started or named, Stop-Job stops one, Remove-Job forgets a stopped one. So
+  Get-Job | Stop-Job (and Remove-Job -Force) stops the detached servers the session
+  started, never those of another CI step.
 - Job and status objects that went through serialization (Import-Clixml, Receive-Job,
   Invoke-Command) pipe into the cmdlets of their noun, for the jobs of the session.
 

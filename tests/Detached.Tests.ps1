@@ -206,7 +206,14 @@ $lb = Start-TcpBalancer -Port 0 -Backend $b -Detached -Name "$($v.Prefix)-jlb" -
         $job.State | Should -Be 'Running'
         $job.Location | Should -BeExactly "pid $($started.Pids[1])"
         $job.Port | Should -Be $started.LbPort
-        @(Get-Job | Where-Object Name -eq "$prefix-jb") | Should -HaveCount 1
+        @(Get-Job | Where-Object Name -eq "$prefix-jb") | Should -HaveCount 0 -Because 'a bare Get-Job lists the jobs of this session: servers it started or named'
+        @(Get-Job -Name "$prefix-jb") | Should -HaveCount 1
+        @(Get-Job | Where-Object Name -eq "$prefix-jb") | Should -HaveCount 1 -Because 'named once, it is one of this session''s jobs'
+        $mine = Start-TcpBackend -Port 0 -Detached -Name "$prefix-jmine"
+        $script:pids.Add($mine.Pid)
+        @(Get-Job | Where-Object Name -eq "$prefix-jmine") | Should -HaveCount 1 -Because 'a server this session started is its job from the start'
+        Stop-Job -Name "$prefix-jmine"
+        Remove-Job -Name "$prefix-jmine"
         (Get-Job -Id $job.Id) | Should -Be $job -Because 'the same job object for the same server, by id as by name'
 
         # Events written in the server's process come back through Receive-Job, by name and by object.

@@ -8,9 +8,12 @@ namespace TcpLbModule.Detached
     /// <summary>
     /// Hands the user's live detached servers to PowerShell's job cmdlets as jobs of this session
     /// (<see cref="DetachedServerJob"/>): Import-Module registers it with the session's JobManager,
-    /// as it does every JobSourceAdapter of a module. Each look-up reads the registry, so servers
-    /// started by another process appear and ended ones turn Stopped; a watch on the runtime
-    /// folder brings their records in as they are written (Receive-Job -Wait).
+    /// as it does every JobSourceAdapter of a module. A bare Get-Job lists the servers this
+    /// process started and those it has named (Get-Job -Name, Receive-Job -Name), as Get-Job
+    /// lists the jobs of its own session only: a cleanup such as Get-Job | Remove-Job -Force
+    /// never stops a server another CI step or terminal started. By name, every live server of
+    /// the user is found. Each look-up reads the registry, so ended servers turn Stopped; a watch
+    /// on the runtime folder brings their records in as they are written (Receive-Job -Wait).
     /// </summary>
     public sealed class DetachedServerJobAdapter : JobSourceAdapter
     {
@@ -23,22 +26,28 @@ namespace TcpLbModule.Detached
             Name = nameof(DetachedServerJobAdapter);
         }
 
-        public override IList<Job2> GetJobs() => Current().Cast<Job2>().ToList();
+        /// <summary>The pids of the detached servers this process started: in its Get-Job from the start.</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> StartedHere = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+
+        /// <summary>A detached server this process has just started: a job of this session.</summary>
+        internal static void OnStarted(DetachedTcpServer server) => StartedHere[server.Pid] = true;
+
+        public override IList<Job2> GetJobs() => Current(null).Cast<Job2>().ToList();
 
         public override IList<Job2> GetJobsByName(string name, bool recurse)
         {
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            return Current().Where(job => pattern.IsMatch(job.Name)).Cast<Job2>().ToList();
+            return Current(pattern).Where(job => pattern.IsMatch(job.Name)).Cast<Job2>().ToList();
         }
 
         public override IList<Job2> GetJobsByCommand(string command, bool recurse)
         {
             var pattern = new WildcardPattern(command, WildcardOptions.IgnoreCase);
-            return Current().Where(job => pattern.IsMatch(job.Command)).Cast<Job2>().ToList();
+            return Current(null).Where(job => pattern.IsMatch(job.Command)).Cast<Job2>().ToList();
         }
 
         public override IList<Job2> GetJobsByState(JobState state, bool recurse)
-            => Current().Where(job => job.JobStateInfo.State == state).Cast<Job2>().ToList();
+            => Current(null).Where(job => job.JobStateInfo.State == state).Cast<Job2>().ToList();
 
         public override IList<Job2> GetJobsByFilter(Dictionary<string, object> filter, bool recurse) => new List<Job2>();
 
@@ -50,7 +59,7 @@ namespace TcpLbModule.Detached
             }
         }
 
-        public override Job2? GetJobBySessionId(int id, bool recurse) => Current().FirstOrDefault(job => job.Id == id);
+        public override Job2? GetJobBySessionId(int id, bool recurse) => Current(null).FirstOrDefault(job => job.Id == id);
 
         public override Job2 NewJob(JobInvocationInfo specification)
             => throw new NotSupportedException("Detached servers are started by Start-TcpBalancer -Detached and Start-TcpBackend -Detached.");
@@ -64,8 +73,11 @@ namespace TcpLbModule.Detached
             }
         }
 
-        /// <summary>This session's view, brought up to date with the registry and the journals.</summary>
-        private List<DetachedServerJob> Current()
+        /// <summary>
+        /// This session's view, brought up to date with the registry and the journals; live servers
+        /// this process started, and those whose name matches <paramref name="named"/>, join it.
+        /// </summary>
+        private List<DetachedServerJob> Current(WildcardPattern? named)
         {
             if (DetachedServerHost.IsServing)
             {
@@ -77,7 +89,8 @@ namespace TcpLbModule.Detached
             {
                 foreach (DetachedTcpServer server in live)
                 {
-                    if (!_jobs.Any(job => job.Is(server.Entry)))
+                    bool joins = StartedHere.ContainsKey(server.Pid) || named != null && named.IsMatch(server.Name);
+                    if (joins && !_jobs.Any(job => job.Is(server.Entry)))
                     {
                         _jobs.Add(new DetachedServerJob(server));
                     }

@@ -201,6 +201,7 @@ exit 0
                                 ErrorCategory.InvalidResult,
                                 name));
                         }
+                        DetachedServerJobAdapter.OnStarted(server!);
                         return server!;
                     }
                     if (line.StartsWith(DetachedServerHost.FailedSignal + " ", StringComparison.Ordinal))
