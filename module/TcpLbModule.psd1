@@ -100,7 +100,9 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
   Get-Job | Stop-Job (and Remove-Job -Force) stops the detached servers the session
   started, never those of another CI step.
 - Job and status objects that went through serialization (Import-Clixml, Receive-Job,
-  Invoke-Command) pipe into the cmdlets of their noun, for the jobs of the session.
+  Invoke-Command), were reshaped by Select-Object or read back from JSON or CSV pipe into
+  the cmdlets of their noun, for the jobs of the session, and backend rows and backend jobs
+  so kept are backends for -Backend (Start-TcpBalancer, Add-/Update-TcpBalancer...).
 
 0.1.0
 - Start-TcpBackend: test backends (Identify and Echo modes) with injectable faults, latency,

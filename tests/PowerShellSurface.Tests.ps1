@@ -156,6 +156,55 @@ Describe 'PowerShellSurface' {
             $backend.State | Should -Be 'Stopped'
         }
 
+        It 'Deserialized backend statuses pipe into Disable-, Enable-, Set-, Wait- and Remove-TcpBalancerBackend, Update-TcpBalancer and Start-TcpBalancer -Backend' {
+            $a, $b = Start-TcpBackend -Port 0, 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $a, $b -Name surface-deser-backend -HealthCheckInterval 0
+            $file = Join-Path $TestDrive 'backends.xml'
+            Get-TcpBalancerBackend -Name surface-deser-backend | Export-Clixml $file
+            $rows = Import-Clixml $file
+            $rows[0].PSObject.TypeNames[0] | Should -BeExactly 'Deserialized.TcpLbModule.Jobs.TcpBalancerBackendStatus'
+
+            (Import-Clixml $file | Disable-TcpBalancerBackend -PassThru).State | Should -Be @('Disabled', 'Disabled')
+            (Import-Clixml $file | Enable-TcpBalancerBackend -PassThru).State | Should -Be @('Up', 'Up')
+            (Import-Clixml $file | Set-TcpBalancerBackend -Weight 4 -PassThru).Weight | Should -Be @(4, 4)
+            (Import-Clixml $file | Wait-TcpBalancerBackend -State Up -Timeout '30s').State | Should -Be @('Up', 'Up')
+            $thread = Start-ThreadJob { Import-Clixml $using:file }
+            (Receive-Job $thread -Wait | Disable-TcpBalancerBackend -Drain -PassThru).State | Should -Be @('Draining', 'Draining')
+
+            (Import-Clixml $file | Select-Object -First 1 | Update-TcpBalancer -Retries 2 -PassThru).New | Should -Be 2
+            $lb.CurrentConfiguration().Retries | Should -Be 2
+
+            $second = Start-TcpBalancer -Port 0 -Backend (Import-Clixml $file) -HealthCheckInterval 0
+            (Get-TcpBalancerBackend $second).Backend | Should -Be $rows.Backend
+            $third = Import-Clixml $file | Start-TcpBalancer -Port 0 -HealthCheckInterval 0
+            (Get-TcpBalancerBackend $third).Backend | Should -Be $rows.Backend
+            Get-TcpBackend -Name $a.Name | Export-Clixml (Join-Path $TestDrive 'backend.xml')
+            $fourth = Start-TcpBalancer -Port 0 -Backend (Import-Clixml (Join-Path $TestDrive 'backend.xml')) -HealthCheckInterval 0
+            (Get-TcpBalancerBackend $fourth).Backend | Should -Be "127.0.0.1:$($a.Port)"
+
+            Import-Clixml $file | Select-Object -Last 1 | Remove-TcpBalancerBackend
+            @(Get-TcpBalancerBackend $lb).Backend | Should -Be @($rows[0].Backend)
+        }
+
+        It 'Rows reshaped by Select-Object or read back from JSON and CSV still pipe into their noun: <Shape>' -ForEach @(
+            @{ Shape = 'Select-Object -Property *'; Reshape = { $input | Select-Object -Property * } }
+            @{ Shape = 'JSON'; Reshape = { $input | ConvertTo-Json | ConvertFrom-Json } }
+            @{ Shape = 'CSV'; Reshape = { $input | ConvertTo-Csv | ConvertFrom-Csv } }
+        ) {
+            $a, $b = Start-TcpBackend -Port 0, 0
+            $lb = Start-TcpBalancer -Port 0 -Backend $a -Name surface-reshaped -HealthCheckInterval 0
+            Add-TcpBalancerToxic $lb -Type Latency -Latency '5ms' -ToxicName slow
+            (Get-TcpBalancerBackend $lb | & $Reshape | Disable-TcpBalancerBackend -PassThru).State | Should -Be 'Disabled'
+            (Get-TcpBalancerBackend $lb | & $Reshape | Enable-TcpBalancerBackend -PassThru).State | Should -Be 'Up'
+            (Get-TcpBalancerToxic $lb | & $Reshape | Set-TcpBalancerToxic -Latency '9ms' -PassThru).Latency | Should -Be 9
+            $second = Get-TcpBalancerBackend $lb | & $Reshape | Start-TcpBalancer -Port 0 -HealthCheckInterval 0
+            (Get-TcpBalancerBackend $second).Backend | Should -Be "127.0.0.1:$($a.Port)"
+            Add-TcpBalancerBackend $lb -Backend (Get-TcpBackend -Name $b.Name | & $Reshape)
+            @(Get-TcpBalancerBackend $lb).Backend | Should -Be @("127.0.0.1:$($a.Port)", "127.0.0.1:$($b.Port)")
+            Get-TcpBalancer -Name surface-reshaped | & $Reshape | Stop-TcpBalancer
+            $lb.State | Should -Be 'Stopped'
+        }
+
         It 'A backend status object is a backend for -Backend' {
             $a = Start-TcpBackend -Port 0
             $first = Start-TcpBalancer -Port 0 -Backend $a -HealthCheckInterval 0

@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using TcpLb.Engine.Balancing;
@@ -64,7 +65,7 @@ namespace TcpLbModule.Commands
                 case IDictionary table:
                     return FromTable(table, jobMustBeRunning, out definition, out reason);
                 default:
-                    if (!TryConvert(inner, out BackendAddress? address, out reason, jobMustBeRunning))
+                    if (!TryConvert(value, out BackendAddress? address, out reason, jobMustBeRunning))
                     {
                         if (inner is string)
                         {
@@ -195,6 +196,8 @@ namespace TcpLbModule.Commands
                     return BackendAddress.TryParse(Convert.ToString(inner, CultureInfo.InvariantCulture), out address, out reason);
                 case string text:
                     return BackendAddress.TryParse(text, out address, out reason);
+                case PSCustomObject _ when value is PSObject bag:
+                    return FromStandIn(bag, jobMustBeRunning, out address, out reason);
                 case null:
                     address = null;
                     reason = $"A backend is null. Accepted: {BackendAddress.AcceptedForms}, or a job from Start-TcpBackend.";
@@ -204,6 +207,27 @@ namespace TcpLbModule.Commands
                     reason = $"'{inner}' ({inner.GetType().Name}) is not a valid backend. Accepted: {BackendAddress.AcceptedForms}, or a job from Start-TcpBackend.";
                     return false;
             }
+        }
+
+        /// <summary>
+        /// A backend status row or a backend job that lost its type (serialized, Select-Object,
+        /// JSON, CSV; see <see cref="JobStandIn"/>): the row's Backend, or the running backend job of that name.
+        /// </summary>
+        private static bool FromStandIn(PSObject bag, bool jobMustBeRunning, out BackendAddress? address, out string? reason)
+        {
+            string? member = JobStandIn.BackendOf(bag);
+            if (member != null)
+            {
+                return BackendAddress.TryParse(member, out address, out reason);
+            }
+            if (JobStandIn.RunningJobOf(bag) is TcpBackendJob job)
+            {
+                return FromJob(job, jobMustBeRunning, out address, out reason);
+            }
+            address = null;
+            string name = bag.Properties["Name"]?.Value is object named ? $"'{named}' " : "";
+            reason = $"The object {name}({bag.TypeNames.FirstOrDefault()}) is not a valid backend: it is neither a backend status (with Balancer and Backend) nor a running backend job of this session. Accepted: {BackendAddress.AcceptedForms}, a job from Start-TcpBackend, or a row of Get-TcpBalancerBackend.";
+            return false;
         }
 
         private static bool FromJob(TcpBackendJob job, bool mustBeRunning, out BackendAddress? address, out string? reason)

@@ -11,7 +11,9 @@ namespace TcpLbModule.Commands
     /// Lets a status object stand for the job it describes, so that Get-TcpBalancerBackend,
     /// Get-TcpBalancerToxic and Get-TcpBalancerAccess pipe into the other cmdlets of their noun
     /// (the rest of the object binds by property name: Backend to -Backend, ToxicName to
-    /// -ToxicName). A status carries its balancer's Name and Id; anything else passes unchanged.
+    /// -ToxicName). A status carries its balancer's Name and Id; a status or job that lost its type
+    /// (serialized, Select-Object, JSON, CSV) stands for the running job of its name (<see cref="JobStandIn"/>);
+    /// anything else passes unchanged.
     /// </summary>
     internal sealed class StatusToJobTransformationAttribute : ArgumentTransformationAttribute
     {
@@ -31,8 +33,7 @@ namespace TcpLbModule.Commands
 
         private static object? JobOf(object? value)
         {
-            PSObject? wrapped = value is PSObject psObject ? psObject : null;
-            object? inner = wrapped?.BaseObject ?? value;
+            object? inner = value is PSObject wrapped ? wrapped.BaseObject : value;
             string? name;
             int id;
             switch (inner)
@@ -47,31 +48,11 @@ namespace TcpLbModule.Commands
                     (name, id) = (rule.Balancer, rule.BalancerId);
                     break;
                 default:
-                    return wrapped == null ? value : JobOfDeserialized(wrapped) ?? value;
+                    PSObject? bag = JobStandIn.AsPropertyBag(value);
+                    return bag == null ? value : JobStandIn.RunningJobOf(bag) ?? value;
             }
             TcpLbJob? job = ModuleJobRegistry.RunningInProcess().Concat(DetachedServerHost.HostedJobs).FirstOrDefault(j => j.Id == id && j.Name == name);
             return job ?? value;
-        }
-
-        /// <summary>
-        /// A job or status object that went through serialization (Import-Clixml, Receive-Job,
-        /// Invoke-Command): the running job of that name (a status's Balancer, a job's Name), or
-        /// null. Ids do not cross processes; names are unique per session.
-        /// </summary>
-        private static TcpLbJob? JobOfDeserialized(PSObject wrapped)
-        {
-            if (wrapped.TypeNames.Count == 0 || !wrapped.TypeNames[0].StartsWith("Deserialized.TcpLbModule.", System.StringComparison.Ordinal))
-            {
-                return null;
-            }
-            string? name = (wrapped.Properties["Balancer"]?.Value ?? wrapped.Properties["Name"]?.Value) as string;
-            if (name == null)
-            {
-                return null;
-            }
-            List<TcpLbJob> named = ModuleJobRegistry.RunningInProcess().Concat(DetachedServerHost.HostedJobs)
-                .Where(j => string.Equals(j.Name, name, System.StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
-            return named.Count == 1 ? named[0] : null;
         }
     }
 }
