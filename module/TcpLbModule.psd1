@@ -76,8 +76,10 @@ Unreleased (after 0.1.0): objects that behave like PowerShell's own
 - Probe results and summaries have numeric ...Ms twins (LatencyMs, LatencyP99Ms, ...).
 - -ToxicName completes with the toxics; toxic names, job names and LastError wrap instead
   of being cut. The module's job view is put before PowerShell's own at import, so Get-Job
-  shows whole names whichever job comes first (it prints Id, Name, PSJobTypeName, State,
-  HasMoreData and Location for every job).
+  shows whole names whichever job comes first. It has PowerShell's own job columns (Id,
+  Name, PSJobTypeName, State, HasMoreData, Location, Command; Command from 107 columns, as
+  PowerShell leaves it out at 80) with other jobs' own values; for the module's jobs Command
+  is the command that made them (Start-TcpBalancer, Invoke-TcpProbe -AsJob, ... -Detached).
 - HelpUri on every cmdlet (Get-Help -Online); Get-Help Start-TcpBalancer fits two screens
   (the details moved to NOTES, shown by -Full).
 - Get-TcpBalancerStatistics: a balancer's counters as a snapshot, for a job of this session

@@ -44,6 +44,27 @@ Describe 'Views' {
         $lines[4] | Should -Match "^\s*$($thread.Id)\s+\S+\s+ThreadJob\s+Completed\s+True\s+PowerShell$"
     }
 
+    It 'Keeps PowerShell''s own job columns and values for other jobs, and names the command that made the module''s' {
+        $own = @(Get-FormatData -TypeName System.Management.Automation.Job | ForEach-Object FormatViewDefinition | Where-Object Name -eq 'Job')
+        $own | Should -HaveCount 1 -Because 'PowerShell''s own job view is still there, after the module''s'
+        $ours = @(Get-FormatData -TypeName System.Management.Automation.Job | ForEach-Object FormatViewDefinition | Where-Object Name -eq 'TcpLbJob')
+        @($ours[0].Control.Headers.Label) | Should -Be @($own[0].Control.Headers.Label)
+
+        $backend = Start-TcpBackend -Port 0
+        $thread = Start-ThreadJob -Name 'views-a-thread-job-with-a-long-name' -ScriptBlock {
+            'a'
+            'b' }
+        $null = Wait-Job $thread
+        $wide = @(($thread, $backend | Out-String -Width 120) -split "`r?`n" | Where-Object { $_.Trim() })
+        $wide[0] | Should -Match '^\s*Id\s+Name\s+PSJobTypeName\s+State\s+HasMoreData\s+Location\s+Command$'
+        # The thread job: its name whole (wrapped), its own values, its command on one line.
+        $wide[2] | Should -Match "^\s*$($thread.Id)\s+views-a-thread-job\s+ThreadJob\s+Completed\s+True\s+PowerShell\s+'a' 'b'$"
+        $wide[3] | Should -Match '^\s+-with-a-long-name\s*$'
+        $wide[4] | Should -Match "^\s*$($backend.Id)\s+TcpBackend:$($backend.Port)\s+TcpBackend\s+Running\s+False\s+127\.0\.0\.1:$($backend.Port)\s+Start-TcpBackend$"
+        # In 80 columns Command is left out, as PowerShell's own view leaves it out.
+        (Get-Screen $thread, $backend)[0] | Should -Match '^\s*Id\s+Name\s+PSJobTypeName\s+State\s+HasMoreData\s+Location$'
+    }
+
     It 'HasMoreData is False for a backend that wrote only diagnostics, and follows what a balancer has to receive' {
         $backend = Start-TcpBackend -Port 0 -Verbose
         $backend.Verbose.Count | Should -BeGreaterThan 0    # "listening on": a diagnostic, not data

@@ -8,8 +8,9 @@ namespace TcpLbModule
     /// Puts the module's job view (TcpLbModule.Jobs.format.ps1xml) before PowerShell's own, so that
     /// Get-Job prints the module's jobs with whole names whichever job comes first: PowerShell picks
     /// the table of the first object, and its own job view, selected by the Job base type, is
-    /// otherwise found first and cuts names at 15 characters. The module's view fits any job (Id,
-    /// Name, PSJobTypeName, State, HasMoreData, Location) in 80 columns.
+    /// otherwise found first and cuts names at 15 characters. The module's view gives other jobs
+    /// PowerShell's own columns and values (names wrapped, not cut) and the module's jobs the command
+    /// that made them.
     /// </summary>
     public sealed class JobViewFirst : IModuleAssemblyInitializer
     {
