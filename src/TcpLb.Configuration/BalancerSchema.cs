@@ -42,10 +42,10 @@ namespace TcpLb.Configuration
             Described<TcpBalancerOptions>(BalancerSettings.HealthCheckTimeout, o => o),
             Described<TcpBalancerOptions>(BalancerSettings.Rise, o => o),
             Described<TcpBalancerOptions>(BalancerSettings.Fall, o => o),
-            new Setting<TcpBalancerOptions>("send",
+            Keyed<TcpBalancerOptions>(BalancerSettings.HealthCheckSend,
                 (node, at, o) => o.HealthCheck.Send = ConfigurationValue.Text(node, at, "the text a check sends after connecting, not empty"),
                 o => o.HealthCheck.Send == null ? null : ConfigurationNode.Scalar(o.HealthCheck.Send)),
-            new Setting<TcpBalancerOptions>("expect",
+            Keyed<TcpBalancerOptions>(BalancerSettings.HealthCheckExpect,
                 (node, at, o) => o.HealthCheck.ExpectPrefix = ConfigurationValue.Text(node, at, "the text a check's reply must start with, not empty"),
                 o => o.HealthCheck.ExpectPrefix == null ? null : ConfigurationNode.Scalar(o.HealthCheck.ExpectPrefix)));
 
@@ -91,7 +91,7 @@ namespace TcpLb.Configuration
                 t => t.Applies("bytes") ? ConfigurationNode.Scalar(t.Bytes) : null));
 
         public static readonly SettingTable<ServerBinding> ForwardKeys = new SettingTable<ServerBinding>(
-            new Setting<ServerBinding>("algorithm",
+            Keyed<ServerBinding>(BalancerSettings.Algorithm,
                 (node, at, s) => s.Options.Algorithm = Algorithm(node, at),
                 s => ConfigurationNode.Scalar(s.Options.Algorithm.ToString())),
             new Setting<ServerBinding>("backends",
@@ -99,7 +99,7 @@ namespace TcpLb.Configuration
                 s => WriteBackends(s.Options.Backends)),
             Described<ServerBinding>(BalancerSettings.ConnectTimeout, s => s.Options),
             Described<ServerBinding>(BalancerSettings.Retries, s => s.Options),
-            new Setting<ServerBinding>("retry_on",
+            Keyed<ServerBinding>(BalancerSettings.RetryOn,
                 (node, at, s) => s.Options.RetryOn = RetryConditionNames.Read(node, at),
                 s => RetryConditionNames.Write(s.Options.RetryOn)),
             // The older switch, still read: false is retry_on = ["ConnectFailure"] (the later key wins); retry_on is written instead.
@@ -110,7 +110,7 @@ namespace TcpLb.Configuration
             Described<ServerBinding>(BalancerSettings.ConnectFailureLimit, s => s.Options),
             Described<ServerBinding>(BalancerSettings.BackendMaxConnections, s => s.Options),
             Described<ServerBinding>(BalancerSettings.SlowStart, s => s.Options),
-            new Setting<ServerBinding>("send_proxy_protocol",
+            Keyed<ServerBinding>(BalancerSettings.SendProxyProtocol,
                 (node, at, s) => s.Options.SendProxyProtocol = ProxyVersion(node, at),
                 s => ConfigurationNode.Scalar(ProxyVersionName(s.Options.SendProxyProtocol))),
             new Setting<ServerBinding>("toxics",
@@ -124,7 +124,7 @@ namespace TcpLb.Configuration
             new Setting<ServerBinding>("name",
                 (node, at, s) => s.Name = Name(node, at),
                 s => s.Name == null ? null : ConfigurationNode.Scalar(s.Name)),
-            new Setting<ServerBinding>("listen",
+            Keyed<ServerBinding>(BalancerSettings.ListenAddress,
                 (node, at, s) => Listen(node, at, s.Options),
                 s => ConfigurationNode.Scalar(Listen(s.Options.ListenAddress, s.Options.Port))),
             Described<ServerBinding>(BalancerSettings.MaxConnections, s => s.Options),
@@ -132,17 +132,17 @@ namespace TcpLb.Configuration
             Described<ServerBinding>(BalancerSettings.QueueTimeout, s => s.Options),
             Described<ServerBinding>(BalancerSettings.IdleTimeout, s => s.Options),
             Described<ServerBinding>(BalancerSettings.FinTimeout, s => s.Options),
-            new Setting<ServerBinding>("allow_from",
+            Keyed<ServerBinding>(BalancerSettings.AllowFrom,
                 (node, at, s) => ReadRanges(node, at, s.Options.AllowFrom),
                 s => WriteStrings(s.Options.AllowFrom)),
-            new Setting<ServerBinding>("deny_from",
+            Keyed<ServerBinding>(BalancerSettings.DenyFrom,
                 (node, at, s) => ReadRanges(node, at, s.Options.DenyFrom),
                 s => WriteStrings(s.Options.DenyFrom)),
             Described<ServerBinding>(BalancerSettings.MaxConnectionsPerSource, s => s.Options),
-            new Setting<ServerBinding>("connection_rate_per_source",
+            Keyed<ServerBinding>(BalancerSettings.ConnectionRatePerSource,
                 (node, at, s) => s.Options.ConnectionRatePerSource = Rate(node, at),
                 s => ConfigurationNode.Scalar(s.Options.ConnectionRatePerSource.ToString())),
-            new Setting<ServerBinding>("accept_proxy_protocol",
+            Keyed<ServerBinding>(BalancerSettings.AcceptProxyProtocol,
                 (node, at, s) => s.Options.AcceptProxyProtocol = ConfigurationValue.Boolean(node, at),
                 s => ConfigurationNode.Scalar(s.Options.AcceptProxyProtocol)),
             Described<ServerBinding>(BalancerSettings.ProxyHeaderTimeout, s => s.Options),
@@ -159,7 +159,11 @@ namespace TcpLb.Configuration
             ForwardKeys.Elsewhere = key => ServerKeys.Contains(key) ? "belongs in the server table itself, not in forward" : HealthCheckKeys.Contains(key) ? "belongs in the health_check table" : null;
         }
 
-        public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";
+        public const string ListenForms = BalancerSettings.ListenForms;
+
+        /// <summary>The key of a value setting (<see cref="BalancerValueSetting"/>): its file key, read and written by the schema's own forms.</summary>
+        private static Setting<TTarget> Keyed<TTarget>(BalancerValueSetting setting, Action<ConfigurationNode, BindingContext, TTarget> read, Func<TTarget, ConfigurationNode?> write)
+            => new Setting<TTarget>(setting.FileKey, read, write);
 
         /// <summary>The key of a described setting: read in its range (durations in any unit), written in its unit.</summary>
         private static Setting<TTarget> Described<TTarget>(BalancerSetting setting, Func<TTarget, TcpBalancerOptions> options)
@@ -355,7 +359,7 @@ namespace TcpLb.Configuration
 
         private static string ProxyVersionName(ProxyProtocolVersion version) => version.ToString().ToLowerInvariant();
 
-        private const string RateForms = "\"none\" (no limit), or " + ConnectionRate.AcceptedForms;
+        private static readonly string RateForms = BalancerSettings.ConnectionRatePerSource.Accepted;
 
         private static ConnectionRate Rate(ConfigurationNode node, BindingContext at)
         {

@@ -32,21 +32,23 @@ namespace TcpLb.Configuration.Reload
         public void Copy(TcpBalancerOptions from, TcpBalancerOptions to) => _copy(from, to);
 
         /// <summary>
-        /// Everything that can change while the balancer runs, but the algorithm and the pool: the
-        /// live settings of <see cref="BalancerSettings"/>, with RetryOn after ResponseTimeout and
-        /// the health check's texts last.
+        /// Everything that can change while the balancer runs through the options, but the
+        /// algorithm, the pool and the access rules (applied on their own): the live settings of
+        /// <see cref="BalancerSettings"/>, with RetryOn after ResponseTimeout and the health
+        /// check's texts last.
         /// </summary>
         public static readonly IReadOnlyList<LiveSetting> All = Build();
 
         private static List<LiveSetting> Build()
         {
             var all = BalancerSettings.All.Where(s => s.Live).Select(s => new LiveSetting(s.Name, s.Show, s.Copy)).ToList();
-            all.Insert(all.FindIndex(s => s.Name == BalancerSettings.ResponseTimeout.Name) + 1,
-                new LiveSetting("RetryOn", o => o.RetryOn.ToString(), (f, t) => t.RetryOn = f.RetryOn));
-            all.Add(new LiveSetting("HealthCheckSend", o => Text(o.HealthCheck.Send), (f, t) => t.HealthCheck.Send = f.HealthCheck.Send));
-            all.Add(new LiveSetting("HealthCheckExpect", o => Text(o.HealthCheck.ExpectPrefix), (f, t) => t.HealthCheck.ExpectPrefix = f.HealthCheck.ExpectPrefix));
+            all.Insert(all.FindIndex(s => s.Name == BalancerSettings.ResponseTimeout.Name) + 1, Of(BalancerSettings.RetryOn));
+            all.Add(Of(BalancerSettings.HealthCheckSend));
+            all.Add(Of(BalancerSettings.HealthCheckExpect));
             return all;
         }
+
+        private static LiveSetting Of(BalancerValueSetting setting) => new LiveSetting(setting.Name, setting.Show, setting.Copy);
 
         public static string Ms(TimeSpan time)
             => time == Timeout.InfiniteTimeSpan ? "infinite" : ((long)time.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + " ms";
@@ -54,7 +56,5 @@ namespace TcpLb.Configuration.Reload
         public static string Limit(int limit) => limit == 0 ? "0 (no limit)" : Number(limit);
 
         private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-        private static string Text(string? value) => string.IsNullOrEmpty(value) ? "(none)" : "'" + value + "'";
     }
 }

@@ -53,18 +53,12 @@ namespace TcpLb.Configuration.Reload
             desired = desired.Copy();
             desired.Validate();
             var changes = new List<BalancerChange>();
-            if (!Equals(current.ListenAddress, desired.ListenAddress))
-            {
-                changes.Add(new BalancerChange(BalancerChangeKind.NotChangeable, null, "ListenAddress", current.ListenAddress.ToString(), desired.ListenAddress.ToString()));
-            }
+            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, BalancerSettings.ListenAddress, current, desired);
             if (desired.Port != 0 && desired.Port != current.Port)
             {
                 changes.Add(new BalancerChange(BalancerChangeKind.NotChangeable, null, "Port", current.Port.ToString(), desired.Port.ToString()));
             }
-            if (current.Algorithm != desired.Algorithm)
-            {
-                changes.Add(new BalancerChange(BalancerChangeKind.AlgorithmChanged, null, "Algorithm", current.Algorithm.ToString(), desired.Algorithm.ToString()));
-            }
+            AddIfDifferent(changes, BalancerChangeKind.AlgorithmChanged, BalancerSettings.Algorithm, current, desired);
             foreach (LiveSetting setting in LiveSetting.All)
             {
                 string was = setting.Show(current);
@@ -75,18 +69,17 @@ namespace TcpLb.Configuration.Reload
                 }
             }
             // Access rules change live, as Set-TcpBalancerAccess changes them (compared as the engine reads them).
-            AccessRules currentRules = AccessRules.Create(current.AllowFrom, current.DenyFrom);
-            AccessRules desiredRules = AccessRules.Create(desired.AllowFrom, desired.DenyFrom);
-            AddIfDifferent(changes, BalancerChangeKind.SettingChanged, AllowFromSetting, List(currentRules.AllowTexts()), List(desiredRules.AllowTexts()));
-            AddIfDifferent(changes, BalancerChangeKind.SettingChanged, DenyFromSetting, List(currentRules.DenyTexts()), List(desiredRules.DenyTexts()));
+            AddIfDifferent(changes, BalancerChangeKind.SettingChanged, BalancerSettings.AllowFrom, current, desired);
+            AddIfDifferent(changes, BalancerChangeKind.SettingChanged, BalancerSettings.DenyFrom, current, desired);
             // Held for the balancer's life by a reload: a change is refused, saying what changes it instead.
             foreach (BalancerSetting setting in BalancerSettings.All.Where(s => !s.Live))
             {
                 AddIfDifferent(changes, BalancerChangeKind.NotChangeable, setting.Name, setting.Show(current), setting.Show(desired));
             }
-            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "ConnectionRatePerSource", current.ConnectionRatePerSource.ToString(), desired.ConnectionRatePerSource.ToString());
-            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "AcceptProxyProtocol", current.AcceptProxyProtocol ? "on" : "off", desired.AcceptProxyProtocol ? "on" : "off");
-            AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "SendProxyProtocol", current.SendProxyProtocol.ToString(), desired.SendProxyProtocol.ToString());
+            foreach (BalancerValueSetting setting in BalancerSettings.Values.Where(s => !s.Live && s != BalancerSettings.ListenAddress))
+            {
+                AddIfDifferent(changes, BalancerChangeKind.NotChangeable, setting, current, desired);
+            }
             AddIfDifferent(changes, BalancerChangeKind.NotChangeable, "Toxics", List(current.Toxics.Select(t => t.ToString())), List(desired.Toxics.Select(t => t.ToString())));
 
             var currentByAddress = current.Backends.ToDictionary(b => b.Address);
@@ -208,8 +201,11 @@ namespace TcpLb.Configuration.Reload
             return accepted;
         }
 
-        private const string AllowFromSetting = "AllowFrom";
-        private const string DenyFromSetting = "DenyFrom";
+        private static readonly string AllowFromSetting = BalancerSettings.AllowFrom.Name;
+        private static readonly string DenyFromSetting = BalancerSettings.DenyFrom.Name;
+
+        private static void AddIfDifferent(List<BalancerChange> changes, BalancerChangeKind kind, BalancerValueSetting setting, TcpBalancerOptions current, TcpBalancerOptions desired)
+            => AddIfDifferent(changes, kind, setting.Name, setting.Show(current), setting.Show(desired));
 
         private static void AddIfDifferent(List<BalancerChange> changes, BalancerChangeKind kind, string setting, string was, string now)
         {

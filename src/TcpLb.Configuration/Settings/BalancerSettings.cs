@@ -1,15 +1,20 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Net;
+using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
+using TcpLb.Engine.Net;
 
 namespace TcpLb.Configuration.Settings
 {
     /// <summary>
-    /// The balancer's whole-number settings, each described once (<see cref="BalancerSetting"/>):
-    /// the configuration schema, the reload planner, Start- and Update-TcpBalancer and the docs
-    /// check all read these. A new setting of this kind is one entry here (and one property on
-    /// each cmdlet, which names it).
+    /// The balancer's settings, each described once: the whole numbers (<see cref="BalancerSetting"/>,
+    /// <see cref="All"/>) and the others (<see cref="BalancerValueSetting"/>, <see cref="Values"/>).
+    /// The configuration schema (keys), the reload planner (what changes live, how a change
+    /// shows), Start- and Update-TcpBalancer (their parameters' mapping and ranges) and the docs
+    /// check all read these. A new setting is one entry here (and one property on each cmdlet,
+    /// which names it).
     /// </summary>
     public static class BalancerSettings
     {
@@ -86,6 +91,73 @@ namespace TcpLb.Configuration.Settings
             "How long a client may take to send its whole PROXY header.",
             o => o.ProxyHeaderTimeout, (o, v) => o.ProxyHeaderTimeout = v);
 
+        /// <summary>A value setting of a free form: no names to list.</summary>
+        private static readonly string[] NoNames = new string[0];
+
+        public static readonly BalancerValueSetting ListenAddress = new BalancerValueSetting("ListenAddress", "listen", Server, false, ListenForms, NoNames,
+            "The local address the balancer listens on (in a file, with its port).",
+            o => o.ListenAddress.ToString(), (from, to) => to.ListenAddress = from.ListenAddress, (o, v) => o.ListenAddress = (IPAddress)v!);
+
+        public static readonly BalancerValueSetting AllowFrom = new BalancerValueSetting("AllowFrom", "allow_from", Server, true, "a list of " + AddressRange.AcceptedForms, NoNames,
+            "Addresses or ranges that may connect; none: every source may.",
+            o => Texts(AccessRules.Create(o.AllowFrom, o.DenyFrom).AllowTexts()), (from, to) => Replace(to.AllowFrom, from.AllowFrom), (o, v) => Replace(o.AllowFrom, (IEnumerable<string>)v!));
+
+        public static readonly BalancerValueSetting DenyFrom = new BalancerValueSetting("DenyFrom", "deny_from", Server, true, "a list of " + AddressRange.AcceptedForms, NoNames,
+            "Addresses or ranges refused; deny wins over allow.",
+            o => Texts(AccessRules.Create(o.AllowFrom, o.DenyFrom).DenyTexts()), (from, to) => Replace(to.DenyFrom, from.DenyFrom), (o, v) => Replace(o.DenyFrom, (IEnumerable<string>)v!));
+
+        public static readonly BalancerValueSetting ConnectionRatePerSource = new BalancerValueSetting("ConnectionRatePerSource", "connection_rate_per_source", Server, false, "\"none\" (no limit), or " + ConnectionRate.AcceptedForms, NoNames,
+            "New connections one client address may open, per second or per minute.",
+            o => o.ConnectionRatePerSource.ToString(), (from, to) => to.ConnectionRatePerSource = from.ConnectionRatePerSource, (o, v) => o.ConnectionRatePerSource = (ConnectionRate)v!);
+
+        public static readonly BalancerValueSetting AcceptProxyProtocol = new BalancerValueSetting("AcceptProxyProtocol", "accept_proxy_protocol", Server, false, "true or false (a switch on the command line)", NoNames,
+            "Every client first sends a PROXY protocol header (v1 or v2), whose source address counts.",
+            o => o.AcceptProxyProtocol ? "on" : "off", (from, to) => to.AcceptProxyProtocol = from.AcceptProxyProtocol, (o, v) => o.AcceptProxyProtocol = (bool)v!);
+
+        public static readonly BalancerValueSetting Algorithm = BalancerValueSetting.Choice<BalancingAlgorithm>("Algorithm", "algorithm", Forward, true, AlgorithmName.Accepted + " (case does not count)",
+            "How each new connection picks its backend.",
+            o => o.Algorithm, (o, v) => o.Algorithm = v);
+
+        public static readonly BalancerValueSetting RetryOn = BalancerValueSetting.Choice<RetryConditions>("RetryOn", "retry_on", Forward, true, RetryConditionNames.Accepted,
+            "When a connection is tried on another backend.",
+            o => o.RetryOn, (o, v) => o.RetryOn = v);
+
+        public static readonly BalancerValueSetting SendProxyProtocol = BalancerValueSetting.Choice<ProxyProtocolVersion>("SendProxyProtocol", "send_proxy_protocol", Forward, false, BalancerSchema.ProxyVersionForms,
+            "The PROXY protocol header each backend connection starts with.",
+            o => o.SendProxyProtocol, (o, v) => o.SendProxyProtocol = v);
+
+        public static readonly BalancerValueSetting HealthCheckSend = new BalancerValueSetting("HealthCheckSend", "send", Check, true, "a text, not empty", NoNames,
+            "Text a health check sends once connected.",
+            o => Quoted(o.HealthCheck.Send), (from, to) => to.HealthCheck.Send = from.HealthCheck.Send, (o, v) => o.HealthCheck.Send = (string?)v);
+
+        public static readonly BalancerValueSetting HealthCheckExpect = new BalancerValueSetting("HealthCheckExpect", "expect", Check, true, "a text, not empty", NoNames,
+            "Text the reply to a health check must start with.",
+            o => Quoted(o.HealthCheck.ExpectPrefix), (from, to) => to.HealthCheck.ExpectPrefix = from.HealthCheck.ExpectPrefix, (o, v) => o.HealthCheck.ExpectPrefix = (string?)v);
+
+        /// <summary>The settings that are not whole numbers (the pool, its toxics and TLS material are not settings).</summary>
+        public static readonly IReadOnlyList<BalancerValueSetting> Values = new[]
+        {
+            ListenAddress, AllowFrom, DenyFrom, ConnectionRatePerSource, AcceptProxyProtocol, Algorithm, RetryOn, SendProxyProtocol, HealthCheckSend, HealthCheckExpect,
+        };
+
+        /// <summary>The forms a listen key takes.</summary>
+        public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";
+
+        private static string Texts(IEnumerable<string> items)
+        {
+            string joined = string.Join(", ", items);
+            return joined.Length == 0 ? "(none)" : joined;
+        }
+
+        private static string Quoted(string? value) => string.IsNullOrEmpty(value) ? "(none)" : "'" + value + "'";
+
+        private static void Replace(IList<string> list, IEnumerable<string> items)
+        {
+            var copy = items.ToList();
+            list.Clear();
+            copy.ForEach(list.Add);
+        }
+
         /// <summary>Every setting, in the order a reload lists its changes.</summary>
         public static readonly IReadOnlyList<BalancerSetting> All = new[]
         {
@@ -95,5 +167,8 @@ namespace TcpLb.Configuration.Settings
 
         /// <summary>The setting of this name (a cmdlet's parameter name, case-insensitive); null when there is none.</summary>
         public static BalancerSetting? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>The value setting of this name (case-insensitive); null when there is none.</summary>
+        public static BalancerValueSetting? FindValue(string name) => Values.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
     }
 }

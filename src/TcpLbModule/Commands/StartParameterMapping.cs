@@ -1,17 +1,18 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using TcpLb.Configuration.Settings;
 using TcpLb.Engine.Access;
 using TcpLb.Engine.Balancing;
 
 namespace TcpLbModule.Commands
 {
     /// <summary>
-    /// Start-TcpBalancer's parameters into the options: every parameter without a file; with a
-    /// file, only those given on the command line. The settings of BalancerSettings go through
-    /// <see cref="SettingParameters"/> and apply only when given: without a file the options start
-    /// at the engine's defaults, which they keep. The values that need reading first (addresses,
-    /// access rules, TLS material, backends, toxics) come in already read.
+    /// Start-TcpBalancer's parameters into the options: every setting of BalancerSettings goes
+    /// through <see cref="SettingParameters"/> and applies only when given (without a file the
+    /// options start at the engine's defaults, which they keep; with one, at the file's). The
+    /// values that need reading first (addresses, access rules, TLS material, backends, toxics)
+    /// come in already read.
     /// </summary>
     internal sealed class StartParameterMapping
     {
@@ -49,10 +50,6 @@ namespace TcpLbModule.Commands
 
         public TcpBalancerOptions ApplyTo(TcpBalancerOptions options)
         {
-            if (Given(nameof(StartTcpBalancerCommand.ListenAddress)))
-            {
-                options.ListenAddress = _listenAddress;
-            }
             if (Given(nameof(StartTcpBalancerCommand.Port)))
             {
                 options.Port = _command.Port;
@@ -65,49 +62,17 @@ namespace TcpLbModule.Commands
             {
                 options.BackendTls = _backendTls;
             }
-            if (Given(nameof(StartTcpBalancerCommand.Algorithm)))
+            SettingParameters.Apply(_command.MyInvocation.BoundParameters, options, new Dictionary<string, object?>
             {
-                options.Algorithm = _command.Algorithm;
-            }
-            if (Given(nameof(StartTcpBalancerCommand.AllowFrom)))
-            {
-                options.AllowFrom.Clear();
-                Array.ForEach(_access.AllowTexts(), options.AllowFrom.Add);
-            }
-            if (Given(nameof(StartTcpBalancerCommand.DenyFrom)))
-            {
-                options.DenyFrom.Clear();
-                Array.ForEach(_access.DenyTexts(), options.DenyFrom.Add);
-            }
-            if (Given(nameof(StartTcpBalancerCommand.ConnectionRatePerSource)))
-            {
-                options.ConnectionRatePerSource = _ratePerSource;
-            }
-            if (Given(nameof(StartTcpBalancerCommand.AcceptProxyProtocol)))
-            {
-                options.AcceptProxyProtocol = _command.AcceptProxyProtocol.IsPresent;
-            }
-            SettingParameters.Apply(_command.MyInvocation.BoundParameters, options);
-            if (Given(nameof(StartTcpBalancerCommand.SendProxyProtocol)))
-            {
-                options.SendProxyProtocol = _command.SendProxyProtocol;
-            }
-            if (Given(nameof(StartTcpBalancerCommand.RetryOn)))
-            {
-                options.RetryOn = _command.RetryOn;
-            }
+                [BalancerSettings.ListenAddress.Name] = _listenAddress,
+                [BalancerSettings.AllowFrom.Name] = _access.AllowTexts(),
+                [BalancerSettings.DenyFrom.Name] = _access.DenyTexts(),
+                [BalancerSettings.ConnectionRatePerSource.Name] = _ratePerSource,
+            });
             if (Given(nameof(StartTcpBalancerCommand.NoReplay)))
             {
                 RetryOnArgument.EnsureNoReplayFits(_command, _command.NoReplay.IsPresent, _command.MyInvocation.BoundParameters.ContainsKey(nameof(StartTcpBalancerCommand.RetryOn)) ? _command.RetryOn : (RetryConditions?)null);
                 options.Replay = !_command.NoReplay.IsPresent;
-            }
-            if (Given(nameof(StartTcpBalancerCommand.HealthCheckSend)))
-            {
-                options.HealthCheck.Send = _command.HealthCheckSend;
-            }
-            if (Given(nameof(StartTcpBalancerCommand.HealthCheckExpect)))
-            {
-                options.HealthCheck.ExpectPrefix = _command.HealthCheckExpect;
             }
             if (_backends.Count > 0)
             {

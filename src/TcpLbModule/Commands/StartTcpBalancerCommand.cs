@@ -60,7 +60,7 @@ namespace TcpLbModule.Commands
         /// <summary>How each new connection picks its backend.</summary>
         [Parameter]
         [Algorithm]
-        public BalancingAlgorithm Algorithm { get; set; } = BalancingAlgorithm.RoundRobin;
+        public BalancingAlgorithm Algorithm { get; set; }
 
         /// <summary>Milliseconds over which a backend that comes back Up ramps to its full weight; 0: at once.</summary>
         [Parameter]
@@ -131,7 +131,7 @@ namespace TcpLbModule.Commands
 
         /// <summary>When a connection is tried on another backend: ConnectFailure, Reset (the default: both), EmptyResponse, ResponseTimeout, or None.</summary>
         [Parameter]
-        public RetryConditions RetryOn { get; set; } = TcpBalancerOptions.DefaultRetryOn;
+        public RetryConditions RetryOn { get; set; }
 
         /// <summary>Milliseconds with no bytes either way before a connection is closed; 0: never.</summary>
         [Parameter]
@@ -198,7 +198,7 @@ namespace TcpLbModule.Commands
 
         /// <summary>Send a PROXY protocol header of this version first on every backend connection.</summary>
         [Parameter]
-        public ProxyProtocolVersion SendProxyProtocol { get; set; } = ProxyProtocolVersion.None;
+        public ProxyProtocolVersion SendProxyProtocol { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]

@@ -194,15 +194,7 @@ namespace TcpLbModule.Commands
                 desired.Backends.Clear();
                 _pool.ForEach(desired.Backends.Add);
             }
-            if (Algorithm.HasValue)
-            {
-                desired.Algorithm = Algorithm.Value;
-            }
             SettingParameters.Apply(MyInvocation.BoundParameters, desired);
-            if (RetryOn.HasValue)
-            {
-                desired.RetryOn = RetryOn.Value;
-            }
             return desired;
         }
 
