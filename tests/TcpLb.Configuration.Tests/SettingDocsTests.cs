@@ -52,7 +52,7 @@ namespace TcpLb.Configuration.Tests
                     }
                 }
             }
-            Assert.Empty(wrong);
+            Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
             // Not vacuous: Start-TcpBalancer.md gives every setting's default.
             Assert.Equal(BalancerSettings.All.Select(s => "Start-TcpBalancer.md" + s.Name), BalancerSettings.All.Select(s => "Start-TcpBalancer.md" + s.Name).Where(defaultsFound.Contains));
         }
@@ -86,7 +86,124 @@ namespace TcpLb.Configuration.Tests
                     wrong.Add($"{where}: states the default {stated.Groups[1].Value}; the setting's default is {setting.Default}.");
                 }
             }
-            Assert.Empty(wrong);
+            Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+        }
+
+        [Fact]
+        public void The_cmdlet_docs_state_the_values_and_defaults_the_value_settings_have()
+        {
+            var wrong = new List<string>();
+            var documented = new HashSet<string>();
+            foreach (string doc in new[] { "Start-TcpBalancer.md", "Update-TcpBalancer.md" })
+            {
+                string text = File.ReadAllText(Path.Combine(RepoRoot(), "docs", doc));
+                foreach (BalancerValueSetting setting in BalancerSettings.Values)
+                {
+                    string? section = ParameterSection(text, setting.Name);
+                    if (section == null)
+                    {
+                        continue;
+                    }
+                    documented.Add(doc + setting.Name);
+                    CheckValues(section, setting, $"{doc} -{setting.Name}", wrong);
+                    Match stated = YamlText.Match(section);
+                    // Update-TcpBalancer's parameters default to "unchanged"; Start-TcpBalancer's state the engine's default.
+                    if (doc == "Start-TcpBalancer.md" && (!stated.Success || !SameDefault(stated.Groups[1].Value, setting.Default)))
+                    {
+                        wrong.Add($"{doc} -{setting.Name}: states the default '{(stated.Success ? stated.Groups[1].Value.Trim() : "")}'; the setting's default is '{setting.Default}'.");
+                    }
+                }
+            }
+            Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+            // Not vacuous: Start-TcpBalancer.md has every value setting.
+            Assert.Equal(BalancerSettings.Values.Select(s => s.Name), BalancerSettings.Values.Where(s => documented.Contains("Start-TcpBalancer.md" + s.Name)).Select(s => s.Name));
+        }
+
+        [Fact]
+        public void The_configuration_topic_has_every_value_setting_with_its_values()
+        {
+            string text = File.ReadAllText(Path.Combine(RepoRoot(), "module", "en-US", "about_TcpLbModule_Configuration.help.txt"));
+            string healthCheck = Entry(text, "health_check") ?? throw new InvalidOperationException("The topic has no health_check entry.");
+            var wrong = new List<string>();
+            foreach (BalancerValueSetting setting in BalancerSettings.Values)
+            {
+                string? entry = setting.Table == SettingTableKind.HealthCheck
+                    ? (Regex.IsMatch(healthCheck, @"\b" + setting.FileKey + @" \(") ? healthCheck : null)
+                    : Entry(text, setting.FileKey);
+                if (entry == null)
+                {
+                    wrong.Add($"about_TcpLbModule_Configuration: no entry for {setting.FileKey} ({setting.Name}).");
+                    continue;
+                }
+                foreach (string value in setting.Values.Where(v => entry.IndexOf(v, StringComparison.OrdinalIgnoreCase) < 0))
+                {
+                    wrong.Add($"about_TcpLbModule_Configuration {setting.FileKey}: does not name the value {value}; the setting takes {string.Join(", ", setting.Values)}.");
+                }
+            }
+            Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+        }
+
+        [Fact]
+        public void Update_TcpBalancer_describes_each_setting_by_its_help_line()
+        {
+            string text = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "Update-TcpBalancer.md"));
+            var wrong = new List<string>();
+            int checkedCount = 0;
+            var settings = BalancerSettings.All.Select(s => (s.Name, s.Help)).Concat(BalancerSettings.Values.Select(s => (s.Name, s.Help)));
+            foreach ((string name, string help) in settings)
+            {
+                string? section = ParameterSection(text, name);
+                if (section == null)
+                {
+                    continue;
+                }
+                checkedCount++;
+                string first = section.Split('\n')[1].Trim();
+                if (!first.StartsWith(help.TrimEnd('.'), StringComparison.Ordinal))
+                {
+                    wrong.Add($"Update-TcpBalancer.md -{name} begins '{first.Substring(0, Math.Min(first.Length, 80))}'; the setting's help line is '{help}'.");
+                }
+            }
+            Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+            Assert.True(checkedCount >= 17, $"only {checkedCount} settings have a section in Update-TcpBalancer.md");
+        }
+
+        [Fact]
+        public void The_check_catches_wrong_values_and_a_wrong_default()
+        {
+            var wrong = new List<string>();
+            CheckValues("```yaml\nAccepted values: RoundRobin, Random\n```", BalancerSettings.Algorithm, "x", wrong);
+            CheckValues("```yaml\nType: String\n```", BalancerSettings.SendProxyProtocol, "y", wrong);
+            Assert.Equal(2, wrong.Count);
+            Assert.True(SameDefault("None", BalancerSettings.HealthCheckSend.Default));
+            Assert.True(SameDefault("False", BalancerSettings.AcceptProxyProtocol.Default));
+            Assert.True(SameDefault("ConnectFailure, Reset", BalancerSettings.RetryOn.Default));
+            Assert.False(SameDefault("LeastConnections", BalancerSettings.Algorithm.Default));
+        }
+
+        private static readonly Regex YamlAccepted = new Regex(@"^Accepted values: (.*)$", RegexOptions.Multiline);
+        private static readonly Regex YamlText = new Regex(@"^Default value: (.*)$", RegexOptions.Multiline);
+
+        /// <summary>The yaml's accepted values are the setting's names, in order; a free-form setting lists none.</summary>
+        private static void CheckValues(string section, BalancerValueSetting setting, string where, List<string> wrong)
+        {
+            Match accepted = YamlAccepted.Match(section);
+            string[] stated = accepted.Success ? accepted.Groups[1].Value.Trim().Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries) : new string[0];
+            if (!stated.SequenceEqual(setting.Values))
+            {
+                wrong.Add($"{where}: states the accepted values '{string.Join(", ", stated)}'; the setting takes '{string.Join(", ", setting.Values)}'.");
+            }
+        }
+
+        /// <summary>The same default: the same text (case and quotes aside), or both nothing ("None", "False", "(none)", "off").</summary>
+        private static bool SameDefault(string stated, string actual)
+        {
+            string Normal(string value) => value.Trim().Trim('(', ')', '\'', '"').ToLowerInvariant() switch
+            {
+                "none" or "false" or "off" or "" => "none",
+                string other => other,
+            };
+            return Normal(stated) == Normal(actual);
         }
 
         [Fact]

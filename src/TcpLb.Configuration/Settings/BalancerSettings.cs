@@ -28,15 +28,15 @@ namespace TcpLb.Configuration.Settings
             o => o.ConnectTimeout, (o, v) => o.ConnectTimeout = v);
 
         public static readonly BalancerSetting Retries = BalancerSetting.Count("Retries", "retries", Forward, 0, 100, null, true,
-            "Further backends to try when a connect fails or a connection is redispatched.",
+            "Further backends to try when a connect fails or a backend fails before answering.",
             o => o.Retries, (o, v) => o.Retries = v);
 
         public static readonly BalancerSetting ConnectFailureLimit = BalancerSetting.Count("ConnectFailureLimit", "connect_failure_limit", Forward, 0, 1000, "never", true,
-            "Failed connects in a row that take a backend Down (while health checks run).",
+            "Failed connects in a row that take a backend Down (while health checks are on).",
             o => o.ConnectFailuresBeforeDown, (o, v) => o.ConnectFailuresBeforeDown = v);
 
         public static readonly BalancerSetting ResponseTimeout = BalancerSetting.Duration("ResponseTimeout", "response_timeout", Forward, 0, "off", true,
-            "How long the client's bytes may wait for the backend's first byte.",
+            "How long a client's bytes may wait for a backend's first byte.",
             o => o.ResponseTimeout, (o, v) => o.ResponseTimeout = v);
 
         public static readonly BalancerSetting IdleTimeout = BalancerSetting.Duration("IdleTimeout", "idle_timeout", Server, 0, "never", true,
@@ -44,7 +44,7 @@ namespace TcpLb.Configuration.Settings
             o => o.IdleTimeout, (o, v) => o.IdleTimeout = v);
 
         public static readonly BalancerSetting FinTimeout = BalancerSetting.Duration("FinTimeout", "fin_timeout", Server, 0, "never", true,
-            "After a FIN, how long the other direction may go without a byte before both sides are closed.",
+            "How long a half-closed connection may go without a byte.",
             o => o.FinTimeout, (o, v) => o.FinTimeout = v);
 
         public static readonly BalancerSetting MaxConnections = BalancerSetting.Count("MaxConnections", "max_connections", Server, 0, Unbounded, "no limit", true,
@@ -56,11 +56,11 @@ namespace TcpLb.Configuration.Settings
             o => o.BackendMaxConnections, (o, v) => o.BackendMaxConnections = v);
 
         public static readonly BalancerSetting QueueLength = BalancerSetting.Count("QueueLength", "queue_length", Server, 0, 1_000_000, null, true,
-            "Connections that may wait for a slot once a limit is reached.",
+            "Connections that may wait for a slot when a limit is reached.",
             o => o.QueueLength, (o, v) => o.QueueLength = v);
 
         public static readonly BalancerSetting QueueTimeout = BalancerSetting.Duration("QueueTimeout", "queue_timeout", Server, 0, null, true,
-            "How long a connection may wait for a slot before it is refused.",
+            "How long a connection waits for a slot before it is refused.",
             o => o.QueueTimeout, (o, v) => o.QueueTimeout = v);
 
         public static readonly BalancerSetting SlowStart = BalancerSetting.Duration("SlowStart", "slow_start", Forward, 0, "off", true,
@@ -76,11 +76,11 @@ namespace TcpLb.Configuration.Settings
             o => o.HealthCheck.Timeout, (o, v) => o.HealthCheck.Timeout = v);
 
         public static readonly BalancerSetting Rise = BalancerSetting.Count("Rise", "rise", Check, 1, 1000, null, true,
-            "Successful checks in a row that bring a Down backend back Up.",
+            "Successful health checks in a row that bring a Down backend back Up.",
             o => o.HealthCheck.Rise, (o, v) => o.HealthCheck.Rise = v);
 
         public static readonly BalancerSetting Fall = BalancerSetting.Count("Fall", "fall", Check, 1, 1000, null, true,
-            "Failed checks in a row that take an Up backend Down.",
+            "Failed health checks in a row that take a backend Down.",
             o => o.HealthCheck.Fall, (o, v) => o.HealthCheck.Fall = v);
 
         public static readonly BalancerSetting MaxConnectionsPerSource = BalancerSetting.Count("MaxConnectionsPerSource", "max_connections_per_source", Server, 0, Unbounded, "no limit", false,
@@ -115,11 +115,11 @@ namespace TcpLb.Configuration.Settings
             o => o.AcceptProxyProtocol ? "on" : "off", (from, to) => to.AcceptProxyProtocol = from.AcceptProxyProtocol, (o, v) => o.AcceptProxyProtocol = (bool)v!);
 
         public static readonly BalancerValueSetting Algorithm = BalancerValueSetting.Choice<BalancingAlgorithm>("Algorithm", "algorithm", Forward, true, AlgorithmName.Accepted + " (case does not count)",
-            "How each new connection picks its backend.",
+            "How new connections pick their backend.",
             o => o.Algorithm, (o, v) => o.Algorithm = v);
 
         public static readonly BalancerValueSetting RetryOn = BalancerValueSetting.Choice<RetryConditions>("RetryOn", "retry_on", Forward, true, RetryConditionNames.Accepted,
-            "When a connection is tried on another backend.",
+            "When a new connection is tried on another backend.",
             o => o.RetryOn, (o, v) => o.RetryOn = v);
 
         public static readonly BalancerValueSetting SendProxyProtocol = BalancerValueSetting.Choice<ProxyProtocolVersion>("SendProxyProtocol", "send_proxy_protocol", Forward, false, BalancerSchema.ProxyVersionForms,
