@@ -61,6 +61,9 @@ namespace TcpLb.Configuration.Export
         public static string Setting(BalancerSetting setting, TcpBalancerOptions options)
             => setting.Name + " " + (setting.IsDuration ? Duration(setting.Time(options)) : setting.Get(options).ToString(CultureInfo.InvariantCulture));
 
+        /// <summary>A value setting as an export's comments name it: "RetryOn ConnectFailure, Reset", "ConnectionRatePerSource 100/s".</summary>
+        public static string Setting(BalancerValueSetting setting, TcpBalancerOptions options) => setting.Name + " " + setting.Show(options);
+
         /// <summary>The limit a backend has in force: its own, else the balancer's.</summary>
         public static int MaxConnections(BackendDefinition backend, TcpBalancerOptions options) => backend.MaxConnections ?? options.BackendMaxConnections;
 

@@ -68,7 +68,7 @@ namespace TcpLb.Configuration.Export
             text.AppendLine("    retry-on " + (words.Count == 0 ? "none" : string.Join(" ", words)));
             if ((retryOn & TcpBalancerOptions.ReplayConditions) != 0)
             {
-                text.AppendLine("    # RetryOn " + retryOn + ": the balancer replays a connection's first bytes to another backend when its backend "
+                text.AppendLine("    # " + BalancerSettings.RetryOn.Name + " " + retryOn + ": the balancer replays a connection's first bytes to another backend when its backend "
                     + "ends before answering; HAProxy in TCP mode retries failed connects only (empty-response and response-timeout act in HTTP mode).");
             }
         }
@@ -212,7 +212,7 @@ namespace TcpLb.Configuration.Export
                 }
                 if (!o.ConnectionRatePerSource.IsNone)
                 {
-                    text.AppendLine("    tcp-request connection reject if { sc0_conn_rate gt " + ExportNames.Number(o.ConnectionRatePerSource.Count) + " }  # ConnectionRatePerSource " + o.ConnectionRatePerSource + " (HAProxy counts a sliding period, not a token bucket)");
+                    text.AppendLine("    tcp-request connection reject if { sc0_conn_rate gt " + ExportNames.Number(o.ConnectionRatePerSource.Count) + " }  # " + ExportNames.Setting(BalancerSettings.ConnectionRatePerSource, o) + " (HAProxy counts a sliding period, not a token bucket)");
                 }
             }
             if (o.AcceptProxyProtocol)

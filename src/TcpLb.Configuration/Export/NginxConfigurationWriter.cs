@@ -153,7 +153,7 @@ namespace TcpLb.Configuration.Export
             text.AppendLine("        # " + ExportNames.Setting(BalancerSettings.FinTimeout, o) + ": no stream equivalent; a half-closed connection ends at proxy_timeout.");
             if (o.Replay)
             {
-                text.AppendLine("        # RetryOn " + o.RetryOn + ": nginx moves a connection to the next server only when the connect fails, not when the server fails after accepting.");
+                text.AppendLine("        # " + ExportNames.Setting(BalancerSettings.RetryOn, o) + ": nginx moves a connection to the next server only when the connect fails, not when the server fails after accepting.");
             }
             text.AppendLine("    }");
         }
@@ -179,7 +179,7 @@ namespace TcpLb.Configuration.Export
             }
             if (!o.ConnectionRatePerSource.IsNone)
             {
-                text.AppendLine("        # ConnectionRatePerSource " + o.ConnectionRatePerSource + ": nginx's stream module has no connection rate limit.");
+                text.AppendLine("        # " + ExportNames.Setting(BalancerSettings.ConnectionRatePerSource, o) + ": nginx's stream module has no connection rate limit.");
             }
             if (o.SendProxyProtocol == Engine.Net.ProxyProtocolVersion.V1)
             {
