@@ -188,6 +188,7 @@ Describe 'PowerShellSurface' {
 
         It 'Rows reshaped by Select-Object or read back from JSON and CSV still pipe into their noun: <Shape>' -ForEach @(
             @{ Shape = 'Select-Object -Property *'; Reshape = { $input | Select-Object -Property * } }
+            @{ Shape = 'Select-Object of the names'; Reshape = { $input | Select-Object Balancer, Backend, ToxicName, Name, PSJobTypeName } }
             @{ Shape = 'JSON'; Reshape = { $input | ConvertTo-Json | ConvertFrom-Json } }
             @{ Shape = 'CSV'; Reshape = { $input | ConvertTo-Csv | ConvertFrom-Csv } }
         ) {

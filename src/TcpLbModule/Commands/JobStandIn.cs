@@ -14,7 +14,7 @@ namespace TcpLbModule.Commands
     /// hands such an object over as a property bag (a PSObject around a PSCustomObject, whose first
     /// type name may be "Selected..." or none of the module's), so it is recognized by its properties,
     /// as PowerShell binds by property name: a status row (toxic, access rule, pool member) by its
-    /// Balancer and BalancerId, a job by its Name and PSJobTypeName or its type names. Ids do not
+    /// Balancer, a job by its Name and PSJobTypeName or its type names. Ids do not
     /// cross processes; names are unique per session, so the running job of that name is the one.
     /// </summary>
     internal static class JobStandIn
@@ -46,8 +46,8 @@ namespace TcpLbModule.Commands
         /// <summary>The pool member a backend status row names ("127.0.0.1:8088"), or null when the bag is not one.</summary>
         public static string? BackendOf(PSObject bag) => IsStatus(bag) ? Text(bag, "Backend") : null;
 
-        /// <summary>A status row of a balancer (pool member, toxic, access rule): it names its balancer and the balancer's id.</summary>
-        private static bool IsStatus(PSObject bag) => bag.Properties["Balancer"] != null && bag.Properties["BalancerId"] != null;
+        /// <summary>A status row of a balancer (pool member, toxic, access rule), whole or cut down by Select-Object: it names its balancer.</summary>
+        private static bool IsStatus(PSObject bag) => !string.IsNullOrEmpty(Text(bag, "Balancer"));
 
         /// <summary>A job of the module: its type names say so, or its PSJobTypeName is one of the module's.</summary>
         private static bool IsJob(PSObject bag)
