@@ -215,11 +215,7 @@ namespace TcpLb.Configuration.Reload
             }
         }
 
-        private static string List(IEnumerable<string> items)
-        {
-            string joined = string.Join(", ", items);
-            return joined.Length == 0 ? "(none)" : joined;
-        }
+        private static string List(IEnumerable<string> items) => BalancerSettings.Texts(items);
 
         private BackendDefinition Wanted(BalancerChange change)
             => _desired.Backends.First(b => b.Address.ToString() == change.Backend);

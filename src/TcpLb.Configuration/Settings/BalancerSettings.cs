@@ -143,7 +143,8 @@ namespace TcpLb.Configuration.Settings
         /// <summary>The forms a listen key takes.</summary>
         public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";
 
-        private static string Texts(IEnumerable<string> items)
+        /// <summary>A list as a reload's change shows it: "a, b", or "(none)".</summary>
+        internal static string Texts(IEnumerable<string> items)
         {
             string joined = string.Join(", ", items);
             return joined.Length == 0 ? "(none)" : joined;
