@@ -127,6 +127,23 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The endpoints to try, starting with the one that last worked.</summary>
         internal IPEndPoint[] EndPoints => _endPoints;
 
+        /// <summary>The endpoint the loop transport connects to (the preferred one), written once as a sockaddr.</summary>
+        internal Net.EventLoop.NativeEndPoint NativeEndPoint
+        {
+            get
+            {
+                IPEndPoint endPoint = _endPoints[PreferredIndex % _endPoints.Length];
+                Net.EventLoop.NativeEndPoint? native = _native;
+                if (native == null || !ReferenceEquals(native.EndPoint, endPoint))
+                {
+                    _native = native = new Net.EventLoop.NativeEndPoint(endPoint);
+                }
+                return native;
+            }
+        }
+
+        private volatile Net.EventLoop.NativeEndPoint? _native;
+
         internal int PreferredIndex
         {
             get => Volatile.Read(ref _preferred);
