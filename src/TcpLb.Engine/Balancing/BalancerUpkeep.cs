@@ -162,7 +162,8 @@ namespace TcpLb.Engine.Balancing
         private bool IsOverdue(ProxyConnection c)
         {
             int responseLimit = Volatile.Read(ref _responseLimit);
-            return c.IdleMilliseconds >= Volatile.Read(ref _idleLimit) || (responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, responseLimit));
+            // A loop connection is timed out by its loop.
+            return c.Relay == null && c.IdleMilliseconds >= Volatile.Read(ref _idleLimit) || (c.Relay == null && responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, responseLimit));
         }
 
         private void EndOverdue(ProxyConnection c)

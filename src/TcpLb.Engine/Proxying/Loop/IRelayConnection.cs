@@ -48,6 +48,13 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Starts an attempt; the outcome is an observer event (a failure at once before this returns).</summary>
         void ConnectTo(NativeEndPoint backend);
 
+        /// <summary>
+        /// Inside <see cref="IRelayObserver.OnConnectFailed"/>: keep the client (its bytes wait) for a
+        /// <see cref="ConnectTo"/> posted later to its loop (a pick that waits in the backend queue),
+        /// instead of resetting it when the callback returns.
+        /// </summary>
+        void ConnectLater();
+
         /// <summary>Resets both sides now; on the transport's own thread (inside an observer callback).</summary>
         void Abort();
 

@@ -31,6 +31,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _connecting;
         private bool _deferred;
         private bool _clientFinReported;
+        private bool _connectLater;
         private volatile bool _abortRequested;
         private SockAddrBuffer _clientAddress;
         private readonly RelayPreamble _preamble = new RelayPreamble();
@@ -443,11 +444,16 @@ namespace TcpLb.Engine.Proxying.Loop
         private void OnConnectFailed(int errno)
         {
             _observer?.OnConnectFailed(this, errno);
-            if (!IsClosed && _server == null)
+            bool later = _connectLater;
+            _connectLater = false;
+            if (!IsClosed && _server == null && !later)
             {
                 End(reset: true);
             }
         }
+
+        /// <summary>Inside <see cref="IRelayObserver.OnConnectFailed"/>: the client stays (its bytes wait) until a later <see cref="ConnectTo"/> or <see cref="Abort"/>, posted to this loop.</summary>
+        public void ConnectLater() => _connectLater = true;
 
         private void Reset(RelaySide from, int errno)
         {
