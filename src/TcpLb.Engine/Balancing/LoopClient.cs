@@ -83,6 +83,12 @@ namespace TcpLb.Engine.Balancing
                 }
                 return;
             }
+            if (_options.Replay)
+            {
+                // Held from the first byte read (the client is read while it waits for a slot);
+                // a connection that draws a toxic later never moves.
+                _relay.HoldClientBytes(ReplayBuffer.Capacity);
+            }
             if (_options.AcceptProxyProtocol)
             {
                 _phase = Phase.Preamble;
@@ -241,10 +247,6 @@ namespace TcpLb.Engine.Balancing
                     _relay.ShapeWith(LoopToxicChain.Create(up!), LoopToxicChain.Create(down!));
                     _watched = false;
                 }
-                else if (_options.Replay)
-                {
-                    _relay.HoldClientBytes(ReplayBuffer.Capacity);
-                }
             }
             ProxyProtocolVersion version = backend.SendProxyProtocol ?? _options.SendProxyProtocol;
             byte[]? header = null;
@@ -317,7 +319,7 @@ namespace TcpLb.Engine.Balancing
             Backend backend = _backend!;
             UnansweredEnd end = _relay.ServerEnd;
             _lastEnd = end;
-            if (!movable || _connection!.Aborted || (_plan!.MovableEnds(backend) & end) == 0)
+            if (!movable || !_watched || _connection!.Aborted || (_plan!.MovableEnds(backend) & end) == 0)
             {
                 return; // the end goes on (a reset, a FIN, a timeout); counted when the pair closes
             }
