@@ -177,10 +177,18 @@ namespace TcpLb.Engine.Balancing
                 ReleaseAdmission();
                 return;
             }
+            _phase = Phase.Accepted; // out of the queue: the close releases the slot
             if (!admitted)
             {
                 _decided = true;
                 _transport.Admission.OnNoSlot(Client);
+                _relay.Abort();
+                return;
+            }
+            if (_transport.Picker.CountIfAbandoned(Client))
+            {
+                // Reset while it waited: not sent to a backend (counted Failed, AbandonedInQueue).
+                _decided = true;
                 _relay.Abort();
                 return;
             }

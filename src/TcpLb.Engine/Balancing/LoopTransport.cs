@@ -18,6 +18,7 @@ namespace TcpLb.Engine.Balancing
     {
         private readonly RelayListener _listener;
         private readonly Action _closed;
+        private PortHolder? _portHolder; // while the listeners are closed (TcpServer calls under its listen gate)
 
         public LoopTransport(TcpBalancer balancer, IPEndPoint requested, ConnectionAdmission admission, BackendPicker picker, ConnectionAttempts attempts, ConnectionTable connections, Action opened, Action closed)
         {
@@ -67,11 +68,29 @@ namespace TcpLb.Engine.Balancing
 
         public void Start() => _listener.Start();
 
-        public void StopListening() => _listener.StopListening();
+        /// <summary>
+        /// The outage Refuse: the loops' listeners close (new clients refused) while a bound,
+        /// non-listening socket keeps the port (SO_REUSEPORT, as the listeners: they bind beside it
+        /// again), as the stream path's paused listener keeps it.
+        /// </summary>
+        public void StopListening()
+        {
+            _portHolder ??= PortHolder.Hold(LocalEndPoint);
+            _listener.StopListening();
+        }
 
-        public void StartListening() => _listener.StartListening();
+        public void StartListening()
+        {
+            _listener.StartListening();
+            _portHolder?.Dispose();
+            _portHolder = null;
+        }
 
-        public void Dispose() => _listener.Dispose();
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _portHolder?.Dispose();
+        }
 
         internal void OnClientClosed() => _closed();
 

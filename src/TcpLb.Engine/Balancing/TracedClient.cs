@@ -51,6 +51,6 @@ namespace TcpLb.Engine.Balancing
         public void Abort() => _socket?.Abort();
 
         /// <summary>Whether the client reset while nobody served it (a FIN alone is no reset); a loop client: whether it is gone.</summary>
-        public bool HasBeenReset => _relay != null ? _relay.IsClosed : _socket != null && PeerReset.HasBeenReset(_socket);
+        public bool HasBeenReset => _relay != null ? _relay.ClientHasReset : _socket != null && PeerReset.HasBeenReset(_socket);
     }
 }

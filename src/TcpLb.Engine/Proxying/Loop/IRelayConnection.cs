@@ -25,6 +25,13 @@ namespace TcpLb.Engine.Proxying.Loop
 
         bool IsClosed { get; }
 
+        /// <summary>
+        /// Whether the client is gone or has reset while nothing sent it anywhere (a queued client:
+        /// its pending socket error, taken; a FIN alone is no reset). Any thread; an answer that
+        /// races the connection's own end is at worst "gone" a little late.
+        /// </summary>
+        bool ClientHasReset { get; }
+
         long BytesFromClient { get; }
 
         long BytesFromServer { get; }

@@ -62,6 +62,15 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public bool IsClosed { get; private set; }
 
+        public bool ClientHasReset
+        {
+            get
+            {
+                int fd = Client.Fd;
+                return IsClosed || fd < 0 || NativeSocket.TakeError(fd) != 0;
+            }
+        }
+
         /// <summary>Bytes read from the client (sent, or being sent, to the server).</summary>
         public long BytesFromClient => _up.Bytes;
 
