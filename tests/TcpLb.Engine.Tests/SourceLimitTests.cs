@@ -15,7 +15,7 @@ namespace TcpLb.Engine.Tests
     public class SourceLimitTests
     {
         /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
-        protected virtual Balancing.BalancerTransport Transport => BalancerTransport.Stream;
+        protected virtual Balancing.BalancerTransport Transport => Balancing.BalancerTransport.Stream;
 
         private static AddressBits Source(int i) => new AddressBits(0x2001_0db8_0000_0000UL, (ulong)i);
 
