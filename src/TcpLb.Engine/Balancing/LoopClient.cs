@@ -39,6 +39,7 @@ namespace TcpLb.Engine.Balancing
         private ResetSide _reset;
         private bool _waitResult; // a queue wait's result, read when the post arrives
         private Backend? _waited;
+        private int _address; // which of the backend's addresses this attempt connects to, from its preferred one
 
         public LoopClient(LoopTransport transport, LoopRelayConnection relay)
         {
@@ -267,12 +268,14 @@ namespace TcpLb.Engine.Balancing
             _relay.ClientCounter = backend.BytesToBackend;
             _relay.ServerCounter = backend.BytesFromBackend;
             _phase = Phase.Connecting;
-            _relay.ConnectTo(backend.NativeEndPoint);
+            _address = 0;
+            _relay.ConnectTo(backend.NativeEndPoint(0));
         }
 
         public void OnConnected()
         {
             Backend backend = _backend!;
+            backend.PreferAddress(_address);
             _phase = Phase.Relaying;
             _lastEnd = UnansweredEnd.None;
             _reset = ResetSide.None;
@@ -301,8 +304,15 @@ namespace TcpLb.Engine.Balancing
         public void OnConnectFailed(int errno)
         {
             Backend backend = _backend!;
+            IPEndPoint tried = backend.NativeEndPoint(_address).EndPoint;
+            if (++_address < backend.EndPoints.Length)
+            {
+                // The backend's next address (a name with several), as BackendConnector tries them.
+                _relay.ConnectTo(backend.NativeEndPoint(_address));
+                return;
+            }
             _backend = null;
-            var result = new BackendConnectResult(null, backend.NativeEndPoint.EndPoint, NativeSocket.ToSocketError(errno));
+            var result = new BackendConnectResult(null, tried, NativeSocket.ToSocketError(errno));
             if (_plan!.OnConnectFailed(backend, result) != AttemptStep.Next)
             {
                 _decided = true; // the relay resets the client when this returns

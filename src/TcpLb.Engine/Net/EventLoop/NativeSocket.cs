@@ -34,7 +34,8 @@ namespace TcpLb.Engine.Net.EventLoop
                 }
                 if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
                 {
-                    SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+                    // '::' is dual mode (IPv4 clients too), as the stream path's listener; any other IPv6 address is IPv6 only.
+                    SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, endPoint.Address.Equals(IPAddress.IPv6Any) ? 0 : 1);
                 }
                 // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one call per listener, not per connection.
                 SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
