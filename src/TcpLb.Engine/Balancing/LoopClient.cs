@@ -68,6 +68,16 @@ namespace TcpLb.Engine.Balancing
         public void Start()
         {
             Statistics.OnAccepted();
+            OutgoingConnections outgoing = _transport.Upkeep.Outgoing;
+            if (IsOwn(outgoing))
+            {
+                // A backend that leads back here: cut at its first link.
+                _decided = true;
+                _transport.Upkeep.OnLoopCut(Client);
+                _relay.Abort();
+                return;
+            }
+            _relay.ConnectWitness = outgoing;
             BalancerOutage outage = Balancer.Outage;
             if (outage != BalancerOutage.None)
             {
@@ -100,6 +110,18 @@ namespace TcpLb.Engine.Balancing
             {
                 _relay.Abort();
             }
+        }
+
+        /// <summary>Whether this client is one of the balancer's own outgoing connections (the loop guard).</summary>
+        private bool IsOwn(OutgoingConnections outgoing)
+        {
+            if (outgoing.IsEmpty)
+            {
+                return false;
+            }
+            IPEndPoint? peer = _relay.ClientEndPoint;
+            IPEndPoint? local = NativeSocket.LocalEndPoint(_relay.Client.Fd);
+            return peer != null && local != null && outgoing.IsOwn(peer, local);
         }
 
         public int OnPreamble(byte[] bytes, int count)

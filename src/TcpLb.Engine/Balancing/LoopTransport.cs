@@ -20,13 +20,14 @@ namespace TcpLb.Engine.Balancing
         private readonly Action _closed;
         private PortHolder? _portHolder; // while the listeners are closed (TcpServer calls under its listen gate)
 
-        public LoopTransport(TcpBalancer balancer, IPEndPoint requested, ConnectionAdmission admission, BackendPicker picker, ConnectionAttempts attempts, ConnectionTable connections, Action opened, Action closed)
+        public LoopTransport(TcpBalancer balancer, IPEndPoint requested, ConnectionAdmission admission, BackendPicker picker, ConnectionAttempts attempts, ConnectionTable connections, BalancerUpkeep upkeep, Action opened, Action closed)
         {
             Balancer = balancer;
             Admission = admission;
             Picker = picker;
             Attempts = attempts;
             Connections = connections;
+            Upkeep = upkeep;
             Opened = opened;
             _closed = closed;
             var options = new RelayListenerOptions
@@ -47,6 +48,8 @@ namespace TcpLb.Engine.Balancing
         public ConnectionAttempts Attempts { get; }
 
         public ConnectionTable Connections { get; }
+
+        public BalancerUpkeep Upkeep { get; }
 
         private Action Opened { get; }
 

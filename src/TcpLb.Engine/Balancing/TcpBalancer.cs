@@ -358,7 +358,7 @@ namespace TcpLb.Engine.Balancing
             {
                 return null;
             }
-            _loop = new LoopTransport(this, requested, _admission, _picker, _attempts, _connections, OnOwnConnectionOpened, OnOwnConnectionClosed);
+            _loop = new LoopTransport(this, requested, _admission, _picker, _attempts, _connections, _upkeep, OnOwnConnectionOpened, OnOwnConnectionClosed);
             return _loop;
         }
 

@@ -62,6 +62,9 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         void ConnectLater();
 
+        /// <summary>Told about each server socket (the balancer's loop guard); before <see cref="ConnectTo"/>; null for none.</summary>
+        IConnectWitness? ConnectWitness { get; set; }
+
         /// <summary>Resets both sides now; on the transport's own thread (inside an observer callback).</summary>
         void Abort();
 

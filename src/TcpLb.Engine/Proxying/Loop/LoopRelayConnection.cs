@@ -94,6 +94,8 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public bool IsHeldForOutage { get; private set; }
 
+        public IConnectWitness? ConnectWitness { get; set; }
+
         // Links of the loop's list in its RelayConnectionSet.
         internal LoopRelayConnection? ListNext;
         internal LoopRelayConnection? ListPrevious;
@@ -147,7 +149,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new InvalidOperationException("A client held for an outage is not connected; it is reset when the outage ends.");
             }
-            int fd = NativeSocket.StartConnect(backend, out bool connected);
+            int fd = NativeSocket.StartConnect(backend, out bool connected, ConnectWitness);
             if (fd < 0)
             {
                 OnConnectFailed(-fd);
@@ -446,7 +448,11 @@ namespace TcpLb.Engine.Proxying.Loop
             _server = null;
             _connecting = false;
             _connectDeadline = 0;
-            server?.Reset();
+            if (server != null)
+            {
+                ConnectWitness?.Closed(server.Fd);
+                server.Reset();
+            }
             OnConnectFailed(errno);
         }
 
@@ -511,6 +517,10 @@ namespace TcpLb.Engine.Proxying.Loop
                 _list?.OnHeld(-1);
             }
             _list?.Remove(this);
+            if (_server != null)
+            {
+                ConnectWitness?.Closed(_server.Fd);
+            }
             if (reset)
             {
                 Client.Reset();
