@@ -13,6 +13,9 @@ namespace TcpLb.Engine.Tests
 {
     public class FailoverTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual BalancerTransport Transport => BalancerTransport.Stream;
+
         private static void FastChecks(TcpBalancerOptions o)
         {
             o.HealthCheck.Interval = TimeSpan.FromMilliseconds(100);
@@ -24,7 +27,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_refused_connect_fails_over_so_every_client_is_served()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b3 = net.Backend();
             TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, b1.Port, TestNet.ClosedPort(), b3.Port);
 
@@ -40,7 +43,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_stopped_backend_goes_Down_with_no_failed_probe_and_rejoins_when_back()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b2 = net.Backend(), b3 = net.Backend();
             TcpBalancer balancer = net.Balancer(FastChecks, b1.Port, b2.Port, b3.Port);
             int port2 = b2.Port;
@@ -69,7 +72,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task With_every_backend_down_probes_fail_fast_and_service_resumes_when_one_returns()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             int port = TestNet.ClosedPort();
             TcpBalancer balancer = net.Balancer(o => { FastChecks(o); o.HealthCheck.Rise = 1; }, port);
 
@@ -93,7 +96,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_check_with_an_unexpected_reply_takes_the_backend_down()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend good = net.Backend();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo); // answers "ping", not the expected text
             TcpBalancer balancer = net.Balancer(o => { FastChecks(o); o.HealthCheck.Send = "ping\n"; o.HealthCheck.ExpectPrefix = "Response from server"; }, good.Port, echo.Port);
@@ -110,7 +113,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Adding_and_removing_backends_while_probes_run_fails_no_probe()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b2 = net.Backend(), b3 = net.Backend();
             TcpBalancer balancer = net.Balancer(b1.Port, b2.Port);
 
@@ -128,7 +131,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Draining_keeps_a_long_connection_intact_sends_new_ones_elsewhere_and_stop_waits_for_it()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo), other = net.Backend();
             TcpBalancer balancer = net.Balancer(echo.Port, other.Port);
             using Socket longLived = await TestNet.ConnectAsync(balancer.Port); // first pick: the echo backend
@@ -154,7 +157,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Cancelling_a_drain_closes_the_open_connections_at_once_and_frees_the_port()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(echo.Port);
             using Socket open = await TestNet.ConnectAsync(balancer.Port);
@@ -182,7 +185,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Disabling_without_drain_closes_the_backends_connections()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo), other = net.Backend();
             TcpBalancer balancer = net.Balancer(echo.Port, other.Port);
             using Socket open = await TestNet.ConnectAsync(balancer.Port);
@@ -199,7 +202,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task An_idle_connection_is_closed_after_the_idle_timeout()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => o.IdleTimeout = TimeSpan.FromMilliseconds(300), echo.Port);
 
@@ -220,7 +223,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Past_the_connection_limit_clients_queue_then_are_refused_and_counted()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { o.MaxConnections = 2; o.QueueLength = 1; o.QueueTimeout = TimeSpan.FromSeconds(20); }, echo.Port);
             using Socket first = await TestNet.ConnectAsync(balancer.Port);
@@ -252,7 +255,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_queued_client_is_refused_when_the_queue_timeout_passes()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { o.BackendMaxConnections = 1; o.QueueTimeout = TimeSpan.FromMilliseconds(200); }, echo.Port);
             using Socket holder = await TestNet.ConnectAsync(balancer.Port);

@@ -14,10 +14,13 @@ namespace TcpLb.Engine.Tests
 {
     public class ProxyTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual BalancerTransport Transport => BalancerTransport.Stream;
+
         [Fact]
         public async Task Client_that_half_closes_still_receives_the_whole_reply()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend backend = net.Backend();
             TcpBalancer balancer = net.Balancer(backend.Port);
 
@@ -31,7 +34,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Half_closed_echo_returns_every_byte_then_closes()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(echo.Port);
             byte[] payload = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
@@ -49,7 +52,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Sixty_four_MiB_round_trip_through_the_balancer_is_byte_exact()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(echo.Port);
             const int total = 64 * 1024 * 1024;
@@ -91,7 +94,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Five_hundred_concurrent_connections_are_all_served()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b2 = net.Backend();
             TcpBalancer balancer = net.Balancer(b1.Port, b2.Port);
 
@@ -107,7 +110,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Reset_by_the_client_resets_the_backend_side()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var backend = new RawBackend();
             TcpBalancer balancer = net.Balancer(backend.Port);
 
@@ -125,7 +128,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Reset_by_the_backend_resets_the_client()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var backend = new RawBackend();
             TcpBalancer balancer = net.Balancer(backend.Port);
 
@@ -143,7 +146,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task FIN_from_the_backend_reaches_the_client_while_the_client_can_still_send()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var backend = new RawBackend();
             TcpBalancer balancer = net.Balancer(backend.Port);
 
@@ -163,7 +166,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Without_retries_a_down_backends_connections_fail_and_the_rest_are_served()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b3 = net.Backend();
             TcpBalancer balancer = net.Balancer(o => o.Retries = 0, b1.Port, TestNet.ClosedPort(), b3.Port);
 
@@ -180,7 +183,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Stop_closes_open_connections_and_frees_the_port()
         {
-            var net = new TestNet();
+            var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(echo.Port);
             using Socket client = await TestNet.ConnectAsync(balancer.Port);

@@ -22,13 +22,16 @@ namespace TcpLb.Engine.Tests
     /// </summary>
     public class QueuedClientTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual BalancerTransport Transport => BalancerTransport.Stream;
+
         private const int Quitters = 5;
         private static readonly byte[] Request = Encoding.ASCII.GetBytes("hello queue"); // 11 bytes
 
         [Fact]
         public async Task Clients_that_reset_while_queued_for_the_balancers_limit_never_reach_the_backend()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
@@ -38,7 +41,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Clients_that_reset_while_queued_for_a_backends_limit_never_reach_it()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.BackendMaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
@@ -49,7 +52,7 @@ namespace TcpLb.Engine.Tests
         public async Task On_the_TLS_path_clients_that_reset_while_queued_for_a_backend_never_reach_it()
         {
             using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.BackendMaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
@@ -61,7 +64,7 @@ namespace TcpLb.Engine.Tests
         public async Task On_the_TLS_path_clients_that_reset_while_queued_for_the_balancers_limit_never_reach_the_backend()
         {
             using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
 
@@ -72,7 +75,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_client_that_reset_while_queued_is_counted_abandoned_not_rejected_when_its_queue_timeout_passes()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.MaxConnections = 1; o.QueueTimeout = TimeSpan.FromSeconds(5); }, echo.Port);
             using Socket holder = await TestNet.ConnectAsync(balancer.Port);
@@ -98,7 +101,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_client_that_half_closed_after_its_request_while_queued_is_still_served()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(o => { NoChecks(o); o.MaxConnections = 1; o.QueueTimeout = TestNet.Patience; }, echo.Port);
             using Socket holder = await TestNet.ConnectAsync(balancer.Port);

@@ -17,6 +17,9 @@ namespace TcpLb.Engine.Tests
     /// </summary>
     public class ReplayTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual BalancerTransport Transport => BalancerTransport.Stream;
+
         private static void NoChecks(TcpBalancerOptions o) => o.HealthCheck.Interval = TimeSpan.Zero;
 
         private static byte[] Pattern(int length, int seed)
@@ -37,7 +40,7 @@ namespace TcpLb.Engine.Tests
         [InlineData(TcpBackendFault.Close)]
         public async Task A_backend_that_resets_or_closes_right_after_accept_fails_no_client(TcpBackendFault fault)
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend broken = net.Backend(), good = net.Backend();
             broken.SetBehavior(fault: fault);
             // A clean close is replayed only when asked for (EmptyResponse); a reset is by default.
@@ -67,7 +70,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_backend_that_resets_after_reading_the_request_loses_it_to_another_and_the_client_does_not_notice()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var resetting = new RawBackend();
             Task resets = resetting.ResetAfterRequestsAsync();
             TcpTestBackend good = net.Backend();
@@ -85,7 +88,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task With_replay_off_the_client_sees_the_reset()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var resetting = new RawBackend();
             Task resets = resetting.ResetAfterRequestsAsync();
             TcpTestBackend good = net.Backend();
@@ -104,7 +107,7 @@ namespace TcpLb.Engine.Tests
         [InlineData(true)]
         public async Task The_replayed_bytes_reach_the_next_backend_byte_exact_and_in_order_then_the_rest(bool finBeforeReset)
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var first = new RawBackend();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(NoChecks, first.Port, echo.Port);
@@ -138,7 +141,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Bytes_sent_while_the_connection_moves_follow_the_replay_in_order()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var first = new RawBackend();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(NoChecks, first.Port, echo.Port);
@@ -168,7 +171,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task More_than_64_KiB_before_the_first_answer_cannot_be_replayed_so_the_client_sees_the_reset()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var first = new RawBackend();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(NoChecks, first.Port, echo.Port);
@@ -188,7 +191,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Once_the_backend_answers_a_reset_is_passed_on_not_replayed()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var first = new RawBackend();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo);
             TcpBalancer balancer = net.Balancer(NoChecks, first.Port, echo.Port);
@@ -209,7 +212,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Replay_and_connect_retries_share_the_Retries_budget()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             using var r1 = new RawBackend();
             using var r2 = new RawBackend();
             Task resets1 = r1.ResetAfterRequestsAsync(), resets2 = r2.ResetAfterRequestsAsync();
@@ -230,7 +233,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_backend_that_stops_listening_mid_run_fails_no_probe()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend steady = net.Backend(), flapping = net.Backend();
             TcpBalancer balancer = net.Balancer(o =>
             {

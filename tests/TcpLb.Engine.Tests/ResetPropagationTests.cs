@@ -23,6 +23,9 @@ namespace TcpLb.Engine.Tests
     /// </summary>
     public class ResetPropagationTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual BalancerTransport Transport => BalancerTransport.Stream;
+
         private static readonly TimeSpan FinTimeout = TimeSpan.FromSeconds(30);
         private const int Count = 200;
 
@@ -117,7 +120,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task Without_replay_a_backend_reset_resets_every_client_never_a_clean_close()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend resetting = net.Backend(), good = net.Backend();
             resetting.SetBehavior(fault: TcpBackendFault.Reset);
             TcpBalancer balancer = net.Balancer(o => { o.HealthCheck.Interval = TimeSpan.Zero; o.RetryOn = RetryConditions.None; }, resetting.Port, good.Port);
@@ -136,7 +139,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task With_the_defaults_a_backend_reset_is_replayed_to_the_good_backend_every_time()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend resetting = net.Backend(), good = net.Backend();
             resetting.SetBehavior(fault: TcpBackendFault.Reset);
             TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, resetting.Port, good.Port);

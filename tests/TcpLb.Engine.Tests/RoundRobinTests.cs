@@ -9,10 +9,13 @@ namespace TcpLb.Engine.Tests
 {
     public class RoundRobinTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual BalancerTransport Transport => BalancerTransport.Stream;
+
         [Fact]
         public async Task Connections_rotate_through_backends_in_the_order_given()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b2 = net.Backend(), b3 = net.Backend();
             TcpBalancer balancer = net.Balancer(b1.Port, b2.Port, b3.Port);
 

@@ -14,6 +14,9 @@ namespace TcpLb.Engine.Tests
     /// <summary>-MaxConnectionsPerSource and -ConnectionRatePerSource: the table, its bound, and real connections from 127.x sources.</summary>
     public class SourceLimitTests
     {
+        /// <summary>The transport these tests run on; a subclass in OnLoopTransportTests.cs runs them on the event loop.</summary>
+        protected virtual Balancing.BalancerTransport Transport => Balancing.BalancerTransport.Stream;
+
         private static AddressBits Source(int i) => new AddressBits(0x2001_0db8_0000_0000UL, (ulong)i);
 
         [Fact]
@@ -132,7 +135,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task One_source_cannot_hold_more_than_its_connections_and_others_still_get_in()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             var backend = net.Backend(TcpBackendMode.Echo);
             var balancer = net.Balancer(o =>
             {
@@ -169,7 +172,7 @@ namespace TcpLb.Engine.Tests
         [Fact]
         public async Task A_source_over_its_rate_is_reset_and_counted_while_another_source_is_served()
         {
-            await using var net = new TestNet();
+            await using var net = new TestNet(Transport);
             var backend = net.Backend();
             // 10 per minute: the bucket refills one token every 6 s, far longer than this test's burst.
             var balancer = net.Balancer(o => o.ConnectionRatePerSource = ConnectionRate.Parse("10/m"), backend.Port);

@@ -16,6 +16,10 @@ namespace TcpLb.Engine.Tests
     {
         public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
         private readonly List<Net.TcpServer> _servers = new List<Net.TcpServer>();
+        private readonly BalancerTransport _transport;
+
+        /// <param name="transport">The transport of the balancers made here (TCPLB_TRANSPORT still overrides it).</param>
+        public TestNet(BalancerTransport transport = BalancerTransport.Auto) => _transport = transport;
 
         public TcpTestBackend Backend(TcpBackendMode mode = TcpBackendMode.Identify, int port = 0)
         {
@@ -32,7 +36,7 @@ namespace TcpLb.Engine.Tests
 
         public TcpBalancer Balancer(Action<TcpBalancerOptions> configure, params int[] backendPorts)
         {
-            var options = new TcpBalancerOptions { Port = 0 };
+            var options = new TcpBalancerOptions { Port = 0, Transport = _transport };
             foreach (int port in backendPorts)
             {
                 options.Backends.Add(new BackendAddress("127.0.0.1", port));

@@ -19,12 +19,12 @@ namespace TcpLb.Engine.Balancing
     {
         private readonly ConnectionAttempts _owner;
         private readonly TcpBalancerOptions _options;
-        private readonly Socket _client;
+        private readonly TracedClient _client;
         private readonly ulong _clientHash;
         private Backend?[]? _tried;
         private Backend? _movedFrom; // the last backend ended before answering; the connection moves on
 
-        public AttemptPlan(ConnectionAttempts owner, Socket client, ulong clientHash, TcpBalancerOptions options)
+        public AttemptPlan(ConnectionAttempts owner, TracedClient client, ulong clientHash, TcpBalancerOptions options)
         {
             _owner = owner;
             _client = client;

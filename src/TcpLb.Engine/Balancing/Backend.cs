@@ -127,6 +127,38 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The endpoints to try, starting with the one that last worked.</summary>
         internal IPEndPoint[] EndPoints => _endPoints;
 
+        /// <summary>
+        /// The loop transport's form of <see cref="EndPoints"/>: the <paramref name="offset"/>th address
+        /// after the preferred one, written once as a sockaddr (so a connect allocates nothing).
+        /// </summary>
+        internal Net.EventLoop.NativeEndPoint NativeEndPoint(int offset)
+        {
+            IPEndPoint[] endPoints = _endPoints;
+            Net.EventLoop.NativeEndPoint?[] natives = _natives;
+            if (natives.Length != endPoints.Length)
+            {
+                _natives = natives = new Net.EventLoop.NativeEndPoint?[endPoints.Length];
+            }
+            int index = (PreferredIndex + offset) % endPoints.Length;
+            Net.EventLoop.NativeEndPoint? native = natives[index];
+            if (native == null || !ReferenceEquals(native.EndPoint, endPoints[index]))
+            {
+                natives[index] = native = new Net.EventLoop.NativeEndPoint(endPoints[index]);
+            }
+            return native;
+        }
+
+        /// <summary>The loop transport connected through the <paramref name="offset"/>th address after the preferred one: it is preferred from now on.</summary>
+        internal void PreferAddress(int offset)
+        {
+            if (offset != 0)
+            {
+                PreferredIndex = (PreferredIndex + offset) % _endPoints.Length;
+            }
+        }
+
+        private volatile Net.EventLoop.NativeEndPoint?[] _natives = new Net.EventLoop.NativeEndPoint?[0];
+
         internal int PreferredIndex
         {
             get => Volatile.Read(ref _preferred);

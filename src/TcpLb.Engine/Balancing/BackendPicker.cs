@@ -52,14 +52,12 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>The client's address hashed for SourceHash (the one its PROXY header carries, else the socket's peer); 0 when the scheduler does not use it.</summary>
         public ulong ClientHash(Socket client, ProxyHeader? received)
-        {
-            if (!_scheduler.UsesClientAddress)
-            {
-                return 0;
-            }
-            IPAddress? source = received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address;
-            return source != null ? SourceHashScheduler.HashOf(source) : 0;
-        }
+            => _scheduler.UsesClientAddress ? HashOf(received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
+
+        /// <summary>As the other overload, for a client whose address is known already (the loop path).</summary>
+        public ulong ClientHash(IPAddress? source) => _scheduler.UsesClientAddress ? HashOf(source) : 0;
+
+        private static ulong HashOf(IPAddress? source) => source != null ? SourceHashScheduler.HashOf(source) : 0;
 
         public Backend? TryReserve(in PickRequest request)
         {
@@ -86,7 +84,7 @@ namespace TcpLb.Engine.Balancing
         /// Rejected, when it gets none. Null too, counted in Failed and AbandonedInQueue, when
         /// <paramref name="unread"/> (the client, while nothing reads it yet) reset while it waited.
         /// </summary>
-        public async Task<Backend?> WaitAsync(PickRequest request, Socket client, bool unread, TimeSpan queueTimeout, CancellationToken stopping)
+        public async Task<Backend?> WaitAsync(PickRequest request, TracedClient client, bool unread, TimeSpan queueTimeout, CancellationToken stopping)
         {
             if (!AnyUpAndUntried(request.Excluded, request.ExcludedCount))
             {
@@ -131,9 +129,9 @@ namespace TcpLb.Engine.Balancing
         /// AbandonedInQueue; the caller resets it. A FIN alone is a half-close after the request,
         /// and the client is served.
         /// </summary>
-        public bool CountIfAbandoned(Socket client)
+        public bool CountIfAbandoned(TracedClient client)
         {
-            if (!PeerReset.HasBeenReset(client))
+            if (!client.HasBeenReset)
             {
                 return false;
             }

@@ -162,7 +162,8 @@ namespace TcpLb.Engine.Balancing
         private bool IsOverdue(ProxyConnection c)
         {
             int responseLimit = Volatile.Read(ref _responseLimit);
-            return c.IdleMilliseconds >= Volatile.Read(ref _idleLimit) || (responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, responseLimit));
+            // A loop connection is timed out by its loop.
+            return c.Relay == null && c.IdleMilliseconds >= Volatile.Read(ref _idleLimit) || (c.Relay == null && responseLimit > 0 && c.Pending != null && c.Pending.IsOverdue(c.IdleMilliseconds, responseLimit));
         }
 
         private void EndOverdue(ProxyConnection c)
@@ -198,15 +199,21 @@ namespace TcpLb.Engine.Balancing
             {
                 return false;
             }
+            OnLoopCut(client);
+            client.Abort();
+            return true;
+        }
+
+        /// <summary>A client that is our own outgoing connection (either transport): counted, traced, warned once a minute; the caller closes it.</summary>
+        public void OnLoopCut(TracedClient client)
+        {
             long cut = _balancer.Statistics.OnLoopCut();
             _balancer.Tracer.Refused(client, "a connection from this balancer's own outgoing connection (a loop)");
-            client.Abort();
             if (_loopWarnings.TryPass())
             {
                 _balancer.RaiseWarning(
                     $"A backend leads back to this balancer ({Endpoints.Format(_balancer.LocalEndPoint)}): a connection from its own outgoing connection was closed ({cut} so far, see LoopsCut). Check the backends for this balancer's own address under another name.");
             }
-            return true;
         }
 
         /// <summary>A client dropped by an unexpected failure (no file descriptor for the backend socket, say) is still counted.</summary>

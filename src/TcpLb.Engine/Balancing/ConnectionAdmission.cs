@@ -66,8 +66,7 @@ namespace TcpLb.Engine.Balancing
             {
                 // Down: the client is not served (Failed), held or reset; Refuse gets here only for
                 // a connection accepted just before the listener paused.
-                Statistics.OnFailed();
-                Trace.Refused(client, "the balancer is down (outage " + outage + ")");
+                OnDown(client, outage);
                 if (outage == BalancerOutage.Hold)
                 {
                     await _balancer.HeldClients.HoldAsync(client, Stopping).ConfigureAwait(false);
@@ -94,13 +93,9 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             bool queued = !TryAdmit();
-            if (queued && !await _clientSlots.WaitForSlotAsync(TryAdmit, _balancer.Options.QueueTimeout, Stopping).ConfigureAwait(false))
+            if (queued && !await WaitForSlotAsync().ConfigureAwait(false))
             {
-                if (!_picker.CountIfAbandoned(client))
-                {
-                    Statistics.OnRejected();
-                    Trace.Refused(client, $"MaxConnections ({_balancer.Options.MaxConnections}) reached and no slot within the queue timeout");
-                }
+                OnNoSlot(client);
                 client.Abort();
                 _gate.Release(sourceTicket);
                 return;
@@ -123,21 +118,53 @@ namespace TcpLb.Engine.Balancing
             finally
             {
                 _gate.Release(sourceTicket);
-                // Counted whatever the limit, so a limit set by a reload sees the connections already open.
-                Interlocked.Decrement(ref _admitted);
-                _clientSlots.SignalOne();
+                ReleaseAdmitted();
             }
         }
 
-        /// <summary>Access rules and per-source limits, before any backend is touched: a refused client is reset and counted.</summary>
-        private bool PassesGate(Socket client, ProxyHeader? received, out int sourceTicket)
+        // The steps below serve both transports: HandleAsync above (the stream path) and the loop
+        // path's LoopClient, which calls them from its loop callbacks.
+
+        /// <summary>The balancer is down: the client is not served (Failed); the caller holds or resets it.</summary>
+        public void OnDown(TracedClient client, BalancerOutage outage)
         {
-            sourceTicket = -1;
-            IPAddress? source = received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address;
-            if (source == null)
+            Statistics.OnFailed();
+            Trace.Refused(client, "the balancer is down (outage " + outage + ")");
+        }
+
+        /// <summary>A slot under MaxConnections, at once; false: wait for one (<see cref="WaitForSlotAsync"/>).</summary>
+        public bool TryAdmit() => SlotCounter.TryTake(ref _admitted, _balancer.Options.MaxConnections);
+
+        /// <summary>The client queue: true when a slot was taken within the queue timeout.</summary>
+        public Task<bool> WaitForSlotAsync() => _clientSlots.WaitForSlotAsync(TryAdmit, _balancer.Options.QueueTimeout, Stopping);
+
+        /// <summary>No slot within the queue timeout: counted (Rejected, or AbandonedInQueue when the client left meanwhile); the caller resets it.</summary>
+        public void OnNoSlot(TracedClient client)
+        {
+            if (!_picker.CountIfAbandoned(client))
             {
-                return true;
+                Statistics.OnRejected();
+                Trace.Refused(client, $"MaxConnections ({_balancer.Options.MaxConnections}) reached and no slot within the queue timeout");
             }
+        }
+
+        /// <summary>An admitted connection is over: its slot goes to the next in the queue.</summary>
+        public void ReleaseAdmitted()
+        {
+            // Counted whatever the limit, so a limit set by a reload sees the connections already open.
+            Interlocked.Decrement(ref _admitted);
+            _clientSlots.SignalOne();
+        }
+
+        public bool GateIsActive => _gate.IsActive;
+
+        /// <summary>
+        /// Access rules and per-source limits for <paramref name="source"/>: true when admitted (the
+        /// ticket to release at the end); false when refused, counted (Denied or Rejected) and traced;
+        /// the caller resets the client.
+        /// </summary>
+        public bool PassesGate(IPAddress source, TracedClient client, out int sourceTicket)
+        {
             SourceVerdict verdict = _gate.Check(source, out sourceTicket);
             if (verdict == SourceVerdict.Admitted)
             {
@@ -152,6 +179,33 @@ namespace TcpLb.Engine.Balancing
                 Statistics.OnRejected();
             }
             Trace.Refused(client, $"source {source}: {verdict}");
+            return false;
+        }
+
+        public void ReleaseSource(int sourceTicket) => _gate.Release(sourceTicket);
+
+        /// <summary>A bad or missing PROXY header: counted before the client can see its reset, traced, warned once a minute; the caller resets the client.</summary>
+        public void OnBadProxyHeader(TracedClient client, string? problem)
+        {
+            long bad = Statistics.BadProxyHeaders + 1;
+            Statistics.OnBadProxyHeader();
+            Trace.Refused(client, "bad PROXY header: " + problem);
+            if (_proxyHeaderWarnings.TryPass())
+            {
+                _balancer.RaiseWarning(
+                    $"A client of {Endpoints.Format(_balancer.LocalEndPoint)} was reset: {problem} ({bad} so far, see BadProxyHeaders). This listener expects a PROXY protocol header (-AcceptProxyProtocol) from a proxy in front of it.");
+            }
+        }
+
+        /// <summary>Access rules and per-source limits, before any backend is touched: a refused client is reset and counted.</summary>
+        private bool PassesGate(Socket client, ProxyHeader? received, out int sourceTicket)
+        {
+            sourceTicket = -1;
+            IPAddress? source = received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address;
+            if (source == null || PassesGate(source, client, out sourceTicket))
+            {
+                return true;
+            }
             client.Abort();
             return false;
         }
@@ -171,18 +225,9 @@ namespace TcpLb.Engine.Balancing
                 client.Abort();
                 return null;
             }
-            long bad = Statistics.BadProxyHeaders + 1;
-            Statistics.OnBadProxyHeader(); // counted before the client can see its reset
-            Trace.Refused(client, "bad PROXY header: " + result.Problem);
+            OnBadProxyHeader(client, result.Problem);
             client.Abort();
-            if (_proxyHeaderWarnings.TryPass())
-            {
-                _balancer.RaiseWarning(
-                    $"A client of {Endpoints.Format(_balancer.LocalEndPoint)} was reset: {result.Problem} ({bad} so far, see BadProxyHeaders). This listener expects a PROXY protocol header (-AcceptProxyProtocol) from a proxy in front of it.");
-            }
             return null;
         }
-
-        private bool TryAdmit() => SlotCounter.TryTake(ref _admitted, _balancer.Options.MaxConnections);
     }
 }

@@ -20,67 +20,67 @@ namespace TcpLb.Engine.Balancing
 
         private bool Silent => ReferenceEquals(_trace, SilentBalancerTrace.Instance);
 
-        public void ConnectFailed(Socket client, Backend backend, IPEndPoint? endPoint, SocketError error, string? problem)
+        public void ConnectFailed(TracedClient client, Backend backend, IPEndPoint? endPoint, SocketError error, string? problem)
         {
             if (!Silent)
             {
-                Run(t => t.ConnectFailed(AddressOf(client), backend.Address, endPoint, error, problem));
+                Run(t => t.ConnectFailed(client.EndPoint, backend.Address, endPoint, error, problem));
             }
         }
 
-        public void FailedBeforeResponse(Socket client, Backend backend, string what)
+        public void FailedBeforeResponse(TracedClient client, Backend backend, string what)
         {
             if (!Silent)
             {
-                Run(t => t.FailedBeforeResponse(AddressOf(client), backend.Address, what));
+                Run(t => t.FailedBeforeResponse(client.EndPoint, backend.Address, what));
             }
         }
 
-        public void Replaying(Socket client, Backend from, string why)
+        public void Replaying(TracedClient client, Backend from, string why)
         {
             if (!Silent)
             {
-                Run(t => t.Replaying(AddressOf(client), from.Address, why));
+                Run(t => t.Replaying(client.EndPoint, from.Address, why));
             }
         }
 
-        public void ConnectionReset(Socket client, Backend backend, bool byBackend)
+        public void ConnectionReset(TracedClient client, Backend backend, bool byBackend)
         {
             if (!Silent)
             {
-                Run(t => t.ConnectionReset(AddressOf(client), backend.Address, byBackend));
+                Run(t => t.ConnectionReset(client.EndPoint, backend.Address, byBackend));
             }
         }
 
-        public void IdleTimedOut(Socket client, Backend? backend)
+        public void IdleTimedOut(TracedClient client, Backend? backend)
         {
             if (!Silent)
             {
-                Run(t => t.IdleTimedOut(AddressOf(client), backend?.Address));
+                Run(t => t.IdleTimedOut(client.EndPoint, backend?.Address));
             }
         }
 
-        public void Refused(Socket client, string reason)
+        public void Refused(TracedClient client, string reason)
         {
             if (!Silent)
             {
-                Run(t => t.Refused(AddressOf(client), reason));
+                Run(t => t.Refused(client.EndPoint, reason));
             }
         }
 
-        public void AbandonedInQueue(Socket client)
+        public void AbandonedInQueue(TracedClient client)
         {
             if (!Silent)
             {
-                Run(t => t.AbandonedInQueue(AddressOf(client)));
+                Run(t => t.AbandonedInQueue(client.EndPoint));
             }
         }
 
-        public void NotServed(Socket client, string reason)
+        public void NotServed(TracedClient client, string reason)
         {
             if (!Silent)
             {
-                Run(t => t.NotServed(AddressOf(client), reason));
+                Run(t => t.NotServed(client.EndPoint, reason));
             }
         }
 
@@ -93,18 +93,6 @@ namespace TcpLb.Engine.Balancing
             catch (Exception)
             {
                 // A trace never takes a connection down.
-            }
-        }
-
-        private static IPEndPoint? AddressOf(Socket client)
-        {
-            try
-            {
-                return client.RemoteEndPoint as IPEndPoint;
-            }
-            catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
-            {
-                return null;
             }
         }
     }

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using TcpLb.Engine.Net;
+using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Balancing
 {
@@ -17,7 +18,7 @@ namespace TcpLb.Engine.Balancing
     /// port is known: an accept that runs between the two (a busy machine preempts the connecting
     /// thread) finds it among the announced ones, so a loop is cut at its first link.
     /// </summary>
-    internal sealed class OutgoingConnections
+    internal sealed class OutgoingConnections : IConnectWitness
     {
         private readonly ConcurrentDictionary<long, Entry> _byPorts = new ConcurrentDictionary<long, Entry>();
 
@@ -54,9 +55,50 @@ namespace TcpLb.Engine.Balancing
             {
                 return false;
             }
-            _byPorts[Key(local.Port, target.Port)] = new Entry(socket, Normalized(local.Address), Normalized(target.Address));
+            _byPorts[Key(local.Port, target.Port)] = new Entry(socket, -1, Normalized(local.Address), Normalized(target.Address));
             _announced.TryRemove(socket, out _);
             return true;
+        }
+
+        /// <summary>The loop transport's sockets (by descriptor) announced but not recorded yet.</summary>
+        private readonly ConcurrentDictionary<int, IPEndPoint> _announcedFds = new ConcurrentDictionary<int, IPEndPoint>();
+
+        /// <summary>Where each recorded loop socket is, to forget it when it closes (a descriptor is not polled: it may be reused).</summary>
+        private readonly ConcurrentDictionary<int, long> _fdKeys = new ConcurrentDictionary<int, long>();
+
+        void IConnectWitness.Connecting(int fd, IPEndPoint target)
+        {
+            SocketCreated?.Invoke();
+            _announcedFds[fd] = target;
+        }
+
+        void IConnectWitness.Issued(int fd, IPEndPoint target) => Register(fd, target);
+
+        void IConnectWitness.Closed(int fd)
+        {
+            if (fd < 0)
+            {
+                return;
+            }
+            _announcedFds.TryRemove(fd, out _);
+            if (_fdKeys.TryRemove(fd, out long key) && _byPorts.TryGetValue(key, out Entry entry) && entry.Fd == fd)
+            {
+                Forget(key, entry);
+            }
+        }
+
+        /// <summary>Records a loop socket whose connect has been issued (its local port chosen).</summary>
+        private void Register(int fd, IPEndPoint target)
+        {
+            IPEndPoint? local = NativeSocket.LocalEndPoint(fd);
+            if (local == null || local.Port == 0)
+            {
+                return; // stays announced
+            }
+            long key = Key(local.Port, target.Port);
+            _byPorts[key] = new Entry(null, fd, Normalized(local.Address), Normalized(target.Address));
+            _fdKeys[fd] = key;
+            _announcedFds.TryRemove(fd, out _);
         }
 
         /// <summary>Forgets an announced socket whose connect failed.</summary>
@@ -64,17 +106,20 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>True when <paramref name="accepted"/> was opened by one of our own outgoing sockets that is still open.</summary>
         public bool IsOwn(Socket accepted)
+            => !IsEmpty && TryRemoteEndPoint(accepted, out IPEndPoint? peer) && TryLocalEndPoint(accepted, out IPEndPoint? local) && IsOwn(peer!, local!);
+
+        /// <summary>Nothing recorded or announced: no accepted client can be one of ours.</summary>
+        public bool IsEmpty => _byPorts.IsEmpty && _announced.IsEmpty && _announcedFds.IsEmpty;
+
+        /// <summary>As the other overload, for a client accepted by the loop transport (its two ends).</summary>
+        public bool IsOwn(IPEndPoint peer, IPEndPoint local)
         {
-            if (_byPorts.IsEmpty && _announced.IsEmpty || !TryRemoteEndPoint(accepted, out IPEndPoint? peer) || !TryLocalEndPoint(accepted, out IPEndPoint? local))
-            {
-                return false;
-            }
-            long key = Key(peer!.Port, local!.Port);
+            long key = Key(peer.Port, local.Port);
             if (!_byPorts.TryGetValue(key, out Entry own) && !(RecordAnnounced() && _byPorts.TryGetValue(key, out own)))
             {
                 return false;
             }
-            if (!IsOpen(own.Socket))
+            if (own.Socket != null && !IsOpen(own.Socket))
             {
                 Forget(key, own);
                 return false;
@@ -87,11 +132,15 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Records the announced sockets whose local port is known now; true when there were any.</summary>
         private bool RecordAnnounced()
         {
-            if (_announced.IsEmpty)
+            if (_announced.IsEmpty && _announcedFds.IsEmpty)
             {
                 return false;
             }
             foreach (KeyValuePair<Socket, IPEndPoint> announced in _announced)
+            {
+                Register(announced.Key, announced.Value);
+            }
+            foreach (KeyValuePair<int, IPEndPoint> announced in _announcedFds)
             {
                 Register(announced.Key, announced.Value);
             }
@@ -103,7 +152,8 @@ namespace TcpLb.Engine.Balancing
         {
             foreach (KeyValuePair<long, Entry> entry in _byPorts)
             {
-                if (!IsOpen(entry.Value.Socket))
+                // A loop socket is forgotten when it closes (IConnectWitness.Closed).
+                if (entry.Value.Socket != null && !IsOpen(entry.Value.Socket))
                 {
                     Forget(entry.Key, entry.Value);
                 }
@@ -151,24 +201,28 @@ namespace TcpLb.Engine.Balancing
 
         private readonly struct Entry : IEquatable<Entry>
         {
-            public Entry(Socket socket, IPAddress localAddress, IPAddress targetAddress)
+            public Entry(Socket? socket, int fd, IPAddress localAddress, IPAddress targetAddress)
             {
                 Socket = socket;
+                Fd = fd;
                 LocalAddress = localAddress;
                 TargetAddress = targetAddress;
             }
 
-            public Socket Socket { get; }
+            /// <summary>The stream path's socket; null for a loop socket (<see cref="Fd"/>).</summary>
+            public Socket? Socket { get; }
+
+            public int Fd { get; }
 
             public IPAddress LocalAddress { get; }
 
             public IPAddress TargetAddress { get; }
 
-            public bool Equals(Entry other) => ReferenceEquals(Socket, other.Socket);
+            public bool Equals(Entry other) => ReferenceEquals(Socket, other.Socket) && Fd == other.Fd;
 
             public override bool Equals(object? obj) => obj is Entry other && Equals(other);
 
-            public override int GetHashCode() => Socket.GetHashCode();
+            public override int GetHashCode() => Socket?.GetHashCode() ?? Fd;
         }
     }
 }

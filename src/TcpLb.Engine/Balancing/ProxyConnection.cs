@@ -22,7 +22,21 @@ namespace TcpLb.Engine.Balancing
             Pending = replay || watchResponse ? new PendingResponse(replay, this) : null;
         }
 
+        /// <summary>
+        /// A connection on the event loop: in the table so that a stop or a disabled backend reaches
+        /// it (<see cref="Abort"/> posts to its loop); its loop times it out itself (the sweeper skips it).
+        /// </summary>
+        public ProxyConnection(Proxying.Loop.IRelayConnection relay)
+        {
+            Client = null!;
+            Relay = relay;
+        }
+
+        /// <summary>The stream path's client; null on the loop path (<see cref="Relay"/>).</summary>
         public Socket Client { get; }
+
+        /// <summary>The loop path's connection; null on the stream path.</summary>
+        public Proxying.Loop.IRelayConnection? Relay { get; }
 
         public Socket? Server => _server;
 
@@ -38,6 +52,9 @@ namespace TcpLb.Engine.Balancing
         internal ProxyConnection? Previous;
         internal ProxyConnection? Next;
 
+        /// <summary>The loop path: the backend it is on now (the server socket is the loop's).</summary>
+        public void Attach(Backend backend) => _backend = backend;
+
         public void Attach(Socket server, Backend backend)
         {
             _backend = backend;
@@ -50,6 +67,11 @@ namespace TcpLb.Engine.Balancing
             _aborted = true;
             // Before the sockets: whichever side's pump ends first, the connection must not move.
             Pending?.Cancel();
+            if (Relay != null)
+            {
+                Relay.RequestAbort();
+                return;
+            }
             Client.Abort();
             _server?.Abort();
         }

@@ -26,6 +26,7 @@ namespace TcpLb.Engine.Balancing
             next.Algorithm = previous.Algorithm; // SetAlgorithm changes it
             // Not reloaded: TLS (the listener's and the connector's certificates), the PROXY
             // protocol, and access rules and per-source limits (Set-TcpBalancerAccess changes those).
+            next.Transport = previous.Transport;
             next.Tls = previous.Tls;
             next.BackendTls = previous.BackendTls;
             next.AcceptProxyProtocol = previous.AcceptProxyProtocol;

@@ -38,6 +38,8 @@ namespace TcpLb.Engine.Balancing
         private readonly BackendPicker _picker;
         private readonly BalancerUpkeep _upkeep;
         private readonly ConnectionAdmission _admission;
+        private readonly ConnectionAttempts _attempts;
+        private LoopTransport? _loop; // the event-loop transport, when the balancer runs on it
 
         public TcpBalancer(TcpBalancerOptions options)
             : base(Validated(options).ListenAddress, options.Port)
@@ -53,8 +55,8 @@ namespace TcpLb.Engine.Balancing
             }
             _upkeep = new BalancerUpkeep(this, _admin.Pool, _connections, outgoing, _options);
             _gate = new SourceGate(AccessRules.Create(options.AllowFrom, options.DenyFrom), options.MaxConnectionsPerSource, options.ConnectionRatePerSource, options.SourceTableCapacity);
-            var attempts = new ConnectionAttempts(this, _picker, _admin.Pool, _connections);
-            _admission = new ConnectionAdmission(this, attempts, _picker, _upkeep, _gate, options.QueueLength);
+            _attempts = new ConnectionAttempts(this, _picker, _admin.Pool, _connections);
+            _admission = new ConnectionAdmission(this, _attempts, _picker, _upkeep, _gate, options.QueueLength);
         }
 
         /// <summary>Raised when a backend changes state, joins or leaves the pool (on a pool thread).</summary>
@@ -187,6 +189,7 @@ namespace TcpLb.Engine.Balancing
                 if (previous == BalancerOutage.Hold)
                 {
                     _held.ReleaseAll();
+                    _loop?.ReleaseHeld();
                 }
             }
             OutageChanged?.Invoke(this, new OutageChangedEventArgs(previous, outage));
@@ -293,6 +296,7 @@ namespace TcpLb.Engine.Balancing
                     _admin.ApplySlowStart(next);
                 }
                 _upkeep.Apply(previous, next, IsStarted);
+                _loop?.ApplyTimeouts(next);
                 // Raised limits, a longer queue: those waiting look again.
                 _admission.SignalAll();
                 _picker.SignalAll();
@@ -346,6 +350,20 @@ namespace TcpLb.Engine.Balancing
         private bool IsStarted { get; set; }
 
         protected override Task HandleConnectionAsync(Socket client) => _admission.HandleAsync(client);
+
+        /// <summary>The event-loop transport when <see cref="TcpBalancerOptions.Transport"/> (or TCPLB_TRANSPORT) chooses it; else the stream path's accept loops.</summary>
+        private protected override IOwnListener? CreateOwnListener(IPEndPoint requested)
+        {
+            if (!TransportChoice.UsesLoop(_options))
+            {
+                return null;
+            }
+            _loop = new LoopTransport(this, requested, _admission, _picker, _attempts, _connections, _upkeep, OnOwnConnectionOpened, OnOwnConnectionClosed);
+            return _loop;
+        }
+
+        /// <summary>Whether the balancer runs on the engine's own event loops (once started).</summary>
+        internal bool OnEventLoop => _loop != null;
 
         protected override void OnAcceptExhausted(SocketError error) => _upkeep.BeginExhaustion(error, "accepting connections");
 

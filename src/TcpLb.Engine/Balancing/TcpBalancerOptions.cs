@@ -29,6 +29,13 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public TimeSpan SlowStart { get; set; } = TimeSpan.Zero;
 
+        /// <summary>
+        /// How the balancer moves bytes (not reloaded): <see cref="BalancerTransport.Auto"/> (the
+        /// default), the engine's own event loops, or .NET's sockets; TLS always takes the stream
+        /// path. The environment variable TCPLB_TRANSPORT (loop or stream) overrides it.
+        /// </summary>
+        public BalancerTransport Transport { get; set; } = BalancerTransport.Auto;
+
         /// <summary>How long to wait for a backend to accept a connection.</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -201,6 +208,10 @@ namespace TcpLb.Engine.Balancing
                 {
                     throw new ArgumentException($"Backend {backend.Address} is given more than once. Give each backend once.");
                 }
+            }
+            if (!Enum.IsDefined(typeof(BalancerTransport), Transport))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Transport), Transport, $"Unknown transport. Use one of: {string.Join(", ", Enum.GetNames(typeof(BalancerTransport)))}.");
             }
             if (!Enum.IsDefined(typeof(BalancingAlgorithm), Algorithm))
             {

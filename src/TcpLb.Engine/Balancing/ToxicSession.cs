@@ -36,8 +36,24 @@ namespace TcpLb.Engine.Balancing
         /// </summary>
         public static ToxicSession? TryCreate(BalancerToxic[] toxics, Backend backend, CancellationToken stopping)
         {
-            List<IToxic>? up = null;
-            List<IToxic>? down = null;
+            if (!Draw(toxics, backend, out List<BalancerToxic>? up, out List<BalancerToxic>? down))
+            {
+                return null;
+            }
+            return new ToxicSession(Create(up), Create(down), stopping);
+        }
+
+        private static IToxic[] Create(List<BalancerToxic>? toxics) => toxics == null ? Array.Empty<IToxic>() : toxics.ConvertAll(ToxicFactory.Create).ToArray();
+
+        /// <summary>
+        /// Draws each toxic that covers <paramref name="backend"/> by its toxicity, per direction in
+        /// order (both transports: the stream path's pipes, the loop path's shapers); false when none
+        /// applies. Counts the connection for each toxic drawn and for the backend.
+        /// </summary>
+        public static bool Draw(BalancerToxic[] toxics, Backend backend, out List<BalancerToxic>? up, out List<BalancerToxic>? down)
+        {
+            up = null;
+            down = null;
             foreach (BalancerToxic toxic in toxics)
             {
                 ToxicDefinition definition = toxic.Definition;
@@ -46,22 +62,21 @@ namespace TcpLb.Engine.Balancing
                     continue;
                 }
                 toxic.OnApplied();
-                IToxic created = ToxicFactory.Create(toxic);
                 if (definition.Direction == ToxicDirection.Upstream)
                 {
-                    (up ??= new List<IToxic>()).Add(created);
+                    (up ??= new List<BalancerToxic>()).Add(toxic);
                 }
                 else
                 {
-                    (down ??= new List<IToxic>()).Add(created);
+                    (down ??= new List<BalancerToxic>()).Add(toxic);
                 }
             }
             if (up == null && down == null)
             {
-                return null;
+                return false;
             }
             backend.OnToxicApplied();
-            return new ToxicSession(up?.ToArray() ?? Array.Empty<IToxic>(), down?.ToArray() ?? Array.Empty<IToxic>(), stopping);
+            return true;
         }
 
         /// <summary>Hands the pipes to the pump and arms the timed toxics (a reset or close after a time).</summary>

@@ -23,6 +23,7 @@ namespace TcpLb.Engine.Net
         private static readonly bool IsWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
         private readonly object _listenGate = new object();
         private Socket? _listener;
+        private IOwnListener? _own; // set when the subclass listens itself (CreateOwnListener)
         private int _active;
         private int _state; // 0 new, 1 running, 2 stopping
         private bool _acceptPaused; // under _listenGate
@@ -72,6 +73,21 @@ namespace TcpLb.Engine.Net
             if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
             {
                 throw new InvalidOperationException("The server has already been started.");
+            }
+            IOwnListener? own;
+            try
+            {
+                own = CreateOwnListener(_requested);
+            }
+            catch
+            {
+                _state = 0;
+                throw;
+            }
+            if (own != null)
+            {
+                StartOwn(own);
+                return;
             }
             Socket listener = NewSocket();
             try
@@ -126,6 +142,35 @@ namespace TcpLb.Engine.Net
             }
         }
 
+        private void StartOwn(IOwnListener own)
+        {
+            try
+            {
+                OnBound(own.LocalEndPoint);
+            }
+            catch
+            {
+                own.Dispose();
+                _state = 0;
+                throw;
+            }
+            lock (_listenGate)
+            {
+                _own = own;
+                LocalEndPoint = own.LocalEndPoint;
+                OnStarted();
+                own.Start();
+                if (_acceptPaused)
+                {
+                    own.StopListening();
+                }
+                else
+                {
+                    _listening = true;
+                }
+            }
+        }
+
         /// <summary>
         /// Stops listening but keeps the port bound, so new connects are refused (nothing else can
         /// take the port meanwhile); connections already accepted go on. Connections that were
@@ -141,13 +186,19 @@ namespace TcpLb.Engine.Net
                     return;
                 }
                 _acceptPaused = true;
-                if (Volatile.Read(ref _state) != 1 || _listener == null || !_listening)
+                if (Volatile.Read(ref _state) != 1 || (_listener == null && _own == null) || !_listening)
                 {
+                    return;
+                }
+                if (_own != null)
+                {
+                    _listening = false;
+                    _own.StopListening();
                     return;
                 }
                 Interlocked.Increment(ref _acceptGeneration);
                 _listening = false;
-                Socket listener = _listener;
+                Socket listener = _listener!;
                 _listener = null;
                 _listener = StopListening(listener);
             }
@@ -169,6 +220,13 @@ namespace TcpLb.Engine.Net
                 if (Volatile.Read(ref _state) != 1)
                 {
                     _acceptPaused = false;
+                    return;
+                }
+                if (_own != null)
+                {
+                    _own.StartListening();
+                    _acceptPaused = false;
+                    _listening = true;
                     return;
                 }
                 try
@@ -227,6 +285,11 @@ namespace TcpLb.Engine.Net
             lock (_listenGate)
             {
                 _listener?.Dispose();
+                if (_own != null && _listening)
+                {
+                    _listening = false;
+                    _own.StopListening();
+                }
             }
             if (Volatile.Read(ref _active) == 0)
             {
@@ -237,6 +300,8 @@ namespace TcpLb.Engine.Net
                 await Task.WhenAny(_drained.Task, Task.Delay(grace, endGrace)).ConfigureAwait(false);
             }
             _stopping.Cancel();
+            // Its loops stopped: every connection reset and closed, the port free.
+            _own?.Dispose();
             // Aborted handlers finish promptly; the bound keeps a stuck one from hanging the stop.
             await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
             OnStopped();
@@ -249,6 +314,25 @@ namespace TcpLb.Engine.Net
         {
             StopAsync().GetAwaiter().GetResult();
             _stopping.Dispose();
+        }
+
+        /// <summary>
+        /// A listener of the subclass's own that accepts and handles connections (bound here; a
+        /// <see cref="ListenerBindException"/> when it cannot be), or null for this class's accept
+        /// loops and <see cref="HandleConnectionAsync"/>. Its connections are counted with
+        /// <see cref="OnOwnConnectionOpened"/> and <see cref="OnOwnConnectionClosed"/>.
+        /// </summary>
+        private protected virtual IOwnListener? CreateOwnListener(IPEndPoint requested) => null;
+
+        /// <summary>A connection of the own listener opened: a stop waits for it within its grace.</summary>
+        private protected void OnOwnConnectionOpened() => Interlocked.Increment(ref _active);
+
+        private protected void OnOwnConnectionClosed()
+        {
+            if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _state) == 2)
+            {
+                _drained.TrySetResult(true);
+            }
         }
 
         /// <summary>Handles one accepted connection; must not throw for ordinary network failures.</summary>

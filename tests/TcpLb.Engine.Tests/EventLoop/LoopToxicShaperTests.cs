@@ -16,18 +16,19 @@ namespace TcpLb.Engine.Tests.EventLoop
             var toxic = new ToxicSourceStub(new ToxicDefinition(ToxicType.Latency, latency: TimeSpan.FromMilliseconds(100)));
             ILoopChunkShaper shaper = LoopToxicChain.CreateOne(toxic);
             Assert.IsType<LatencyShaper>(shaper);
-            Expect(shaper.Shape(1000, 500, out int allowed, out long wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 1100);
-            Expect(shaper.Shape(1050, 500, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 1100);
-            Expect(shaper.Shape(1100, 500, out allowed, out wakeAt), ShapeAction.Send, allowed, 500, wakeAt, 0);
+            // Due a millisecond after the latency: the loop's clock truncates, so the chunk may have come up to 1 ms after 1000.
+            Expect(shaper.Shape(1000, 500, out int allowed, out long wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 1101);
+            Expect(shaper.Shape(1100, 500, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 1101);
+            Expect(shaper.Shape(1101, 500, out allowed, out wakeAt), ShapeAction.Send, allowed, 500, wakeAt, 0);
             // The next chunk waits its own latency.
-            Expect(shaper.Shape(1100, 200, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 1200);
+            Expect(shaper.Shape(1101, 200, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 1202);
             Assert.Equal(ShapeAction.Send, shaper.ShapeFin(1150, out wakeAt)); // the FIN follows the last chunk at once
             // A removed toxic lets everything go; a changed one applies from the next chunk.
             toxic.IsActive = false;
             Expect(shaper.Shape(1150, 200, out allowed, out wakeAt), ShapeAction.Send, allowed, 200, wakeAt, 0);
             toxic.IsActive = true;
             toxic.Current = toxic.Current.With(latency: TimeSpan.FromMilliseconds(30));
-            Expect(shaper.Shape(2000, 10, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 2030);
+            Expect(shaper.Shape(2000, 10, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 2031);
         }
 
         [Fact]
@@ -119,11 +120,11 @@ namespace TcpLb.Engine.Tests.EventLoop
                 new ToxicSourceStub(new ToxicDefinition(ToxicType.Latency, latency: TimeSpan.FromMilliseconds(100))),
                 new ToxicSourceStub(new ToxicDefinition(ToxicType.Bandwidth, rateBytesPerSecond: 10_000)),
             })!;
-            Expect(chain.Shape(0, 1000, out int allowed, out long wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 100);
-            Expect(chain.Shape(100, 1000, out allowed, out wakeAt), ShapeAction.Send, allowed, 500, wakeAt, 0);
-            Expect(chain.Shape(100, 500, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 150);
-            Expect(chain.Shape(150, 500, out allowed, out wakeAt), ShapeAction.Send, allowed, 500, wakeAt, 0); // no second latency
-            Expect(chain.Shape(150, 10, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 250); // a new chunk pays its own
+            Expect(chain.Shape(0, 1000, out int allowed, out long wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 101);
+            Expect(chain.Shape(101, 1000, out allowed, out wakeAt), ShapeAction.Send, allowed, 500, wakeAt, 0);
+            Expect(chain.Shape(101, 500, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 151);
+            Expect(chain.Shape(151, 500, out allowed, out wakeAt), ShapeAction.Send, allowed, 500, wakeAt, 0); // no second latency
+            Expect(chain.Shape(151, 10, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 252); // a new chunk pays its own
         }
 
         [Fact]

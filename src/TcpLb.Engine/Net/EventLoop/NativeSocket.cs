@@ -34,7 +34,8 @@ namespace TcpLb.Engine.Net.EventLoop
                 }
                 if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
                 {
-                    SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+                    // '::' is dual mode (IPv4 clients too), as the stream path's listener; any other IPv6 address is IPv6 only.
+                    SetInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, endPoint.Address.Equals(IPAddress.IPv6Any) ? 0 : 1);
                 }
                 // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one call per listener, not per connection.
                 SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
@@ -63,7 +64,7 @@ namespace TcpLb.Engine.Net.EventLoop
         /// when <paramref name="connected"/>, else completing on EPOLLOUT, see <see cref="TakeError"/>),
         /// or minus errno when it failed at once (nothing is left open then).
         /// </summary>
-        public static int StartConnect(NativeEndPoint endPoint, out bool connected)
+        public static int StartConnect(NativeEndPoint endPoint, out bool connected, IConnectWitness? witness = null)
         {
             connected = false;
             int fd = socket(endPoint.IsIPv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -72,21 +73,20 @@ namespace TcpLb.Engine.Net.EventLoop
                 return -Errno;
             }
             SetInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+            witness?.Connecting(fd, endPoint.EndPoint);
             int result;
             fixed (byte* addr = endPoint.Bytes)
             {
                 result = connect(fd, addr, endPoint.Length);
             }
-            if (result == 0)
+            int errno = result == 0 ? 0 : Errno;
+            if (result == 0 || errno == EINPROGRESS || errno == EINTR)
             {
-                connected = true;
+                connected = result == 0;
+                witness?.Issued(fd, endPoint.EndPoint);
                 return fd;
             }
-            int errno = Errno;
-            if (errno == EINPROGRESS || errno == EINTR)
-            {
-                return fd;
-            }
+            witness?.Closed(fd);
             close(fd);
             return -errno;
         }

@@ -25,6 +25,13 @@ namespace TcpLb.Engine.Proxying.Loop
 
         bool IsClosed { get; }
 
+        /// <summary>
+        /// Whether the client is gone or has reset while nothing sent it anywhere (a queued client:
+        /// its pending socket error, taken; a FIN alone is no reset). Any thread; an answer that
+        /// races the connection's own end is at worst "gone" a little late.
+        /// </summary>
+        bool ClientHasReset { get; }
+
         long BytesFromClient { get; }
 
         long BytesFromServer { get; }
@@ -47,6 +54,16 @@ namespace TcpLb.Engine.Proxying.Loop
 
         /// <summary>Starts an attempt; the outcome is an observer event (a failure at once before this returns).</summary>
         void ConnectTo(NativeEndPoint backend);
+
+        /// <summary>
+        /// Inside <see cref="IRelayObserver.OnConnectFailed"/>: keep the client (its bytes wait) for a
+        /// <see cref="ConnectTo"/> posted later to its loop (a pick that waits in the backend queue),
+        /// instead of resetting it when the callback returns.
+        /// </summary>
+        void ConnectLater();
+
+        /// <summary>Told about each server socket (the balancer's loop guard); before <see cref="ConnectTo"/>; null for none.</summary>
+        IConnectWitness? ConnectWitness { get; set; }
 
         /// <summary>Resets both sides now; on the transport's own thread (inside an observer callback).</summary>
         void Abort();

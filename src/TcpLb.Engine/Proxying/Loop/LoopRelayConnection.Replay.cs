@@ -53,6 +53,7 @@ namespace TcpLb.Engine.Proxying.Loop
             _awaitingSince = 0;
             _finSince = 0;
             _replayCount = _replay!.Count;
+            ConnectWitness?.Closed(server.Fd);
             server.Reset();
             ArmTimer();
         }

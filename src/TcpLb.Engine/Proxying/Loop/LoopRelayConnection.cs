@@ -31,6 +31,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _connecting;
         private bool _deferred;
         private bool _clientFinReported;
+        private bool _connectLater;
         private volatile bool _abortRequested;
         private SockAddrBuffer _clientAddress;
         private readonly RelayPreamble _preamble = new RelayPreamble();
@@ -61,6 +62,15 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public bool IsClosed { get; private set; }
 
+        public bool ClientHasReset
+        {
+            get
+            {
+                int fd = Client.Fd;
+                return IsClosed || fd < 0 || NativeSocket.TakeError(fd) != 0;
+            }
+        }
+
         /// <summary>Bytes read from the client (sent, or being sent, to the server).</summary>
         public long BytesFromClient => _up.Bytes;
 
@@ -83,6 +93,8 @@ namespace TcpLb.Engine.Proxying.Loop
         public object? State { get; set; }
 
         public bool IsHeldForOutage { get; private set; }
+
+        public IConnectWitness? ConnectWitness { get; set; }
 
         // Links of the loop's list in its RelayConnectionSet.
         internal LoopRelayConnection? ListNext;
@@ -137,7 +149,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new InvalidOperationException("A client held for an outage is not connected; it is reset when the outage ends.");
             }
-            int fd = NativeSocket.StartConnect(backend, out bool connected);
+            int fd = NativeSocket.StartConnect(backend, out bool connected, ConnectWitness);
             if (fd < 0)
             {
                 OnConnectFailed(-fd);
@@ -436,18 +448,27 @@ namespace TcpLb.Engine.Proxying.Loop
             _server = null;
             _connecting = false;
             _connectDeadline = 0;
-            server?.Reset();
+            if (server != null)
+            {
+                ConnectWitness?.Closed(server.Fd);
+                server.Reset();
+            }
             OnConnectFailed(errno);
         }
 
         private void OnConnectFailed(int errno)
         {
             _observer?.OnConnectFailed(this, errno);
-            if (!IsClosed && _server == null)
+            bool later = _connectLater;
+            _connectLater = false;
+            if (!IsClosed && _server == null && !later)
             {
                 End(reset: true);
             }
         }
+
+        /// <summary>Inside <see cref="IRelayObserver.OnConnectFailed"/>: the client stays (its bytes wait) until a later <see cref="ConnectTo"/> or <see cref="Abort"/>, posted to this loop.</summary>
+        public void ConnectLater() => _connectLater = true;
 
         private void Reset(RelaySide from, int errno)
         {
@@ -496,6 +517,10 @@ namespace TcpLb.Engine.Proxying.Loop
                 _list?.OnHeld(-1);
             }
             _list?.Remove(this);
+            if (_server != null)
+            {
+                ConnectWitness?.Closed(_server.Fd);
+            }
             if (reset)
             {
                 Client.Reset();

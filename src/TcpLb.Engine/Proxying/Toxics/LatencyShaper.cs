@@ -35,7 +35,9 @@ namespace TcpLb.Engine.Proxying.Toxics
                 {
                     return ShapeAction.Send;
                 }
-                _dueAt = now + delay;
+                // One more: the loop's clock counts whole milliseconds (truncated), so the chunk may
+                // have come up to a millisecond after "now"; the latency is never shortened.
+                _dueAt = now + delay + 1;
             }
             if (now >= _dueAt)
             {
