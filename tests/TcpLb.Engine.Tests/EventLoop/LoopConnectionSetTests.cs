@@ -108,6 +108,8 @@ namespace TcpLb.Engine.Tests.EventLoop
             await WaitUntilAsync(() => relay.Relay.Connections.HeldCount == 2);
             SocketIo.ResetHard(leaving);
             await relay.Observer.WaitForAsync("reset:Client");
+            // The hold ends on the loop thread as the reset is handled; the test's thread may read the count just before.
+            await WaitUntilAsync(() => relay.Relay.Connections.HeldCount == 1);
             Assert.Equal(1, relay.Relay.Connections.HeldCount);
 
             relay.Dispose();
