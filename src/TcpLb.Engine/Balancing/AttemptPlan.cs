@@ -122,8 +122,9 @@ namespace TcpLb.Engine.Balancing
             OnFailedBeforeResponse(backend, connection, lastEnd);
             if (outcome == ProxyAttemptOutcome.FailedBeforeResponse)
             {
+                // Counted first; the transport resets the client only now.
                 Statistics.OnFailed();
-                return AttemptStep.Done;
+                return AttemptStep.Reset;
             }
             _movedFrom = backend;
             if (connection.Aborted)

@@ -76,13 +76,14 @@ namespace TcpLb.Engine.Proxying
         /// </summary>
         public async Task RunAsync()
         {
+            ProxyAttemptOutcome outcome = ProxyAttemptOutcome.Completed;
             try
             {
-                await RunAsync(_server ?? throw new InvalidOperationException("This pump was made without a server."), UnansweredEnd.None).ConfigureAwait(false);
+                outcome = await RunAsync(_server ?? throw new InvalidOperationException("This pump was made without a server."), UnansweredEnd.None).ConfigureAwait(false);
             }
             finally
             {
-                await EndAsync(resetClient: false).ConfigureAwait(false);
+                await EndAsync(resetClient: outcome == ProxyAttemptOutcome.FailedBeforeResponse).ConfigureAwait(false);
             }
         }
 
@@ -121,8 +122,12 @@ namespace TcpLb.Engine.Proxying
                         {
                             return ProxyAttemptOutcome.Movable;
                         }
-                        _client.Abort();
-                        return LastEnd == UnansweredEnd.None ? ProxyAttemptOutcome.Completed : ProxyAttemptOutcome.FailedBeforeResponse;
+                        if (LastEnd == UnansweredEnd.None)
+                        {
+                            _client.Abort();
+                            return ProxyAttemptOutcome.Completed;
+                        }
+                        return ProxyAttemptOutcome.FailedBeforeResponse;
                     }
                 }
                 if (_up == null)
@@ -144,9 +149,9 @@ namespace TcpLb.Engine.Proxying
                             // to move): the server's Reset, counted as its failure, whatever the read then sees.
                             LastEnd = _pending.EndBeforeAnswer(reset: true);
                         }
-                        AbortBoth(server);
+                        ProxyAttemptOutcome failed = AbortAfterAttempt(server);
                         await down.ConfigureAwait(false);
-                        return FailedOrCompleted();
+                        return failed;
                     }
                     // The client has sent FIN: the server's direction goes on while it keeps moving.
                     if (!await CompletesBeforeIdleAsync(down, _finTimeout, activity).ConfigureAwait(false))
@@ -192,7 +197,7 @@ namespace TcpLb.Engine.Proxying
                 }
                 else
                 {
-                    AbortBoth(server);
+                    return AbortAfterAttempt(server);
                 }
                 return FailedOrCompleted();
             }
@@ -205,6 +210,28 @@ namespace TcpLb.Engine.Proxying
         /// <summary>The attempt's outcome once it cannot move: a reset or a response timeout before the first byte is the server's failure.</summary>
         private ProxyAttemptOutcome FailedOrCompleted()
             => (LastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 ? ProxyAttemptOutcome.FailedBeforeResponse : ProxyAttemptOutcome.Completed;
+
+        /// <summary>
+        /// Resets the attempt that ended abnormally and says how it ended. A failure before the
+        /// first byte resets only the server: the caller counts the backend's failure, then resets
+        /// the client (<see cref="EndAsync"/>), so a client never sees a reset its count does not
+        /// show yet. Anything else resets both sides at once.
+        /// </summary>
+        private ProxyAttemptOutcome AbortAfterAttempt(Socket server)
+        {
+            ProxyAttemptOutcome outcome = FailedOrCompleted();
+            if (outcome == ProxyAttemptOutcome.FailedBeforeResponse)
+            {
+                server.Abort();
+                UpShaper?.Cancel();
+                DownShaper?.Cancel();
+            }
+            else
+            {
+                AbortBoth(server);
+            }
+            return outcome;
+        }
 
         /// <summary>
         /// Ends the connection for good once no more servers will be tried: lets the client→server

@@ -11,7 +11,8 @@ namespace TcpLb.Engine.Proxying
 
         /// <summary>
         /// The connection is over: the server reset it, or left the client's bytes unanswered past
-        /// the response timeout, before its first byte; the client got the reset.
+        /// the response timeout, before its first byte. The server is closed; the client is still
+        /// open, for the caller to reset once it has counted the failure.
         /// </summary>
         FailedBeforeResponse,
 
