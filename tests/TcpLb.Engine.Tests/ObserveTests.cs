@@ -17,12 +17,6 @@ namespace TcpLb.Engine.Tests
     /// </summary>
     public class ObserveTests
     {
-        /// <summary>Active checks on (so passive failures may take a backend Down) but too rare to run during a test.</summary>
-        private static void RareChecks(TcpBalancerOptions o)
-        {
-            o.HealthCheck.Interval = TimeSpan.FromHours(1);
-            o.HealthCheck.Fall = 2;
-        }
 
         private static async Task<TcpProbeResult> ProbeOnceAsync(int port) => (await TestNet.ProbeAsync(port, 1)).Single();
 
@@ -31,7 +25,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(RareChecks, raw.Port);
+            TcpBalancer balancer = net.Balancer(TestNet.RareChecks, raw.Port);
             Backend watched = balancer.Backends[0];
 
             await ResetBeforeAnswerAsync(balancer, raw);
@@ -76,7 +70,7 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend backend = net.Backend();
             backend.SetBehavior(fault: TcpBackendFault.Close);
-            TcpBalancer balancer = net.Balancer(RareChecks, backend.Port);
+            TcpBalancer balancer = net.Balancer(TestNet.RareChecks, backend.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 4);
 
@@ -95,7 +89,7 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend backend = net.Backend();
             backend.SetBehavior(fault: TcpBackendFault.Blackhole);
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(300); }, backend.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(300); }, backend.Port);
 
             var clock = Stopwatch.StartNew();
             TcpProbeResult result = await ProbeOnceAsync(balancer.Port);
@@ -119,7 +113,7 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend backend = net.Backend();
             backend.SetBehavior(fault: TcpBackendFault.Blackhole);
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.Zero; }, backend.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.ResponseTimeout = TimeSpan.Zero; }, backend.Port);
 
             var options = new TcpProbeOptions { ComputerName = "127.0.0.1", Port = balancer.Port, Count = 1, Timeout = TimeSpan.FromMilliseconds(800) };
             TcpProbeResult? result = null;
@@ -175,7 +169,7 @@ namespace TcpLb.Engine.Tests
             using var raw = new RawBackend();
             // The upload (20 chunks 100 ms apart) lasts longer than the timeout; each gap stays far
             // below it even when a busy machine stretches a 100 ms delay.
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
 
             using System.Net.Sockets.Socket client = await TestNet.ConnectAsync(balancer.Port);
             Task<System.Net.Sockets.Socket> accepting = raw.AcceptAsync();

@@ -24,12 +24,6 @@ namespace TcpLb.Engine.Tests
     /// </summary>
     public class SafeDefaultsTests
     {
-        /// <summary>Active checks on (so passive failures could take a backend Down) but too rare to run during a test.</summary>
-        private static void RareChecks(TcpBalancerOptions o)
-        {
-            o.HealthCheck.Interval = TimeSpan.FromHours(1);
-            o.HealthCheck.Fall = 2;
-        }
 
         private static void AssertCountsAddUp(TcpBalancer balancer)
         {
@@ -44,7 +38,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var sinks = new UploadSinks(3);
-            TcpBalancer balancer = net.Balancer(RareChecks, sinks.Ports);
+            TcpBalancer balancer = net.Balancer(TestNet.RareChecks, sinks.Ports);
 
             for (int i = 0; i < 30; i++)
             {
@@ -69,7 +63,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var sinks = new UploadSinks(2);
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.RetryOn |= RetryConditions.EmptyResponse; }, sinks.Ports);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.RetryOn |= RetryConditions.EmptyResponse; }, sinks.Ports);
 
             using (Socket client = await TestNet.ConnectAsync(balancer.Port))
             {
@@ -91,7 +85,7 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend hole = net.Backend(), good = net.Backend();
             hole.SetBehavior(fault: TcpBackendFault.Blackhole);
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.HealthCheck.Fall = 100; o.ResponseTimeout = TimeSpan.FromMilliseconds(300); }, hole.Port, good.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.HealthCheck.Fall = 100; o.ResponseTimeout = TimeSpan.FromMilliseconds(300); }, hole.Port, good.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 2);
 
@@ -107,7 +101,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(200); }, raw.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.ResponseTimeout = TimeSpan.FromMilliseconds(200); }, raw.Port);
 
             using Socket client = await TestNet.ConnectAsync(balancer.Port);
             client.Shutdown(SocketShutdown.Send); // a bare FIN asks for no answer either
@@ -145,7 +139,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.FinTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.FinTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
             // 45 chunks 100 ms apart: 4.5 s, three times the FIN timeout. The timeout leaves room for
             // a busy machine (gaps of 800 ms were seen between 100 ms sends at a load of 14 on 2 cores).
             const int Chunks = 45, ChunkSize = 4096;
@@ -178,7 +172,7 @@ namespace TcpLb.Engine.Tests
             using X509Certificate2 certificate = TlsCertificates.CreateSelfSigned();
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.FinTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.Tls = new ListenerTlsOptions(certificate); o.FinTimeout = TimeSpan.FromMilliseconds(1500); }, raw.Port);
             const int Chunks = 45, ChunkSize = 4096; // 4.5 s of stream, three times the FIN timeout (room for a busy machine)
 
             using Socket socket = await TestNet.ConnectAsync(balancer.Port);
@@ -211,7 +205,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             using var raw = new RawBackend();
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.FinTimeout = TimeSpan.FromMilliseconds(300); }, raw.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.FinTimeout = TimeSpan.FromMilliseconds(300); }, raw.Port);
 
             using Socket client = await TestNet.ConnectAsync(balancer.Port);
             await client.SendAsync(Encoding.ASCII.GetBytes("go"), SocketFlags.None);
@@ -243,7 +237,7 @@ namespace TcpLb.Engine.Tests
             await using var net = new TestNet();
             TcpTestBackend echo = net.Backend(TcpBackendMode.Echo), echo2 = net.Backend(TcpBackendMode.Echo);
             bool idle = ending == Ending.IdleTimeoutAnswered || ending == Ending.IdleTimeoutUnanswered;
-            TcpBalancer balancer = net.Balancer(o => { RareChecks(o); o.IdleTimeout = idle ? TimeSpan.FromMilliseconds(1000) : TimeSpan.FromHours(1); }, echo.Port, echo2.Port);
+            TcpBalancer balancer = net.Balancer(o => { TestNet.RareChecks(o); o.IdleTimeout = idle ? TimeSpan.FromMilliseconds(1000) : TimeSpan.FromHours(1); }, echo.Port, echo2.Port);
             const int Count = 100;
 
             var clients = new List<Socket>();

@@ -48,6 +48,13 @@ namespace TcpLb.Engine.Tests
             return balancer;
         }
 
+        /// <summary>Active checks on (so passive failures may take a backend Down) but too rare to run during a test.</summary>
+        public static void RareChecks(TcpBalancerOptions o)
+        {
+            o.HealthCheck.Interval = TimeSpan.FromHours(1);
+            o.HealthCheck.Fall = 2;
+        }
+
         /// <summary>A port that nothing listens on (bound, then released).</summary>
         public static int ClosedPort()
         {
