@@ -26,7 +26,11 @@ namespace TcpLbModule.Detached
             Name = nameof(DetachedServerJobAdapter);
         }
 
-        /// <summary>The pids of the detached servers this process started: in its Get-Job from the start.</summary>
+        /// <summary>
+        /// The pids of the live detached servers this process started: in its Get-Job from the
+        /// start. A pid goes at the first look-up that no longer finds its server, so the set stays
+        /// as small as the servers running, and a reused pid never passes for one of ours.
+        /// </summary>
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> StartedHere = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
 
         /// <summary>A detached server this process has just started: a job of this session.</summary>
@@ -83,7 +87,16 @@ namespace TcpLbModule.Detached
             {
                 return new List<DetachedServerJob>();
             }
+            // Taken before the registry is read: a server started meanwhile is not in this look-up, and keeps its pid.
+            int[] startedBefore = StartedHere.Keys.ToArray();
             List<DetachedTcpServer> live = DetachedServerRegistry.Find(null, null, null);
+            foreach (int pid in startedBefore)
+            {
+                if (!live.Any(server => server.Pid == pid))
+                {
+                    StartedHere.TryRemove(pid, out _);
+                }
+            }
             List<DetachedServerJob> view;
             lock (_lock)
             {
