@@ -64,6 +64,9 @@ namespace TcpLb.Engine.Balancing
 
         private TracedClient Client => TracedClient.Of(_relay);
 
+        /// <summary>The client's address as its PROXY header gives it, else its peer's (decoded on each call: ask only when needed).</summary>
+        private IPAddress? SourceAddress => _received?.Source?.Address ?? _relay.ClientEndPoint?.Address;
+
         /// <summary>Just accepted: the outage, then the PROXY header or the gate.</summary>
         public void Start()
         {
@@ -145,11 +148,14 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The gate, then a slot under MaxConnections (at once, or after the client queue); false: refused and counted, the caller resets the client.</summary>
         private bool Admit()
         {
-            IPAddress? source = _received?.Source?.Address ?? _relay.ClientEndPoint?.Address;
-            if (_transport.Admission.GateIsActive && source != null && !_transport.Admission.PassesGate(source, Client, out _sourceTicket))
+            if (_transport.Admission.GateIsActive)
             {
-                _decided = true;
-                return false;
+                IPAddress? source = SourceAddress;
+                if (source != null && !_transport.Admission.PassesGate(source, Client, out _sourceTicket))
+                {
+                    _decided = true;
+                    return false;
+                }
             }
             if (_transport.Admission.TryAdmit())
             {
@@ -222,7 +228,7 @@ namespace TcpLb.Engine.Balancing
         {
             // One snapshot for the whole connection: a reload meanwhile applies to the next one.
             _options = Balancer.Options;
-            _plan = new AttemptPlan(_transport.Attempts, Client, _transport.Picker.ClientHash(_received?.Source?.Address ?? _relay.ClientEndPoint?.Address), _options);
+            _plan = new AttemptPlan(_transport.Attempts, Client, _transport.Picker.UsesClientAddress ? _transport.Picker.ClientHash(SourceAddress) : 0, _options);
             _relay.ClientTotalCounter = Statistics.BytesFromClients;
             _relay.ServerTotalCounter = Statistics.BytesFromBackends;
             Pick();
