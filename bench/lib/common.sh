@@ -149,8 +149,10 @@ syscall_count_start() {
 # syscall_count_end <file> <perf pid>: waits for the count and prints it ("null" when there is none)
 syscall_count_end() {
     local n=""
+    local i
     if [[ -n "$2" ]]; then
-        wait "$2" 2>/dev/null || true
+        # perf was started inside a command substitution, so it is not this shell's child: poll (bounded).
+        for ((i = 0; i < 100; i++)); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
         n=$(awk -F, '/raw_syscalls:sys_enter/ && $1 ~ /^[0-9]+$/ { print $1; exit }' "$1" 2>/dev/null)
     fi
     echo "${n:-null}"
