@@ -242,6 +242,10 @@ namespace TcpLb.Engine.Proxying.Loop
                     _offset = 0;
                     _count = read;
                     Bytes += read;
+                    if (read < pool.BufferSize && Source.PeerShutWrite)
+                    {
+                        SourceEnded = true; // everything before the FIN is read: the FIN without another read
+                    }
                 }
                 else if (read == 0)
                 {
