@@ -126,6 +126,38 @@ ctx_switches() {
         awk '$1 == "voluntary_ctxt_switches:" || $1 == "nonvoluntary_ctxt_switches:" { s += $2 } END { print s + 0 }'
 }
 
+# perf_usable: perf (Debian linux-perf) can count a process's system calls here (the tracepoint
+# raw_syscalls:sys_enter is readable); checked once. Without it the sys/req columns say n/a.
+perf_usable() {
+    if [[ -z "${PERF_USABLE:-}" ]]; then
+        PERF_USABLE=0
+        command -v perf >/dev/null 2>&1 && perf stat -x, -e raw_syscalls:sys_enter -- true >/dev/null 2>&1 && PERF_USABLE=1
+    fi
+    [[ $PERF_USABLE == 1 ]]
+}
+
+# syscall_count_start <file> <seconds> <pids...>: counts the system calls of every thread of the
+# pids for the given time in the background (perf stat); prints the perf pid ("" without perf).
+syscall_count_start() {
+    local file=$1 secs=$2; shift 2
+    [[ -z "${*// /}" ]] && return 0
+    perf_usable || return 0
+    perf stat -x, -e raw_syscalls:sys_enter -o "$file" -p "$(tr -s ' ' ',' <<<"$*" | sed 's/^,//;s/,$//')" -- sleep "$secs" >/dev/null 2>&1 &
+    echo $!
+}
+
+# syscall_count_end <file> <perf pid>: waits for the count and prints it ("null" when there is none)
+syscall_count_end() {
+    local n=""
+    local i
+    if [[ -n "$2" ]]; then
+        # perf was started inside a command substitution, so it is not this shell's child: poll (bounded).
+        for ((i = 0; i < 100; i++)); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
+        n=$(awk -F, '/raw_syscalls:sys_enter/ && $1 ~ /^[0-9]+$/ { print $1; exit }' "$1" 2>/dev/null)
+    fi
+    echo "${n:-null}"
+}
+
 # autogroup <pid>: the CFS scheduling group of a process ("/autogroup-5"), or "" when the kernel
 # has no autogroups. With autogroup scheduling on, every session is a group that gets an equal
 # share of the CPUs when they are contended: a proxy in a session other than wrk's and the

@@ -142,19 +142,20 @@ print_report() {
             else empty end),
            "ratios: \"x haproxy\" = contender / the better of HAProxy nbthread 1 and 2 (per metric), \"x direct\" = contender / direct connection (the ceiling). Latency ratio > 1 = slower.",
            "tcplb = the module in a real pwsh (targets apply); tcplb-hosted = the module in BenchHost (a hosted engine; runtime counters)",
-           "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection"' "$res"
+           "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection",
+           "sys/req = system calls of the proxy process(es) per request or connection (perf stat -e raw_syscalls:sys_enter over the wrk window; n/a without perf)"' "$res"
 
     echo
     echo "Keep-alive requests (HTTP/1.1 keep-alive through the proxy; 3 backends round robin)"
     {
-        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tcs/req\tother load %%\n'
+        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tcs/req\tsys/req\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].keepalive as $s | .ratios[$c] as $r |
               [$c, ($s.rps | f0), ($r.vs_haproxy.ka_rps | x), ($r.vs_direct.ka_rps | x),
                ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
                ($r.vs_haproxy.ka_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
                ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
     } | column -t -s $'\t'
@@ -162,14 +163,14 @@ print_report() {
     echo
     echo "New connections (wrk -H 'Connection: close': one TCP connection per request)"
     {
-        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tcs/conn\tother load %%\n'
+        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tcs/conn\tsys/conn\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].close as $s | .ratios[$c] as $r |
               [$c, ($s.rps | f0), ($r.vs_haproxy.close_rps | x), ($r.vs_direct.close_rps | x),
                ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
                ($r.vs_haproxy.close_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
                ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
     } | column -t -s $'\t'

@@ -22,7 +22,7 @@ cpu_json() {   # ticks_before ticks_after -> JSON number or null
 
 # run_wrk <contender> <scenario: warmup|keepalive|close> <port> <seconds> [round tag]
 run_wrk() {
-    local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs
+    local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs perf_pid="" sys
     local -a args=(-t "$WRK_THREADS" -c "$WRK_CONNS" -d "${dur}s" --latency --timeout "${WRK_TIMEOUT}s"
                    -s "$BENCH_DIR/wrk/report.lua")
     [[ $scen == close ]] && args+=(-H 'Connection: close')
@@ -33,12 +33,15 @@ run_wrk() {
     foreign_begin
     t0=$(cpu_ticks $INST_PIDS)
     cs0=$(ctx_switches $INST_PIDS)
+    # System calls of the proxy over the wrk window (perf stat; its window is wrk's duration).
+    [[ $scen != warmup ]] && perf_pid=$(syscall_count_start "$out.perf" "$dur" $INST_PIDS)
     set +e
     timeout -k 5 $((dur + 30)) wrk "${args[@]}" "$scheme://127.0.0.1:$port/" >"$out.txt" 2>&1
     rc=$?
     set -e
     t1=$(cpu_ticks $INST_PIDS)
     cs1=$(ctx_switches $INST_PIDS)
+    sys=$(syscall_count_end "$out.perf" "$perf_pid")
     foreign=$(foreign_end)
     rt=$(runtime_delta "$rt0" "$(runtime_stats "$INST_STOP")")
     cpu=$(cpu_json "$t0" "$t1")
@@ -50,10 +53,11 @@ run_wrk() {
         json='{"requests":0,"rps":0,"connect_errors":0,"read_errors":0,"write_errors":0,"timeout_errors":0,"status_errors":0,"failed":true}'
     fi
     jq -c --argjson cpu "$cpu" --argjson rc "$rc" --arg cmd "wrk ${args[*]} $scheme://127.0.0.1:$port/" --argjson rt "$rt" \
-        --argjson foreign "$foreign" --argjson alive "$(alive_json)" --argjson cs "$cs" \
+        --argjson foreign "$foreign" --argjson alive "$(alive_json)" --argjson cs "$cs" --argjson sys "$sys" \
         '. + {cpu_s: $cpu, exit_code: $rc, command: $cmd, runtime: $rt, foreign_cpu_pct: $foreign, proxy_alive: $alive,
-              ctx_switches: $cs,
+              ctx_switches: $cs, syscalls: $sys,
               ctx_switches_per_request: (if $cs == null or .requests == 0 then null else ($cs / .requests * 1000 | round / 1000) end),
+              syscalls_per_request: (if $sys == null or .requests == 0 then null else ($sys / .requests * 100 | round / 100) end),
               errors: (.connect_errors + .read_errors + .write_errors + .timeout_errors + .status_errors
                        + (if $rc != 0 or .failed then 1 else 0 end) + (if $alive then 0 else 1 end)),
               cpu_us_per_request: (if $cpu == null or .requests == 0 then null
@@ -61,7 +65,7 @@ run_wrk() {
         <<<"$json" >"$out.json"
     [[ $scen == warmup ]] && return 0
     jq -r --arg n "$name" --arg s "$scen" \
-        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")"' \
+        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")  sys/req \(.syscalls_per_request // "n/a")"' \
         "$out.json" >&2
 }
 
@@ -220,11 +224,14 @@ aggregate_rounds() {
              errors: ($r | map(.errors) | add),
              cpu_s: ($r | msum(.cpu_s)),
              ctx_switches: ($r | msum(.ctx_switches)),
+             syscalls: ($r | msum(.syscalls)),
              lat_p99_us_rounds: ($r | map(.lat_p99_us)),
              runtime: ($r | rtsum),
              per_round: $r}
             | .ctx_switches_per_request = (if .ctx_switches == null or .requests == 0 then null
                                            else (.ctx_switches / .requests * 1000 | round / 1000) end)
+            | .syscalls_per_request = (if .syscalls == null or .requests == 0 then null
+                                       else (.syscalls / .requests * 100 | round / 100) end)
             | .cpu_us_per_request = (if .cpu_s == null or .requests == 0 then null
                                      else (.cpu_s * 1e6 / .requests * 100 | round / 100) end)
           else

@@ -54,6 +54,9 @@ namespace TcpLb.Engine.Balancing
         public ulong ClientHash(Socket client, ProxyHeader? received)
             => _scheduler.UsesClientAddress ? HashOf(received?.Source?.Address ?? (client.RemoteEndPoint as IPEndPoint)?.Address) : 0;
 
+        /// <summary>Whether the scheduler uses the client's address (SourceHash): when not, the loop path need not decode it.</summary>
+        public bool UsesClientAddress => _scheduler.UsesClientAddress;
+
         /// <summary>As the other overload, for a client whose address is known already (the loop path).</summary>
         public ulong ClientHash(IPAddress? source) => _scheduler.UsesClientAddress ? HashOf(source) : 0;
 

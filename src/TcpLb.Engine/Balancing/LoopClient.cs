@@ -19,7 +19,7 @@ namespace TcpLb.Engine.Balancing
     /// <see cref="AttemptPlan"/> decides, counts. Every member runs on the connection's loop thread
     /// but the queue waits' continuations, which only post. Each client is counted once.
     /// </summary>
-    internal sealed class LoopClient : ILoopWorkItem
+    internal sealed class LoopClient : ProxyConnection, ILoopWorkItem
     {
         private readonly LoopTransport _transport;
         private readonly LoopRelayConnection _relay;
@@ -28,7 +28,7 @@ namespace TcpLb.Engine.Balancing
         private OutgoingProxyHeaders? _proxyHeaders;
         private AttemptPlan? _plan;
         private Backend? _backend; // reserved for the attempt in flight or relaying
-        private ProxyConnection? _connection; // made at the first backend reached
+        private bool _inTable; // in the connection table from the first backend reached
         private Phase _phase;
         private int _sourceTicket = -1;
         private bool _admitted;
@@ -42,6 +42,7 @@ namespace TcpLb.Engine.Balancing
         private int _address; // which of the backend's addresses this attempt connects to, from its preferred one
 
         public LoopClient(LoopTransport transport, LoopRelayConnection relay)
+            : base(relay)
         {
             _transport = transport;
             _relay = relay;
@@ -62,7 +63,10 @@ namespace TcpLb.Engine.Balancing
 
         private BalancerStatistics Statistics => Balancer.Statistics;
 
-        private TracedClient Client => TracedClient.Of(_relay);
+        private new TracedClient Client => TracedClient.Of(_relay);
+
+        /// <summary>The client's address as its PROXY header gives it, else its peer's (decoded on each call: ask only when needed).</summary>
+        private IPAddress? SourceAddress => _received?.Source?.Address ?? _relay.ClientEndPoint?.Address;
 
         /// <summary>Just accepted: the outage, then the PROXY header or the gate.</summary>
         public void Start()
@@ -145,11 +149,14 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The gate, then a slot under MaxConnections (at once, or after the client queue); false: refused and counted, the caller resets the client.</summary>
         private bool Admit()
         {
-            IPAddress? source = _received?.Source?.Address ?? _relay.ClientEndPoint?.Address;
-            if (_transport.Admission.GateIsActive && source != null && !_transport.Admission.PassesGate(source, Client, out _sourceTicket))
+            if (_transport.Admission.GateIsActive)
             {
-                _decided = true;
-                return false;
+                IPAddress? source = SourceAddress;
+                if (source != null && !_transport.Admission.PassesGate(source, Client, out _sourceTicket))
+                {
+                    _decided = true;
+                    return false;
+                }
             }
             if (_transport.Admission.TryAdmit())
             {
@@ -222,7 +229,7 @@ namespace TcpLb.Engine.Balancing
         {
             // One snapshot for the whole connection: a reload meanwhile applies to the next one.
             _options = Balancer.Options;
-            _plan = new AttemptPlan(_transport.Attempts, Client, _transport.Picker.ClientHash(_received?.Source?.Address ?? _relay.ClientEndPoint?.Address), _options);
+            _plan = new AttemptPlan(_transport.Attempts, Client, _transport.Picker.UsesClientAddress ? _transport.Picker.ClientHash(SourceAddress) : 0, _options);
             _relay.ClientTotalCounter = Statistics.BytesFromClients;
             _relay.ServerTotalCounter = Statistics.BytesFromBackends;
             Pick();
@@ -239,7 +246,7 @@ namespace TcpLb.Engine.Balancing
                 return;
             }
             _phase = Phase.BackendQueue;
-            _transport.Picker.WaitAsync(request, Client, unread: _connection == null, _options.QueueTimeout, Balancer.StopToken)
+            _transport.Picker.WaitAsync(request, Client, unread: !_inTable, _options.QueueTimeout, Balancer.StopToken)
                 .ContinueWith(PostBackendSlot, this, TaskScheduler.Default);
         }
 
@@ -306,18 +313,18 @@ namespace TcpLb.Engine.Balancing
             {
                 Statistics.OnSentToBackup();
             }
-            if (_connection == null)
+            if (!_inTable)
             {
-                _connection = new ProxyConnection(_relay);
-                _transport.Connections.Add(_connection);
+                _inTable = true;
+                _transport.Connections.Add(this);
             }
-            _connection.Attach(backend);
+            Attach(backend);
             if (!_watched)
             {
                 // Nothing can move this connection: it is the backend's from its connect.
-                _connection.CountOnBackend();
+                CountOnBackend();
             }
-            if (Balancer.StopToken.IsCancellationRequested || backend.State == BackendState.Disabled || _connection.Aborted)
+            if (Balancer.StopToken.IsCancellationRequested || backend.State == BackendState.Disabled || Aborted)
             {
                 _relay.RequestAbort();
             }
@@ -350,7 +357,10 @@ namespace TcpLb.Engine.Balancing
         public void OnFirstServerByte()
         {
             _backend?.OnResponded();
-            _connection?.CountOnBackend();
+            if (_inTable)
+            {
+                CountOnBackend();
+            }
         }
 
         /// <summary>The server ended before its first byte: move the client with its bytes when RetryOn allows and a backend is left.</summary>
@@ -359,13 +369,13 @@ namespace TcpLb.Engine.Balancing
             Backend backend = _backend!;
             UnansweredEnd end = _relay.ServerEnd;
             _lastEnd = end;
-            if (!movable || !_watched || _connection!.Aborted || (_plan!.MovableEnds(backend) & end) == 0)
+            if (!movable || !_watched || Aborted || (_plan!.MovableEnds(backend) & end) == 0)
             {
                 return; // the end goes on (a reset, a FIN, a timeout); counted when the pair closes
             }
             _transport.Picker.Release(backend);
             _backend = null;
-            AttemptStep step = _plan.OnRelayEnded(backend, ProxyAttemptOutcome.Movable, _connection, end, ResetSide.None);
+            AttemptStep step = _plan.OnRelayEnded(backend, ProxyAttemptOutcome.Movable, this, end, ResetSide.None);
             if (step != AttemptStep.Next)
             {
                 // Counted (Failed); the server's end reaches the client, then the reset.
@@ -411,9 +421,9 @@ namespace TcpLb.Engine.Balancing
             }
             _transport.Admission.ReleaseSource(_sourceTicket);
             _sourceTicket = -1;
-            if (_connection != null)
+            if (_inTable)
             {
-                _transport.Connections.Remove(_connection);
+                _transport.Connections.Remove(this);
             }
             _transport.OnClientClosed();
         }
@@ -423,10 +433,10 @@ namespace TcpLb.Engine.Balancing
             switch (_phase)
             {
                 case Phase.Relaying:
-                    ProxyAttemptOutcome outcome = (_lastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 && !_connection!.Aborted
+                    ProxyAttemptOutcome outcome = (_lastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 && !Aborted
                         ? ProxyAttemptOutcome.FailedBeforeResponse
                         : ProxyAttemptOutcome.Completed;
-                    _plan!.OnRelayEnded(backend!, outcome, _connection!, _lastEnd, _reset);
+                    _plan!.OnRelayEnded(backend!, outcome, this, _lastEnd, _reset);
                     break;
                 case Phase.Preamble:
                     BadHeader("the client closed before a complete PROXY header");

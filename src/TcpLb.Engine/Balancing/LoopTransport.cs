@@ -37,6 +37,8 @@ namespace TcpLb.Engine.Balancing
                 Trace = balancer.LoopTrace,
             };
             _listener = new RelayListener(options, this, this);
+            // Bound by now: only a backend socket to this port can lead back here (the loop guard).
+            upkeep.Outgoing.ListenPort = _listener.LocalEndPoint.Port;
         }
 
         public TcpBalancer Balancer { get; }
@@ -54,6 +56,9 @@ namespace TcpLb.Engine.Balancing
         private Action Opened { get; }
 
         public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
+
+        /// <summary>The loops the balancer's connections run on (tests read what each loop thread allocates).</summary>
+        internal EpollLoop[] Loops => _listener.Loops;
 
         /// <summary>The relay's deadlines from the balancer's settings (0: none).</summary>
         public static RelayTimeouts TimeoutsOf(TcpBalancerOptions options)

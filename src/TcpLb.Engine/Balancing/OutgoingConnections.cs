@@ -27,6 +27,18 @@ namespace TcpLb.Engine.Balancing
 
         public int Count => _byPorts.Count;
 
+        /// <summary>
+        /// The balancer's listening port once known (0: not known, every socket is watched). A loop
+        /// socket to another port is not recorded: an accepted client's local port is the listener's,
+        /// and a match needs the socket's target port to be that same port (<see cref="Key"/>), so
+        /// only a socket to this port can lead back here. Saves two getsockname calls, the end points
+        /// and three dictionary entries per backend connection.
+        /// </summary>
+        public int ListenPort { get; set; }
+
+        /// <summary>Set once anything has been recorded or announced: until then <see cref="IsEmpty"/> is one read.</summary>
+        private volatile bool _used;
+
         /// <summary>Called when no socket could be created for a backend connection (out of file descriptors, say).</summary>
         public Action<SocketError>? SocketUnavailable { get; set; }
 
@@ -37,6 +49,7 @@ namespace TcpLb.Engine.Balancing
         public void Connecting(Socket socket, IPEndPoint target)
         {
             SocketCreated?.Invoke();
+            _used = true;
             _announced[socket] = target;
         }
 
@@ -55,6 +68,7 @@ namespace TcpLb.Engine.Balancing
             {
                 return false;
             }
+            _used = true;
             _byPorts[Key(local.Port, target.Port)] = new Entry(socket, -1, Normalized(local.Address), Normalized(target.Address));
             _announced.TryRemove(socket, out _);
             return true;
@@ -69,14 +83,24 @@ namespace TcpLb.Engine.Balancing
         void IConnectWitness.Connecting(int fd, IPEndPoint target)
         {
             SocketCreated?.Invoke();
-            _announcedFds[fd] = target;
+            if (Watches(target))
+            {
+                _used = true;
+                _announcedFds[fd] = target;
+            }
         }
 
-        void IConnectWitness.Issued(int fd, IPEndPoint target) => Register(fd, target);
+        void IConnectWitness.Issued(int fd, IPEndPoint target)
+        {
+            if (Watches(target))
+            {
+                Register(fd, target);
+            }
+        }
 
         void IConnectWitness.Closed(int fd)
         {
-            if (fd < 0)
+            if (fd < 0 || !_used)
             {
                 return;
             }
@@ -109,7 +133,13 @@ namespace TcpLb.Engine.Balancing
             => !IsEmpty && TryRemoteEndPoint(accepted, out IPEndPoint? peer) && TryLocalEndPoint(accepted, out IPEndPoint? local) && IsOwn(peer!, local!);
 
         /// <summary>Nothing recorded or announced: no accepted client can be one of ours.</summary>
-        public bool IsEmpty => _byPorts.IsEmpty && _announced.IsEmpty && _announcedFds.IsEmpty;
+        public bool IsEmpty => !_used || (_byPorts.IsEmpty && _announced.IsEmpty && _announcedFds.IsEmpty);
+
+        private bool Watches(IPEndPoint target)
+        {
+            int port = ListenPort;
+            return port == 0 || target.Port == port;
+        }
 
         /// <summary>As the other overload, for a client accepted by the loop transport (its two ends).</summary>
         public bool IsOwn(IPEndPoint peer, IPEndPoint local)

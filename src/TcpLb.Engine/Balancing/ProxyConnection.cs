@@ -8,7 +8,7 @@ namespace TcpLb.Engine.Balancing
     /// An open proxied connection: the client, the server and backend it goes to now (another one
     /// after a redispatch), its last activity, and what it waits for until the server's first byte.
     /// </summary>
-    internal sealed class ProxyConnection : ActivityStamp, IResponseObserver
+    internal class ProxyConnection : ActivityStamp, IResponseObserver
     {
         private volatile Socket? _server;
         private volatile Backend? _backend;
@@ -23,10 +23,11 @@ namespace TcpLb.Engine.Balancing
         }
 
         /// <summary>
-        /// A connection on the event loop: in the table so that a stop or a disabled backend reaches
-        /// it (<see cref="Abort"/> posts to its loop); its loop times it out itself (the sweeper skips it).
+        /// A connection on the event loop (the loop path's client is one: no second object per
+        /// connection): in the table so that a stop or a disabled backend reaches it
+        /// (<see cref="Abort"/> posts to its loop); its loop times it out itself (the sweeper skips it).
         /// </summary>
-        public ProxyConnection(Proxying.Loop.IRelayConnection relay)
+        protected ProxyConnection(Proxying.Loop.IRelayConnection relay)
         {
             Client = null!;
             Relay = relay;

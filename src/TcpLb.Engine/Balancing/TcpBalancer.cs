@@ -365,6 +365,9 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Whether the balancer runs on the engine's own event loops (once started).</summary>
         internal bool OnEventLoop => _loop != null;
 
+        /// <summary>The event-loop transport, when the balancer runs on it (tests).</summary>
+        internal LoopTransport? LoopTransport => _loop;
+
         protected override void OnAcceptExhausted(SocketError error) => _upkeep.BeginExhaustion(error, "accepting connections");
 
         protected override void OnAcceptRecovered() => _upkeep.EndExhaustion();

@@ -346,6 +346,21 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
     
         [Fact]
+        public void A_port_another_relay_listens_on_is_refused_too_although_both_ask_for_SO_REUSEPORT()
+        {
+            // Without the check the second relay's listeners would join the first one's group and take half its clients.
+            var first = new LoopRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), LoopCount = 2 };
+            first.Backends.Add(new IPEndPoint(IPAddress.Loopback, 1));
+            using var holder = new LoopRelay(first);
+            int port = holder.LocalEndPoint.Port;
+            var second = new LoopRelayOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port), LoopCount = 2 };
+            second.Backends.Add(new IPEndPoint(IPAddress.Loopback, 1));
+            var e = Assert.Throws<TcpLb.Engine.Net.ListenerBindException>(() => new LoopRelay(second));
+            Assert.True(e.IsAddressInUse);
+            Assert.Contains(port.ToString(), e.Message);
+        }
+
+        [Fact]
         public async Task An_observer_that_throws_costs_its_own_connection_only()
         {
             using var backend = new RawBackend();

@@ -236,6 +236,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 socket.ReadHangup = true;
             }
+            socket.PeerShutWrite = (events & (EPOLLHUP | EPOLLERR)) == 0 && (socket.PeerShutWrite || (events & EPOLLRDHUP) != 0);
             try
             {
                 socket.Handler.OnReady(socket, events);

@@ -41,6 +41,11 @@ namespace TcpLb.Engine.Net.EventLoop
                 {
                     _loops[i] = new EpollLoop("tcplb-loop-" + i, trace, bufferSize, maxRetainedBuffers);
                 }
+                if (reusePort)
+                {
+                    // Nobody may hold the port, not even another SO_REUSEPORT group of this user (it would share its clients).
+                    LocalEndPoint = NativeSocket.ClaimPort(LocalEndPoint);
+                }
                 for (int i = 0; i < _listeners.Length; i++)
                 {
                     int fd = NativeSocket.Listen(LocalEndPoint, reusePort, backlog);

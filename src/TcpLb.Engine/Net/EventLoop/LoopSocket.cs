@@ -44,6 +44,14 @@ namespace TcpLb.Engine.Net.EventLoop
         public bool ReadHangup;
 
         /// <summary>
+        /// The last edge said the peer shut its writing side (EPOLLRDHUP) with no error or hangup
+        /// beside it: a read shorter than asked has then taken everything before the FIN, so the
+        /// reader may take the FIN without the read that would only return 0 (HAProxy's raw_sock
+        /// does the same). Not set with EPOLLHUP or EPOLLERR: a reset must still be read as one.
+        /// </summary>
+        public bool PeerShutWrite;
+
+        /// <summary>
         /// Reads into <paramref name="buffer"/>: the count, 0 at the peer's FIN, or minus errno
         /// (-EAGAIN when drained; <see cref="ReadReady"/> is cleared then, and after a short read
         /// unless the peer has sent FIN, the rule that saves the read that would only say EAGAIN).

@@ -20,6 +20,34 @@ namespace TcpLb.Engine.Net.EventLoop
         /// </summary>
         public static int Listen(IPEndPoint endPoint, bool reusePort, int backlog)
         {
+            int fd = Bind(endPoint, reusePort);
+            if (listen(fd, backlog) != 0)
+            {
+                int errno = Errno;
+                close(fd);
+                throw Failure(errno);
+            }
+            return fd;
+        }
+
+        /// <summary>
+        /// Checks that nobody holds <paramref name="endPoint"/>, another SO_REUSEPORT group included
+        /// (a second balancer of the same user on the same port would otherwise join the first one's
+        /// group and take half its clients): binds it once without SO_REUSEPORT, which any holder
+        /// refuses, and lets it go. The bound address (the real port when 0 was asked for), for the
+        /// group's listeners to bind at once; <see cref="ListenerBindException"/> when it is taken.
+        /// </summary>
+        public static IPEndPoint ClaimPort(IPEndPoint endPoint)
+        {
+            int fd = Bind(endPoint, reusePort: false);
+            IPEndPoint? bound = LocalEndPoint(fd);
+            close(fd);
+            return bound ?? endPoint;
+        }
+
+        /// <summary>A non-blocking TCP socket bound to <paramref name="endPoint"/> with the listener's options (not listening yet).</summary>
+        private static int Bind(IPEndPoint endPoint, bool reusePort)
+        {
             int fd = socket(endPoint.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             if (fd < 0)
             {
@@ -45,10 +73,6 @@ namespace TcpLb.Engine.Net.EventLoop
                 {
                     int errno = Errno;
                     throw new ListenerBindException(endPoint, ToSocketError(errno), Failure(errno));
-                }
-                if (listen(fd, backlog) != 0)
-                {
-                    throw Failure(Errno);
                 }
                 return fd;
             }

@@ -34,7 +34,7 @@ namespace TcpLb.Engine.Proxying.Loop
         private bool _connectLater;
         private volatile bool _abortRequested;
         private SockAddrBuffer _clientAddress;
-        private readonly RelayPreamble _preamble = new RelayPreamble();
+        private RelayPreamble _preamble = RelayPreamble.None; // its own at ReadPreamble
 
         private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeoutSettings timeouts, RelayConnectionSet.ConnectionList? list)
         {
@@ -183,6 +183,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "A preamble is at least one byte.");
             }
+            _preamble = new RelayPreamble();
             _preamble.Begin(maxBytes, timeoutMilliseconds > 0 ? _loop.Now + timeoutMilliseconds : 0);
             ArmTimer();
             Run();
@@ -283,6 +284,7 @@ namespace TcpLb.Engine.Proxying.Loop
             NativeBufferPool pool = _loop.Buffers;
             long now = _loop.Now;
             LoopSocket? server = _server;
+            _up.ClosesAfterFin = _down.Finished;
             RelayStep up = _up.Pump(pool, ReadBudget, now);
             if (up == RelayStep.SourceFailed)
             {
@@ -303,6 +305,7 @@ namespace TcpLb.Engine.Proxying.Loop
                 return;
             }
             long before = _down.Bytes;
+            _down.ClosesAfterFin = _up.Finished;
             RelayStep down = _down.Pump(pool, ReadBudget, now);
             if (!_answered && _down.Bytes > 0 && before == 0)
             {

@@ -62,6 +62,13 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>The source sent FIN before any byte, and it is held (see <see cref="HoldEmptyFin"/>).</summary>
         public bool FinHeld => HoldEmptyFin && SourceEnded && !Finished && Bytes == 0;
 
+        /// <summary>
+        /// The other direction is done, so the pair closes as soon as this one passes its FIN on:
+        /// the FIN then goes with the close (nothing is left to read on either socket, so close sends
+        /// FIN, not RST) and the shutdown call is saved. Set by the connection before each pump.
+        /// </summary>
+        public bool ClosesAfterFin { get; set; }
+
         /// <summary>The source sent FIN.</summary>
         public bool SourceEnded { get; private set; }
 
@@ -203,6 +210,10 @@ namespace TcpLb.Engine.Proxying.Loop
                     }
                     Release(pool);
                     Finished = true;
+                    if (ClosesAfterFin)
+                    {
+                        return RelayStep.Finished;
+                    }
                     int shut = Destination.ShutdownSend();
                     if (shut < 0)
                     {
@@ -231,6 +242,10 @@ namespace TcpLb.Engine.Proxying.Loop
                     _offset = 0;
                     _count = read;
                     Bytes += read;
+                    if (read < pool.BufferSize && Source.PeerShutWrite)
+                    {
+                        SourceEnded = true; // everything before the FIN is read: the FIN without another read
+                    }
                 }
                 else if (read == 0)
                 {

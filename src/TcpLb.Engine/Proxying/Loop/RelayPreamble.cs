@@ -11,6 +11,13 @@ namespace TcpLb.Engine.Proxying.Loop
     /// </summary>
     internal sealed unsafe class RelayPreamble
     {
+        /// <summary>
+        /// What a connection that reads no preamble has (most of them): never begun, so it stays
+        /// inactive and is never written; a connection makes its own at <c>ReadPreamble</c>. Saves an
+        /// object per connection.
+        /// </summary>
+        public static readonly RelayPreamble None = new RelayPreamble();
+
         private byte[]? _bytes;
         private int _max;
 
@@ -92,6 +99,10 @@ namespace TcpLb.Engine.Proxying.Loop
 
         public void End()
         {
+            if (ReferenceEquals(this, None))
+            {
+                return;
+            }
             byte[]? bytes = _bytes;
             _bytes = null;
             Deadline = 0;
