@@ -365,6 +365,14 @@ namespace TcpLb.Engine.Balancing
         /// <summary>Whether the balancer runs on the engine's own event loops (once started).</summary>
         internal bool OnEventLoop => _loop != null;
 
+        /// <summary>
+        /// The transport the balancer runs on (before it starts, the one it will take):
+        /// <see cref="BalancerTransport.Loop"/> or <see cref="BalancerTransport.Stream"/>, as
+        /// <see cref="TcpBalancerOptions.Transport"/>, TCPLB_TRANSPORT, TLS and the system chose.
+        /// </summary>
+        public BalancerTransport Transport
+            => _loop != null || (!IsStarted && TransportChoice.UsesLoop(_options)) ? BalancerTransport.Loop : BalancerTransport.Stream;
+
         protected override void OnAcceptExhausted(SocketError error) => _upkeep.BeginExhaustion(error, "accepting connections");
 
         protected override void OnAcceptRecovered() => _upkeep.EndExhaustion();
