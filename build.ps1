@@ -183,7 +183,7 @@ function Invoke-TestTask {
         Write-Host "> dotnet test (xunit: the engine again, TCPLB_TRANSPORT=stream)" -ForegroundColor Cyan
         $streamDir = Join-Path $ResultsDir 'xunit-stream'
         $stream = Invoke-OnStreamPath {
-            & dotnet test (Join-Path $RepoRoot 'tests/TcpLb.Engine.Tests') -c $Configuration --no-build --logger 'trx' --results-directory $streamDir --blame-hang --blame-hang-timeout 5m --blame-hang-dump-type none
+            & dotnet test (Join-Path $RepoRoot 'tests/TcpLb.Engine.Tests') -c $Configuration --no-build --logger 'trx' --results-directory $streamDir --blame-hang --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
             $streamExit = $LASTEXITCODE
             $count = Get-TrxCount -Directory $streamDir
             if ($streamExit -ne 0 -and $count.Failed -eq 0) {
