@@ -103,7 +103,7 @@ Describe 'SafeDefaultsTests' {
         Get-Job | Remove-Job -Force
     }
 
-    It 'iperf3 -P 4 -t 8 through a default balancer passes 5 runs of 5 and the backend stays Up' {
+    It 'iperf3 -P 4 -t 8 through a default balancer passes 5 runs of 5 and the backend stays Up' -Tag 'Bulk' {
         $iperf = (Get-Command iperf3 -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
         # iperf3 needs a fixed port: take a free one, and another if it was taken meanwhile.
         $server = $null

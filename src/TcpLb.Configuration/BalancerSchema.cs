@@ -127,6 +127,9 @@ namespace TcpLb.Configuration
             Keyed<ServerBinding>(BalancerSettings.ListenAddress,
                 (node, at, s) => Listen(node, at, s.Options),
                 s => ConfigurationNode.Scalar(Listen(s.Options.ListenAddress, s.Options.Port))),
+            Keyed<ServerBinding>(BalancerSettings.Transport,
+                (node, at, s) => s.Options.Transport = Transport(node, at),
+                s => s.Options.Transport == BalancerTransport.Auto ? null : ConfigurationNode.Scalar(s.Options.Transport.ToString())),
             Described<ServerBinding>(BalancerSettings.MaxConnections, s => s.Options),
             Described<ServerBinding>(BalancerSettings.QueueLength, s => s.Options),
             Described<ServerBinding>(BalancerSettings.QueueTimeout, s => s.Options),
@@ -181,6 +184,16 @@ namespace TcpLb.Configuration
                 throw ConfigurationValue.Bad(node, at, "not a backend address", BackendAddress.AcceptedForms);
             }
             return address!;
+        }
+
+        private static BalancerTransport Transport(ConfigurationNode node, BindingContext at)
+        {
+            string text = ConfigurationValue.Text(node, at, BalancerSettings.TransportForms);
+            if (!BalancerSettings.Transport.IsValue(text))
+            {
+                throw ConfigurationValue.Bad(node, at, "not a transport", BalancerSettings.TransportForms);
+            }
+            return (BalancerTransport)Enum.Parse(typeof(BalancerTransport), text.Trim(), ignoreCase: true);
         }
 
         private static BalancingAlgorithm Algorithm(ConfigurationNode node, BindingContext at)

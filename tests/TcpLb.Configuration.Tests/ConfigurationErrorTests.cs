@@ -106,7 +106,7 @@ namespace TcpLb.Configuration.Tests
 
             var e = ReadFails(json, ConfigurationFormat.Json, "lb.json");
 
-            Assert.Equal("lb.json, line 5: server[0].maxConections: 'maxConections' is not a known key. Did you mean 'max_connections'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, allow_from, deny_from, max_connections_per_source, connection_rate_per_source, accept_proxy_protocol, proxy_header_timeout, forward.", e.Message);
+            Assert.Equal("lb.json, line 5: server[0].maxConections: 'maxConections' is not a known key. Did you mean 'max_connections'? Valid keys here: name, listen, transport, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, allow_from, deny_from, max_connections_per_source, connection_rate_per_source, accept_proxy_protocol, proxy_header_timeout, forward.", e.Message);
         }
 
         [Fact]
@@ -183,7 +183,8 @@ namespace TcpLb.Configuration.Tests
         [InlineData("connection_rate_per_source = \"100/h\"", "server[0].connection_rate_per_source: \"100/h\" is not valid (not a connection rate). Accepted: \"none\" (no limit), or a count per second or per minute, as 100/s or 600/m")]
         [InlineData("max_connections_per_source = -1", "server[0].max_connections_per_source: -1 is not valid (out of range). Accepted: a whole number, 0 or more.")]
         [InlineData("accept_proxy_protocol = \"yes\"", "server[0].accept_proxy_protocol: \"yes\" is not valid (a string, not true or false). Accepted: true or false.")]
-        [InlineData("listne = 3", "server[0].listne: 'listne' is not a known key. Did you mean 'listen'? Valid keys here: name, listen, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, allow_from, deny_from, max_connections_per_source, connection_rate_per_source, accept_proxy_protocol, proxy_header_timeout, forward.")]
+        [InlineData("transport = \"epoll\"", "server[0].transport: \"epoll\" is not valid (not a transport). Accepted: Auto, Loop or Stream (case does not count).")]
+        [InlineData("listne = 3", "server[0].listne: 'listne' is not a known key. Did you mean 'listen'? Valid keys here: name, listen, transport, max_connections, queue_length, queue_timeout, idle_timeout, fin_timeout, allow_from, deny_from, max_connections_per_source, connection_rate_per_source, accept_proxy_protocol, proxy_header_timeout, forward.")]
         public void A_bad_server_value_names_its_line_key_and_value(string setting, string expected)
         {
             var e = ReadFails("[[server]]\n" + setting + "\n", ConfigurationFormat.Toml, "lb.toml");

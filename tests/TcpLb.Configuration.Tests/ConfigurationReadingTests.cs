@@ -235,6 +235,22 @@ backends = [""9004""]
         }
 
         [Theory]
+        [InlineData("loop", BalancerTransport.Loop)]
+        [InlineData("Stream", BalancerTransport.Stream)]
+        [InlineData("AUTO", BalancerTransport.Auto)]
+        public void Reads_the_transport_and_writes_it_when_it_is_not_auto(string name, BalancerTransport expected)
+        {
+            string toml = $"[[server]]\ntransport = \"{name}\"\n[[server.forward]]\nbackends = [\"9001\"]\n";
+
+            TcpBalancerOptions o = BalancerConfiguration.Read(toml, ConfigurationFormat.Toml, "t.toml")[0].Options;
+            string written = BalancerConfiguration.Write(new[] { new BalancerDefinition(null, o) }, ConfigurationFormat.Toml);
+
+            Assert.Equal(expected, o.Transport);
+            Assert.Equal(expected != BalancerTransport.Auto, written.Contains("transport = \"" + expected + "\""));
+            Assert.Equal(expected, BalancerConfiguration.Read(written, ConfigurationFormat.Toml, "w.toml")[0].Options.Transport);
+        }
+
+        [Theory]
         [InlineData("1500", 1500)]
         [InlineData("\"1500ms\"", 1500)]
         [InlineData("\"2s\"", 2000)]

@@ -116,6 +116,20 @@ namespace TcpLb.Configuration.Tests
         }
 
         [Fact]
+        public void The_transport_is_not_changeable_and_the_refusal_names_both_values()
+        {
+            TcpBalancerOptions desired = Options("9001");
+            desired.Transport = BalancerTransport.Stream;
+
+            var plan = ReconfigurationPlan.Create(Options("9001"), desired);
+
+            Assert.Equal("Transport cannot change while the balancer runs (Auto -> Stream)", Assert.Single(plan.NotChangeable).ToString());
+            using var balancer = new TcpBalancer(Options("9001"));
+            var e = Assert.Throws<InvalidOperationException>(() => plan.Apply(balancer));
+            Assert.Contains("Transport cannot change", e.Message);
+        }
+
+        [Fact]
         public void Port_zero_means_the_port_it_has()
         {
             TcpBalancerOptions desired = Options("9001");

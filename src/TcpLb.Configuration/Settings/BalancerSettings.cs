@@ -126,6 +126,10 @@ namespace TcpLb.Configuration.Settings
             "The PROXY protocol header each backend connection starts with.",
             o => o.SendProxyProtocol, (o, v) => o.SendProxyProtocol = v);
 
+        public static readonly BalancerValueSetting Transport = BalancerValueSetting.Choice<BalancerTransport>("Transport", "transport", Server, false, TransportForms,
+            "How the balancer moves bytes: Auto (the engine's own event loops on Linux, .NET's sockets elsewhere and for TLS), Loop or Stream; TCPLB_TRANSPORT overrides it.",
+            o => o.Transport, (o, v) => o.Transport = v);
+
         public static readonly BalancerValueSetting HealthCheckSend = new BalancerValueSetting("HealthCheckSend", "send", Check, true, "a text, not empty", NoNames,
             "Text a health check sends once connected.",
             o => Quoted(o.HealthCheck.Send), (from, to) => to.HealthCheck.Send = from.HealthCheck.Send, (o, v) => o.HealthCheck.Send = (string?)v);
@@ -137,8 +141,11 @@ namespace TcpLb.Configuration.Settings
         /// <summary>The settings that are not whole numbers (the pool, its toxics and TLS material are not settings).</summary>
         public static readonly IReadOnlyList<BalancerValueSetting> Values = new[]
         {
-            ListenAddress, AllowFrom, DenyFrom, ConnectionRatePerSource, AcceptProxyProtocol, Algorithm, RetryOn, SendProxyProtocol, HealthCheckSend, HealthCheckExpect,
+            ListenAddress, AllowFrom, DenyFrom, ConnectionRatePerSource, AcceptProxyProtocol, Algorithm, RetryOn, SendProxyProtocol, Transport, HealthCheckSend, HealthCheckExpect,
         };
+
+        /// <summary>The forms a transport takes.</summary>
+        public const string TransportForms = "Auto, Loop or Stream (case does not count)";
 
         /// <summary>The forms a listen key takes.</summary>
         public const string ListenForms = "\"host:port\" (\"0.0.0.0:8200\", \"127.0.0.1:8080\"), \"[IPv6]:port\" (\"[::1]:8080\") or a port (8080, on 127.0.0.1), with a port from 0 (a free one) to 65535";

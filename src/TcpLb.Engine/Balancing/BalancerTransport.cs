@@ -6,7 +6,7 @@ namespace TcpLb.Engine.Balancing
     /// </summary>
     public enum BalancerTransport
     {
-        /// <summary>The engine's choice: the portable stream path for now (see docs/design/event-loop.md).</summary>
+        /// <summary>The engine's choice: the event loops on Linux (x64 and arm64), the stream path elsewhere and for TLS.</summary>
         Auto,
 
         /// <summary>The engine's own event loops (Linux x64 and arm64); elsewhere, and for TLS, the stream path.</summary>

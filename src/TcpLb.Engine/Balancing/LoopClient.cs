@@ -332,6 +332,11 @@ namespace TcpLb.Engine.Balancing
 
         public void OnConnectFailed(int errno)
         {
+            if (NoSocket(errno))
+            {
+                // No socket for the backend (out of descriptors or memory): one warning per episode, as BackendConnector gives it.
+                _transport.Upkeep.Outgoing.SocketUnavailable?.Invoke(NativeSocket.ToSocketError(errno));
+            }
             Backend backend = _backend!;
             IPEndPoint tried = backend.NativeEndPoint(_address).EndPoint;
             if (++_address < backend.EndPoints.Length)
@@ -473,6 +478,9 @@ namespace TcpLb.Engine.Balancing
                 _transport.Admission.ReleaseAdmitted();
             }
         }
+
+        private static bool NoSocket(int errno)
+            => errno == LinuxNative.EMFILE || errno == LinuxNative.ENFILE || errno == LinuxNative.ENOBUFS || errno == LinuxNative.ENOMEM;
 
         internal static int Milliseconds(TimeSpan span)
             => span <= TimeSpan.Zero || span == System.Threading.Timeout.InfiniteTimeSpan ? 0 : (int)Math.Min(int.MaxValue, span.TotalMilliseconds);

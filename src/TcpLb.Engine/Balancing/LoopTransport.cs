@@ -30,6 +30,7 @@ namespace TcpLb.Engine.Balancing
             Upkeep = upkeep;
             Opened = opened;
             _closed = closed;
+            ReferencedAssemblies.Load();
             var options = new RelayListenerOptions
             {
                 ListenEndPoint = requested,

@@ -368,6 +368,14 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The event-loop transport, when the balancer runs on it (tests).</summary>
         internal LoopTransport? LoopTransport => _loop;
 
+        /// <summary>
+        /// The transport the balancer runs on (before it starts, the one it will take):
+        /// <see cref="BalancerTransport.Loop"/> or <see cref="BalancerTransport.Stream"/>, as
+        /// <see cref="TcpBalancerOptions.Transport"/>, TCPLB_TRANSPORT, TLS and the system chose.
+        /// </summary>
+        public BalancerTransport Transport
+            => _loop != null || (!IsStarted && TransportChoice.UsesLoop(_options)) ? BalancerTransport.Loop : BalancerTransport.Stream;
+
         protected override void OnAcceptExhausted(SocketError error) => _upkeep.BeginExhaustion(error, "accepting connections");
 
         protected override void OnAcceptRecovered() => _upkeep.EndExhaustion();

@@ -31,8 +31,9 @@ namespace TcpLb.Engine.Balancing
 
         /// <summary>
         /// How the balancer moves bytes (not reloaded): <see cref="BalancerTransport.Auto"/> (the
-        /// default), the engine's own event loops, or .NET's sockets; TLS always takes the stream
-        /// path. The environment variable TCPLB_TRANSPORT (loop or stream) overrides it.
+        /// default: the engine's own event loops on Linux, the stream path elsewhere), the loops, or
+        /// .NET's sockets; TLS always takes the stream path. The environment variable TCPLB_TRANSPORT
+        /// (loop or stream) overrides it; <see cref="TcpBalancer.Transport"/> says which one runs.
         /// </summary>
         public BalancerTransport Transport { get; set; } = BalancerTransport.Auto;
 

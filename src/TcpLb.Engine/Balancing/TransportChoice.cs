@@ -3,7 +3,11 @@ using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Balancing
 {
-    /// <summary>Which transport a balancer runs on: the option, overridden by TCPLB_TRANSPORT; TLS and systems without the loop take the stream path.</summary>
+    /// <summary>
+    /// Which transport a balancer runs on: the option, overridden by TCPLB_TRANSPORT; Auto is the
+    /// loop where the loop exists (Linux x64 and arm64); TLS and systems without the loop take the
+    /// stream path.
+    /// </summary>
     internal static class TransportChoice
     {
         public const string EnvironmentVariable = "TCPLB_TRANSPORT";
@@ -15,8 +19,8 @@ namespace TcpLb.Engine.Balancing
                 return false;
             }
             BalancerTransport transport = Forced() ?? options.Transport;
-            // Auto is the stream path until the whole suite passes on the loop (docs/design/event-loop.md).
-            return transport == BalancerTransport.Loop;
+            // Auto: the loop (the whole suite passes on both transports, docs/design/event-loop.md).
+            return transport != BalancerTransport.Stream;
         }
 
         private static BalancerTransport? Forced()

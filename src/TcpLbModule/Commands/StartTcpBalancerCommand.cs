@@ -200,6 +200,10 @@ namespace TcpLbModule.Commands
         [Parameter]
         public ProxyProtocolVersion SendProxyProtocol { get; set; }
 
+        /// <summary>How the balancer moves bytes: Auto (the engine's own event loops on Linux), Loop or Stream; TLS always takes the stream path.</summary>
+        [Parameter]
+        public BalancerTransport Transport { get; set; }
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ValidateServerName]

@@ -53,6 +53,9 @@ namespace TcpLbModule.Jobs
         /// <summary>How new connections pick their backend (a BalancingAlgorithm name, which ConvertTo-Json writes as such).</summary>
         public string Algorithm => Balancer.Algorithm.ToString();
 
+        /// <summary>The transport the balancer runs on, Loop or Stream (a BalancerTransport name): what -Transport, TCPLB_TRANSPORT, TLS and the system chose.</summary>
+        public string Transport => Balancer.Transport.ToString();
+
         /// <summary>The backends in pool order, as host:port.</summary>
         public string[] Backends => Balancer.Backends.Select(b => b.Address.ToString()).ToArray();
 

@@ -1,0 +1,100 @@
+# Issue 17 through the cmdlets: which transport a balancer runs on. Auto (the default) is the
+# engine's own event loop on Linux; -Transport and the configuration key choose; TLS always takes
+# the stream path; TCPLB_TRANSPORT overrides for the process; a reload cannot change it; the job's
+# Transport property says which one runs. This file clears TCPLB_TRANSPORT while it runs (CI's
+# second pass sets it for other files) and puts it back afterwards.
+
+Describe 'Transport' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
+        . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+        $script:forced = $env:TCPLB_TRANSPORT
+        Remove-Item Env:TCPLB_TRANSPORT -ErrorAction SilentlyContinue
+        $script:backend = Start-TcpBackend -Port 0
+    }
+
+    AfterAll {
+        Get-Job | Stop-Job
+        Get-Job | Remove-Job -Force
+        if ($script:forced) { $env:TCPLB_TRANSPORT = $script:forced }
+    }
+
+    AfterEach {
+        Remove-Item Env:TCPLB_TRANSPORT -ErrorAction SilentlyContinue
+        Get-Job | Where-Object { $_ -ne $script:backend } | Stop-Job
+        Get-Job | Where-Object { $_ -ne $script:backend } | Remove-Job -Force
+    }
+
+    It 'Runs on the event loop by default on Linux, and says so' {
+        $lb = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0
+
+        $lb.Transport | Should -Be $(if ($IsLinux) { 'Loop' } else { 'Stream' })
+        @(Invoke-TcpProbe -Port $lb.Port -Count 3 | Where-Object Status -eq 'Success').Count | Should -Be 3
+    }
+
+    It 'Takes -Transport <Transport> and serves on it' -TestCases @(@{ Transport = 'Stream'; Runs = 'Stream' }, @{ Transport = 'Loop'; Runs = 'Loop' }, @{ Transport = 'Auto'; Runs = 'Loop' }) {
+        $a = Start-TcpBackend -Port 0
+        $lb = Start-TcpBalancer -Port 0 -Backend $script:backend, $a -HealthCheckInterval 0 -Transport $Transport
+
+        $lb.Transport | Should -Be $(if ($IsLinux) { $Runs } else { 'Stream' })
+        # Round robin in the order given, on either transport.
+        (Invoke-TcpProbe -Port $lb.Port -Count 4).Backend | Should -Be @($script:backend.Port, $a.Port, $script:backend.Port, $a.Port)
+        ($lb | ConvertTo-Json -Depth 1 -WarningAction SilentlyContinue | ConvertFrom-Json).Transport | Should -Be $lb.Transport
+    }
+
+    It 'A bad -Transport is an error that names the value and the accepted ones, and starts nothing' {
+        $before = @(Get-Job).Count
+
+        $err = { Start-TcpBalancer -Port 0 -Backend $script:backend -Transport Epoll } | Should -Throw -PassThru
+
+        $err.Exception.Message | Should -BeLike "*Epoll*"
+        $err.Exception.Message | Should -BeLike "*Auto, Loop, Stream*"
+        @(Get-Job).Count | Should -Be $before
+    }
+
+    It 'TLS takes the stream path even when the loop is asked for' {
+        $lb = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -SelfSignedCertificate -Transport Loop
+
+        $lb.Transport | Should -Be 'Stream'
+    }
+
+    It 'TCPLB_TRANSPORT overrides -Transport for balancers started after it is set, as its help says' {
+        $env:TCPLB_TRANSPORT = 'stream'
+        $lb = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Loop
+        Remove-Item Env:TCPLB_TRANSPORT
+        $after = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Loop
+
+        $lb.Transport | Should -Be 'Stream'
+        $after.Transport | Should -Be $(if ($IsLinux) { 'Loop' } else { 'Stream' })
+        (Get-Help Start-TcpBalancer -Parameter Transport | Out-String) | Should -BeLike '*TCPLB_TRANSPORT*'
+    }
+
+    It 'The configuration file key transport starts it on that transport, and export writes it back (<Format>)' -TestCases @(@{ Format = 'psd1' }, @{ Format = 'json' }, @{ Format = 'toml' }) {
+        $path = Join-Path $TestDrive "stream.$Format"
+        $text = switch ($Format) {
+            'psd1' { "@{ Server = @( @{ Name = 'tr-$Format'; Listen = 0; Transport = 'Stream'; Forward = @{ Backends = @('$($script:backend.Port)'); HealthCheck = @{ Interval = 0 } } } ) }" }
+            'json' { "{ `"server`": [ { `"name`": `"tr-$Format`", `"listen`": 0, `"transport`": `"stream`", `"forward`": { `"backends`": [ `"$($script:backend.Port)`" ], `"healthCheck`": { `"interval`": 0 } } } ] }" }
+            'toml' { "[[server]]`nname = `"tr-$Format`"`nlisten = 0`ntransport = `"STREAM`"`n[server.forward]`nbackends = [`"$($script:backend.Port)`"]`nhealth_check = { interval = 0 }`n" }
+        }
+        Set-Content -LiteralPath $path -Value $text
+
+        $lb = Start-TcpBalancer -ConfigurationPath $path
+
+        $lb.Transport | Should -Be 'Stream'
+        $exported = Export-TcpBalancerConfiguration -Job $lb -Format $Format
+        ($exported -join "`n") | Should -Match '(?i)transport\W+\s*=?\s*\W?Stream'
+    }
+
+    It 'A reload that changes the transport is refused, naming the setting and both values; a restart is needed' {
+        $lb = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Name tr-reload
+        $path = Join-Path $TestDrive 'reload.psd1'
+        Set-Content -LiteralPath $path -Value "@{ Server = @( @{ Name = 'tr-reload'; Listen = $($lb.Port); Transport = 'Stream'; Forward = @{ Backends = @('$($script:backend.Port)'); HealthCheck = @{ Interval = 0 }; Retries = 1 } } ) }"
+
+        $err = { Update-TcpBalancer $lb -ConfigurationPath $path } | Should -Throw -ErrorId 'NotChangeableWhileRunning,*' -PassThru
+
+        $err.Exception.Message | Should -BeLike '*Transport cannot change while the balancer runs (Auto -> Stream)*'
+        $err.Exception.Message | Should -BeLike '*Stop it and start it again*'
+        $lb.CurrentConfiguration().Retries | Should -Be 3 -Because 'nothing was changed'
+        $lb.Transport | Should -Be $(if ($IsLinux) { 'Loop' } else { 'Stream' })
+    }
+}
