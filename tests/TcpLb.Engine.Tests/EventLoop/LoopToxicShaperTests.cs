@@ -55,11 +55,13 @@ namespace TcpLb.Engine.Tests.EventLoop
             var toxic = new ToxicSourceStub(new ToxicDefinition(ToxicType.Slicer, averageSize: 10, sizeVariation: 0, delay: TimeSpan.FromMilliseconds(5)));
             ILoopChunkShaper shaper = LoopToxicChain.CreateOne(toxic);
             Expect(shaper.Shape(0, 25, out int allowed, out long wakeAt), ShapeAction.Send, allowed, 10, wakeAt, 0);
-            Expect(shaper.Shape(0, 15, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 5);
-            Expect(shaper.Shape(5, 15, out allowed, out wakeAt), ShapeAction.Send, allowed, 10, wakeAt, 0);
-            Expect(shaper.Shape(5, 5, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 10);
-            Expect(shaper.Shape(10, 5, out allowed, out wakeAt), ShapeAction.Send, allowed, 5, wakeAt, 0);
-            Expect(shaper.Shape(10, 30, out allowed, out wakeAt), ShapeAction.Send, allowed, 10, wakeAt, 0); // a new chunk: at once
+            // Each time a millisecond after the delay, as every toxic's: the loop's clock truncates.
+            Expect(shaper.Shape(0, 15, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 6);
+            Expect(shaper.Shape(5, 15, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 6);
+            Expect(shaper.Shape(6, 15, out allowed, out wakeAt), ShapeAction.Send, allowed, 10, wakeAt, 0);
+            Expect(shaper.Shape(6, 5, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 12);
+            Expect(shaper.Shape(12, 5, out allowed, out wakeAt), ShapeAction.Send, allowed, 5, wakeAt, 0);
+            Expect(shaper.Shape(12, 30, out allowed, out wakeAt), ShapeAction.Send, allowed, 10, wakeAt, 0); // a new chunk: at once
         }
 
         [Fact]
@@ -79,10 +81,11 @@ namespace TcpLb.Engine.Tests.EventLoop
         public void Reset_peer_resets_the_timeout_after_its_first_turn_or_at_once()
         {
             ILoopChunkShaper later = LoopToxicChain.CreateOne(new ToxicSourceStub(new ToxicDefinition(ToxicType.ResetPeer, timeout: TimeSpan.FromMilliseconds(200))));
-            Expect(later.Shape(1000, 0, out int allowed, out long wakeAt), ShapeAction.Send, allowed, 0, wakeAt, 1200);
-            Expect(later.Shape(1100, 50, out allowed, out wakeAt), ShapeAction.Send, allowed, 50, wakeAt, 1200);
+            Expect(later.Shape(1000, 0, out int allowed, out long wakeAt), ShapeAction.Send, allowed, 0, wakeAt, 1201);
+            Expect(later.Shape(1100, 50, out allowed, out wakeAt), ShapeAction.Send, allowed, 50, wakeAt, 1201);
             Assert.Equal(ShapeAction.Send, later.ShapeFin(1150, out wakeAt));
-            Expect(later.Shape(1200, 0, out allowed, out wakeAt), ShapeAction.Reset, allowed, 0, wakeAt, 1200);
+            Expect(later.Shape(1200, 0, out allowed, out wakeAt), ShapeAction.Send, allowed, 0, wakeAt, 1201);
+            Expect(later.Shape(1201, 0, out allowed, out wakeAt), ShapeAction.Reset, allowed, 0, wakeAt, 1201);
             ILoopChunkShaper now = LoopToxicChain.CreateOne(new ToxicSourceStub(new ToxicDefinition(ToxicType.ResetPeer)));
             Assert.Equal(ShapeAction.Reset, now.Shape(5, 0, out _, out _));
         }
@@ -91,10 +94,11 @@ namespace TcpLb.Engine.Tests.EventLoop
         public void Timeout_drops_every_byte_holds_the_FIN_and_closes_after_its_timeout_or_never()
         {
             ILoopChunkShaper closing = LoopToxicChain.CreateOne(new ToxicSourceStub(new ToxicDefinition(ToxicType.Timeout, timeout: TimeSpan.FromMilliseconds(300))));
-            Expect(closing.Shape(0, 100, out int allowed, out long wakeAt), ShapeAction.Drop, allowed, 100, wakeAt, 300);
+            Expect(closing.Shape(0, 100, out int allowed, out long wakeAt), ShapeAction.Drop, allowed, 100, wakeAt, 301);
             Assert.Equal(ShapeAction.Wait, closing.ShapeFin(10, out wakeAt));
-            Assert.Equal(300, wakeAt);
-            Assert.Equal(ShapeAction.Close, closing.Shape(300, 0, out _, out _));
+            Assert.Equal(301, wakeAt);
+            Assert.Equal(ShapeAction.Send, closing.Shape(300, 0, out _, out _));
+            Assert.Equal(ShapeAction.Close, closing.Shape(301, 0, out _, out _));
             ILoopChunkShaper hanging = LoopToxicChain.CreateOne(new ToxicSourceStub(new ToxicDefinition(ToxicType.Timeout)));
             Expect(hanging.Shape(0, 100, out allowed, out wakeAt), ShapeAction.Drop, allowed, 100, wakeAt, 0);
             Assert.Equal(ShapeAction.Drop, hanging.ShapeFin(1_000_000, out wakeAt)); // the FIN is held for good
@@ -107,9 +111,9 @@ namespace TcpLb.Engine.Tests.EventLoop
             ILoopChunkShaper shaper = LoopToxicChain.CreateOne(new ToxicSourceStub(new ToxicDefinition(ToxicType.SlowClose, delay: TimeSpan.FromMilliseconds(100))));
             Expect(shaper.Shape(500, 4096, out int allowed, out long wakeAt), ShapeAction.Send, allowed, 4096, wakeAt, 0);
             Assert.Equal(ShapeAction.Wait, shaper.ShapeFin(500, out wakeAt));
-            Assert.Equal(600, wakeAt);
-            Assert.Equal(ShapeAction.Wait, shaper.ShapeFin(550, out wakeAt));
-            Assert.Equal(ShapeAction.Send, shaper.ShapeFin(600, out _));
+            Assert.Equal(601, wakeAt);
+            Assert.Equal(ShapeAction.Wait, shaper.ShapeFin(600, out wakeAt));
+            Assert.Equal(ShapeAction.Send, shaper.ShapeFin(601, out _));
         }
 
         [Fact]
@@ -140,8 +144,8 @@ namespace TcpLb.Engine.Tests.EventLoop
             Expect(chain.Shape(0, 500, out allowed, out wakeAt), ShapeAction.Wait, allowed, 0, wakeAt, 50);
             Expect(chain.Shape(50, 500, out allowed, out wakeAt), ShapeAction.Cut, allowed, 300, wakeAt, 0);
             Assert.Equal(ShapeAction.Wait, chain.ShapeFin(50, out wakeAt));
-            Assert.Equal(80, wakeAt);
-            Assert.Equal(ShapeAction.Send, chain.ShapeFin(80, out _));
+            Assert.Equal(81, wakeAt);
+            Assert.Equal(ShapeAction.Send, chain.ShapeFin(81, out _));
             Assert.Null(LoopToxicChain.Create(Array.Empty<IToxicSource>()));
         }
 

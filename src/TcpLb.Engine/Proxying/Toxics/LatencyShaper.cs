@@ -35,9 +35,7 @@ namespace TcpLb.Engine.Proxying.Toxics
                 {
                     return ShapeAction.Send;
                 }
-                // One more: the loop's clock counts whole milliseconds (truncated), so the chunk may
-                // have come up to a millisecond after "now"; the latency is never shortened.
-                _dueAt = now + delay + 1;
+                _dueAt = ShaperTime.DueAt(now, delay);
             }
             if (now >= _dueAt)
             {

@@ -25,7 +25,7 @@ namespace TcpLb.Engine.Proxying.Toxics
         {
             if (_resetAt < 0)
             {
-                _resetAt = now + _timeout;
+                _resetAt = ShaperTime.DueAt(now, _timeout);
             }
             wakeAt = _resetAt;
             return now >= _resetAt ? ShapeAction.Reset : ShapeAction.Send;

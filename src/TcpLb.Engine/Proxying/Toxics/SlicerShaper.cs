@@ -33,7 +33,7 @@ namespace TcpLb.Engine.Proxying.Toxics
             int size = Math.Max(1, ToxicRandom.Next(settings.AverageSize - settings.SizeVariation, settings.AverageSize + settings.SizeVariation));
             allowed = Math.Min(pending, size);
             long delay = ShaperTime.Milliseconds(settings.Delay);
-            _nextAt = allowed < pending && delay > 0 ? now + delay : 0;
+            _nextAt = allowed < pending && delay > 0 ? ShaperTime.DueAt(now, delay) : 0;
             return ShapeAction.Send;
         }
 

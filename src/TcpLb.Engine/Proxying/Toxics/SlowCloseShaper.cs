@@ -27,7 +27,7 @@ namespace TcpLb.Engine.Proxying.Toxics
             }
             if (_finAt == 0)
             {
-                _finAt = now + delay;
+                _finAt = ShaperTime.DueAt(now, delay);
             }
             if (now >= _finAt)
             {

@@ -37,7 +37,7 @@ namespace TcpLb.Engine.Proxying.Toxics
         {
             if (_closeAt < 0)
             {
-                _closeAt = _timeout > 0 ? now + _timeout : long.MaxValue;
+                _closeAt = _timeout > 0 ? ShaperTime.DueAt(now, _timeout) : long.MaxValue;
             }
             wakeAt = _closeAt == long.MaxValue ? 0 : _closeAt;
             return now >= _closeAt;
