@@ -92,6 +92,26 @@ namespace TcpLb.Engine.Tests
         }
 
         [Fact]
+        public async Task A_connection_a_toxic_slows_is_not_timed_by_the_response_timeout_nor_held_against_its_backend()
+        {
+            await using var net = new TestNet();
+            TcpTestBackend backend = net.Backend();
+            // The client's bytes reach the server four response timeouts late, by the toxic's doing.
+            TcpBalancer balancer = net.Balancer(o =>
+            {
+                TestNet.RareChecks(o);
+                o.ResponseTimeout = TimeSpan.FromMilliseconds(150);
+                o.Toxics.Add(Toxic(ToxicType.Latency, ToxicDirection.Upstream, latency: TimeSpan.FromMilliseconds(600)));
+            }, backend.Port);
+
+            TcpProbeResult result = (await TestNet.ProbeAsync(balancer.Port, 1)).Single();
+
+            Assert.Equal(TcpProbeStatus.Success, result.Status);
+            Assert.Equal(0, balancer.Backends[0].Failures);
+            Assert.Equal(0, balancer.Statistics.Failed);
+        }
+
+        [Fact]
         public async Task Toxicity_zero_touches_nothing_and_names_are_unique()
         {
             await using var net = new TestNet();

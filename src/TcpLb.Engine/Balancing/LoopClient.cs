@@ -283,6 +283,7 @@ namespace TcpLb.Engine.Balancing
                 {
                     Statistics.OnToxicApplied();
                     _relay.ShapeWith(LoopToxicChain.Create(up!), LoopToxicChain.Create(down!));
+                    _relay.WatchesResponse = false;
                     _watched = false;
                 }
             }
@@ -373,7 +374,8 @@ namespace TcpLb.Engine.Balancing
         {
             Backend backend = _backend!;
             UnansweredEnd end = _relay.ServerEnd;
-            _lastEnd = end;
+            // A toxic's connection is not watched: however its server ends, it is not the server's failure (as on the stream path).
+            _lastEnd = _watched ? end : UnansweredEnd.None;
             if (!movable || !_watched || Aborted || (_plan!.MovableEnds(backend) & end) == 0)
             {
                 return; // the end goes on (a reset, a FIN, a timeout); counted when the pair closes

@@ -21,6 +21,12 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         void HoldClientBytes(int capacity);
 
+        /// <summary>
+        /// Whether the response timeout applies to this connection (true by default). A connection
+        /// a toxic shapes is not timed: its silence is the path's doing, not the server's.
+        /// </summary>
+        bool WatchesResponse { get; set; }
+
         /// <summary>Client bytes held now (what the current, or just failed, server was sent); 0 when none.</summary>
         int HeldByteCount { get; }
 

@@ -20,6 +20,8 @@ namespace TcpLb.Engine.Proxying.Loop
         private long _awaitingSince; // 0: not waiting for the server's first byte
         private bool _answered;
 
+        public bool WatchesResponse { get; set; } = true;
+
         void ILoopTimerHandler.OnTimer(LoopTimer timer)
         {
             long now = _loop.Now;

@@ -315,7 +315,7 @@ namespace TcpLb.Engine.Proxying.Loop
                     return; // the observer ended it
                 }
             }
-            else if (!_answered && _awaitingSince == 0 && IsConnected && _up.Bytes > 0 && _timeouts.ResponseMilliseconds > 0)
+            else if (!_answered && _awaitingSince == 0 && IsConnected && _up.Bytes > 0 && _timeouts.ResponseMilliseconds > 0 && WatchesResponse)
             {
                 // The client's bytes have gone to the server: the wait for an answer starts (a bare FIN asks for none, as in PendingResponse).
                 _awaitingSince = now;
