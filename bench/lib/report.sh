@@ -146,7 +146,7 @@ print_report() {
            "ratios: \"x haproxy\" = contender / the better of HAProxy nbthread 1 and 2 (per metric), \"x direct\" = contender / direct connection (the ceiling). Latency ratio > 1 = slower.",
            "tcplb = the module in a real pwsh (targets apply); tcplb-hosted = the module in BenchHost (a hosted engine; runtime counters)",
            "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection",
-           "busiest loop % = the busier loop thread's share of the loops' CPU, per round (tcplb on the loop transport)",
+           "busiest loop % = the share of the busier loop thread in the CPU of all loop threads, per round (tcplb on the loop transport)",
            "sys/req = system calls of the proxy process(es) per request or connection (perf stat -e raw_syscalls:sys_enter over the wrk window; n/a without perf)"' "$res"
 
     echo
