@@ -38,6 +38,10 @@ usage: bash bench/run.sh [options]
                           tcplb-dash (not in the default list) = tcplb with 99 more balancers in its
                           process, Start-TcpBalancerDashboard, a Prometheus scraping /metrics every
                           second and the status page open in headless Chromium (what watching costs)
+                          tcplb@NAME, tcplb-setsid@NAME (not in the default list) = a variant of tcplb or
+                          tcplb-setsid with extra environment (--tcplb-variant), measured beside it in the
+                          same interleaved rounds; without --tcplb-variant NAME means TCPLB_LOOP_LAYOUT=NAME
+                          (reuseport, handoff, leastloaded: the loop layout A/B)
                           tcplb-tls = tcplb terminating TLS (-SelfSignedCertificate; wrk over https):
                           what TLS costs; keep-alive and new connections only (no bulk, no idle)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
@@ -51,6 +55,8 @@ usage: bash bench/run.sh [options]
   --tcplb-extra "<args>"  extra Start-TcpBalancer parameters for tcplb and tcplb-hosted (experiments)
   --tcplb-env "K=V ..."   extra environment for the tcplb and tcplb-hosted processes, e.g.
                           DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 (experiments; flagged in the output)
+  --tcplb-variant NAME="K=V ..."  the environment of the variants tcplb@NAME and tcplb-setsid@NAME, after
+                          --tcplb-env's (repeatable; experiments)
   -h, --help              this text
 
 Results: bench/results/latest.json and bench/results/<timestamp>.json; per-run logs in
@@ -74,6 +80,7 @@ DO_INSTALL=true
 DO_BUILD=true
 TCPLB_EXTRA=""
 TCPLB_ENV=""
+declare -A TCPLB_VARIANTS=()
 while (($#)); do
     case $1 in
         --quick) QUICK=true ;;
@@ -88,6 +95,8 @@ while (($#)); do
         --no-build) DO_BUILD=false ;;
         --tcplb-extra) TCPLB_EXTRA=${2:?}; shift ;;
         --tcplb-env) TCPLB_ENV=${2:?}; shift ;;
+        --tcplb-variant) [[ ${2:?} == ?*=* ]] || die "--tcplb-variant '$2': expected NAME=\"K=V ...\""
+                         TCPLB_VARIANTS[${2%%=*}]=${2#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option: $1" ;;
     esac
@@ -95,7 +104,8 @@ while (($#)); do
 done
 for c in $CONTENDERS; do
     case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid|looprelay|looprelay-setsid|tcplb-dash) ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, looprelay, looprelay-setsid, tcplb-dash)" ;; esac
+        tcplb@?*|tcplb-setsid@?*) [[ ${c#*@} =~ ^[A-Za-z0-9_.-]+$ ]] || die "contender '$c': a variant's name is letters, digits, '.', '_' or '-'" ;;
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, looprelay, looprelay-setsid, tcplb-dash, tcplb@NAME, tcplb-setsid@NAME)" ;; esac
 done
 
 WRK_THREADS=2
@@ -190,11 +200,12 @@ resolve_pwsh() {
 }
 
 has_contender() { [[ " $CONTENDERS " == *" $1 "* ]]; }
+has_variant() { [[ " $CONTENDERS " == *" tcplb@"* || " $CONTENDERS " == *" tcplb-setsid@"* ]]; }
 
 build_all() {
     command -v dotnet >/dev/null || die "dotnet SDK not found"
     local wants_module=false
-    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid || has_contender tcplb-tls || has_contender tcplb-dash; } && wants_module=true
+    { has_contender tcplb || has_contender tcplb-hosted || has_contender tcplb-setsid || has_contender tcplb-tls || has_contender tcplb-dash || has_variant; } && wants_module=true
     if $DO_BUILD; then
         log "building bench tools (BenchHost, IdleConns)"
         dotnet_build "$BENCH_DIR/IdleConns/IdleConns.csproj" idleconns || die "IdleConns build failed"
@@ -232,7 +243,7 @@ build_all() {
             CONTENDERS=$(tr ' ' '\n' <<<"$CONTENDERS" | grep -vE '^tcplb' | tr '\n' ' ' | sed 's/ *$//')
         fi
     fi
-    { has_contender tcplb || has_contender tcplb-setsid || has_contender tcplb-tls || has_contender tcplb-dash; } && resolve_pwsh
+    { has_contender tcplb || has_contender tcplb-setsid || has_contender tcplb-tls || has_contender tcplb-dash || has_variant; } && resolve_pwsh
     return 0
 }
 

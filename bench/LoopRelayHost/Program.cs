@@ -14,9 +14,10 @@ namespace TcpLb.Bench;
 internal static class Program
 {
     private const string Usage =
-        "usage: LoopRelayHost --port <port> --backend <host:port>[,<host:port>...] [--loops <n>] [--handoff] [--buffer <bytes>]\n" +
+        "usage: LoopRelayHost --port <port> --backend <host:port>[,<host:port>...] [--loops <n>] [--handoff | --layout <layout>] [--buffer <bytes>]\n" +
         "  --loops    loop threads (default: one per core)\n" +
         "  --handoff  one listener handing connections to the loops in turn (default: a SO_REUSEPORT listener per loop)\n" +
+        "  --layout   reuseport, handoff or leastloaded (default: TCPLB_LOOP_LAYOUT, else reuseport)\n" +
         "  --buffer   bytes per relay buffer (default 16384)";
 
     private static int Main(string[] args)
@@ -40,6 +41,7 @@ internal static class Program
                         break;
                     case "--loops": options.LoopCount = int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture); break;
                     case "--handoff": options.ReusePort = false; break;
+                    case "--layout": options.Layout = LoopLayouts.Parse(Next()); break;
                     case "--buffer": options.BufferSize = int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture); break;
                     case "-h":
                     case "--help": Console.WriteLine(Usage); return 0;
@@ -79,7 +81,7 @@ internal static class Program
         using (relay)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"READY port={relay.LocalEndPoint.Port} pid={Environment.ProcessId} loops={options.LoopCount} mode={(options.ReusePort ? "reuseport" : "handoff")} buffer={options.BufferSize}"));
+                $"READY port={relay.LocalEndPoint.Port} pid={Environment.ProcessId} loops={options.LoopCount} layout={options.Layout} buffer={options.BufferSize}"));
             Console.Out.Flush();
             stop.Wait();
         }

@@ -117,6 +117,23 @@ thread_count() {
     echo "$total"
 }
 
+# loop_ticks <pids...>: CPU ticks (utime+stime) of each of the engine's loop threads (named
+# tcplb-loop-N), summed by N over the pids, as a comma-separated list in loop order; empty for a
+# process without them. Sampled around each wrk window: how the work split over the loops.
+loop_ticks() {
+    local pid t name stat
+    local -a f
+    for pid in "$@"; do
+        for t in /proc/"$pid"/task/*; do
+            name=$(cat "$t/comm" 2>/dev/null) || continue
+            [[ $name == tcplb-loop-* ]] || continue
+            stat=$(cat "$t/stat" 2>/dev/null) || continue
+            read -ra f <<<"${stat##*) }"
+            echo "${name#tcplb-loop-} $((f[11] + f[12]))"
+        done
+    done | awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }' | sort -n | awk '{ printf "%s%d", (NR > 1 ? "," : ""), $2 }'
+}
+
 # ctx_switches <pids...>: voluntary + involuntary context switches of every thread, summed
 # (/proc/<pid>/task/*/status; a thread that exits takes its count with it, so a delta can only
 # under-count, and the caller drops a negative one).

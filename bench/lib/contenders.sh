@@ -21,6 +21,7 @@ bulk_backend_port() { echo "$((BASE_PORT + 201))"; }
 
 contender_port() {   # contender role
     local base
+    if [[ $1 == *@* ]]; then variant_port "$@"; return; fi
     case $1 in
         direct)  if [[ $2 == main ]]; then echo "$((BASE_PORT + 81))"; else bulk_backend_port; fi; return ;;
         haproxy)  base=100 ;;
@@ -38,6 +39,40 @@ contender_port() {   # contender role
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
     echo "$((BASE_PORT + base))"
+}
+
+# A variant (tcplb@NAME, tcplb-setsid@NAME): ports from base+150 up, two per variant (main, bulk),
+# by the variant's place in the contender list.
+variant_port() {   # contender role
+    local c i=0
+    for c in $CONTENDERS; do
+        [[ $c == *@* ]] || continue
+        if [[ $c == "$1" ]]; then
+            echo "$((BASE_PORT + 150 + 2 * i + $([[ $2 == bulk ]] && echo 1 || echo 0)))"
+            return
+        fi
+        i=$((i + 1))
+    done
+    die "unknown contender $1"
+}
+
+# start_contender <contender> <role>: start_<contender>, or for a variant its base contender with
+# the variant's environment (variant_env).
+start_contender() {
+    case $1 in
+        tcplb@*) start_pwsh_balancer "$1" "$2" "" ;;
+        tcplb-setsid@*) start_pwsh_balancer "$1" "$2" setsid ;;
+        *) "start_$1" "$2" ;;
+    esac
+}
+
+# variant_env <contender>: the extra environment of a variant, after --tcplb-env's: what
+# --tcplb-variant NAME="K=V ..." gave NAME, or TCPLB_LOOP_LAYOUT=NAME (the loop layout A/B:
+# reuseport, handoff, leastloaded). Empty for a contender that is no variant.
+variant_env() {
+    [[ $1 == *@* ]] || return 0
+    local name=${1#*@}
+    if [[ -n "${TCPLB_VARIANTS[$name]+set}" ]]; then echo "${TCPLB_VARIANTS[$name]}"; else echo "TCPLB_LOOP_LAYOUT=$name"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +322,7 @@ start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or sets
 \$lb | Wait-Job"
     printf '%s\n' "$script" >"$dir/script.ps1"
     local -a envs=()
-    [[ -n "$TCPLB_ENV" ]] && read -ra envs <<<"$TCPLB_ENV"
+    read -ra envs <<<"$TCPLB_ENV $(variant_env "$name")"
     # Off the network (the bench is loopback only): no telemetry, no update check.
     $launcher env POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off ${envs[@]+"${envs[@]}"} \
         dotnet "$PWSH_DLL" -NoProfile -Command "$script" </dev/null >"$dir/stdout.log" 2>"$dir/stderr.log" &

@@ -34,6 +34,7 @@ collect_results() {
         --argjson ic "$IDLE_COUNT" --argjson ie "$IDLE_EFFECTIVE" --argjson ih "$IDLE_HOLD" \
         --argjson nofile "$NOFILE" --argjson maxconn "$PROXY_MAXCONN" \
         --arg base "$BASE_PORT" --arg tcplb_env "$TCPLB_ENV" --arg tcplb_extra "$TCPLB_EXTRA" \
+        --argjson tcplb_variants "$(for c in $CONTENDERS; do [[ $c == *@* ]] && jq -n --arg c "$c" --arg e "$(variant_env "$c")" '{($c): $e}'; done | jq -s 'add // {}')" \
         --arg pwsh_version "${PWSH_VERSION:-}" --arg pwsh_dll "${PWSH_DLL:-}" '
       def r(x; y): if x == null or y == null or y == 0 then null else (x / y * 1000 | round / 1000) end;
       def metrics(c):
@@ -69,6 +70,7 @@ collect_results() {
                    tcplb: "module in a real pwsh \($pwsh_version) (dotnet \($pwsh_dll) -NoProfile -Command ... | Wait-Job)",
                    tcplb_env: (if $tcplb_env == "" then null else $tcplb_env end),
                    tcplb_extra: (if $tcplb_extra == "" then null else $tcplb_extra end),
+                   tcplb_variants: (if $tcplb_variants == {} then null else $tcplb_variants end),
                    backends: "one nginx (worker_processes 1) with three HTTP listen ports; three iperf3 servers, bulk uses the first"},
         contenders: $contenders,
         reference: {note: "per metric, the better of haproxy (nbthread 1) and haproxy2 (nbthread 2)", values: $ref, from: $refsrc},
@@ -136,6 +138,7 @@ print_report() {
            ([.contenders[] | (.keepalive, .close, .bulk1, .bulk4) | .foreign_cpu_pct_max // 0] | max) as $fm
            | (if $fm > 5 then "WARNING: other processes used up to \($fm)% of the machine during measurements: those rounds are disturbed; rerun on a quiet machine" else empty end),
            (.settings.idle.note // empty | "note: " + .),
+           (.settings.tcplb_variants // {} | to_entries[] | "NOTE: variant \(.key): env [\(.value)] beside --tcplb-env"),
            (if .settings.tcplb_env or .settings.tcplb_extra then "NOTE: tcplb is NOT in its default configuration: env [\(.settings.tcplb_env // "")] extra parameters [\(.settings.tcplb_extra // "")]" else empty end),
            (if (.machine.busy_pct_before // 0) > 10 or (.machine.busy_pct_after // 0) > 10
             then "WARNING: the machine was busy with other work (\(.machine.busy_pct_before)% before, \(.machine.busy_pct_after)% after, with no bench process running): treat the numbers as noisy"
@@ -143,12 +146,13 @@ print_report() {
            "ratios: \"x haproxy\" = contender / the better of HAProxy nbthread 1 and 2 (per metric), \"x direct\" = contender / direct connection (the ceiling). Latency ratio > 1 = slower.",
            "tcplb = the module in a real pwsh (targets apply); tcplb-hosted = the module in BenchHost (a hosted engine; runtime counters)",
            "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection",
+           "busiest loop % = the share of the busier loop thread in the CPU of all loop threads, per round (tcplb on the loop transport)",
            "sys/req = system calls of the proxy process(es) per request or connection (perf stat -e raw_syscalls:sys_enter over the wrk window; n/a without perf)"' "$res"
 
     echo
     echo "Keep-alive requests (HTTP/1.1 keep-alive through the proxy; 3 backends round robin)"
     {
-        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tcs/req\tsys/req\tother load %%\n'
+        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tcs/req\tsys/req\tbusiest loop %%\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].keepalive as $s | .ratios[$c] as $r |
@@ -156,6 +160,7 @@ print_report() {
                ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
                ($r.vs_haproxy.ka_p99_us | x),
                ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
+               ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
                ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
     } | column -t -s $'\t'
@@ -163,7 +168,7 @@ print_report() {
     echo
     echo "New connections (wrk -H 'Connection: close': one TCP connection per request)"
     {
-        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tcs/conn\tsys/conn\tother load %%\n'
+        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tcs/conn\tsys/conn\tbusiest loop %%\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].close as $s | .ratios[$c] as $r |
@@ -171,6 +176,7 @@ print_report() {
                ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
                ($r.vs_haproxy.close_p99_us | x),
                ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
+               ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
                ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
     } | column -t -s $'\t'

@@ -22,7 +22,7 @@ cpu_json() {   # ticks_before ticks_after -> JSON number or null
 
 # run_wrk <contender> <scenario: warmup|keepalive|close> <port> <seconds> [round tag]
 run_wrk() {
-    local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs perf_pid="" sys
+    local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs perf_pid="" sys lt0 lt1
     local -a args=(-t "$WRK_THREADS" -c "$WRK_CONNS" -d "${dur}s" --latency --timeout "${WRK_TIMEOUT}s"
                    -s "$BENCH_DIR/wrk/report.lua")
     [[ $scen == close ]] && args+=(-H 'Connection: close')
@@ -33,6 +33,7 @@ run_wrk() {
     foreign_begin
     t0=$(cpu_ticks $INST_PIDS)
     cs0=$(ctx_switches $INST_PIDS)
+    lt0=$(loop_ticks $INST_PIDS)
     # System calls of the proxy over the wrk window (perf stat; its window is wrk's duration).
     [[ $scen != warmup ]] && perf_pid=$(syscall_count_start "$out.perf" "$dur" $INST_PIDS)
     set +e
@@ -41,6 +42,7 @@ run_wrk() {
     set -e
     t1=$(cpu_ticks $INST_PIDS)
     cs1=$(ctx_switches $INST_PIDS)
+    lt1=$(loop_ticks $INST_PIDS)
     sys=$(syscall_count_end "$out.perf" "$perf_pid")
     foreign=$(foreign_end)
     rt=$(runtime_delta "$rt0" "$(runtime_stats "$INST_STOP")")
@@ -54,18 +56,23 @@ run_wrk() {
     fi
     jq -c --argjson cpu "$cpu" --argjson rc "$rc" --arg cmd "wrk ${args[*]} $scheme://127.0.0.1:$port/" --argjson rt "$rt" \
         --argjson foreign "$foreign" --argjson alive "$(alive_json)" --argjson cs "$cs" --argjson sys "$sys" \
+        --argjson lt0 "[$lt0]" --argjson lt1 "[$lt1]" \
         '. + {cpu_s: $cpu, exit_code: $rc, command: $cmd, runtime: $rt, foreign_cpu_pct: $foreign, proxy_alive: $alive,
               ctx_switches: $cs, syscalls: $sys,
+              loop_cpu_ticks: (if ($lt1 | length) == 0 or ($lt0 | length) != ($lt1 | length) then null
+                               else [$lt1, $lt0] | transpose | map(.[0] - .[1]) end),
               ctx_switches_per_request: (if $cs == null or .requests == 0 then null else ($cs / .requests * 1000 | round / 1000) end),
               syscalls_per_request: (if $sys == null or .requests == 0 then null else ($sys / .requests * 100 | round / 100) end),
               errors: (.connect_errors + .read_errors + .write_errors + .timeout_errors + .status_errors
                        + (if $rc != 0 or .failed then 1 else 0 end) + (if $alive then 0 else 1 end)),
               cpu_us_per_request: (if $cpu == null or .requests == 0 then null
-                                   else ($cpu * 1e6 / .requests * 100 | round / 100) end)}' \
+                                   else ($cpu * 1e6 / .requests * 100 | round / 100) end)}
+         | .busiest_loop_pct = (if .loop_cpu_ticks == null or (.loop_cpu_ticks | add) <= 0 then null
+                                else (.loop_cpu_ticks | max) * 100 / (.loop_cpu_ticks | add) | round end)' \
         <<<"$json" >"$out.json"
     [[ $scen == warmup ]] && return 0
     jq -r --arg n "$name" --arg s "$scen" \
-        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")  sys/req \(.syscalls_per_request // "n/a")"' \
+        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")  sys/req \(.syscalls_per_request // "n/a")\(if .loop_cpu_ticks then "  loop ticks \(.loop_cpu_ticks | map(tostring) | join("/"))" else "" end)"' \
         "$out.json" >&2
 }
 
@@ -151,14 +158,14 @@ start_all() {   # <role>
     local c pid group ours
     ours=$(autogroup $$)
     for c in $CONTENDERS; do
-        "start_$c" "$1"
+        start_contender "$c" "$1"
         C_PORT[$c]=$INST_PORT
         C_STOP[$c]=$INST_STOP
         C_PIDS[$c]=$INST_PIDS
         C_T0[$c]=$(cpu_ticks $INST_PIDS)
         for pid in $INST_PIDS; do
             group=$(autogroup "$pid")
-            if [[ -n "$ours" && "$group" != "$ours" && $c != *-setsid ]]; then
+            if [[ -n "$ours" && "$group" != "$ours" && $c != *-setsid && $c != *-setsid@* ]]; then
                 warn "$c ($1, pid $pid) runs in scheduling group $group, wrk and the backends in $ours: its CPU share differs from the others' on a busy machine"
             fi
         done
@@ -226,6 +233,9 @@ aggregate_rounds() {
              ctx_switches: ($r | msum(.ctx_switches)),
              syscalls: ($r | msum(.syscalls)),
              lat_p99_us_rounds: ($r | map(.lat_p99_us)),
+             loop_cpu_ticks: (if any(.[]; .loop_cpu_ticks == null) then null
+                              else [$r[] | .loop_cpu_ticks] | transpose | map(add) end),
+             busiest_loop_pct_rounds: ($r | map(.busiest_loop_pct)),
              runtime: ($r | rtsum),
              per_round: $r}
             | .ctx_switches_per_request = (if .ctx_switches == null or .requests == 0 then null

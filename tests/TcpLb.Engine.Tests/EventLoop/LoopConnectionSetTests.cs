@@ -125,7 +125,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         /// <summary>Waits for a state another thread changes (checked every 10 ms, within the tests' patience).</summary>
-        private static async Task WaitUntilAsync(Func<bool> done)
+        internal static async Task WaitUntilAsync(Func<bool> done)
         {
             DateTime giveUp = DateTime.UtcNow + TestNet.Patience;
             while (!done())

@@ -89,7 +89,7 @@ namespace TcpLb.Engine.Net.EventLoop
         public NativeBufferPool Buffers { get; }
 
         /// <summary>Descriptors registered now (loop thread; a snapshot elsewhere).</summary>
-        public int OpenSockets => _slotsUsed;
+        public int OpenSockets => Volatile.Read(ref _slotsUsed);
 
         /// <summary>Events ignored because their slot's generation had moved on (a descriptor closed before its event was seen).</summary>
         public long StaleEvents { get; private set; }

@@ -5,10 +5,12 @@ using System.Threading;
 namespace TcpLb.Engine.Net.EventLoop
 {
     /// <summary>
-    /// The engine's loops for one listening address: <c>loopCount</c> threads, and either one
-    /// SO_REUSEPORT listener per loop (the kernel spreads new connections; nothing crosses threads)
-    /// or one listener on the first loop that hands connections to the loops in turn. Each accepted
-    /// connection goes to <see cref="IAcceptHandler"/> on the thread of the loop that will own it.
+    /// The engine's loops for one listening address: <c>loopCount</c> threads, and a
+    /// <see cref="LoopLayout"/>: one SO_REUSEPORT listener per loop (the kernel spreads new
+    /// connections; nothing crosses threads), one listener on the first loop that hands connections
+    /// to the loops in turn, or a listener per loop whose connections go to the least loaded loop.
+    /// Each accepted connection goes to <see cref="IAcceptHandler"/> on the thread of the loop that
+    /// will own it.
     /// Stopping closes the listeners, resets every connection and joins the threads; the port is free
     /// when <see cref="Dispose"/> returns.
     /// </summary>
@@ -17,20 +19,24 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly IAcceptHandler _handler;
         private readonly EpollLoop[] _loops;
         private readonly LoopListener[] _listeners;
+        private readonly LoopLayout _layout;
         private readonly bool _reusePort;
+        private readonly int[] _handingOff; // per loop: connections posted to it, not yet taken up (LeastLoaded)
         private readonly int _backlog;
         private readonly object _listening = new object();
         private int _nextLoop = -1;
         private bool _stopped;
 
-        public LoopGroup(IPEndPoint endPoint, int loopCount, bool reusePort, int backlog, IAcceptHandler handler, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024)
+        public LoopGroup(IPEndPoint endPoint, int loopCount, LoopLayout layout, int backlog, IAcceptHandler handler, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024)
         {
             if (loopCount < 1 || loopCount > 256)
             {
                 throw new ArgumentOutOfRangeException(nameof(loopCount), loopCount, "The loop count is from 1 to 256.");
             }
             _handler = handler ?? throw new ArgumentNullException(nameof(handler));
-            _reusePort = reusePort;
+            _layout = layout;
+            bool reusePort = _reusePort = layout != LoopLayout.HandOff;
+            _handingOff = new int[loopCount];
             _backlog = backlog;
             _loops = new EpollLoop[loopCount];
             _listeners = new LoopListener[reusePort ? loopCount : 1];
@@ -68,6 +74,8 @@ namespace TcpLb.Engine.Net.EventLoop
         public IPEndPoint LocalEndPoint { get; }
 
         public EpollLoop[] Loops => _loops;
+
+        public LoopLayout Layout => _layout;
 
         /// <summary>Whether the listeners are open (false between <see cref="StopListening"/> and <see cref="StartListening"/>).</summary>
         public bool IsListening { get; private set; } = true;
@@ -163,16 +171,46 @@ namespace TcpLb.Engine.Net.EventLoop
 
         void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, in SockAddrBuffer peer)
         {
-            EpollLoop target = _reusePort ? loop : _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
-            if (ReferenceEquals(target, loop))
+            int target = _layout switch
+            {
+                LoopLayout.ReusePort => -1,
+                LoopLayout.HandOff => (int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length),
+                _ => LeastLoaded(loop),
+            };
+            if (target < 0 || ReferenceEquals(_loops[target], loop))
             {
                 _handler.OnAccepted(loop, fd, in peer);
             }
             else
             {
-                target.Post(new HandOff(_handler, fd, peer));
+                Interlocked.Increment(ref _handingOff[target]);
+                _loops[target].Post(new HandOff(this, target, fd, peer));
             }
         }
+
+        /// <summary>
+        /// The loop with the fewest open sockets, counting each connection on its way to a loop as the
+        /// two it will have (read without locks: a snapshot is enough to spread); -1 (stay) when the
+        /// accepting loop is among the least loaded.
+        /// </summary>
+        private int LeastLoaded(EpollLoop accepting)
+        {
+            int best = -1;
+            int bestLoad = int.MaxValue;
+            for (int i = 0; i < _loops.Length; i++)
+            {
+                int load = LoadOf(i);
+                if (load < bestLoad || (load == bestLoad && ReferenceEquals(_loops[i], accepting)))
+                {
+                    best = i;
+                    bestLoad = load;
+                }
+            }
+            return ReferenceEquals(_loops[best], accepting) ? -1 : best;
+        }
+
+        /// <summary>Loop <paramref name="index"/>'s open sockets and the connections handed to it not yet taken up (two sockets each).</summary>
+        internal int LoadOf(int index) => _loops[index].OpenSockets + 2 * Volatile.Read(ref _handingOff[index]);
 
         public void Dispose()
         {
@@ -220,20 +258,37 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>A connection accepted on one loop, taken up by another (reset if that loop stops first).</summary>
         private sealed class HandOff : ILoopWorkItem, IDisposable
         {
-            private readonly IAcceptHandler _handler;
+            private readonly LoopGroup _group;
+            private readonly int _target;
             private readonly int _fd;
             private readonly SockAddrBuffer _peer;
 
-            public HandOff(IAcceptHandler handler, int fd, SockAddrBuffer peer)
+            public HandOff(LoopGroup group, int target, int fd, SockAddrBuffer peer)
             {
-                _handler = handler;
+                _group = group;
+                _target = target;
                 _fd = fd;
                 _peer = peer;
             }
 
-            public void Execute(EpollLoop loop) => _handler.OnAccepted(loop, _fd, in _peer);
+            public void Execute(EpollLoop loop)
+            {
+                try
+                {
+                    _group._handler.OnAccepted(loop, _fd, in _peer);
+                }
+                finally
+                {
+                    // After: its sockets count on the loop by now (counted twice for a moment, never missed).
+                    Interlocked.Decrement(ref _group._handingOff[_target]);
+                }
+            }
 
-            public void Dispose() => NativeSocket.Reset(_fd);
+            public void Dispose()
+            {
+                Interlocked.Decrement(ref _group._handingOff[_target]);
+                NativeSocket.Reset(_fd);
+            }
         }
     }
 }

@@ -26,7 +26,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             _observer = observer;
             _admission = admission ?? throw new ArgumentNullException(nameof(admission));
-            _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.ReusePort, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers);
+            _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.Layout, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers);
             Connections = new RelayConnectionSet(_group.Loops, options.Timeouts);
         }
 

@@ -13,10 +13,23 @@ namespace TcpLb.Engine.Proxying.Loop
         public int LoopCount { get; set; } = Environment.ProcessorCount;
 
         /// <summary>
-        /// True: each loop has its own SO_REUSEPORT listener and the kernel spreads connections.
-        /// False: one listener on the first loop hands connections to the loops in turn.
+        /// How connections are accepted and spread over the loops; by default
+        /// <see cref="LoopLayouts.BuiltIn"/>, or what <c>TCPLB_LOOP_LAYOUT</c> says (a diagnostic for
+        /// the bench's A/B runs, docs/design/event-loop.md).
         /// </summary>
-        public bool ReusePort { get; set; } = true;
+        public LoopLayout Layout { get; set; } = LoopLayouts.Default;
+
+        /// <summary>
+        /// True: each loop has its own SO_REUSEPORT listener (<see cref="LoopLayout.ReusePort"/> or
+        /// <see cref="LoopLayout.LeastLoaded"/>). Setting it picks <see cref="LoopLayout.ReusePort"/>
+        /// or <see cref="LoopLayout.HandOff"/> (one listener on the first loop hands connections to
+        /// the loops in turn).
+        /// </summary>
+        public bool ReusePort
+        {
+            get => Layout != LoopLayout.HandOff;
+            set => Layout = value ? LoopLayout.ReusePort : LoopLayout.HandOff;
+        }
 
         public int Backlog { get; set; } = 4096;
 

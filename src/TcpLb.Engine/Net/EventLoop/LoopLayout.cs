@@ -1,0 +1,48 @@
+using System;
+
+namespace TcpLb.Engine.Net.EventLoop
+{
+    /// <summary>How a <see cref="LoopGroup"/> accepts connections and which loop each one goes to.</summary>
+    internal enum LoopLayout
+    {
+        /// <summary>One SO_REUSEPORT listener per loop; the kernel spreads connections by a hash of their addresses; nothing crosses threads.</summary>
+        ReusePort,
+
+        /// <summary>One listener on the first loop; connections handed to the loops in turn (exact round robin).</summary>
+        HandOff,
+
+        /// <summary>
+        /// One SO_REUSEPORT listener per loop; each accepted connection goes to the loop with the
+        /// fewest open sockets (HAProxy's choice of the least loaded thread), staying on the loop that
+        /// accepted it when that one is among the least loaded (no cross-thread post then).
+        /// </summary>
+        LeastLoaded,
+    }
+
+    /// <summary>The layout chosen for the process: <see cref="LoopLayout.ReusePort"/> unless <c>TCPLB_LOOP_LAYOUT</c> says otherwise (a diagnostic, not a user setting).</summary>
+    internal static class LoopLayouts
+    {
+        public const string EnvironmentVariable = "TCPLB_LOOP_LAYOUT";
+
+        public const LoopLayout BuiltIn = LoopLayout.ReusePort;
+
+        /// <summary>The layout from the environment, or <see cref="BuiltIn"/>; an unknown value is an error naming it.</summary>
+        public static LoopLayout Default => Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+        public static LoopLayout Parse(string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                return BuiltIn;
+            }
+            switch (value!.Trim().ToLowerInvariant())
+            {
+                case "reuseport": return LoopLayout.ReusePort;
+                case "handoff": return LoopLayout.HandOff;
+                case "leastloaded": return LoopLayout.LeastLoaded;
+                default:
+                    throw new ArgumentException($"{EnvironmentVariable}='{value}' is not a loop layout; accepted: reuseport, handoff, leastloaded.", nameof(value));
+            }
+        }
+    }
+}
