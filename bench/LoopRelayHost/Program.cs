@@ -40,7 +40,7 @@ internal static class Program
                         }
                         break;
                     case "--loops": options.LoopCount = int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture); break;
-                    case "--handoff": options.ReusePort = false; break;
+                    case "--handoff": options.Layout = LoopLayout.HandOff; break;
                     case "--layout": options.Layout = LoopLayouts.Parse(Next()); break;
                     case "--buffer": options.BufferSize = int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture); break;
                     case "-h":

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Tests.EventLoop
 {
@@ -7,12 +8,12 @@ namespace TcpLb.Engine.Tests.EventLoop
     public class LoopListeningTests
     {
         [Theory]
-        [InlineData(true)]
-        [InlineData(false)]
-        public async Task Stopped_listeners_refuse_new_clients_while_open_connections_go_on_and_listen_again_on_the_same_port(bool reusePort)
+        [InlineData("reuseport")]
+        [InlineData("handoff")]
+        public async Task Stopped_listeners_refuse_new_clients_while_open_connections_go_on_and_listen_again_on_the_same_port(string layout)
         {
             using var backend = new RawBackend();
-            using var relay = new RelayUnderTest(backend.Port, reusePort: reusePort, loops: 2);
+            using var relay = new RelayUnderTest(backend.Port, LoopLayouts.Parse(layout), loops: 2);
             int port = relay.Port;
             var (client, server) = await relay.PairAsync(backend);
             using (client)

@@ -12,12 +12,12 @@ namespace TcpLb.Engine.Tests.EventLoop
     public class LoopRelayTests
     {
         [Theory]
-        [InlineData(true)]
-        [InlineData(false)]
-        public async Task Bulk_random_data_arrives_byte_exact_both_ways_at_once(bool reusePort)
+        [InlineData("reuseport")]
+        [InlineData("handoff")]
+        public async Task Bulk_random_data_arrives_byte_exact_both_ways_at_once(string layout)
         {
             using var backend = new RawBackend();
-            using var relay = new RelayUnderTest(backend.Port, reusePort);
+            using var relay = new RelayUnderTest(backend.Port, LoopLayouts.Parse(layout));
             var (client, server) = await relay.PairAsync(backend);
             using (client)
             using (server)

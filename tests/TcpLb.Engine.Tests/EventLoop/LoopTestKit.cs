@@ -13,13 +13,13 @@ namespace TcpLb.Engine.Tests.EventLoop
     /// <summary>A relay on the engine's loops in front of a <see cref="RawBackend"/>, with what the relay reported.</summary>
     internal sealed class RelayUnderTest : IDisposable
     {
-        public RelayUnderTest(int backendPort, bool reusePort = true, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000, int replayCapacity = 0, bool holdClients = false, LoopLayout? layout = null)
+        public RelayUnderTest(int backendPort, LoopLayout layout = LoopLayout.ReusePort, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000, int replayCapacity = 0, bool holdClients = false)
         {
             var options = new LoopRelayOptions
             {
                 ListenEndPoint = new IPEndPoint(address ?? IPAddress.Loopback, 0),
                 LoopCount = loops,
-                ReusePort = reusePort,
+                Layout = layout,
                 Observer = observer ?? Observer,
                 Trace = Trace,
                 BufferSize = bufferSize,
@@ -29,10 +29,6 @@ namespace TcpLb.Engine.Tests.EventLoop
                 ReplayCapacity = replayCapacity,
                 HoldClients = holdClients,
             };
-            if (layout != null)
-            {
-                options.Layout = layout.Value;
-            }
             options.Backends.Add(new IPEndPoint(address ?? IPAddress.Loopback, backendPort));
             Relay = new LoopRelay(options);
             Relay.Start();

@@ -20,7 +20,6 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly EpollLoop[] _loops;
         private readonly LoopListener[] _listeners;
         private readonly LoopLayout _layout;
-        private readonly bool _reusePort;
         private readonly int[] _handingOff; // per loop: connections posted to it, not yet taken up (LeastLoaded)
         private readonly int _backlog;
         private readonly object _listening = new object();
@@ -35,7 +34,7 @@ namespace TcpLb.Engine.Net.EventLoop
             }
             _handler = handler ?? throw new ArgumentNullException(nameof(handler));
             _layout = layout;
-            bool reusePort = _reusePort = layout != LoopLayout.HandOff;
+            bool reusePort = ReusesPort;
             _handingOff = new int[loopCount];
             _backlog = backlog;
             _loops = new EpollLoop[loopCount];
@@ -76,6 +75,9 @@ namespace TcpLb.Engine.Net.EventLoop
         public EpollLoop[] Loops => _loops;
 
         public LoopLayout Layout => _layout;
+
+        /// <summary>A SO_REUSEPORT listener per loop (every layout but <see cref="LoopLayout.HandOff"/>).</summary>
+        private bool ReusesPort => _layout != LoopLayout.HandOff;
 
         /// <summary>Whether the listeners are open (false between <see cref="StopListening"/> and <see cref="StartListening"/>).</summary>
         public bool IsListening { get; private set; } = true;
@@ -137,7 +139,7 @@ namespace TcpLb.Engine.Net.EventLoop
                 {
                     for (; opened < fds.Length; opened++)
                     {
-                        fds[opened] = NativeSocket.Listen(LocalEndPoint, _reusePort, _backlog);
+                        fds[opened] = NativeSocket.Listen(LocalEndPoint, ReusesPort, _backlog);
                     }
                 }
                 catch

@@ -19,18 +19,6 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         public LoopLayout Layout { get; set; } = LoopLayouts.Default;
 
-        /// <summary>
-        /// True: each loop has its own SO_REUSEPORT listener (<see cref="LoopLayout.ReusePort"/> or
-        /// <see cref="LoopLayout.LeastLoaded"/>). Setting it picks <see cref="LoopLayout.ReusePort"/>
-        /// or <see cref="LoopLayout.HandOff"/> (one listener on the first loop hands connections to
-        /// the loops in turn).
-        /// </summary>
-        public bool ReusePort
-        {
-            get => Layout != LoopLayout.HandOff;
-            set => Layout = value ? LoopLayout.ReusePort : LoopLayout.HandOff;
-        }
-
         public int Backlog { get; set; } = 4096;
 
         /// <summary>The first deadlines; live afterwards through <see cref="RelayListener.Connections"/>.</summary>
