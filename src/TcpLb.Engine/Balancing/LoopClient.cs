@@ -408,8 +408,8 @@ namespace TcpLb.Engine.Balancing
             }
         }
 
-        /// <summary>Both sockets are closed: count what is not counted yet, give every slot and ticket back.</summary>
-        public void OnClosed()
+        /// <summary>The relay is about to close or reset both sockets: count what is not counted yet, before the client can see its end.</summary>
+        public void OnEnding()
         {
             Backend? backend = _backend;
             _backend = null;
@@ -422,6 +422,11 @@ namespace TcpLb.Engine.Balancing
                 _decided = true;
                 CountEnd(backend);
             }
+        }
+
+        /// <summary>Both sockets are closed: give every slot and ticket back.</summary>
+        public void OnClosed()
+        {
             if (_phase != Phase.ClientQueue)
             {
                 ReleaseAdmission();

@@ -129,6 +129,14 @@ namespace TcpLb.Engine.Balancing
 
         void IRelayObserver.OnTimedOut(IRelayConnection connection, RelayTimeout which) => Of(connection).OnTimedOut(which);
 
+        void IRelayObserver.OnEnding(IRelayConnection connection)
+        {
+            if (connection.State is LoopClient client)
+            {
+                client.OnEnding();
+            }
+        }
+
         void IRelayObserver.OnClosed(IRelayConnection connection)
         {
             // A connection closed before its admission saw it (a stop in between) has no client.

@@ -236,6 +236,37 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public async Task The_observer_counts_a_timed_out_pair_before_the_client_hears_its_reset()
+        {
+            using var backend = new RawBackend();
+            var observer = new ClientWatchingObserver();
+            using var relay = new RelayUnderTest(backend.Port, timeouts: new RelayTimeouts(5000, 0, 0, 200), observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            using (client)
+            using (server)
+            {
+                observer.Client = client;
+                await client.SendAsync(new byte[] { 1, 2, 3 }, SocketFlags.None);
+                await RawBackend.ReadExactlyAsync(server, 3); // unanswered: the response timeout resets the pair
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+            }
+            await observer.WaitForAsync("closed");
+            Assert.Equal(new[] { "connected", "failed-before-response:Timeout", "timeout:Response", "client-heard-nothing", "ending", "closed" }, observer.Events);
+        }
+
+        /// <summary>At <see cref="IRelayObserver.OnEnding"/>, notes whether the client's socket had anything to read (its reset would be).</summary>
+        private sealed class ClientWatchingObserver : RecordingObserver
+        {
+            public Socket? Client;
+
+            public override void OnEnding(IRelayConnection connection)
+            {
+                Note(Client!.Poll(0, SelectMode.SelectRead) ? "client-heard-its-end" : "client-heard-nothing");
+                base.OnEnding(connection);
+            }
+        }
+
+        [Fact]
         public async Task The_response_timeout_ends_with_the_first_answer()
         {
             using var backend = new RawBackend();

@@ -143,7 +143,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await observer.WaitForAsync("closed");
-            Assert.Equal(new[] { "connected", "failed-before-response:Reset", "abandon-refused", "reset:Server", "closed" }, observer.Events);
+            Assert.Equal(new[] { "connected", "failed-before-response:Reset", "abandon-refused", "reset:Server", "ending", "closed" }, observer.Events);
         }
 
         [Fact]
@@ -161,7 +161,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await observer.WaitForAsync("closed");
-            Assert.Equal(new[] { "connected", "reset:Server", "closed" }, observer.Events);
+            Assert.Equal(new[] { "connected", "reset:Server", "ending", "closed" }, observer.Events);
         }
 
         [Fact]
@@ -177,7 +177,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 await SocketIo.HalfCloseAsync(server1, client);
             }
             await observer.WaitForAsync("closed");
-            Assert.Equal(new[] { "connected", "fin:Client", "fin:Server", "closed" }, observer.Events);
+            Assert.Equal(new[] { "connected", "fin:Client", "fin:Server", "ending", "closed" }, observer.Events);
         }
 
         [Fact]
@@ -197,7 +197,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await observer.WaitForAsync("closed");
-            Assert.Equal(new[] { "connected", "first-server-byte", "reset:Server", "closed" }, observer.Events);
+            Assert.Equal(new[] { "connected", "first-server-byte", "reset:Server", "ending", "closed" }, observer.Events);
             Assert.Equal(0, observer.HeldAtAnswer);
         }
 
@@ -239,7 +239,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
             }
             await rig.Observer.WaitForAsync("closed");
-            Assert.Equal(new[] { "connected", "fin:Client", "timeout:Idle", "closed" }, rig.Observer.Events);
+            Assert.Equal(new[] { "connected", "fin:Client", "timeout:Idle", "ending", "closed" }, rig.Observer.Events);
         }
 
         internal static byte[] Concat(params byte[][] parts)

@@ -107,6 +107,10 @@ namespace TcpLb.Engine.Tests.EventLoop
         {
         }
 
+        public virtual void OnEnding(IRelayConnection connection)
+        {
+        }
+
         public virtual void OnClosed(IRelayConnection connection)
         {
         }
@@ -170,6 +174,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         public override void OnTimedOut(IRelayConnection connection, RelayTimeout which) => Add("timeout:" + which);
 
         public override void OnServerFailedBeforeResponse(IRelayConnection connection, bool movable) => Add("failed-before-response:" + connection.ServerEnd + (movable ? ":movable" : ""));
+
+        public override void OnEnding(IRelayConnection connection) => Add("ending");
 
         public override void OnClosed(IRelayConnection connection)
         {

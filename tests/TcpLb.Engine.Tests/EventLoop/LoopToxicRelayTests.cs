@@ -136,7 +136,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Assert.True(watch.ElapsedMilliseconds >= 250, $"closed after {watch.ElapsedMilliseconds} ms");
             }
             await observer.WaitForAsync("closed");
-            Assert.Equal(new[] { "connected", "closed" }, observer.Events); // closed by the toxic: not a server's failure, no reset
+            Assert.Equal(new[] { "connected", "ending", "closed" }, observer.Events); // closed by the toxic: not a server's failure, no reset
         }
 
         [Fact]

@@ -43,7 +43,15 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         void OnTimedOut(IRelayConnection connection, RelayTimeout which);
 
-        /// <summary>Both sockets are closed; the byte counts are final. Called exactly once.</summary>
+        /// <summary>
+        /// The relay has stopped moving bytes and is about to close (or reset) both sockets; neither has
+        /// been closed or reset yet and the byte counts are final. Count the connection's outcome here:
+        /// a peer that sees its end (a reset above all) then reads counts that include it. Called exactly
+        /// once, just before <see cref="OnClosed"/>.
+        /// </summary>
+        void OnEnding(IRelayConnection connection);
+
+        /// <summary>Both sockets are closed; give back what the connection held. Called exactly once.</summary>
         void OnClosed(IRelayConnection connection);
     }
 }

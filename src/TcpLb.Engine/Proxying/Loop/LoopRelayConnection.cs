@@ -524,6 +524,8 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 ConnectWitness?.Closed(_server.Fd);
             }
+            // The outcome is counted before either peer can learn of the end from this relay.
+            _observer?.OnEnding(this);
             if (reset)
             {
                 Client.Reset();
