@@ -29,9 +29,13 @@ usage: bash bench/run.sh [options]
                           (default: all). tcplb = the module in a real pwsh (the targets apply to it);
                           tcplb-hosted = the module in BenchHost (adds .NET runtime counters);
                           haproxy / haproxy2 = nbthread 1 / 2 (the better of the two is the reference);
-                          tcplb-setsid, haproxy-setsid (not in the default list) = tcplb / haproxy
-                          started in a session of their own, as from their own terminal
-                          (scheduling-group experiment; never the reference)
+                          tcplb-setsid, haproxy-setsid, haproxy2-setsid (not in the default list) =
+                          tcplb / haproxy / haproxy2 started with setsid, in a session of their own (as
+                          from their own terminal, -Detached, or HAProxy as a service); the better of
+                          haproxy-setsid / haproxy2-setsid is the placement-matched reference of the rows
+                          in a session of their own ("x hap own" columns, a second targets line for
+                          tcplb-setsid); the main reference stays haproxy / haproxy2. Both placements:
+                          --contenders haproxy,haproxy2,haproxy-setsid,haproxy2-setsid,tcplb,tcplb-setsid
                           looprelay, looprelay-setsid (not in the default list; issue 17) = the engine's
                           bare relay on its own epoll loops (bench/LoopRelayHost; LOOPRELAY_ARGS adds
                           --loops n or --handoff), no features: what the loop alone does
@@ -49,7 +53,7 @@ usage: bash bench/run.sh [options]
   --iperf-seconds <s>     iperf3 duration per stream count and round (default 5, quick 2)
   --bulk-rounds <n>       iperf3 rounds (default 2, quick 1)
   --idle-count <n>        idle connections to hold (default 10000)
-  --base-port <p>         first port of the bench's port block (default 18000; uses base+81..+283)
+  --base-port <p>         first port of the bench's port block (default 18000; uses base+81..+290)
   --no-install            do not apt-get install missing tools (fail if missing)
   --no-build              do not build the module / bench tools (use what is already built)
   --tcplb-extra "<args>"  extra Start-TcpBalancer parameters for tcplb and tcplb-hosted (experiments)
@@ -103,9 +107,9 @@ while (($#)); do
     shift
 done
 for c in $CONTENDERS; do
-    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid|looprelay|looprelay-setsid|tcplb-dash) ;;
+    case $c in direct|haproxy|haproxy2|nginx|tcplb|tcplb-hosted|tcplb-tls|tcplb-setsid|haproxy-setsid|haproxy2-setsid|looprelay|looprelay-setsid|tcplb-dash) ;;
         tcplb@?*|tcplb-setsid@?*) [[ ${c#*@} =~ ^[A-Za-z0-9_.-]+$ ]] || die "contender '$c': a variant's name is letters, digits, '.', '_' or '-'" ;;
-        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, looprelay, looprelay-setsid, tcplb-dash, tcplb@NAME, tcplb-setsid@NAME)" ;; esac
+        *) die "unknown contender '$c' (direct, haproxy, haproxy2, nginx, tcplb, tcplb-hosted, tcplb-tls, tcplb-setsid, haproxy-setsid, haproxy2-setsid, looprelay, looprelay-setsid, tcplb-dash, tcplb@NAME, tcplb-setsid@NAME)" ;; esac
 done
 
 WRK_THREADS=2
@@ -285,7 +289,7 @@ prepare_env() {
     tw=$(sysctl -n net.ipv4.tcp_tw_reuse 2>/dev/null || echo "?")
     read -r range_lo range_hi < <(sysctl -n net.ipv4.ip_local_port_range 2>/dev/null || echo "32768 60999")
     [[ $tw == 0 ]] && warn "net.ipv4.tcp_tw_reuse=0: the new-connection scenario may run out of ephemeral ports"
-    if ((BASE_PORT + 283 >= range_lo && BASE_PORT + 81 <= range_hi)); then
+    if ((BASE_PORT + 290 >= range_lo && BASE_PORT + 81 <= range_hi)); then
         warn "--base-port $BASE_PORT overlaps the ephemeral range $range_lo-$range_hi; pick a lower one"
     fi
     return 0

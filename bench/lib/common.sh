@@ -181,6 +181,30 @@ syscall_count_end() {
 # backends' is measured with a different share of a busy machine.
 autogroup() { awk '{ print $1; exit }' /proc/"$1"/autogroup 2>/dev/null || true; }
 
+# ---------------------------------------------------------------------------------------------
+# Where the CPU goes over a wrk window (run_wrk samples these right before and after wrk):
+# the whole machine's busy and idle ticks, the CPU of wrk (this shell's waited-for children) and
+# the TCP segments the whole machine sent.
+# ---------------------------------------------------------------------------------------------
+# machine_cpu_ticks: "busy idle" of the whole machine in ticks (/proc/stat, first line):
+# busy = user+nice+system+irq+softirq+steal, idle = idle+iowait
+machine_cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat; }
+
+# children_ticks: cutime+cstime of the bench's shell: the CPU of every child it has waited for.
+# Sampled right around `timeout wrk`, the delta is wrk's own CPU (timeout waits for wrk, the shell
+# for timeout) plus the ~1 ms of the first sample's own subshell.
+children_ticks() {
+    local -a f
+    read -ra f <<<"$(sed 's/.*) //' /proc/$$/stat)"
+    echo $((f[13] + f[14]))
+}
+
+# tcp_out_segs: TCP segments sent so far by the whole machine (OutSegs in /proc/net/snmp, found
+# by its header name). System-wide: every TCP segment of every process, ours or not.
+tcp_out_segs() {
+    awk '$1 == "Tcp:" { if (!c) { for (i = 2; i <= NF; i++) if ($i == "OutSegs") c = i } else { print $c; exit } }' /proc/net/snmp
+}
+
 # busy_percent <seconds>: share of all CPUs spent non-idle over the interval (whole machine)
 busy_percent() {
     local -a a b

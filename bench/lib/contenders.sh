@@ -2,7 +2,7 @@
 # Pid lists ("$INST_PIDS") are split into words on purpose; globals are shared across the lib files.
 # shellcheck disable=SC2086,SC2034
 # bench/lib/contenders.sh — backends and the contenders (direct, haproxy, haproxy2, nginx, tcplb,
-# tcplb-hosted).
+# tcplb-hosted, and the experiments: *-setsid, looprelay*, tcplb-tls, tcplb-dash, tcplb@NAME).
 #
 # Every contender has two roles:
 #   main  listens on its own port and balances round robin over the three HTTP backends
@@ -35,6 +35,7 @@ contender_port() {   # contender role
         looprelay) base=108 ;;
         looprelay-setsid) base=109 ;;
         tcplb-dash) base=120 ;;   # bulk 130: clear of the others' bulk ports (110-119)
+        haproxy2-setsid) base=121 ;;   # bulk 131
         *) die "unknown contender $1" ;;
     esac
     [[ $2 == bulk ]] && base=$((base + 10))
@@ -156,12 +157,15 @@ start_direct() {
 # HAProxy: mode tcp, balance roundrobin, nbthread 1 (haproxy) or 2 (haproxy2), maxconn 30000 (or
 # as high as the open-file limit allows: two descriptors per proxied connection), no health checks.
 # The better of the two is the reference the targets compare with (see report.sh).
-# haproxy-setsid (not in the default list; an experiment, never the reference): nbthread 1 started
-# with setsid, in a session of its own, the counterpart of tcplb-setsid.
+# haproxy-setsid, haproxy2-setsid (not in the default list): nbthread 1 / 2 started with setsid,
+# in a session of its own, as HAProxy runs as a service. The better of the two is the
+# placement-matched reference of the rows in a session of their own (tcplb-setsid, ...): the
+# "x haproxy own session" ratios and the own-session targets line; never the main reference.
 # ---------------------------------------------------------------------------------------------
 start_haproxy() { start_haproxy_threads haproxy 1 "$1" ""; }
 start_haproxy2() { start_haproxy_threads haproxy2 2 "$1" ""; }
 start_haproxy-setsid() { start_haproxy_threads haproxy-setsid 1 "$1" setsid; }
+start_haproxy2-setsid() { start_haproxy_threads haproxy2-setsid 2 "$1" setsid; }
 
 start_haproxy_threads() {   # <contender name> <nbthread> <role> <launcher prefix: "" or setsid>
     local name=$1 threads=$2 role=$3 launcher=$4 dir="$RUN_DIR/$1-$3" servers="" p i=0

@@ -42,16 +42,27 @@ collect_results() {
          close_rps: c.close.rps, close_p99_us: c.close.lat_p99_us,
          bulk1_gbps: c.bulk1.gbps, bulk4_gbps: c.bulk4.gbps, idle_delta_kb: c.idle.delta_kb_scaled};
       def lower_better: ["ka_p50_us", "ka_p99_us", "close_p99_us", "idle_delta_kb"];
+      # best($m; names): per metric, the better of the named contenders that ran (null if none ran);
+      # best_from($m; names; ref): which of them each metric of best() came from.
+      def best($m; names):
+        ([names[] as $n | $m[$n]] | map(select(. != null))) as $hs
+        | if ($hs | length) == 0 then null else
+            reduce ($hs[0] | keys[]) as $k ({};
+              ([$hs[] | .[$k]] | map(select(. != null))) as $v
+              | .[$k] = (if ($v | length) == 0 then null elif (lower_better | index($k)) then ($v | min) else ($v | max) end))
+          end;
+      def best_from($m; names; ref):
+        if ref == null then null else (ref | with_entries(.key as $k | .value as $v
+            | .value = ([names[] | select($m[.] != null and $m[.][$k] == $v and $v != null)] | first // null))) end;
+      # Rows in a session of their own (started with setsid): compared also with HAProxy there.
+      def own_session: test("-setsid($|@)");
       ($contenders | with_entries(.value = metrics(.value))) as $m
       # The reference: per metric, the better of HAProxy nbthread 1 and nbthread 2 (whichever ran).
-      | ([$m.haproxy, $m.haproxy2] | map(select(. != null))) as $hs
-      | (if ($hs | length) == 0 then null else
-          reduce ($hs[0] | keys[]) as $k ({};
-            ([$hs[] | .[$k]] | map(select(. != null))) as $v
-            | .[$k] = (if ($v | length) == 0 then null elif (lower_better | index($k)) then ($v | min) else ($v | max) end))
-        end) as $ref
-      | (if $ref == null then null else ($ref | with_entries(.key as $k | .value as $v
-            | .value = ([["haproxy", "haproxy2"][] | select($m[.] != null and $m[.][$k] == $v and $v != null)] | first // null))) end) as $refsrc
+      | best($m; ["haproxy", "haproxy2"]) as $ref
+      | best_from($m; ["haproxy", "haproxy2"]; $ref) as $refsrc
+      # The placement-matched reference: the same, of HAProxy started with setsid.
+      | best($m; ["haproxy-setsid", "haproxy2-setsid"]) as $ref_own
+      | best_from($m; ["haproxy-setsid", "haproxy2-setsid"]; $ref_own) as $refsrc_own
       | {
         schema: "tcplb-bench/2",
         started_at: $started, finished_at: $finished, elapsed_s: $elapsed, quick: $quick,
@@ -74,16 +85,18 @@ collect_results() {
                    backends: "one nginx (worker_processes 1) with three HTTP listen ports; three iperf3 servers, bulk uses the first"},
         contenders: $contenders,
         reference: {note: "per metric, the better of haproxy (nbthread 1) and haproxy2 (nbthread 2)", values: $ref, from: $refsrc},
+        reference_own_session: {note: "per metric, the better of haproxy-setsid (nbthread 1) and haproxy2-setsid (nbthread 2), both started with setsid in a session of their own; the reference of vs_haproxy_own_session and targets_own_session",
+                                values: $ref_own, from: $refsrc_own},
         ratios: ($m | with_entries(.key as $k | .value as $v | .value = {
             vs_haproxy: (if $ref then ($v | with_entries(.key as $mk | .value = r(.value; $ref[$mk]))) else null end),
-            vs_direct:  (if $m.direct  then ($v | with_entries(.key as $mk | .value = r(.value; $m.direct[$mk])))  else null end)
+            vs_direct:  (if $m.direct  then ($v | with_entries(.key as $mk | .value = r(.value; $m.direct[$mk])))  else null end),
+            vs_haproxy_own_session: (if $ref_own and ($k | own_session) then ($v | with_entries(.key as $mk | .value = r(.value; $ref_own[$mk]))) else null end)
         }))
       }
-      | . as $doc
-      | .targets = (
-          if ($doc.contenders.tcplb == null or $doc.reference.values == null) then []
+      # targets($t; $h): the targets of contender results $t against reference values $h
+      | def targets($t; $h):
+          if ($t == null or $h == null) then []
           else
-            ($doc.contenders.tcplb) as $t | ($doc.reference.values) as $h |
             def tgt(id; desc; value; threshold; pass): {id: id, description: desc, value: value, threshold: threshold, pass: pass};
             def ge(a; b): a != null and b != null and a >= b;
             def le(a; b): a != null and b != null and a <= b;
@@ -109,12 +122,37 @@ collect_results() {
                   0;
                   ([$t.keepalive.errors, $t.close.errors, $t.bulk1.errors, $t.bulk4.errors, $t.idle.errors] | map(. // 1) | add) == 0)
             ]
-          end)
+          end;
+        . as $doc
+      | .targets = targets($doc.contenders.tcplb; $doc.reference.values)
       | .all_targets_pass = (if (.targets | length) == 0 then null else (.targets | all(.pass)) end)
+      # The same targets for tcplb-setsid against the placement-matched reference (HAProxy with setsid).
+      | .targets_own_session = targets($doc.contenders["tcplb-setsid"]; $doc.reference_own_session.values)
+      | .all_targets_own_session_pass = (if (.targets_own_session | length) == 0 then null else (.targets_own_session | all(.pass)) end)
       | .other_contender_errors = ([.contenders | to_entries[] | select(.key | startswith("tcplb") | not)
             | {key, value: ([.value.keepalive.errors, .value.close.errors, .value.bulk1.errors, .value.bulk4.errors, .value.idle.errors]
                             | map(. // 0) | add)}] | from_entries)
       ' >"$out"
+}
+
+# print_targets <results.json> <targets key> <reference key> <all-pass key> <overall label>:
+# the reference's sources, one PASS/MISS line per target, the overall line
+print_targets() {
+    local res=$1 t=$2 ref=$3 all=$4 head=$5
+    jq -r --arg ref "$ref" '"reference per metric: " + ([.[$ref].from | to_entries[] | select(.value != null) | "\(.key)=\(.value)"] | join(" "))' "$res"
+    jq -r --arg t "$t" '.[$t][] | [(if .pass then "PASS" else "MISS" end), .description,
+           ("value " + (.value | if . == null then "n/a" else tostring end)), ("target " + (.threshold | tostring))] | @tsv' "$res" |
+        column -t -s $'\t'
+    jq -r --arg t "$t" --arg all "$all" --arg head "$head" \
+        '"\($head): " + (if .[$all] then "PASS (all targets met)" else "MISS (\([.[$t][] | select(.pass | not)] | length) of \(.[$t] | length) targets missed)" end)' "$res"
+}
+
+# own_columns <results.json>: a tab-separated table on stdin to stdout, without its "x hap-own"
+# columns when no HAProxy ran in a session of its own (they would be all "-")
+own_columns() {
+    if [[ $(jq '.reference_own_session.values != null' "$1") == true ]]; then cat; return; fi
+    awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) drop[i] = ($i ~ /x hap-own$/) }
+        { line = ""; n = 0; for (i = 1; i <= NF; i++) if (!drop[i]) line = (n++ ? line OFS : "") $i; print line }'
 }
 
 # print_report <results.json>
@@ -144,7 +182,11 @@ print_report() {
             then "WARNING: the machine was busy with other work (\(.machine.busy_pct_before)% before, \(.machine.busy_pct_after)% after, with no bench process running): treat the numbers as noisy"
             else empty end),
            "ratios: \"x haproxy\" = contender / the better of HAProxy nbthread 1 and 2 (per metric), \"x direct\" = contender / direct connection (the ceiling). Latency ratio > 1 = slower.",
+           (if .reference_own_session.values then "\"x hap-own\" = a row in a session of its own (*-setsid) / the better of haproxy-setsid and haproxy2-setsid (HAProxy started with setsid, as a service runs), per metric; - for the other rows" else empty end),
            "tcplb = the module in a real pwsh (targets apply); tcplb-hosted = the module in BenchHost (a hosted engine; runtime counters)",
+           "wrk us/req, nginx us/req = CPU of the load generator (wrk) and of the backend nginx per request (per connection in the close table), over the wrk window",
+           "idle %/round = the whole machine idle (+iowait) over each wrk window (/proc/stat): near 0 = CPU-bound, the ratios then say who spends the CPU",
+           "segs/req (all) = TCP segments sent per request by the WHOLE machine (OutSegs, /proc/net/snmp; client, proxy and backend legs together)",
            "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection",
            "busiest loop % = the share of the busier loop thread in the CPU of all loop threads, per round (tcplb on the loop transport)",
            "sys/req = system calls of the proxy process(es) per request or connection (perf stat -e raw_syscalls:sys_enter over the wrk window; n/a without perf)"' "$res"
@@ -152,62 +194,71 @@ print_report() {
     echo
     echo "Keep-alive requests (HTTP/1.1 keep-alive through the proxy; 3 backends round robin)"
     {
-        printf 'contender\treq/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/req\tcs/req\tsys/req\tbusiest loop %%\tother load %%\n'
+        printf 'contender\treq/s\tx haproxy\tx hap-own\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\tp99 x hap-own\terrors\tproxy cpu s\tcpu us/req\twrk us/req\tnginx us/req\tcs/req\tsys/req\tbusiest loop %%\tidle %%/round\tsegs/req (all)\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].keepalive as $s | .ratios[$c] as $r |
-              [$c, ($s.rps | f0), ($r.vs_haproxy.ka_rps | x), ($r.vs_direct.ka_rps | x),
+              [$c, ($s.rps | f0), ($r.vs_haproxy.ka_rps | x), ($r.vs_haproxy_own_session.ka_rps | x), ($r.vs_direct.ka_rps | x),
                ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
-               ($r.vs_haproxy.ka_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
+               ($r.vs_haproxy.ka_p99_us | x), ($r.vs_haproxy_own_session.ka_p99_us | x),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2),
+               ($s.wrk_cpu_us_per_request | f1), ($s.backend_cpu_us_per_request | f1),
+               ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
                ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
+               ([$s.machine_idle_pct_rounds // [] | .[] | f1] | join("/") | if . == "" then "n/a" else . end),
+               ($s.tcp_out_segs_per_request | f2),
                ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
-    } | column -t -s $'\t'
+    } | own_columns "$res" | column -t -s $'\t'
 
     echo
     echo "New connections (wrk -H 'Connection: close': one TCP connection per request)"
     {
-        printf 'contender\tconn/s\tx haproxy\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\terrors\tproxy cpu s\tcpu us/conn\tcs/conn\tsys/conn\tbusiest loop %%\tother load %%\n'
+        printf 'contender\tconn/s\tx haproxy\tx hap-own\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\tp99 x hap-own\terrors\tproxy cpu s\tcpu us/conn\twrk us/conn\tnginx us/conn\tcs/conn\tsys/conn\tbusiest loop %%\tidle %%/round\tsegs/conn (all)\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].close as $s | .ratios[$c] as $r |
-              [$c, ($s.rps | f0), ($r.vs_haproxy.close_rps | x), ($r.vs_direct.close_rps | x),
+              [$c, ($s.rps | f0), ($r.vs_haproxy.close_rps | x), ($r.vs_haproxy_own_session.close_rps | x), ($r.vs_direct.close_rps | x),
                ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
-               ($r.vs_haproxy.close_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2), ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
+               ($r.vs_haproxy.close_p99_us | x), ($r.vs_haproxy_own_session.close_p99_us | x),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2),
+               ($s.wrk_cpu_us_per_request | f1), ($s.backend_cpu_us_per_request | f1),
+               ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
                ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
+               ([$s.machine_idle_pct_rounds // [] | .[] | f1] | join("/") | if . == "" then "n/a" else . end),
+               ($s.tcp_out_segs_per_request | f2),
                ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
         done
-    } | column -t -s $'\t'
+    } | own_columns "$res" | column -t -s $'\t'
 
     echo
     echo "Bulk throughput (iperf3 through a separate single-backend instance of each proxy, same for all)"
     {
-        printf 'contender\t1 stream Gbit/s\tx haproxy\tx direct\t4 streams Gbit/s\tx haproxy\tx direct\terrors\tcpu s (1)\tcpu s (4)\tcpu s/Gbit (4)\tother load %%\n'
+        printf 'contender\t1 stream Gbit/s\tx haproxy\tx hap-own\tx direct\t4 streams Gbit/s\tx haproxy\tx hap-own\tx direct\terrors\tcpu s (1)\tcpu s (4)\tcpu s/Gbit (4)\tother load %%\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c] as $s | .ratios[$c] as $r |
-              [$c, ($s.bulk1.gbps | f2), ($r.vs_haproxy.bulk1_gbps | x), ($r.vs_direct.bulk1_gbps | x),
-               ($s.bulk4.gbps | f2), ($r.vs_haproxy.bulk4_gbps | x), ($r.vs_direct.bulk4_gbps | x),
+              [$c, ($s.bulk1.gbps | f2), ($r.vs_haproxy.bulk1_gbps | x), ($r.vs_haproxy_own_session.bulk1_gbps | x), ($r.vs_direct.bulk1_gbps | x),
+               ($s.bulk4.gbps | f2), ($r.vs_haproxy.bulk4_gbps | x), ($r.vs_haproxy_own_session.bulk4_gbps | x), ($r.vs_direct.bulk4_gbps | x),
                (if $s.bulk1 == null and $s.bulk4 == null then null else (($s.bulk1.errors // 1) + ($s.bulk4.errors // 1)) end | f0),
                ($s.bulk1.cpu_s | f2), ($s.bulk4.cpu_s | f2), ($s.bulk4.cpu_s_per_gbit | f3),
                ([$s.bulk1.foreign_cpu_pct_max, $s.bulk4.foreign_cpu_pct_max] | max | f1)] | @tsv' "$res"
         done
-    } | column -t -s $'\t'
+    } | own_columns "$res" | column -t -s $'\t'
 
     echo
     echo "Idle connections (held open through the proxy; RSS = VmRSS of the proxy process(es); direct = backend nginx)"
     {
-        printf 'contender\topened\tproxied\tfailed+dropped\tRSS before MiB\tRSS held MiB\tdelta MiB\tdelta per 10k MiB\tbytes/conn\tx haproxy\tRSS after close MiB\n'
+        printf 'contender\topened\tproxied\tfailed+dropped\tRSS before MiB\tRSS held MiB\tdelta MiB\tdelta per 10k MiB\tbytes/conn\tx haproxy\tx hap-own\tRSS after close MiB\n'
         for c in $(jq -r '.settings.contenders[]' "$res"); do
             jq -r --arg c "$c" "$fmt"'
               .contenders[$c].idle as $s | .ratios[$c] as $r |
               [$c, ($s.opened | f0), ($s.backend_conns | f0), ($s.errors | f0),
                ($s.rss_before_kb | mib), ($s.rss_after_kb | mib), ($s.delta_kb | mib), ($s.delta_kb_scaled | mib), ($s.bytes_per_conn | f0),
-               (if $c == "direct" then null else $r.vs_haproxy.idle_delta_kb end | x), ($s.rss_closed_kb | mib)] | @tsv' "$res"
+               (if $c == "direct" then null else $r.vs_haproxy.idle_delta_kb end | x), ($r.vs_haproxy_own_session.idle_delta_kb | x),
+               ($s.rss_closed_kb | mib)] | @tsv' "$res"
         done
-    } | column -t -s $'\t'
+    } | own_columns "$res" | column -t -s $'\t'
 
     echo
     echo "Resources of each proxy (utime+stime from /proc/<pid>/stat; peak RSS = VmHWM; nginx = master + worker)"
@@ -249,11 +300,12 @@ print_report() {
         echo "Targets: not evaluated (needs tcplb and haproxy or haproxy2 in the run)"
     else
         echo "Targets (tcplb in pwsh vs the better HAProxy, same run)"
-        jq -r '"reference per metric: " + ([.reference.from | to_entries[] | select(.value != null) | "\(.key)=\(.value)"] | join(" "))' "$res"
-        jq -r "$fmt"'.targets[] | [(if .pass then "PASS" else "MISS" end), .description,
-               ("value " + (.value | if . == null then "n/a" else tostring end)), ("target " + (.threshold | tostring))] | @tsv' "$res" |
-            column -t -s $'\t'
-        jq -r '"overall: " + (if .all_targets_pass then "PASS (all targets met)" else "MISS (\([.targets[] | select(.pass | not)] | length) of \(.targets | length) targets missed)" end)' "$res"
+        print_targets "$res" targets reference all_targets_pass "overall"
+    fi
+    if [[ $(jq '.targets_own_session // [] | length' "$res") -gt 0 ]]; then
+        echo
+        echo "Targets, own session (tcplb-setsid vs the better HAProxy started with setsid, same run; the issue's targets are the lines above)"
+        print_targets "$res" targets_own_session reference_own_session all_targets_own_session_pass "overall, own session"
     fi
     jq -r '.contenders | to_entries[] | select(.value.instance.main.died or .value.instance.bulk.died)
            | "WARNING: a \(.key) instance died during the run; see its log in the run directory"' "$res"

@@ -15,6 +15,16 @@ instance_alive() {
 
 alive_json() { if instance_alive; then echo true; else echo false; fi; }
 
+# jq definitions: the per-request (per-connection for close) figures of a wrk result, one round or
+# the sums over rounds: CPU of wrk, of the backend nginx and of the whole machine (busy) in µs,
+# and TCP segments sent by the whole machine (system-wide, not only the proxy's).
+PER_REQUEST_JQ='def per_req(f; scale; digits): if f == null or .requests == 0 then null else (f * scale / .requests * digits | round / digits) end;
+    def per_request_figures:
+        .wrk_cpu_us_per_request = per_req(.wrk_cpu_s; 1e6; 100)
+        | .backend_cpu_us_per_request = per_req(.backend_cpu_s; 1e6; 100)
+        | .machine_cpu_us_per_request = per_req(.machine_busy_s; 1e6; 100)
+        | .tcp_out_segs_per_request = per_req(.tcp_out_segs; 1; 1000);'
+
 cpu_json() {   # ticks_before ticks_after -> JSON number or null
     if [[ -z "${INST_PIDS// /}" ]] || ! instance_alive; then echo null; return; fi
     ticks_to_seconds "$(($2 - $1))"
@@ -23,6 +33,7 @@ cpu_json() {   # ticks_before ticks_after -> JSON number or null
 # run_wrk <contender> <scenario: warmup|keepalive|close> <port> <seconds> [round tag]
 run_wrk() {
     local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs perf_pid="" sys lt0 lt1
+    local be0 be1 mb0 mi0 mb1 mi1 sg0 sg1 w0 w1
     local -a args=(-t "$WRK_THREADS" -c "$WRK_CONNS" -d "${dur}s" --latency --timeout "${WRK_TIMEOUT}s"
                    -s "$BENCH_DIR/wrk/report.lua")
     [[ $scen == close ]] && args+=(-H 'Connection: close')
@@ -36,10 +47,20 @@ run_wrk() {
     lt0=$(loop_ticks $INST_PIDS)
     # System calls of the proxy over the wrk window (perf stat; its window is wrk's duration).
     [[ $scen != warmup ]] && perf_pid=$(syscall_count_start "$out.perf" "$dur" $INST_PIDS)
+    # Where the CPU goes over the wrk window: the backend nginx, the whole machine, wrk itself,
+    # and the TCP segments the machine sent (sampled last before and first after wrk).
+    be0=$(cpu_ticks $BACKEND_NGINX_PIDS)
+    read -r mb0 mi0 < <(machine_cpu_ticks)
+    sg0=$(tcp_out_segs)
+    w0=$(children_ticks)
     set +e
     timeout -k 5 $((dur + 30)) wrk "${args[@]}" "$scheme://127.0.0.1:$port/" >"$out.txt" 2>&1
     rc=$?
     set -e
+    w1=$(children_ticks)
+    sg1=$(tcp_out_segs)
+    read -r mb1 mi1 < <(machine_cpu_ticks)
+    be1=$(cpu_ticks $BACKEND_NGINX_PIDS)
     t1=$(cpu_ticks $INST_PIDS)
     cs1=$(ctx_switches $INST_PIDS)
     lt1=$(loop_ticks $INST_PIDS)
@@ -57,7 +78,10 @@ run_wrk() {
     jq -c --argjson cpu "$cpu" --argjson rc "$rc" --arg cmd "wrk ${args[*]} $scheme://127.0.0.1:$port/" --argjson rt "$rt" \
         --argjson foreign "$foreign" --argjson alive "$(alive_json)" --argjson cs "$cs" --argjson sys "$sys" \
         --argjson lt0 "[$lt0]" --argjson lt1 "[$lt1]" \
-        '. + {cpu_s: $cpu, exit_code: $rc, command: $cmd, runtime: $rt, foreign_cpu_pct: $foreign, proxy_alive: $alive,
+        --argjson wrk_cpu "$(ticks_to_seconds $((w1 - w0)))" --argjson be_cpu "$(ticks_to_seconds $((be1 - be0)))" \
+        --argjson m_busy "$(ticks_to_seconds $((mb1 - mb0)))" --argjson m_idle "$(ticks_to_seconds $((mi1 - mi0)))" \
+        --argjson segs $((sg1 - sg0)) \
+        "$PER_REQUEST_JQ"'. + {cpu_s: $cpu, exit_code: $rc, command: $cmd, runtime: $rt, foreign_cpu_pct: $foreign, proxy_alive: $alive,
               ctx_switches: $cs, syscalls: $sys,
               loop_cpu_ticks: (if ($lt1 | length) == 0 or ($lt0 | length) != ($lt1 | length) then null
                                else [$lt1, $lt0] | transpose | map(.[0] - .[1]) end),
@@ -66,13 +90,17 @@ run_wrk() {
               errors: (.connect_errors + .read_errors + .write_errors + .timeout_errors + .status_errors
                        + (if $rc != 0 or .failed then 1 else 0 end) + (if $alive then 0 else 1 end)),
               cpu_us_per_request: (if $cpu == null or .requests == 0 then null
-                                   else ($cpu * 1e6 / .requests * 100 | round / 100) end)}
+                                   else ($cpu * 1e6 / .requests * 100 | round / 100) end),
+              wrk_cpu_s: $wrk_cpu, backend_cpu_s: $be_cpu, machine_busy_s: $m_busy, machine_idle_s: $m_idle,
+              machine_idle_pct: (if $m_busy + $m_idle <= 0 then null else ($m_idle * 1000 / ($m_busy + $m_idle) | round / 10) end),
+              tcp_out_segs: $segs}
+         | per_request_figures
          | .busiest_loop_pct = (if .loop_cpu_ticks == null or (.loop_cpu_ticks | add) <= 0 then null
                                 else (.loop_cpu_ticks | max) * 100 / (.loop_cpu_ticks | add) | round end)' \
         <<<"$json" >"$out.json"
     [[ $scen == warmup ]] && return 0
     jq -r --arg n "$name" --arg s "$scen" \
-        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")  sys/req \(.syscalls_per_request // "n/a")\(if .loop_cpu_ticks then "  loop ticks \(.loop_cpu_ticks | map(tostring) | join("/"))" else "" end)"' \
+        '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")  sys/req \(.syscalls_per_request // "n/a")  idle \(.machine_idle_pct)%  wrk \(.wrk_cpu_us_per_request)us  nginx \(.backend_cpu_us_per_request)us  segs \(.tcp_out_segs_per_request)\(if .loop_cpu_ticks then "  loop ticks \(.loop_cpu_ticks | map(tostring) | join("/"))" else "" end)"' \
         "$out.json" >&2
 }
 
@@ -208,7 +236,7 @@ rotated() {   # <round number>: the contender list rotated by round-1
 #   medians of throughput and latency over rounds; errors, requests and CPU summed.
 aggregate_rounds() {
     local c=$1 s=$2
-    jq -s -c '
+    jq -s -c "$PER_REQUEST_JQ"'
         def median: sort | if length == 0 then null
                            elif length % 2 == 1 then .[length / 2 | floor]
                            else (.[length / 2 - 1] + .[length / 2]) / 2 end;
@@ -236,8 +264,17 @@ aggregate_rounds() {
              loop_cpu_ticks: (if any(.[]; .loop_cpu_ticks == null) then null
                               else [$r[] | .loop_cpu_ticks] | transpose | map(add) end),
              busiest_loop_pct_rounds: ($r | map(.busiest_loop_pct)),
+             wrk_cpu_s: ($r | msum(.wrk_cpu_s)),
+             backend_cpu_s: ($r | msum(.backend_cpu_s)),
+             machine_busy_s: ($r | msum(.machine_busy_s)),
+             machine_idle_s: ($r | msum(.machine_idle_s)),
+             machine_idle_pct_rounds: ($r | map(.machine_idle_pct)),
+             tcp_out_segs: ($r | msum(.tcp_out_segs)),
              runtime: ($r | rtsum),
              per_round: $r}
+            | .machine_idle_pct = (if .machine_busy_s == null or .machine_idle_s == null or .machine_busy_s + .machine_idle_s <= 0 then null
+                                   else (.machine_idle_s * 1000 / (.machine_busy_s + .machine_idle_s) | round / 10) end)
+            | per_request_figures
             | .ctx_switches_per_request = (if .ctx_switches == null or .requests == 0 then null
                                            else (.ctx_switches / .requests * 1000 | round / 1000) end)
             | .syscalls_per_request = (if .syscalls == null or .requests == 0 then null
