@@ -3,8 +3,8 @@
 # TcpLbModule balancer (started through the module, as a user does), on the same backends,
 # in one run. See bench/README.md for what is measured and how to read the output.
 #
-#   bash bench/run.sh            # full run (about 5 minutes)
-#   bash bench/run.sh --quick    # short durations, one round (about 2 minutes), same scenarios
+#   bash bench/run.sh            # full run (about 9 minutes)
+#   bash bench/run.sh --quick    # short durations, one round (about 3 minutes), same scenarios
 #   bash bench/run.sh --help
 set -euo pipefail
 
