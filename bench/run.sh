@@ -33,7 +33,7 @@ usage: bash bench/run.sh [options]
                           tcplb / haproxy / haproxy2 started with setsid, in a session of their own (as
                           from their own terminal, -Detached, or HAProxy as a service); the better of
                           haproxy-setsid / haproxy2-setsid is the placement-matched reference of the rows
-                          in a session of their own ("x hap own" columns, a second targets line for
+                          in a session of their own ("x hap-own" columns, a second targets line for
                           tcplb-setsid); the main reference stays haproxy / haproxy2. Both placements:
                           --contenders haproxy,haproxy2,haproxy-setsid,haproxy2-setsid,tcplb,tcplb-setsid
                           looprelay, looprelay-setsid (not in the default list; issue 17) = the engine's
