@@ -186,7 +186,7 @@ print_report() {
            "tcplb = the module in a real pwsh (targets apply); tcplb-hosted = the module in BenchHost (a hosted engine; runtime counters)",
            "wrk us/req, nginx us/req = CPU of the load generator (wrk) and of the backend nginx per request (per connection in the close table), over the wrk window",
            "idle %/round = the whole machine idle (+iowait) over each wrk window (/proc/stat): near 0 = CPU-bound, the ratios then say who spends the CPU",
-           "segs/req (all) = TCP segments sent per request by the WHOLE machine (OutSegs, /proc/net/snmp; client, proxy and backend legs together)",
+           "segs/req (all) = TCP segments sent per request by the WHOLE machine (OutSegs, /proc/net/snmp; client, proxy and backend legs together); idle % and segs/req count other work too: read them with other load % near 0",
            "cs/req = context switches of the proxy process(es) (all threads, /proc) per request or connection",
            "busiest loop % = the share of the busier loop thread in the CPU of all loop threads, per round (tcplb on the loop transport)",
            "sys/req = system calls of the proxy process(es) per request or connection (perf stat -e raw_syscalls:sys_enter over the wrk window; n/a without perf)"' "$res"
