@@ -522,10 +522,6 @@ namespace TcpLb.Engine.Proxying.Loop
                     _list?.OnHeld(-1);
                 }
                 _list?.Remove(this);
-                if (_server != null)
-                {
-                    ConnectWitness?.Closed(_server.Fd);
-                }
                 // The outcome is counted before either peer can learn of the end from this relay.
                 _observer?.OnEnding(this);
             }
@@ -545,6 +541,10 @@ namespace TcpLb.Engine.Proxying.Loop
 
         private void CloseSockets(bool reset)
         {
+            if (_server != null)
+            {
+                ConnectWitness?.Closed(_server.Fd);
+            }
             if (reset)
             {
                 Client.Reset();
