@@ -191,6 +191,30 @@ $backends = Get-TcpBackend -Name $v.Names | Stop-TcpBackend -PassThru
         Test-ProcessRunning $backend.Pid | Should -BeFalse
         Test-PortFree $backend.Port | Should -BeTrue
     }
+    It 'A detached balancer shows its Transport and Algorithm as a job of this session does, and the algorithm a reload sets' {
+        $job = Start-TcpBalancer -Port 0 -Backend 1 -HealthCheckInterval 0 -Algorithm LeastConnections
+        $lb = Start-TcpBalancer -Port 0 -Backend 1 -HealthCheckInterval 0 -Algorithm LeastConnections -Detached -Name "$prefix-shows"
+        $script:pids.Add($lb.Pid)
+        try {
+            $listed = Get-TcpBalancer -Name "$prefix-shows"
+            foreach ($server in $lb, $listed) {
+                $server.Transport | Should -BeExactly $job.Transport
+                $server.Algorithm | Should -BeExactly 'LeastConnections'
+            }
+            $job.Transport | Should -BeIn 'Loop', 'Stream'
+            ($listed | ConvertTo-Json -Depth 1 -WarningAction SilentlyContinue | ConvertFrom-Json).Algorithm | Should -BeExactly 'LeastConnections'
+
+            Update-TcpBalancer -Name "$prefix-shows" -Algorithm RoundRobin
+
+            (Get-TcpBalancer -Name "$prefix-shows").Algorithm | Should -BeExactly 'RoundRobin'
+            (Get-TcpBalancer -Name "$prefix-shows").Transport | Should -BeExactly $job.Transport
+        }
+        finally {
+            $lb | Stop-TcpBalancer
+            Stop-TcpBalancer -Job $job
+        }
+    }
+
     It 'Get-Job and Receive-Job show a detached balancer of another process; Stop-Job stops it, Remove-Job forgets it' {
         # Started by another process (a CI step that has exited).
         $started = Invoke-CiStep -Values @{ Prefix = $prefix } -Script @'

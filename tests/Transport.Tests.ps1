@@ -1,15 +1,17 @@
 # Issue 17 through the cmdlets: which transport a balancer runs on. Auto (the default) is the
 # engine's own event loop on Linux; -Transport and the configuration key choose; TLS always takes
 # the stream path; TCPLB_TRANSPORT overrides for the process; a reload cannot change it; the job's
-# Transport property says which one runs. This file clears TCPLB_TRANSPORT while it runs (CI's
-# second pass sets it for other files) and puts it back afterwards.
+# Transport property says which one runs; a TCPLB_TRANSPORT or TCPLB_LOOP_LAYOUT that names nothing
+# known is an error and starts nothing. This file clears both variables while it runs (CI's second
+# pass sets TCPLB_TRANSPORT for other files) and puts them back afterwards.
 
 Describe 'Transport' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../module/TcpLbModule.psd1') -Force
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
         $script:forced = $env:TCPLB_TRANSPORT
-        Remove-Item Env:TCPLB_TRANSPORT -ErrorAction SilentlyContinue
+        $script:layout = $env:TCPLB_LOOP_LAYOUT
+        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT -ErrorAction SilentlyContinue
         $script:backend = Start-TcpBackend -Port 0
     }
 
@@ -17,10 +19,11 @@ Describe 'Transport' {
         Get-Job | Stop-Job
         Get-Job | Remove-Job -Force
         if ($script:forced) { $env:TCPLB_TRANSPORT = $script:forced }
+        if ($script:layout) { $env:TCPLB_LOOP_LAYOUT = $script:layout }
     }
 
     AfterEach {
-        Remove-Item Env:TCPLB_TRANSPORT -ErrorAction SilentlyContinue
+        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT -ErrorAction SilentlyContinue
         Get-Job | Where-Object { $_ -ne $script:backend } | Stop-Job
         Get-Job | Where-Object { $_ -ne $script:backend } | Remove-Job -Force
     }
@@ -50,6 +53,46 @@ Describe 'Transport' {
         $err.Exception.Message | Should -BeLike "*Epoll*"
         $err.Exception.Message | Should -BeLike "*Auto, Loop, Stream*"
         @(Get-Job).Count | Should -Be $before
+    }
+
+    It 'A TCPLB_TRANSPORT that names no transport is an error naming it and loop, stream; nothing starts, the port stays free' {
+        $before = @(Get-Job).Count
+        $port = Get-FreePort
+        $env:TCPLB_TRANSPORT = 'fast'
+
+        $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
+
+        $err.Exception.Message | Should -BeLike "*TCPLB_TRANSPORT='fast'*"
+        $err.Exception.Message | Should -BeLike '*accepted: loop, stream*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        @(Get-Job).Count | Should -Be $before
+        Test-PortFree $port | Should -BeTrue
+        # TLS would take the stream path whatever the variable says: a bad value is still an error.
+        { Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -SelfSignedCertificate } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*'
+        # A -Detached balancer's process inherits the variable: the same error, no server left.
+        $name = "tr-env-$PID"
+        { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Detached -Name $name } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*'
+        Get-TcpBalancer -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-PortFree $port | Should -BeTrue
+        Remove-Item Env:TCPLB_TRANSPORT
+        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0).Port | Should -Be $port
+    }
+
+    It 'A TCPLB_LOOP_LAYOUT that names no layout is an error on the loop, naming it and the layouts; nothing starts' {
+        $before = @(Get-Job).Count
+        $port = Get-FreePort
+        $env:TCPLB_LOOP_LAYOUT = 'fastest'
+
+        if ($IsLinux) {
+            $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
+
+            $err.Exception.Message | Should -BeLike "*TCPLB_LOOP_LAYOUT='fastest'*"
+            $err.Exception.Message | Should -BeLike '*accepted: reuseport, handoff, leastloaded*'
+            @(Get-Job).Count | Should -Be $before
+            Test-PortFree $port | Should -BeTrue
+        }
+        # The stream path has no loops to lay out: the variable does not concern it.
+        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 
     It 'TLS takes the stream path even when the loop is asked for' {

@@ -372,6 +372,7 @@ namespace TcpLb.Engine.Balancing
         /// The transport the balancer runs on (before it starts, the one it will take):
         /// <see cref="BalancerTransport.Loop"/> or <see cref="BalancerTransport.Stream"/>, as
         /// <see cref="TcpBalancerOptions.Transport"/>, TCPLB_TRANSPORT, TLS and the system chose.
+        /// Before the start, a TCPLB_TRANSPORT that names no transport throws <see cref="Net.EnvironmentValueException"/>.
         /// </summary>
         public BalancerTransport Transport
             => _loop != null || (!IsStarted && TransportChoice.UsesLoop(_options)) ? BalancerTransport.Loop : BalancerTransport.Stream;

@@ -67,7 +67,11 @@ namespace TcpLb.Engine.Net
             }
         }
 
-        /// <summary>Binds and starts accepting. Throws <see cref="ListenerBindException"/> when the port cannot be bound.</summary>
+        /// <summary>
+        /// Binds and starts accepting. Throws <see cref="ListenerBindException"/> when the port cannot be
+        /// bound, and <see cref="EnvironmentValueException"/> (before binding) when an engine environment
+        /// variable such as TCPLB_TRANSPORT holds a value it does not accept.
+        /// </summary>
         public void Start()
         {
             if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)

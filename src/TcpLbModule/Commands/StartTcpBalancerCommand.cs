@@ -439,6 +439,11 @@ namespace TcpLbModule.Commands
                 // Checked against the bound port (the real one for -Port 0); nothing stays bound.
                 return new ErrorRecord(e, "BackendIsBalancer", ErrorCategory.InvalidArgument, e.Backend.ToString());
             }
+            catch (EnvironmentValueException e)
+            {
+                // TCPLB_TRANSPORT or TCPLB_LOOP_LAYOUT names nothing the engine knows; read before anything binds.
+                return new ErrorRecord(e, "InvalidEnvironmentVariable", ErrorCategory.InvalidArgument, e.Value);
+            }
             balancer = created;
             return null;
         }

@@ -240,6 +240,11 @@ namespace TcpLbModule.Commands
                 Fail($"Cannot update balancer '{job.Name}': {e.Message}", "InvalidConfiguration", ErrorCategory.InvalidArgument, job);
                 return;
             }
+            finally
+            {
+                // In a detached balancer's process: Get-TcpBalancer elsewhere shows what it runs with now.
+                DetachedServerHost.Reconfigured(job);
+            }
             foreach (BalancerChange change in applied)
             {
                 WriteVerbose($"Balancer '{job.Name}': {change}.");

@@ -33,6 +33,12 @@ namespace TcpLbModule.Detached
 
         [DataMember(Order = 8)] public string ModulePath { get; set; } = "";
 
+        /// <summary>A balancer's transport (Loop or Stream), fixed while it runs; empty for a backend (null in an entry of an older version).</summary>
+        [DataMember(Order = 9)] public string? Transport { get; set; } = "";
+
+        /// <summary>A balancer's algorithm, rewritten when a reload changes it; empty for a backend (null in an entry of an older version).</summary>
+        [DataMember(Order = 10)] public string? Algorithm { get; set; } = "";
+
         public string ToJson()
         {
             using (var stream = new MemoryStream())

@@ -24,6 +24,7 @@ namespace TcpLbModule.Detached
         internal const string FailedSignal = "tcplb-failed";
 
         private static TcpServerJob? _hosted;
+        private static DetachedServerEntry? _entry;
         private static readonly List<TcpLbJob> Companions = new List<TcpLbJob>();
 
         /// <summary>The job this process serves for other processes (none in an ordinary session).</summary>
@@ -69,11 +70,13 @@ namespace TcpLbModule.Detached
                 StartedAt = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
                 ModulePath = modulePath,
             };
+            ShowSettings(entry, job);
             if (UnixNative.IsUnix && !File.Exists(DetachedPipeFiles.PathOf(pipeName)))
             {
                 job.StopJob();
                 throw new InvalidOperationException($"PowerShell did not open its pipe {DetachedPipeFiles.PathOf(pipeName)} (pwsh -CustomPipeName {pipeName}).");
             }
+            _entry = entry;
             bool added;
             DetachedJournalWriter journal;
             try
@@ -122,6 +125,38 @@ namespace TcpLbModule.Detached
                 // The pipe's file goes too: the client that stopped the server keeps its connection.
                 DetachedServerRegistry.Forget(entry);
                 AppDomain.CurrentDomain.ProcessExit -= onExit;
+            }
+        }
+
+        /// <summary>
+        /// After a reload of <paramref name="job"/> (Update-TcpBalancer, run in this process for a client):
+        /// when it is the hosted job, its registry entry shows the settings it now runs with.
+        /// </summary>
+        internal static void Reconfigured(TcpServerJob job)
+        {
+            DetachedServerEntry? entry = _entry;
+            if (entry == null || !ReferenceEquals(job, _hosted))
+            {
+                return;
+            }
+            lock (entry)
+            {
+                string? before = entry.Algorithm;
+                ShowSettings(entry, job);
+                if (entry.Algorithm != before)
+                {
+                    DetachedServerRegistry.Rewrite(entry);
+                }
+            }
+        }
+
+        /// <summary>What Get-TcpBalancer shows of a balancer without asking its process: its transport and algorithm.</summary>
+        private static void ShowSettings(DetachedServerEntry entry, TcpServerJob job)
+        {
+            if (job is TcpBalancerJob balancer)
+            {
+                entry.Transport = balancer.Transport;
+                entry.Algorithm = balancer.Algorithm;
             }
         }
 

@@ -68,11 +68,9 @@ namespace TcpLbModule.Detached
         {
             string folder = RuntimeFolder.Ensure();
             string file = FileOf(folder, entry.Name);
-            string temp = Path.Combine(folder, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
+            string temp = WriteTemp(folder, file, entry);
             try
             {
-                File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
-                RuntimeFolder.MakeOwnerOnly(temp);
                 for (int attempt = 0; attempt < 2; attempt++)
                 {
                     try
@@ -96,6 +94,45 @@ namespace TcpLbModule.Detached
             {
                 Delete(temp);
             }
+        }
+
+        /// <summary>
+        /// Writes the entry of this server again (a reload changed what it shows), atomically, if the
+        /// file is still the one this process wrote (an untrusted one is left alone).
+        /// </summary>
+        public static void Rewrite(DetachedServerEntry entry)
+        {
+            try
+            {
+                string? folder = RuntimeFolder.Existing();
+                string? file = folder == null ? null : FileOf(folder, entry.Name);
+                if (file == null || ReadTrusted(file)?.Pid != entry.Pid)
+                {
+                    return;
+                }
+                string temp = WriteTemp(folder!, file, entry);
+                try
+                {
+                    File.Replace(temp, file, null);
+                }
+                finally
+                {
+                    Delete(temp);
+                }
+            }
+            catch (UnsafeRegistryException)
+            {
+                // Not ours to write: the next look-up reports it.
+            }
+        }
+
+        /// <summary>The entry in an owner-only temp file beside its file, to be renamed over it.</summary>
+        private static string WriteTemp(string folder, string file, DetachedServerEntry entry)
+        {
+            string temp = Path.Combine(folder, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
+            File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
+            RuntimeFolder.MakeOwnerOnly(temp);
+            return temp;
         }
 
         /// <summary>Deletes the entry of this server, if it is still the one this process wrote (an untrusted one is left alone).</summary>

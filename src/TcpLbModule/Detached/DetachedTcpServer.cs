@@ -22,6 +22,8 @@ namespace TcpLbModule.Detached
             Port = entry.Port;
             ListenAddress = entry.ListenAddress;
             StartedAt = DateTime.Parse(entry.StartedAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).ToLocalTime();
+            Transport = string.IsNullOrEmpty(entry.Transport) ? null : entry.Transport;
+            Algorithm = string.IsNullOrEmpty(entry.Algorithm) ? null : entry.Algorithm;
         }
 
         public string Name { get; }
@@ -44,6 +46,12 @@ namespace TcpLbModule.Detached
         public int Pid { get; }
 
         public DateTime StartedAt { get; }
+
+        /// <summary>A balancer's transport, Loop or Stream, as its job's Transport says; null for a backend.</summary>
+        public string? Transport { get; }
+
+        /// <summary>A balancer's algorithm (a BalancingAlgorithm name) as of the last start or reload, as its job's Algorithm says; null for a backend.</summary>
+        public string? Algorithm { get; }
 
         internal DetachedServerEntry Entry { get; }
 

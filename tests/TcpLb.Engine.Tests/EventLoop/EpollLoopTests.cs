@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using TcpLb.Engine.Net.EventLoop;
@@ -94,6 +96,52 @@ namespace TcpLb.Engine.Tests.EventLoop
             await Assert.ThrowsAsync<InvalidOperationException>(() => OnLoop<int>.RunAsync(loop, l => throw new InvalidOperationException("work")));
             Assert.Equal(2, loop.Faults);
             Assert.Equal(7, await OnLoop<int>.RunAsync(loop, l => 7));
+        }
+
+        [Fact]
+        public async Task A_handler_whose_Abort_throws_too_has_its_descriptors_reset_by_the_loop_and_the_loop_goes_on()
+        {
+            var trace = new RecordingTrace();
+            using var loop = new EpollLoop("test-loop", trace);
+            loop.Start();
+            var bystander = new CountingHandler();
+            int kept = NewEventFd();
+            await OnLoop<int>.RunAsync(loop, l => l.Register(kept, bystander).Slot);
+            int before = await OnLoop<int>.RunAsync(loop, l => l.OpenSockets);
+
+            // Two connections of one owner; its first edge (a connect done) throws, and so does its Abort, closing nothing.
+            using var backend = new RawBackend();
+            var endPoint = new NativeEndPoint(new IPEndPoint(IPAddress.Loopback, backend.Port));
+            var thrower = new ThrowingTwiceHandler();
+            await OnLoop<int>.RunAsync(loop, l =>
+            {
+                l.Register(StartConnect(endPoint), thrower);
+                return l.Register(StartConnect(endPoint), thrower).Slot;
+            });
+            using Socket firstPeer = await backend.AcceptAsync();
+            using Socket secondPeer = await backend.AcceptAsync();
+            await thrower.Aborted.Task.WaitAsync(TestNet.Patience);
+
+            // The loop reset both: their peers see it, and the loop holds only what it held before.
+            Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(firstPeer));
+            Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(secondPeer));
+            Assert.Equal(before, await OnLoop<int>.RunAsync(loop, l => l.OpenSockets));
+            Assert.Contains(trace.Faults, f => f.Message == "a bug in an abort");
+            Assert.True(loop.IsRunning);
+
+            // The loop goes on serving its other owners: a new descriptor gets its edge, the old one is untouched.
+            var next = new CountingHandler();
+            await OnLoop<int>.RunAsync(loop, l => l.Register(NewEventFd(), next).Slot);
+            Assert.True(await OnLoop<int>.RunAsync(loop, l => next.Events) > 0);
+            Assert.Equal(0, bystander.Aborts);
+            Assert.Contains("eventfd", Link(kept));
+        }
+
+        private static int StartConnect(NativeEndPoint endPoint)
+        {
+            int fd = NativeSocket.StartConnect(endPoint, out _);
+            Assert.True(fd >= 0, "connect failed: errno " + -fd);
+            return fd;
         }
 
         [Fact]
@@ -242,6 +290,20 @@ namespace TcpLb.Engine.Tests.EventLoop
             {
                 _socket?.Close();
                 Aborted.TrySetResult();
+            }
+        }
+
+        /// <summary>Throws on its first edge, and again in <see cref="Abort"/> without closing anything.</summary>
+        private sealed class ThrowingTwiceHandler : ILoopSocketHandler
+        {
+            public TaskCompletionSource Aborted { get; } = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public void OnReady(LoopSocket socket, uint events) => throw new InvalidOperationException("a bug in a handler");
+
+            public void Abort()
+            {
+                Aborted.TrySetResult();
+                throw new InvalidOperationException("a bug in an abort");
             }
         }
 

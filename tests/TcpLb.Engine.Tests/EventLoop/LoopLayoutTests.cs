@@ -5,6 +5,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using TcpLb.Engine.Net;
 using TcpLb.Engine.Net.EventLoop;
 using TcpLb.Engine.Proxying.Loop;
 
@@ -71,7 +72,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public void An_unknown_layout_is_an_error_naming_it_and_the_accepted_ones()
         {
-            var error = Assert.Throws<ArgumentException>(() => LoopLayouts.Parse("fastest"));
+            var error = Assert.Throws<EnvironmentValueException>(() => LoopLayouts.Parse("fastest"));
+            Assert.Contains("TCPLB_LOOP_LAYOUT", error.Message);
             Assert.Contains("'fastest'", error.Message);
             Assert.Contains("reuseport, handoff, leastloaded", error.Message);
         }

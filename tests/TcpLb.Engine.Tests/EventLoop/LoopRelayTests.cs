@@ -417,6 +417,44 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.True(relay.Relay.Loops[0].IsRunning);
         }
 
+        [Theory]
+        [InlineData("ending")]
+        [InlineData("closed")]
+        public async Task An_observer_that_throws_as_the_connection_ends_leaves_no_socket_open(string throwsIn)
+        {
+            using var backend = new RawBackend();
+            var observer = new ThrowOnFirstEnd(throwsIn);
+            using var relay = new RelayUnderTest(backend.Port, loops: 1, observer: observer);
+            EpollLoop loop = relay.Relay.Loops[0];
+            int before = await OnLoop<int>.RunAsync(loop, l => l.OpenSockets);
+            var (client, server) = await relay.PairAsync(backend);
+            using (server)
+            {
+                await observer.WaitForAsync("connected");
+                // The client resets: the relay resets the server's side, and the observer throws while it ends the pair.
+                SocketIo.ResetHard(client);
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(server));
+            }
+            Assert.Equal(before, await OnLoop<int>.RunAsync(loop, l => l.OpenSockets));
+            // OnClosed came all the same (the balancer gives its slots back there), and the throw was traced once.
+            await observer.WaitForAsync("closed");
+            Assert.Single(relay.Trace.Faults);
+
+            // The same loop serves the next connection, to its end.
+            var (next, nextServer) = await relay.PairAsync(backend);
+            using (next)
+            using (nextServer)
+            {
+                await next.SendAsync(new byte[] { 9 }, SocketFlags.None);
+                Assert.Equal(new byte[] { 9 }, await RawBackend.ReadExactlyAsync(nextServer, 1));
+                await SocketIo.HalfCloseAsync(next, nextServer);
+                await SocketIo.HalfCloseAsync(nextServer, next);
+            }
+            await observer.WaitAsync(() => observer.Closed == 2);
+            Assert.Equal(before, await OnLoop<int>.RunAsync(loop, l => l.OpenSockets));
+            Assert.True(loop.IsRunning);
+        }
+
         [Fact]
         public async Task After_a_failed_connect_the_observer_tries_another_server_and_its_first_bytes_precede_the_clients()
         {
@@ -465,6 +503,35 @@ namespace TcpLb.Engine.Tests.EventLoop
 
 
 
+        }
+
+        /// <summary>Records everything, and throws in OnEnding or OnClosed of the first connection that ends.</summary>
+        private sealed class ThrowOnFirstEnd : RecordingObserver
+        {
+            private readonly string _hook;
+            private int _ends;
+
+            public ThrowOnFirstEnd(string hook) => _hook = hook;
+
+            public override void OnEnding(IRelayConnection connection)
+            {
+                base.OnEnding(connection);
+                ThrowIf("ending");
+            }
+
+            public override void OnClosed(IRelayConnection connection)
+            {
+                base.OnClosed(connection);
+                ThrowIf("closed");
+            }
+
+            private void ThrowIf(string hook)
+            {
+                if (hook == _hook && Interlocked.Increment(ref _ends) == 1)
+                {
+                    throw new InvalidOperationException("a bug in the observer's " + hook);
+                }
+            }
         }
 
         private sealed class ThrowOnFirstConnect : RelayObserverBase

@@ -17,7 +17,8 @@ namespace TcpLb.Engine.Net.EventLoop
     /// inline on this thread, with no hop to the thread pool. Other threads hand work over with
     /// <see cref="Post"/>, which writes the eventfd only when the loop is blocked in epoll_wait.
     /// Deadlines live on one <see cref="TimerWheel"/>. Nothing thrown by an owner leaves the thread:
-    /// it is traced and the owner aborted. <see cref="Stop"/> aborts every owner, closes every
+    /// it is traced and the owner aborted, and whatever descriptor the owner still has registered
+    /// then (its Abort threw too) the loop resets. <see cref="Stop"/> aborts every owner, closes every
     /// descriptor and joins the thread.
     /// </summary>
     internal sealed unsafe class EpollLoop : IDisposable
@@ -355,6 +356,21 @@ namespace TcpLb.Engine.Net.EventLoop
                 catch (Exception again)
                 {
                     Trace(again);
+                }
+                // Abort ends what the handler owns; what it left (its Abort threw, or its end had thrown before) the loop resets.
+                CloseOwnedBy(handler);
+            }
+        }
+
+        /// <summary>Resets every descriptor still registered to <paramref name="handler"/> (after a fault: rare, so a scan).</summary>
+        private void CloseOwnedBy(ILoopSocketHandler handler)
+        {
+            for (int i = 0; i < _slotsNeverUsed; i++)
+            {
+                LoopSocket? socket = _slots[i];
+                if (socket != null && ReferenceEquals(socket.Handler, handler))
+                {
+                    Close(socket, reset: true);
                 }
             }
         }

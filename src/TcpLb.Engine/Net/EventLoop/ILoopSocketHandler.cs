@@ -12,7 +12,8 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>
         /// Ends whatever the handler owns at once, resetting its connections: after a fault, or
-        /// when the loop stops. Called possibly more than once; must not throw.
+        /// when the loop stops. Called possibly more than once; must not throw. After a fault, the loop
+        /// resets whatever descriptor is still registered to the handler when this returns or throws.
         /// </summary>
         void Abort();
     }

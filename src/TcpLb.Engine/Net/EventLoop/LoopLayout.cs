@@ -1,5 +1,3 @@
-using System;
-
 namespace TcpLb.Engine.Net.EventLoop
 {
     /// <summary>How a <see cref="LoopGroup"/> accepts connections and which loop each one goes to.</summary>
@@ -26,23 +24,17 @@ namespace TcpLb.Engine.Net.EventLoop
 
         public const LoopLayout BuiltIn = LoopLayout.ReusePort;
 
-        /// <summary>The layout from the environment, or <see cref="BuiltIn"/>; an unknown value is an error naming it.</summary>
-        public static LoopLayout Default => Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+        private static readonly EnvironmentChoice<LoopLayout> Choice = new EnvironmentChoice<LoopLayout>(
+            EnvironmentVariable,
+            "a loop layout",
+            ("reuseport", LoopLayout.ReusePort),
+            ("handoff", LoopLayout.HandOff),
+            ("leastloaded", LoopLayout.LeastLoaded));
 
-        public static LoopLayout Parse(string? value)
-        {
-            if (string.IsNullOrEmpty(value))
-            {
-                return BuiltIn;
-            }
-            switch (value!.Trim().ToLowerInvariant())
-            {
-                case "reuseport": return LoopLayout.ReusePort;
-                case "handoff": return LoopLayout.HandOff;
-                case "leastloaded": return LoopLayout.LeastLoaded;
-                default:
-                    throw new ArgumentException($"{EnvironmentVariable}='{value}' is not a loop layout; accepted: reuseport, handoff, leastloaded.", nameof(value));
-            }
-        }
+        /// <summary>The layout from the environment, or <see cref="BuiltIn"/>; an unknown value is an <see cref="EnvironmentValueException"/> naming it.</summary>
+        public static LoopLayout Default => Choice.Read() ?? BuiltIn;
+
+        /// <summary>The layout <paramref name="value"/> names (as the variable would), or <see cref="BuiltIn"/> when it is empty.</summary>
+        public static LoopLayout Parse(string? value) => Choice.Parse(value) ?? BuiltIn;
     }
 }

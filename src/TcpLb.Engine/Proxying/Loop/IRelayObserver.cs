@@ -47,7 +47,8 @@ namespace TcpLb.Engine.Proxying.Loop
         /// The relay has stopped moving bytes and is about to close (or reset) both sockets; neither has
         /// been closed or reset yet and the byte counts are final. Count the connection's outcome here:
         /// a peer that sees its end (a reset above all) then reads counts that include it. Called exactly
-        /// once, just before <see cref="OnClosed"/>.
+        /// once, just before <see cref="OnClosed"/>. An exception here (a bug; the loop traces it) still
+        /// leaves both sockets closed and <see cref="OnClosed"/> called.
         /// </summary>
         void OnEnding(IRelayConnection connection);
 

@@ -508,24 +508,43 @@ namespace TcpLb.Engine.Proxying.Loop
                 return;
             }
             IsClosed = true;
-            _loop.Cancel(_timer);
-            _preamble.End();
-            _replay?.Release();
-            NativeBufferPool pool = _loop.Buffers;
-            _up.Release(pool);
-            _down.Release(pool);
-            if (IsHeldForOutage)
+            try
             {
-                IsHeldForOutage = false;
-                _list?.OnHeld(-1);
+                _loop.Cancel(_timer);
+                _preamble.End();
+                _replay?.Release();
+                NativeBufferPool pool = _loop.Buffers;
+                _up.Release(pool);
+                _down.Release(pool);
+                if (IsHeldForOutage)
+                {
+                    IsHeldForOutage = false;
+                    _list?.OnHeld(-1);
+                }
+                _list?.Remove(this);
+                // The outcome is counted before either peer can learn of the end from this relay.
+                _observer?.OnEnding(this);
             }
-            _list?.Remove(this);
+            finally
+            {
+                // Whatever threw above (an observer, a release; the loop traces it), no descriptor stays open and OnClosed still comes.
+                try
+                {
+                    CloseSockets(reset);
+                }
+                finally
+                {
+                    _observer?.OnClosed(this);
+                }
+            }
+        }
+
+        private void CloseSockets(bool reset)
+        {
             if (_server != null)
             {
                 ConnectWitness?.Closed(_server.Fd);
             }
-            // The outcome is counted before either peer can learn of the end from this relay.
-            _observer?.OnEnding(this);
             if (reset)
             {
                 Client.Reset();
@@ -536,7 +555,6 @@ namespace TcpLb.Engine.Proxying.Loop
                 Client.Close();
                 _server?.Close();
             }
-            _observer?.OnClosed(this);
         }
     }
 }
