@@ -1,9 +1,9 @@
 # Issue 17 through the cmdlets: which transport a balancer runs on. Auto (the default) is the
 # engine's own event loop on Linux; -Transport and the configuration key choose; TLS always takes
 # the stream path; TCPLB_TRANSPORT overrides for the process; a reload cannot change it; the job's
-# Transport property says which one runs; a TCPLB_TRANSPORT or TCPLB_LOOP_LAYOUT that names nothing
-# known is an error and starts nothing. This file clears both variables while it runs (CI's second
-# pass sets TCPLB_TRANSPORT for other files) and puts them back afterwards.
+# Transport property says which one runs; a TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT or TCPLB_LOOPS that
+# names nothing known is an error and starts nothing. This file clears the variables while it runs
+# (CI's second pass sets TCPLB_TRANSPORT for other files) and puts them back afterwards.
 
 Describe 'Transport' {
     BeforeAll {
@@ -11,7 +11,8 @@ Describe 'Transport' {
         . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
         $script:forced = $env:TCPLB_TRANSPORT
         $script:layout = $env:TCPLB_LOOP_LAYOUT
-        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT -ErrorAction SilentlyContinue
+        $script:loops = $env:TCPLB_LOOPS
+        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS -ErrorAction SilentlyContinue
         $script:backend = Start-TcpBackend -Port 0
     }
 
@@ -20,10 +21,11 @@ Describe 'Transport' {
         Get-Job | Remove-Job -Force
         if ($script:forced) { $env:TCPLB_TRANSPORT = $script:forced }
         if ($script:layout) { $env:TCPLB_LOOP_LAYOUT = $script:layout }
+        if ($script:loops) { $env:TCPLB_LOOPS = $script:loops }
     }
 
     AfterEach {
-        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT -ErrorAction SilentlyContinue
+        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS -ErrorAction SilentlyContinue
         Get-Job | Where-Object { $_ -ne $script:backend } | Stop-Job
         Get-Job | Where-Object { $_ -ne $script:backend } | Remove-Job -Force
     }
@@ -92,6 +94,27 @@ Describe 'Transport' {
             Test-PortFree $port | Should -BeTrue
         }
         # The stream path has no loops to lay out: the variable does not concern it.
+        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
+    }
+
+    It 'TCPLB_LOOPS sets how many loops serve (1 to 8); any other value is an error naming it; nothing starts' {
+        $port = Get-FreePort
+        if ($IsLinux) {
+            $env:TCPLB_LOOPS = '1'
+            $one = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Loop
+            @(Invoke-TcpProbe -Port $one.Port -Count 3 | Where-Object Status -eq 'Success').Count | Should -Be 3
+
+            $before = @(Get-Job).Count
+            $env:TCPLB_LOOPS = '0'
+            $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
+
+            $err.Exception.Message | Should -BeLike "*TCPLB_LOOPS='0'*"
+            $err.Exception.Message | Should -BeLike '*accepted: 1, 2, 3, 4, 5, 6, 7, 8*'
+            @(Get-Job).Count | Should -Be $before
+            Test-PortFree $port | Should -BeTrue
+        }
+        # The stream path has no loops: the variable does not concern it.
+        $env:TCPLB_LOOPS = 'many'
         (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 

@@ -1,6 +1,7 @@
 using System;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
+using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Tests
 {
@@ -67,6 +68,24 @@ namespace TcpLb.Engine.Tests
             Assert.Equal("TCPLB_TRANSPORT", error.Variable);
             Assert.Contains("'fast'", error.Message);
             Assert.Contains("loop, stream", error.Message);
+        }
+
+        [Theory]
+        [InlineData("1", 1)]
+        [InlineData(" 8 ", 8)]
+        public void TCPLB_LOOPS_names_a_loop_count_from_1_to_8(string value, int expected)
+            => Assert.Equal(expected, LoopCounts.Parse(value));
+
+        [Theory]
+        [InlineData("0")]
+        [InlineData("9")]
+        [InlineData("two")]
+        public void A_bad_TCPLB_LOOPS_is_an_error_naming_it_and_the_counts(string value)
+        {
+            var error = Assert.Throws<EnvironmentValueException>(() => LoopCounts.Parse(value));
+            Assert.Equal("TCPLB_LOOPS", error.Variable);
+            Assert.Contains($"'{value}'", error.Message);
+            Assert.Contains("1, 2, 3, 4, 5, 6, 7, 8", error.Message);
         }
     }
 }

@@ -9,8 +9,8 @@ namespace TcpLb.Engine.Proxying.Loop
     {
         public IPEndPoint ListenEndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 0);
 
-        /// <summary>Loop threads; by default one per core.</summary>
-        public int LoopCount { get; set; } = Environment.ProcessorCount;
+        /// <summary>Loop threads; by default one per core, or what <c>TCPLB_LOOPS</c> says (a diagnostic, <see cref="LoopCounts"/>).</summary>
+        public int LoopCount { get; set; } = LoopCounts.Default;
 
         /// <summary>
         /// How connections are accepted and spread over the loops; by default
