@@ -5,7 +5,7 @@ using System.Linq;
 namespace TcpLb.Engine.Net
 {
     /// <summary>
-    /// One of the engine's diagnostic environment variables (TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT):
+    /// One of the engine's diagnostic environment variables (TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT, TCPLB_LOOPS):
     /// its value names one of a few choices, case-insensitive and trimmed; unset or empty is no
     /// override; any other value is an <see cref="EnvironmentValueException"/> naming the variable,
     /// the value and the accepted names.

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace TcpLb.Engine.Net
 {
     /// <summary>
-    /// One of the engine's environment variables (TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT) holds a value
+    /// One of the engine's environment variables (TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT, TCPLB_LOOPS) holds a value
     /// it does not accept. Thrown by <see cref="TcpServer.Start"/> before anything is bound.
     /// </summary>
     public sealed class EnvironmentValueException : ArgumentException

@@ -441,7 +441,7 @@ namespace TcpLbModule.Commands
             }
             catch (EnvironmentValueException e)
             {
-                // TCPLB_TRANSPORT or TCPLB_LOOP_LAYOUT names nothing the engine knows; read before anything binds.
+                // TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT or TCPLB_LOOPS names nothing the engine knows; read before anything binds.
                 return new ErrorRecord(e, "InvalidEnvironmentVariable", ErrorCategory.InvalidArgument, e.Value);
             }
             balancer = created;
