@@ -21,7 +21,7 @@ if (typeof WebSocket === "undefined") {
 const deadline = Date.now() + 1000 * Number(seconds || 30);
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "tcplb-chromium-"));
 const browser = spawn(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-    "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", `--user-data-dir=${profile}`, "about:blank"], { stdio: "ignore" });
+    "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", `--user-data-dir=${profile}`, "about:blank"], { stdio: "ignore", detached: true });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,6 +123,20 @@ main()
         process.exitCode = 1;
     })
     .finally(() => {
-        browser.kill("SIGKILL");
-        browser.once("exit", () => fs.rmSync(profile, { recursive: true, force: true }));
+        // Chromium's own children (zygote, renderers) write into the profile too: end the whole
+        // process group (spawned detached, so it is Chromium's own), then remove the profile,
+        // retrying while the last writers go away. A profile that cannot be removed is said, not
+        // failed: the page check's verdict is already printed.
+        browser.once("exit", () => {
+            try {
+                fs.rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+            } catch (error) {
+                console.error(`could not remove Chromium's profile ${profile}: ${error.message}`);
+            }
+        });
+        try {
+            process.kill(-browser.pid, "SIGKILL");
+        } catch {
+            browser.kill("SIGKILL");
+        }
     });
