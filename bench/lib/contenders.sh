@@ -376,7 +376,10 @@ start_tcplb-hosted() {
     pid=$!
     register_pid "$pid"
     exec {fd}>"$fifo"
+    # Associative arrays (common.sh declares them -A), keyed by the pid's text: the $ is needed.
+    # shellcheck disable=SC2004
     PID_STDIN_FD[$pid]=$fd
+    # shellcheck disable=SC2004
     PID_STDOUT[$pid]="$dir/stdout.log"
     for ((i = 0; i < 600; i++)); do
         grep -q '^READY ' "$dir/stdout.log" 2>/dev/null && break
