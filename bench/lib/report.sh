@@ -155,6 +155,31 @@ own_columns() {
         { line = ""; n = 0; for (i = 1; i <= NF; i++) if (!drop[i]) line = (n++ ? line OFS : "") $i; print line }'
 }
 
+# wrk_table <results.json> <jq formats> <scenario: keepalive|close> <ratio key prefix: ka|close>
+# <rate header> <unit>: the table of one wrk scenario, a row per contender (the keep-alive and the
+# new-connection tables are the same but for these)
+wrk_table() {
+    local res=$1 fmt=$2 scen=$3 key=$4 rate=$5 unit=$6 c
+    {
+        printf 'contender\t%s\tx haproxy\tx hap-own\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\tp99 x hap-own\terrors\tproxy cpu s\tcpu us/%s\twrk us/%s\tnginx us/%s\tcs/%s\tsys/%s\tbusiest loop %%\tidle %%/round\tsegs/%s (all)\tother load %%\n' \
+            "$rate" "$unit" "$unit" "$unit" "$unit" "$unit" "$unit"
+        for c in $(jq -r '.settings.contenders[]' "$res"); do
+            jq -r --arg c "$c" --arg scen "$scen" --arg rps "${key}_rps" --arg p99 "${key}_p99_us" "$fmt"'
+              .contenders[$c][$scen] as $s | .ratios[$c] as $r |
+              [$c, ($s.rps | f0), ($r.vs_haproxy[$rps] | x), ($r.vs_haproxy_own_session[$rps] | x), ($r.vs_direct[$rps] | x),
+               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
+               ($r.vs_haproxy[$p99] | x), ($r.vs_haproxy_own_session[$p99] | x),
+               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2),
+               ($s.wrk_cpu_us_per_request | f1), ($s.backend_cpu_us_per_request | f1),
+               ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
+               ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
+               ([$s.machine_idle_pct_rounds // [] | .[] | f1] | join("/") | if . == "" then "n/a" else . end),
+               ($s.tcp_out_segs_per_request | f2),
+               ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
+        done
+    } | own_columns "$res" | column -t -s $'\t'
+}
+
 # print_report <results.json>
 print_report() {
     local res=$1
@@ -193,43 +218,11 @@ print_report() {
 
     echo
     echo "Keep-alive requests (HTTP/1.1 keep-alive through the proxy; 3 backends round robin)"
-    {
-        printf 'contender\treq/s\tx haproxy\tx hap-own\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\tp99 x hap-own\terrors\tproxy cpu s\tcpu us/req\twrk us/req\tnginx us/req\tcs/req\tsys/req\tbusiest loop %%\tidle %%/round\tsegs/req (all)\tother load %%\n'
-        for c in $(jq -r '.settings.contenders[]' "$res"); do
-            jq -r --arg c "$c" "$fmt"'
-              .contenders[$c].keepalive as $s | .ratios[$c] as $r |
-              [$c, ($s.rps | f0), ($r.vs_haproxy.ka_rps | x), ($r.vs_haproxy_own_session.ka_rps | x), ($r.vs_direct.ka_rps | x),
-               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
-               ($r.vs_haproxy.ka_p99_us | x), ($r.vs_haproxy_own_session.ka_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2),
-               ($s.wrk_cpu_us_per_request | f1), ($s.backend_cpu_us_per_request | f1),
-               ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
-               ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
-               ([$s.machine_idle_pct_rounds // [] | .[] | f1] | join("/") | if . == "" then "n/a" else . end),
-               ($s.tcp_out_segs_per_request | f2),
-               ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
-        done
-    } | own_columns "$res" | column -t -s $'\t'
+    wrk_table "$res" "$fmt" keepalive ka req/s req
 
     echo
     echo "New connections (wrk -H 'Connection: close': one TCP connection per request)"
-    {
-        printf 'contender\tconn/s\tx haproxy\tx hap-own\tx direct\tp50 ms\tp99 ms\tp99 per round ms\tp99 x haproxy\tp99 x hap-own\terrors\tproxy cpu s\tcpu us/conn\twrk us/conn\tnginx us/conn\tcs/conn\tsys/conn\tbusiest loop %%\tidle %%/round\tsegs/conn (all)\tother load %%\n'
-        for c in $(jq -r '.settings.contenders[]' "$res"); do
-            jq -r --arg c "$c" "$fmt"'
-              .contenders[$c].close as $s | .ratios[$c] as $r |
-              [$c, ($s.rps | f0), ($r.vs_haproxy.close_rps | x), ($r.vs_haproxy_own_session.close_rps | x), ($r.vs_direct.close_rps | x),
-               ($s.lat_p50_us | ms), ($s.lat_p99_us | ms), ([$s.lat_p99_us_rounds // [] | .[] | ms] | join("/")),
-               ($r.vs_haproxy.close_p99_us | x), ($r.vs_haproxy_own_session.close_p99_us | x),
-               ($s.errors | f0), ($s.cpu_s | f2), ($s.cpu_us_per_request | f2),
-               ($s.wrk_cpu_us_per_request | f1), ($s.backend_cpu_us_per_request | f1),
-               ($s.ctx_switches_per_request | f2), ($s.syscalls_per_request | f2),
-               ([$s.busiest_loop_pct_rounds // [] | .[] | f0] | join("/") | if . == "" then "n/a" else . end),
-               ([$s.machine_idle_pct_rounds // [] | .[] | f1] | join("/") | if . == "" then "n/a" else . end),
-               ($s.tcp_out_segs_per_request | f2),
-               ($s.foreign_cpu_pct_max | f1)] | @tsv' "$res"
-        done
-    } | own_columns "$res" | column -t -s $'\t'
+    wrk_table "$res" "$fmt" close close conn/s conn
 
     echo
     echo "Bulk throughput (iperf3 through a separate single-backend instance of each proxy, same for all)"

@@ -15,15 +15,22 @@ instance_alive() {
 
 alive_json() { if instance_alive; then echo true; else echo false; fi; }
 
-# jq definitions: the per-request (per-connection for close) figures of a wrk result, one round or
-# the sums over rounds: CPU of wrk, of the backend nginx and of the whole machine (busy) in µs,
-# and TCP segments sent by the whole machine (system-wide, not only the proxy's).
+# jq definitions: the figures derived from a wrk result's counts, one round (run_wrk) or the sums
+# over rounds (aggregate_rounds), computed the same way for both: per request (per connection for
+# close) the proxy's CPU in µs, its context switches and system calls, the CPU of wrk, of the
+# backend nginx and of the whole machine (busy) in µs, the TCP segments sent by the whole machine
+# (system-wide, not only the proxy's); and the machine's idle share of the window.
 PER_REQUEST_JQ='def per_req(f; scale; digits): if f == null or .requests == 0 then null else (f * scale / .requests * digits | round / digits) end;
     def per_request_figures:
-        .wrk_cpu_us_per_request = per_req(.wrk_cpu_s; 1e6; 100)
+        .cpu_us_per_request = per_req(.cpu_s; 1e6; 100)
+        | .ctx_switches_per_request = per_req(.ctx_switches; 1; 1000)
+        | .syscalls_per_request = per_req(.syscalls; 1; 100)
+        | .wrk_cpu_us_per_request = per_req(.wrk_cpu_s; 1e6; 100)
         | .backend_cpu_us_per_request = per_req(.backend_cpu_s; 1e6; 100)
         | .machine_cpu_us_per_request = per_req(.machine_busy_s; 1e6; 100)
-        | .tcp_out_segs_per_request = per_req(.tcp_out_segs; 1; 1000);'
+        | .tcp_out_segs_per_request = per_req(.tcp_out_segs; 1; 1000)
+        | .machine_idle_pct = (if .machine_busy_s == null or .machine_idle_s == null or .machine_busy_s + .machine_idle_s <= 0 then null
+                               else (.machine_idle_s * 1000 / (.machine_busy_s + .machine_idle_s) | round / 10) end);'
 
 cpu_json() {   # ticks_before ticks_after -> JSON number or null
     if [[ -z "${INST_PIDS// /}" ]] || ! instance_alive; then echo null; return; fi
@@ -85,14 +92,9 @@ run_wrk() {
               ctx_switches: $cs, syscalls: $sys,
               loop_cpu_ticks: (if ($lt1 | length) == 0 or ($lt0 | length) != ($lt1 | length) then null
                                else [$lt1, $lt0] | transpose | map(.[0] - .[1]) end),
-              ctx_switches_per_request: (if $cs == null or .requests == 0 then null else ($cs / .requests * 1000 | round / 1000) end),
-              syscalls_per_request: (if $sys == null or .requests == 0 then null else ($sys / .requests * 100 | round / 100) end),
               errors: (.connect_errors + .read_errors + .write_errors + .timeout_errors + .status_errors
                        + (if $rc != 0 or .failed then 1 else 0 end) + (if $alive then 0 else 1 end)),
-              cpu_us_per_request: (if $cpu == null or .requests == 0 then null
-                                   else ($cpu * 1e6 / .requests * 100 | round / 100) end),
               wrk_cpu_s: $wrk_cpu, backend_cpu_s: $be_cpu, machine_busy_s: $m_busy, machine_idle_s: $m_idle,
-              machine_idle_pct: (if $m_busy + $m_idle <= 0 then null else ($m_idle * 1000 / ($m_busy + $m_idle) | round / 10) end),
               tcp_out_segs: $segs}
          | per_request_figures
          | .busiest_loop_pct = (if .loop_cpu_ticks == null or (.loop_cpu_ticks | add) <= 0 then null
@@ -272,15 +274,7 @@ aggregate_rounds() {
              tcp_out_segs: ($r | msum(.tcp_out_segs)),
              runtime: ($r | rtsum),
              per_round: $r}
-            | .machine_idle_pct = (if .machine_busy_s == null or .machine_idle_s == null or .machine_busy_s + .machine_idle_s <= 0 then null
-                                   else (.machine_idle_s * 1000 / (.machine_busy_s + .machine_idle_s) | round / 10) end)
             | per_request_figures
-            | .ctx_switches_per_request = (if .ctx_switches == null or .requests == 0 then null
-                                           else (.ctx_switches / .requests * 1000 | round / 1000) end)
-            | .syscalls_per_request = (if .syscalls == null or .requests == 0 then null
-                                       else (.syscalls / .requests * 100 | round / 100) end)
-            | .cpu_us_per_request = (if .cpu_s == null or .requests == 0 then null
-                                     else (.cpu_s * 1e6 / .requests * 100 | round / 100) end)
           else
             {rounds: ($r | length), streams: $r[0].streams,
              gbps: ($r | map(.gbps) | median),
