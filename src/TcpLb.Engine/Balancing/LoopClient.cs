@@ -33,13 +33,15 @@ namespace TcpLb.Engine.Balancing
         private int _sourceTicket = -1;
         private bool _admitted;
         private bool _decided; // counted (Served, Failed, Rejected, Denied, ...): nothing more to count
-        private bool _watched = true;
         private bool _toxicsDrawn;
         private UnansweredEnd _lastEnd;
         private ResetSide _reset;
         private bool _waitResult; // a queue wait's result, read when the post arrives
         private Backend? _waited;
         private int _address; // which of the backend's addresses this attempt connects to, from its preferred one
+
+        /// <summary>Whether the server's silence and end count against it: not for a connection a toxic shapes (the relay then does not time its response either).</summary>
+        private bool Watched => _relay.WatchesResponse;
 
         public LoopClient(LoopTransport transport, LoopRelayConnection relay)
             : base(relay)
@@ -284,7 +286,6 @@ namespace TcpLb.Engine.Balancing
                     Statistics.OnToxicApplied();
                     _relay.ShapeWith(LoopToxicChain.Create(up!), LoopToxicChain.Create(down!));
                     _relay.WatchesResponse = false;
-                    _watched = false;
                 }
             }
             ProxyProtocolVersion version = backend.SendProxyProtocol ?? _options.SendProxyProtocol;
@@ -320,7 +321,7 @@ namespace TcpLb.Engine.Balancing
                 _transport.Connections.Add(this);
             }
             Attach(backend);
-            if (!_watched)
+            if (!Watched)
             {
                 // Nothing can move this connection: it is the backend's from its connect.
                 CountOnBackend();
@@ -375,8 +376,8 @@ namespace TcpLb.Engine.Balancing
             Backend backend = _backend!;
             UnansweredEnd end = _relay.ServerEnd;
             // A toxic's connection is not watched: however its server ends, it is not the server's failure (as on the stream path).
-            _lastEnd = _watched ? end : UnansweredEnd.None;
-            if (!movable || !_watched || Aborted || (_plan!.MovableEnds(backend) & end) == 0)
+            _lastEnd = Watched ? end : UnansweredEnd.None;
+            if (!movable || !Watched || Aborted || (_plan!.MovableEnds(backend) & end) == 0)
             {
                 return; // the end goes on (a reset, a FIN, a timeout); counted when the pair closes
             }
