@@ -68,7 +68,7 @@ namespace TcpLbModule.Detached
         {
             string folder = RuntimeFolder.Ensure();
             string file = FileOf(folder, entry.Name);
-            string temp = WriteTemp(folder, file, entry);
+            string temp = WriteTemp(file, entry);
             try
             {
                 for (int attempt = 0; attempt < 2; attempt++)
@@ -104,13 +104,12 @@ namespace TcpLbModule.Detached
         {
             try
             {
-                string? folder = RuntimeFolder.Existing();
-                string? file = folder == null ? null : FileOf(folder, entry.Name);
-                if (file == null || ReadTrusted(file)?.Pid != entry.Pid)
+                string? file = OwnEntryFile(entry.Name, entry.Pid);
+                if (file == null)
                 {
                     return;
                 }
-                string temp = WriteTemp(folder!, file, entry);
+                string temp = WriteTemp(file, entry);
                 try
                 {
                     File.Replace(temp, file, null);
@@ -127,9 +126,9 @@ namespace TcpLbModule.Detached
         }
 
         /// <summary>The entry in an owner-only temp file beside its file, to be renamed over it.</summary>
-        private static string WriteTemp(string folder, string file, DetachedServerEntry entry)
+        private static string WriteTemp(string file, DetachedServerEntry entry)
         {
-            string temp = Path.Combine(folder, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
+            string temp = Path.Combine(Path.GetDirectoryName(file)!, "." + Path.GetFileName(file) + "." + entry.Pid.ToString(CultureInfo.InvariantCulture) + ".tmp");
             File.WriteAllText(temp, entry.ToJson(), new UTF8Encoding(false));
             RuntimeFolder.MakeOwnerOnly(temp);
             return temp;
@@ -140,9 +139,8 @@ namespace TcpLbModule.Detached
         {
             try
             {
-                string? folder = RuntimeFolder.Existing();
-                string? file = folder == null ? null : FileOf(folder, name);
-                if (file != null && ReadTrusted(file)?.Pid == pid)
+                string? file = OwnEntryFile(name, pid);
+                if (file != null)
                 {
                     Delete(file);
                 }
@@ -151,6 +149,18 @@ namespace TcpLbModule.Detached
             {
                 // Not ours to delete: the next look-up reports it.
             }
+        }
+
+        /// <summary>
+        /// The file of entry <paramref name="name"/> when it is still the one process <paramref name="pid"/>
+        /// wrote (a trusted entry with that pid); null when there is none or it is another's. Throws
+        /// <see cref="UnsafeRegistryException"/> for an entry or folder not to be trusted.
+        /// </summary>
+        private static string? OwnEntryFile(string name, int pid)
+        {
+            string? folder = RuntimeFolder.Existing();
+            string? file = folder == null ? null : FileOf(folder, name);
+            return file != null && ReadTrusted(file)?.Pid == pid ? file : null;
         }
 
         /// <summary>A server that has ended: its entry (if still its own) and its pipe's socket file are deleted.</summary>
