@@ -137,6 +137,31 @@ namespace TcpLb.Engine.Net.EventLoop
             return socket;
         }
 
+        /// <summary>
+        /// The inverse of <see cref="Register"/> (loop thread only): takes the descriptor out of the
+        /// epoll set and its slot, and returns it still open; the caller owns it now (to register it on
+        /// another loop, which moves a connection). The socket reads as closed from here, and events
+        /// already gathered for it carry the old generation, so they are ignored.
+        /// </summary>
+        public int Detach(LoopSocket socket)
+        {
+            int fd = socket.Fd;
+            if (fd < 0 || !ReferenceEquals(socket.Loop, this))
+            {
+                throw new InvalidOperationException("Only an open socket of this loop is detached.");
+            }
+            byte* ev = stackalloc byte[16];
+            if (epoll_ctl(_epoll, EPOLL_CTL_DEL, fd, ev) != 0)
+            {
+                throw new SocketException((int)NativeSocket.ToSocketError(Errno));
+            }
+            socket.MarkClosed();
+            _slots[socket.Slot] = null;
+            _slotsUsed--;
+            FreeSlot(socket.Slot);
+            return fd;
+        }
+
         /// <summary>Runs <paramref name="item"/> on the loop thread soon; from any thread. Wakes the loop only if it is blocked.</summary>
         public void Post(ILoopWorkItem item)
         {

@@ -56,6 +56,19 @@ namespace TcpLb.Engine.Net.EventLoop
             }
         }
 
+        /// <summary>
+        /// Whether a buffer rented here may be handed to <paramref name="other"/> with its bytes in
+        /// it (a connection that moves to another loop): buffers are plain native blocks, so any two
+        /// pools of the same size take each other's.
+        /// </summary>
+        public bool CanHandOver(NativeBufferPool other) => other.BufferSize == BufferSize;
+
+        /// <summary>A rented buffer leaves this pool still in use (<see cref="Adopt"/> on the pool it goes to): counted out, not freed.</summary>
+        public void Disown(byte* buffer) => Rented--;
+
+        /// <summary>A buffer rented from another pool of the same size (<see cref="CanHandOver"/>) is counted as rented here, and returns here.</summary>
+        public void Adopt(byte* buffer) => Rented++;
+
         public void Dispose()
         {
             while (_freeCount > 0)

@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Threading;
+using System.Threading.Tasks;
 using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Proxying.Loop
@@ -64,6 +65,9 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             connection.ConnectTo(_backends[(int)((uint)Interlocked.Increment(ref _nextBackend) % (uint)_backends.Length)]);
         }
+
+        /// <summary>Moves a live connection to another loop of the relay (see <see cref="RelayListener.RequestMove"/>).</summary>
+        internal Task<bool> RequestMove(LoopRelayConnection connection, int targetLoop) => _listener.RequestMove(connection, targetLoop);
 
         /// <summary>Stops every loop: listeners closed, connections reset, threads joined; the port is free when this returns.</summary>
         public void Dispose() => _listener.Dispose();

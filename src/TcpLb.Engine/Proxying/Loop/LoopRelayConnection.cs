@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Threading;
 using TcpLb.Engine.Net.EventLoop;
 using static TcpLb.Engine.Net.EventLoop.LinuxNative;
 
@@ -19,10 +20,11 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Reads per direction per turn before the loop's other sockets get theirs.</summary>
         public const int ReadBudget = 16;
 
-        private readonly EpollLoop _loop;
+        private EpollLoop _loop; // changes only by a move (LoopRelayConnection.Move.cs)
         private readonly IRelayObserver? _observer;
         private readonly RelayTimeoutSettings _timeouts;
-        private readonly RelayConnectionSet.ConnectionList? _list;
+        private readonly RelayConnectionSet? _set;
+        private RelayConnectionSet.ConnectionList? _list;
         private readonly LoopTimer _timer;
         private readonly RelayDirection _up = new RelayDirection(RelaySide.Client);
         private readonly RelayDirection _down = new RelayDirection(RelaySide.Server);
@@ -36,8 +38,10 @@ namespace TcpLb.Engine.Proxying.Loop
         private SockAddrBuffer _clientAddress;
         private RelayPreamble _preamble = RelayPreamble.None; // its own at ReadPreamble
 
-        private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeoutSettings timeouts, RelayConnectionSet.ConnectionList? list)
+        private LoopRelayConnection(EpollLoop loop, int clientFd, in SockAddrBuffer peer, IRelayObserver? observer, RelayTimeoutSettings timeouts, RelayConnectionSet? set)
         {
+            RelayConnectionSet.ConnectionList? list = set?.ListOf(loop);
+            _set = set;
             _clientAddress = peer;
             _loop = loop;
             _observer = observer;
@@ -51,9 +55,10 @@ namespace TcpLb.Engine.Proxying.Loop
             list?.Add(this);
         }
 
-        public EpollLoop Loop => _loop;
+        /// <summary>The loop that owns the connection now (a move changes it; read from another thread, a snapshot).</summary>
+        public EpollLoop Loop => Volatile.Read(ref _loop);
 
-        public LoopSocket Client { get; }
+        public LoopSocket Client { get; private set; }
 
         /// <summary>The backend's socket; null before <see cref="ConnectTo"/> and after a failed attempt.</summary>
         public LoopSocket? Server => _server;
@@ -110,7 +115,7 @@ namespace TcpLb.Engine.Proxying.Loop
         {
             try
             {
-                return new LoopRelayConnection(loop, clientFd, in peer, observer, set.Timeouts, set.ListOf(loop));
+                return new LoopRelayConnection(loop, clientFd, in peer, observer, set.Timeouts, set);
             }
             catch
             {
@@ -244,6 +249,11 @@ namespace TcpLb.Engine.Proxying.Loop
 
         void ILoopWorkItem.Execute(EpollLoop loop)
         {
+            if (!ReferenceEquals(loop, _loop) || _move != null)
+            {
+                FollowMove(loop);
+                return;
+            }
             if (_abortRequested)
             {
                 Abort();
@@ -267,7 +277,7 @@ namespace TcpLb.Engine.Proxying.Loop
                 return;
             }
             _abortRequested = true;
-            _loop.Post(this);
+            Volatile.Read(ref _loop).Post(this);
         }
 
         /// <summary>Moves whatever can move both ways, then settles what the steps mean.</summary>
@@ -541,7 +551,7 @@ namespace TcpLb.Engine.Proxying.Loop
 
         private void CloseSockets(bool reset)
         {
-            if (_server != null)
+            if (_server != null && _server.IsOpen)
             {
                 ConnectWitness?.Closed(_server.Fd);
             }

@@ -382,6 +382,34 @@ namespace TcpLb.Engine.Proxying.Loop
             SourceEnded = true; // the FIN is still the shaper's to time (a slow close after a limit)
         }
 
+        /// <summary>
+        /// The connection leaves its loop (a move): an empty buffer goes back to <paramref name="pool"/>;
+        /// one with bytes in flight goes along (counted out here, <see cref="JoinLoop"/> counts it in
+        /// on the next loop, whose pool has the same buffer size).
+        /// </summary>
+        public void LeaveLoop(NativeBufferPool pool)
+        {
+            if (_buffer == null)
+            {
+                return;
+            }
+            if (_count == 0)
+            {
+                Release(pool);
+                return;
+            }
+            pool.Disown(_buffer);
+        }
+
+        /// <summary>The connection arrives on another loop: a buffer it brought is counted as rented from <paramref name="pool"/>, and returns there.</summary>
+        public void JoinLoop(NativeBufferPool pool)
+        {
+            if (_buffer != null)
+            {
+                pool.Adopt(_buffer);
+            }
+        }
+
         /// <summary>Gives the buffer back (unsent bytes are dropped: the connection is over).</summary>
         public void Release(NativeBufferPool pool)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Threading.Tasks;
 using TcpLb.Engine.Net.EventLoop;
 
 namespace TcpLb.Engine.Proxying.Loop
@@ -64,7 +65,50 @@ namespace TcpLb.Engine.Proxying.Loop
             }
         }
 
+        /// <summary>
+        /// Asks <paramref name="connection"/>'s loop to move it to loop <paramref name="targetLoop"/> of
+        /// this group (any thread): true once it relays there, false when it could not move (see
+        /// <see cref="LoopRelayConnection.CanMove"/>; or it moved elsewhere or ended meanwhile).
+        /// </summary>
+        public Task<bool> RequestMove(LoopRelayConnection connection, int targetLoop)
+        {
+            EpollLoop[] loops = _group.Loops;
+            if (targetLoop < 0 || targetLoop >= loops.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targetLoop), targetLoop, $"A loop index is 0 to {loops.Length - 1}.");
+            }
+            var request = new MoveRequest(connection ?? throw new ArgumentNullException(nameof(connection)), loops[targetLoop]);
+            connection.Loop.Post(request);
+            return request.Done.Task;
+        }
+
         /// <summary>Stops every loop: listeners closed, connections reset, threads joined; the port is free when this returns.</summary>
         public void Dispose() => _group.Dispose();
+    
+        /// <summary>A move asked from another thread, run on the connection's loop (rare: it may allocate).</summary>
+        private sealed class MoveRequest : ILoopWorkItem, IDisposable
+        {
+            private readonly LoopRelayConnection _connection;
+            private readonly EpollLoop _target;
+
+            public MoveRequest(LoopRelayConnection connection, EpollLoop target)
+            {
+                _connection = connection;
+                _target = target;
+            }
+
+            public TaskCompletionSource<bool> Done { get; } = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public void Execute(EpollLoop loop)
+            {
+                // The connection may have moved since the post (then this is not its loop any more).
+                if (!ReferenceEquals(loop, _connection.Loop) || !_connection.TryMove(_target, arrived => Done.TrySetResult(arrived)))
+                {
+                    Done.TrySetResult(false);
+                }
+            }
+
+            public void Dispose() => Done.TrySetResult(false);
+        }
     }
 }
