@@ -24,8 +24,9 @@ namespace TcpLb.Engine.Tests.EventLoop
             using (client)
             using (server)
             {
-                byte[] up = SocketIo.RandomBytes(8 * Megabyte + 5, 21);
-                byte[] down = SocketIo.RandomBytes(7 * Megabyte + 9, 22);
+                // More than loopback's socket buffers hold on the way, so the relay ends up holding bytes it cannot send.
+                byte[] up = SocketIo.RandomBytes(40 * Megabyte + 5, 21);
+                byte[] down = SocketIo.RandomBytes(36 * Megabyte + 9, 22);
                 Task sends = Task.WhenAll(SocketIo.SendAllAsync(client, up), SocketIo.SendAllAsync(server, down));
                 // A first part each way, then nobody reads: the relay is back-pressured, bytes wait in its buffers.
                 byte[] serverHead = await RawBackend.ReadExactlyAsync(server, Megabyte);
@@ -37,7 +38,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 int fromSockets = from.OpenSockets;
                 int toSockets = to.OpenSockets;
 
-                Assert.True(await relay.Relay.RequestMove(connection, Array.IndexOf(loops, to)).WaitAsync(TestNet.Patience));
+                Assert.True(await MoveWithBytesInFlightAsync(connection, to));
 
                 Assert.Same(to, connection.Loop);
                 Assert.Equal(fromSockets - 2, from.OpenSockets);
@@ -55,8 +56,8 @@ namespace TcpLb.Engine.Tests.EventLoop
             await observer.WaitAsync(() => observer.Closed == 1);
             Assert.True(observer.Saw("fin:Client") && observer.Saw("fin:Server"), string.Join(", ", observer.Events));
             Assert.False(observer.Saw("reset:Client") || observer.Saw("reset:Server"), string.Join(", ", observer.Events));
-            Assert.Equal(8 * Megabyte + 5, observer.BytesFromClient);
-            Assert.Equal(7 * Megabyte + 9, observer.BytesFromServer);
+            Assert.Equal(40 * Megabyte + 5, observer.BytesFromClient);
+            Assert.Equal(36 * Megabyte + 9, observer.BytesFromServer);
             await AssertNothingRentedAsync(relay);
             Assert.Empty(relay.Trace.Faults);
         }
@@ -177,6 +178,24 @@ namespace TcpLb.Engine.Tests.EventLoop
                 await client.SendAsync(new byte[] { 7 }, SocketFlags.None);
                 Assert.Equal(new byte[] { 7 }, await RawBackend.ReadExactlyAsync(server, 1));
             }
+        }
+
+        /// <summary>
+        /// Moves <paramref name="connection"/> from its loop's own thread at a turn where it holds bytes
+        /// it could not send yet (its buffers go along): asked turn after turn until the back-pressured
+        /// relay is there, within the tests' patience.
+        /// </summary>
+        private static async Task<bool> MoveWithBytesInFlightAsync(LoopRelayConnection connection, EpollLoop to)
+        {
+            var landed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            EpollLoop from = connection.Loop;
+            var patience = System.Diagnostics.Stopwatch.StartNew();
+            while (!await OnLoop<bool>.RunAsync(from, _ => connection.BytesInFlight > 0 && connection.TryMove(to, arrived => landed.TrySetResult(arrived))))
+            {
+                Assert.True(patience.Elapsed < TestNet.Patience, "the relay never held bytes in flight");
+                await Task.Yield();
+            }
+            return await landed.Task.WaitAsync(TestNet.Patience);
         }
 
         private static async Task AssertNothingRentedAsync(RelayUnderTest relay)

@@ -23,6 +23,9 @@ namespace TcpLb.Engine.Proxying.Loop
         public bool CanMove => !IsClosed && IsConnected && _move == null && !_abortRequested && !_preamble.IsActive && !IsHeldForOutage
             && _up.Shaper == null && _down.Shaper == null;
 
+        /// <summary>Bytes read and not yet sent, both ways: what a move carries along in its buffers (loop thread; for tests).</summary>
+        internal int BytesInFlight => _up.Pending + _down.Pending;
+
         /// <summary>
         /// Moves the connection to <paramref name="target"/> (owning loop's thread only): false, with
         /// nothing changed, when it cannot move now (see <see cref="CanMove"/>), the target is its own
