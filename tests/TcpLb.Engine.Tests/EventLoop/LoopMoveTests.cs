@@ -161,6 +161,38 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public async Task An_abort_asked_while_a_connection_moves_resets_it_on_its_new_loop()
+        {
+            using var backend = new RawBackend();
+            var observer = new MoveObserver();
+            using var relay = new RelayUnderTest(backend.Port, observer: observer);
+            var (client, server) = await relay.PairAsync(backend);
+            LoopRelayConnection connection = await observer.ConnectionAsync();
+            int target = Array.IndexOf(relay.Relay.Loops, connection.Loop) ^ 1;
+            using (client)
+            using (server)
+            {
+                // Asked while the connection is between loops: the abort goes to the new loop, and the arrival honours it.
+                var landed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                Assert.True(await OnLoop<bool>.RunAsync(connection.Loop, _ =>
+                {
+                    bool moving = connection.TryMove(relay.Relay.Loops[target], arrived => landed.TrySetResult(arrived));
+                    connection.RequestAbort();
+                    return moving;
+                }));
+                Assert.False(await landed.Task.WaitAsync(TestNet.Patience)); // it landed only to be reset
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(client));
+                Assert.Equal(SocketError.ConnectionReset, await SocketIo.ReadUntilEndAsync(server));
+            }
+            await observer.WaitAsync(() => observer.Closed == 1);
+            Assert.Same(relay.Relay.Loops[target], connection.Loop);
+            Assert.Equal(ListenerSockets(relay), relay.Relay.Loops[0].OpenSockets + relay.Relay.Loops[1].OpenSockets);
+            await AssertNothingRentedAsync(relay);
+            Assert.Equal(0, relay.Relay.Connections.Count);
+            Assert.Empty(relay.Trace.Faults);
+        }
+
+        [Fact]
         public async Task A_move_to_its_own_loop_or_out_of_range_is_refused()
         {
             using var backend = new RawBackend();
