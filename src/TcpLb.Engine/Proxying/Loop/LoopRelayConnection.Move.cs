@@ -46,18 +46,26 @@ namespace TcpLb.Engine.Proxying.Loop
             RelayConnectionSet.ConnectionList? list = _set?.ListOf(target); // throws for a loop not of the set
             LoopSocket client = Client;
             LoopSocket server = _server!;
-            int clientFd = _loop.Detach(client);
-            int serverFd;
+            var move = new RelayMove(this, client.Fd, server.Fd, client, server, arrived);
+            Volatile.Write(ref _move, move); // before the client reads as closed: ClientHasReset looks here meanwhile
             try
             {
-                serverFd = _loop.Detach(server);
+                _loop.Detach(client);
             }
             catch
             {
-                NativeSocket.Reset(clientFd);
+                _move = null;
+                throw; // nothing moved: the loop aborts the connection
+            }
+            try
+            {
+                _loop.Detach(server);
+            }
+            catch
+            {
+                NativeSocket.Reset(move.ClientFd);
                 throw; // the loop aborts the connection: the server is still its own
             }
-            var move = new RelayMove(this, clientFd, serverFd, client, server, arrived);
             _loop.Cancel(_timer);
             _list?.Remove(this);
             NativeBufferPool pool = _loop.Buffers;
@@ -65,7 +73,6 @@ namespace TcpLb.Engine.Proxying.Loop
             _down.LeaveLoop(pool);
             _deferred = false; // a turn deferred on the old loop is not made there; the arrival makes one
             _list = list;
-            _move = move;
             Volatile.Write(ref _loop, target); // after _move: a post that finds the new loop finds the move too
             target.Post(move);
             return true;
@@ -84,7 +91,6 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>On the target loop: takes the descriptors, re-arms, relays on (or aborts, when that was asked meanwhile).</summary>
         private void Arrive(RelayMove move, bool run)
         {
-            _move = null;
             NativeBufferPool pool = _loop.Buffers;
             _up.JoinLoop(pool);
             _down.JoinLoop(pool);
@@ -102,6 +108,7 @@ namespace TcpLb.Engine.Proxying.Loop
                 throw;
             }
             Client = client;
+            _move = null; // after the client is open again (ClientHasReset)
             _up.Source = client;
             _down.Destination = client;
             try

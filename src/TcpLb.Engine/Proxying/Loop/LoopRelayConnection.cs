@@ -72,6 +72,10 @@ namespace TcpLb.Engine.Proxying.Loop
             get
             {
                 int fd = Client.Fd;
+                if (fd < 0 && !IsClosed)
+                {
+                    fd = Volatile.Read(ref _move)?.ClientFd ?? Client.Fd; // between loops: open, only unregistered
+                }
                 return IsClosed || fd < 0 || NativeSocket.TakeError(fd) != 0;
             }
         }
