@@ -75,6 +75,41 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public async Task A_detached_descriptor_stays_open_its_old_events_are_stale_and_another_loop_takes_it()
+        {
+            using var loop = new EpollLoop("test-loop");
+            using var other = new EpollLoop("test-loop-2");
+            loop.Start();
+            other.Start();
+            var first = new CountingHandler();
+            var second = new SignallingHandler();
+            var (fd, oldData, before, after, closedHere) = await OnLoop<(int, ulong, int, int, bool)>.RunAsync(loop, l =>
+            {
+                LoopSocket socket = l.Register(NewEventFd(), first);
+                int count = l.OpenSockets;
+                int detached = l.Detach(socket);
+                return (detached, socket.EpollData, count, l.OpenSockets, !socket.IsOpen);
+            });
+            Assert.Equal(before - 1, after);
+            Assert.True(closedHere, "the detached socket still reads as open on its old loop");
+            Assert.Contains("eventfd", Link(fd));
+
+            long stale = await OnLoop<long>.RunAsync(loop, l =>
+            {
+                int events = first.Events;
+                l.Dispatch(oldData, LinuxNative.EPOLLIN);
+                Assert.Equal(events, first.Events);
+                return l.StaleEvents;
+            });
+            Assert.Equal(1, stale);
+
+            // Registered on the other loop, the descriptor reports its readiness there (an eventfd is writable).
+            await OnLoop<int>.RunAsync(other, l => l.Register(fd, second).Slot);
+            Assert.Equal(LinuxNative.EPOLLOUT, await second.Ready.Task.WaitAsync(TestNet.Patience) & LinuxNative.EPOLLOUT);
+            Assert.Equal(1, other.OpenSockets);
+        }
+
+        [Fact]
         public async Task A_handler_that_throws_is_traced_and_aborted_and_the_loop_goes_on()
         {
             var trace = new RecordingTrace();
@@ -261,6 +296,17 @@ namespace TcpLb.Engine.Tests.EventLoop
                 {
                     _done.TrySetResult(loop.Wakeups);
                 }
+            }
+        }
+
+        private sealed class SignallingHandler : ILoopSocketHandler
+        {
+            public TaskCompletionSource<uint> Ready { get; } = new TaskCompletionSource<uint>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public void OnReady(LoopSocket socket, uint events) => Ready.TrySetResult(events);
+
+            public void Abort()
+            {
             }
         }
 
