@@ -109,6 +109,18 @@ namespace TcpLb.Engine.Net.EventLoop
 
         public bool IsRunning => _thread != null && _thread.IsAlive;
 
+        /// <summary>Bytes its sockets have sent (a snapshot off the loop): what the packed layout's trials compare.</summary>
+        public long BytesSent => Volatile.Read(ref _bytesSent);
+
+        private long _bytesSent;
+
+        internal void CountSent(long bytes) => _bytesSent += bytes;
+
+        /// <summary>The loop thread's kernel id once it runs (0 before): where the scheduler's figures for it are read.</summary>
+        public int ThreadId => Volatile.Read(ref _threadId);
+
+        private int _threadId;
+
         public void Start()
         {
             if (_thread != null)
@@ -275,6 +287,7 @@ namespace TcpLb.Engine.Net.EventLoop
 
         private void Run()
         {
+            Volatile.Write(ref _threadId, gettid());
             try
             {
                 while (!_stopRequested)

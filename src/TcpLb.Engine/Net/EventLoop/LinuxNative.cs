@@ -124,6 +124,10 @@ namespace TcpLb.Engine.Net.EventLoop
         [DllImport(Libc, SetLastError = true)]
         public static extern int close(int fd);
 
+        /// <summary>The calling thread's kernel id (glibc 2.30 and later): its /proc/self/task entry.</summary>
+        [DllImport(Libc)]
+        public static extern int gettid();
+
         /// <summary>errno of the last call above on this thread.</summary>
         public static int Errno => Marshal.GetLastWin32Error();
 

@@ -112,6 +112,7 @@ namespace TcpLb.Engine.Net.EventLoop
                 long sent = (long)send(Fd, buffer, (IntPtr)length, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (sent >= 0)
                 {
+                    Loop.CountSent(sent);
                     if (sent < length)
                     {
                         WriteReady = false;
