@@ -1,0 +1,236 @@
+using System;
+using System.Globalization;
+
+namespace TcpLb.Engine.Net.EventLoop
+{
+    /// <summary>
+    /// How many of a group's loops take connections (the <see cref="LoopLayout.Packed"/> layout's
+    /// policy; <see cref="LoopPacker"/> feeds it and acts on it), decided by trial. Which count is
+    /// faster depends on where the load runs, and the balancer cannot see that: on the bench's
+    /// 2-core machine one loop is faster in a session of its own and two are faster in the load's own
+    /// session, by 15-20 % each way (docs/design/event-loop.md). So a group starts with every loop
+    /// (the spread that suits bulk transfers and the load's session), and under load the policy
+    /// measures the bytes relayed per second with the count it holds, tries one loop fewer (or more),
+    /// measures again, and keeps the trial only when it relays more by a clear margin. A held count
+    /// is tried against again after a while under load; a quiet group keeps its count. Each
+    /// measurement starts after the moves of a change have settled.
+    /// </summary>
+    internal sealed class LoopPacking
+    {
+        /// <summary>How often the figures are read.</summary>
+        public const int WindowMilliseconds = 250;
+
+        /// <summary>Loop work (cores, summed over the loops) below which there is no load to measure.</summary>
+        internal const double LoadToMeasure = 0.30;
+
+        /// <summary>Windows after a change before measuring (the moves land, the load settles).</summary>
+        internal const int WindowsToSettle = 1;
+
+        /// <summary>Windows whose relayed bytes make one measurement (one second).</summary>
+        internal const int WindowsMeasured = 4;
+
+        /// <summary>The share by which a trial count must relay more to be kept.</summary>
+        internal const double BetterBy = 0.03;
+
+        /// <summary>Windows under load between a decision and the next trial (30 seconds).</summary>
+        internal const int LoadedWindowsBetweenTrials = 120;
+
+        /// <summary>
+        /// A change, against the last decision, that makes a load another load, measured at once:
+        /// the bytes relayed per second (over the last loaded second) or the open sockets, this
+        /// factor either way (sockets by at least <see cref="SocketsToRemeasure"/>): keep-alive
+        /// requests after new connections, four streams after one.
+        /// </summary>
+        internal const double FactorToRemeasure = 1.5;
+
+        internal const int SocketsToRemeasure = 4;
+
+        private Phase _phase = Phase.Holding;
+        private int _windows;
+        private int _loadedSinceTrial;
+        private bool _decided;
+        private bool _tryFewer = true;
+        private int _held;
+        private long _measured;
+        private long _heldBytes;
+        private int _decidedSockets;
+        private long _decidedBytes;
+        private readonly long[] _recentBytes = new long[WindowsMeasured]; // the last loaded windows since the decision
+        private int _recentCount;
+        private int _socketsChanged;
+        private bool _trialsOff;
+
+        public LoopPacking(int loops)
+        {
+            if (loops < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(loops), loops, "A group has at least one loop.");
+            }
+            Loops = loops;
+            Active = loops;
+        }
+
+        private enum Phase
+        {
+            Holding,
+            MeasuringHeld,
+            MeasuringTrial,
+        }
+
+        public int Loops { get; }
+
+        /// <summary>The loops that take new connections: the first <see cref="Active"/> of the group.</summary>
+        public int Active { get; private set; }
+
+        /// <summary>What the last change was and why (for the trace and the tests).</summary>
+        public string Reason { get; private set; } = "every loop until a trial under load says otherwise";
+
+        /// <summary>
+        /// Weighs one window: the loop threads' work in it (cores, summed), the bytes they sent, and
+        /// the sockets open on them at its end. True when <see cref="Active"/> changed.
+        /// </summary>
+        public bool Observe(double loopWork, long bytesSent, int openSockets)
+        {
+            bool loaded = loopWork >= LoadToMeasure;
+            _openSockets = openSockets;
+            switch (_phase)
+            {
+                case Phase.Holding:
+                    if (loaded)
+                    {
+                        _recentBytes[_recentCount++ % WindowsMeasured] = bytesSent;
+                    }
+                    if (loaded && Loops > 1 && !_trialsOff && (!_decided || ++_loadedSinceTrial >= LoadedWindowsBetweenTrials || AnotherLoad(openSockets)))
+                    {
+                        Begin(Phase.MeasuringHeld);
+                    }
+                    return false;
+                case Phase.MeasuringHeld:
+                    if (!loaded)
+                    {
+                        _phase = Phase.Holding; // the load went away: measure again when it is back
+                        return false;
+                    }
+                    if (!Measure(bytesSent))
+                    {
+                        return false;
+                    }
+                    _held = Active;
+                    _heldBytes = _measured;
+                    Active = TrialCount();
+                    Reason = string.Format(CultureInfo.InvariantCulture, "trying {0} loops against {1} ({2})", Active, _held, PerSecond(_heldBytes));
+                    Begin(Phase.MeasuringTrial);
+                    return true;
+                default:
+                    if (!loaded)
+                    {
+                        // No verdict: the held count again, measured anew when the load is back.
+                        Decide(keep: false, "the load went away during the trial");
+                        _decided = false;
+                        return true;
+                    }
+                    if (!Measure(bytesSent))
+                    {
+                        return false;
+                    }
+                    bool better = _measured > _heldBytes * (1 + BetterBy);
+                    string figures = string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1}, {2} loops {3}", Active, PerSecond(_measured), _held, PerSecond(_heldBytes));
+                    return Decide(keep: better, figures);
+            }
+        }
+
+        /// <summary>Every loop takes connections from here on, and no trial follows (the figures could not be read).</summary>
+        public void ActivateAll(string reason)
+        {
+            Active = Loops;
+            Reason = reason;
+            _phase = Phase.Holding;
+            _trialsOff = true;
+        }
+
+        private int _openSockets;
+
+        /// <summary>
+        /// Whether the open sockets (for <see cref="WindowsMeasured"/> loaded windows in a row: not a
+        /// load opening or closing its connections) or the rate changed enough since the decision to
+        /// make this another load.
+        /// </summary>
+        private bool AnotherLoad(int openSockets)
+        {
+            int low = Math.Min(openSockets, _decidedSockets);
+            int high = Math.Max(openSockets, _decidedSockets);
+            _socketsChanged = high - low >= SocketsToRemeasure && high >= low * FactorToRemeasure ? _socketsChanged + 1 : 0;
+            if (_socketsChanged >= WindowsMeasured)
+            {
+                return true;
+            }
+            if (_recentCount < WindowsMeasured)
+            {
+                return false;
+            }
+            long recent = 0;
+            foreach (long bytes in _recentBytes)
+            {
+                recent += bytes;
+            }
+            return recent > _decidedBytes * FactorToRemeasure || recent * FactorToRemeasure < _decidedBytes;
+        }
+
+        private void Begin(Phase phase)
+        {
+            _phase = phase;
+            _windows = 0;
+            _measured = 0;
+        }
+
+        /// <summary>Counts one window of the current measurement; true when it is complete.</summary>
+        private bool Measure(long bytesSent)
+        {
+            _windows++;
+            if (_windows <= WindowsToSettle)
+            {
+                return false;
+            }
+            _measured += bytesSent;
+            return _windows == WindowsToSettle + WindowsMeasured;
+        }
+
+        /// <summary>One fewer from the top, one more from one; in between, on in the direction that last won (a lost trial turns it).</summary>
+        private int TrialCount()
+        {
+            if (Active == 1)
+            {
+                return 2;
+            }
+            if (Active == Loops)
+            {
+                return Active - 1;
+            }
+            return _tryFewer ? Active - 1 : Active + 1;
+        }
+
+        private bool Decide(bool keep, string why)
+        {
+            int trial = Active;
+            _tryFewer = keep == (trial < _held);
+            _phase = Phase.Holding;
+            _loadedSinceTrial = 0;
+            _decided = true;
+            _decidedSockets = _openSockets;
+            _decidedBytes = keep ? _measured : _heldBytes;
+            _recentCount = 0;
+            _socketsChanged = 0;
+            if (keep)
+            {
+                Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", trial, why);
+                return false;
+            }
+            Active = _held;
+            Reason = string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
+            return true;
+        }
+
+        private static string PerSecond(long bytes)
+            => string.Format(CultureInfo.InvariantCulture, "{0:0.0} MB/s", bytes / (WindowsMeasured * WindowMilliseconds / 1000.0) / 1e6);
+    }
+}

@@ -1,0 +1,237 @@
+using TcpLb.Engine.Net.EventLoop;
+
+namespace TcpLb.Engine.Tests.EventLoop
+{
+    /// <summary>
+    /// The packed layout's policy (<see cref="LoopPacking"/>): under load it measures the count it
+    /// holds, tries another, and keeps the trial only when it relays clearly more.
+    /// </summary>
+    public class LoopPackingTests
+    {
+        private const double Busy = 0.8;
+        private const double Quiet = 0.05;
+        private const long Held = 3_000_000; // bytes per window with the held count
+
+        /// <summary>Windows from the start of a measurement to its decision.</summary>
+        private const int Measurement = LoopPacking.WindowsToSettle + LoopPacking.WindowsMeasured;
+
+        [Fact]
+        public void A_group_starts_with_every_loop_and_a_quiet_one_keeps_them()
+        {
+            var packing = new LoopPacking(2);
+            Assert.Equal(2, packing.Active);
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.False(packing.Observe(Quiet, 1000, 130));
+            }
+            Assert.Equal(2, packing.Active);
+        }
+
+        [Fact]
+        public void Under_load_it_measures_two_loops_then_tries_one_and_keeps_it_when_it_relays_clearly_more()
+        {
+            var packing = new LoopPacking(2);
+            Assert.Equal(1, ChangeAfter(packing, Held, Measurement + 1)); // the first loaded window starts the measurement
+            Assert.Equal(1, packing.Active);
+            Assert.Contains("trying 1 loops against 2 (12.0 MB/s)", packing.Reason);
+
+            // Settling windows do not count: a slump right after the moves is no verdict.
+            for (int i = 0; i < LoopPacking.WindowsToSettle; i++)
+            {
+                Assert.False(packing.Observe(Busy, 10, 130));
+            }
+            for (int i = 0; i < LoopPacking.WindowsMeasured; i++)
+            {
+                Assert.False(packing.Observe(Busy, (long)(Held * 1.2), 130));
+            }
+            Assert.Equal(1, packing.Active);
+            Assert.Contains("kept 1 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s", packing.Reason);
+        }
+
+        [Theory]
+        [InlineData(0.85)]
+        [InlineData(1.0)]
+        [InlineData(1.02)] // within the margin: not clearly more
+        public void A_trial_that_does_not_relay_clearly_more_goes_back(double share)
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1);
+            Assert.Equal(1, ChangeAfter(packing, (long)(Held * share), Measurement));
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("back to 2 loops", packing.Reason);
+        }
+
+        [Fact]
+        public void The_held_count_is_tried_against_again_only_after_a_while_under_load()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1);
+            ChangeAfter(packing, Held / 2, Measurement); // back to two
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.False(packing.Observe(Quiet, 100, 130)); // quiet time does not count
+            }
+            for (int i = 1; i < LoopPacking.LoadedWindowsBetweenTrials; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, 130), $"loaded window {i}");
+            }
+            Assert.Equal(1, ChangeAfter(packing, Held, Measurement + 1));
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Theory]
+        [InlineData(6, 12, true)]    // one iperf3 stream, then four: another load
+        [InlineData(130, 60, true)]  // half the connections gone
+        [InlineData(6, 9, false)]    // too few sockets to tell
+        [InlineData(130, 150, false)] // the same load, a few connections more
+        public void A_load_whose_open_sockets_change_clearly_is_measured_at_once(int atDecision, int now, bool measuredAtOnce)
+        {
+            var packing = new LoopPacking(2);
+            for (int i = 0; i < Measurement; i++)
+            {
+                packing.Observe(Busy, Held, atDecision);
+            }
+            Assert.True(packing.Observe(Busy, Held, atDecision)); // trying one loop
+            for (int i = 0; i < Measurement; i++)
+            {
+                packing.Observe(Busy, Held * 2, atDecision); // kept: one loop relays twice as much
+            }
+            Assert.Equal(1, packing.Active);
+            // A load opening or closing its connections changes the count for a moment only: no trial.
+            for (int i = 0; i < 10; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 2, i % LoopPacking.WindowsMeasured == 0 ? atDecision : now));
+            }
+            Assert.Equal(1, packing.Active);
+            bool tried = false;
+            for (int i = 0; i < LoopPacking.WindowsMeasured + Measurement && !tried; i++)
+            {
+                tried = packing.Observe(Busy, Held * 2, now); // at the rate of the decision
+            }
+            Assert.Equal(measuredAtOnce, tried);
+            Assert.Equal(measuredAtOnce ? 2 : 1, packing.Active);
+        }
+
+        [Theory]
+        [InlineData(0.25, true)] // new connections after keep-alive requests
+        [InlineData(1.6, true)]
+        [InlineData(0.8, false)] // the same load, slower for a while
+        [InlineData(1.3, false)]
+        public void A_load_whose_rate_changes_clearly_is_measured_at_once(double rate, bool measuredAtOnce)
+        {
+            var packing = new LoopPacking(2);
+            for (int i = 0; i < Measurement; i++)
+            {
+                packing.Observe(Busy, Held, 130);
+            }
+            Assert.True(packing.Observe(Busy, Held, 130)); // trying one loop
+            for (int i = 0; i < Measurement; i++)
+            {
+                packing.Observe(Busy, Held * 2, 130); // kept
+            }
+            for (int i = 0; i < 50; i++)
+            {
+                Assert.False(packing.Observe(Quiet, 0, 2)); // quiet between loads: no verdict lost
+            }
+            bool tried = false;
+            for (int i = 0; i < LoopPacking.WindowsMeasured + Measurement + 1 && !tried; i++)
+            {
+                tried = packing.Observe(Busy, (long)(Held * 2 * rate), 130);
+            }
+            Assert.Equal(measuredAtOnce, tried);
+        }
+
+        [Fact]
+        public void A_load_that_goes_away_mid_trial_leaves_the_held_count_and_no_verdict()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1);
+            Assert.Equal(1, packing.Active);
+            Assert.True(packing.Observe(Quiet, 0, 130));
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("the load went away during the trial", packing.Reason);
+            // The next load is measured at once, not after the wait between trials.
+            ChangeAfter(packing, Held, Measurement + 1);
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
+        public void A_load_that_goes_away_while_the_held_count_is_measured_starts_the_measurement_over()
+        {
+            var packing = new LoopPacking(2);
+            for (int i = 0; i < Measurement; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, 130));
+            }
+            Assert.False(packing.Observe(Quiet, 0, 130));
+            // A whole new measurement, not the rest of the old one.
+            Assert.Equal(1, ChangeAfter(packing, Held, Measurement + 1));
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
+        public void With_more_loops_it_steps_one_at_a_time_on_in_the_direction_that_won_and_a_lost_trial_turns_it()
+        {
+            var packing = new LoopPacking(4);
+            ChangeAfter(packing, Held, Measurement + 1); // 4 -> trying 3
+            Assert.Equal(3, packing.Active);
+            for (int i = 0; i < Measurement; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 2, 130)); // kept 3
+            }
+            Assert.Equal(3, packing.Active);
+            LoadUntilTheNextTrial(packing, Held * 2);
+            Assert.Equal(2, packing.Active); // on down: trying 2
+            ChangeAfter(packing, Held, Measurement); // lost: back to 3
+            Assert.Equal(3, packing.Active);
+            LoadUntilTheNextTrial(packing, Held * 2);
+            Assert.Equal(4, packing.Active); // the other way this time
+        }
+
+        [Fact]
+        public void A_group_of_one_loop_never_tries()
+        {
+            var packing = new LoopPacking(1);
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, 130));
+            }
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
+        public void When_the_figures_cannot_be_read_every_loop_takes_connections_for_good()
+        {
+            var packing = new LoopPacking(3);
+            packing.ActivateAll("no figures");
+            Assert.Equal(3, packing.Active);
+            Assert.Equal("no figures", packing.Reason);
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, 130));
+            }
+            Assert.Equal(3, packing.Active);
+        }
+
+        /// <summary>Loaded windows of <paramref name="bytes"/> each; the window (1-based) whose figures changed the count, after asserting it changed there and not before.</summary>
+        private static int ChangeAfter(LoopPacking packing, long bytes, int windows)
+        {
+            for (int i = 1; i < windows; i++)
+            {
+                Assert.False(packing.Observe(Busy, bytes, 130), $"window {i} of {windows}");
+            }
+            Assert.True(packing.Observe(Busy, bytes, 130), $"window {windows}");
+            return 1;
+        }
+
+        /// <summary>Loaded windows at the decided rate until the next trial starts (and changes the count).</summary>
+        private static void LoadUntilTheNextTrial(LoopPacking packing, long bytes)
+        {
+            for (int i = 1; i < LoopPacking.LoadedWindowsBetweenTrials; i++)
+            {
+                Assert.False(packing.Observe(Busy, bytes, 130), $"loaded window {i}");
+            }
+            ChangeAfter(packing, bytes, Measurement + 1);
+        }
+    }
+}
