@@ -66,6 +66,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         [InlineData("reuseport", "ReusePort")]
         [InlineData("HandOff", "HandOff")]
         [InlineData(" leastloaded ", "LeastLoaded")]
+        [InlineData("PACKED", "Packed")]
         public void The_diagnostic_variable_names_a_layout(string? value, string expected)
             => Assert.Equal(expected, LoopLayouts.Parse(value).ToString());
 
@@ -75,7 +76,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             var error = Assert.Throws<EnvironmentValueException>(() => LoopLayouts.Parse("fastest"));
             Assert.Contains("TCPLB_LOOP_LAYOUT", error.Message);
             Assert.Contains("'fastest'", error.Message);
-            Assert.Contains("reuseport, handoff, leastloaded", error.Message);
+            Assert.Contains("reuseport, handoff, leastloaded, packed", error.Message);
         }
 
         /// <summary>Connects a client, takes its backend connection, and says which loop carries it.</summary>

@@ -8,7 +8,8 @@ namespace TcpLb.Engine.Net.EventLoop
     /// The engine's loops for one listening address: <c>loopCount</c> threads, and a
     /// <see cref="LoopLayout"/>: one SO_REUSEPORT listener per loop (the kernel spreads new
     /// connections; nothing crosses threads), one listener on the first loop that hands connections
-    /// to the loops in turn, or a listener per loop whose connections go to the least loaded loop.
+    /// to the loops in turn, or a listener per loop whose connections go to the least loaded loop
+    /// (of all loops, or of those a <see cref="LoopPacker"/> keeps active).
     /// Each accepted connection goes to <see cref="IAcceptHandler"/> on the thread of the loop that
     /// will own it.
     /// Stopping closes the listeners, resets every connection and joins the threads; the port is free
@@ -22,11 +23,13 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly LoopLayout _layout;
         private readonly int[] _handingOff; // per loop: connections posted to it, not yet taken up (LeastLoaded)
         private readonly int _backlog;
+        private readonly LoopPacker? _packer;
         private readonly object _listening = new object();
         private int _nextLoop = -1;
         private bool _stopped;
 
-        public LoopGroup(IPEndPoint endPoint, int loopCount, LoopLayout layout, int backlog, IAcceptHandler handler, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024)
+        /// <param name="rebalancer">Who moves open connections when the <see cref="LoopLayout.Packed"/> layout changes the active loops (without one, every loop is active).</param>
+        public LoopGroup(IPEndPoint endPoint, int loopCount, LoopLayout layout, int backlog, IAcceptHandler handler, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024, ILoopRebalancer? rebalancer = null)
         {
             if (loopCount < 1 || loopCount > 256)
             {
@@ -61,6 +64,10 @@ namespace TcpLb.Engine.Net.EventLoop
                         LocalEndPoint = NativeSocket.LocalEndPoint(fd) ?? endPoint;
                     }
                 }
+                if (layout == LoopLayout.Packed && loopCount > 1 && rebalancer != null)
+                {
+                    _packer = new LoopPacker(_loops, rebalancer, trace);
+                }
             }
             catch
             {
@@ -75,6 +82,12 @@ namespace TcpLb.Engine.Net.EventLoop
         public EpollLoop[] Loops => _loops;
 
         public LoopLayout Layout => _layout;
+
+        /// <summary>The loops that take new connections: the first <see cref="ActiveLoops"/> (all but while packed).</summary>
+        public int ActiveLoops => _packer?.Active ?? _loops.Length;
+
+        /// <summary>The packer of the <see cref="LoopLayout.Packed"/> layout (null in the others).</summary>
+        internal LoopPacker? Packer => _packer;
 
         /// <summary>A SO_REUSEPORT listener per loop (every layout but <see cref="LoopLayout.HandOff"/>).</summary>
         private bool ReusesPort => _layout != LoopLayout.HandOff;
@@ -169,6 +182,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 _loops[i].Post(_listeners[i]);
             }
+            _packer?.Start();
         }
 
         void IAcceptHandler.OnAccepted(EpollLoop loop, int fd, in SockAddrBuffer peer)
@@ -191,15 +205,16 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>
-        /// The loop with the fewest open sockets, counting each connection on its way to a loop as the
-        /// two it will have (read without locks: a snapshot is enough to spread); -1 (stay) when the
-        /// accepting loop is among the least loaded.
+        /// The active loop with the fewest open sockets, counting each connection on its way to a loop
+        /// as the two it will have (read without locks: a snapshot is enough to spread); -1 (stay)
+        /// when the accepting loop is among the least loaded.
         /// </summary>
         private int LeastLoaded(EpollLoop accepting)
         {
             int best = -1;
             int bestLoad = int.MaxValue;
-            for (int i = 0; i < _loops.Length; i++)
+            int active = ActiveLoops;
+            for (int i = 0; i < active; i++)
             {
                 int load = LoadOf(i);
                 if (load < bestLoad || (load == bestLoad && ReferenceEquals(_loops[i], accepting)))
@@ -221,6 +236,15 @@ namespace TcpLb.Engine.Net.EventLoop
                 return;
             }
             _stopped = true;
+            if (_packer != null)
+            {
+                // No rebalance starts now; let the last one's moves land before any loop stops
+                // (a move posted to a stopped loop would leave its descriptors open): one round for
+                // the rebalance items, one for the moves they posted.
+                _packer.Dispose();
+                RunPostedWork();
+                RunPostedWork();
+            }
             for (int i = 0; i < _loops.Length; i++)
             {
                 EpollLoop? loop = _loops[i];
@@ -234,6 +258,37 @@ namespace TcpLb.Engine.Net.EventLoop
                 }
                 loop.Dispose();
             }
+        }
+
+        /// <summary>Waits until every running loop has run what was posted to it before now.</summary>
+        private void RunPostedWork()
+        {
+            // Not disposed: a loop too slow for the wait may still signal it afterwards.
+            var done = new CountdownEvent(_loops.Length);
+            foreach (EpollLoop loop in _loops)
+            {
+                if (loop != null && loop.IsRunning && !loop.IsLoopThread)
+                {
+                    loop.Post(new Signal(done));
+                }
+                else
+                {
+                    done.Signal();
+                }
+            }
+            done.Wait(TimeSpan.FromSeconds(5));
+        }
+
+        /// <summary>Signals once it runs, or once its loop drops it while stopping.</summary>
+        private sealed class Signal : ILoopWorkItem, IDisposable
+        {
+            private readonly CountdownEvent _done;
+
+            public Signal(CountdownEvent done) => _done = done;
+
+            public void Execute(EpollLoop loop) => _done.Signal();
+
+            public void Dispose() => _done.Signal();
         }
 
         /// <summary>Closes one listener on its own loop and says so.</summary>

@@ -15,6 +15,13 @@ namespace TcpLb.Engine.Net.EventLoop
         /// accepted it when that one is among the least loaded (no cross-thread post then).
         /// </summary>
         LeastLoaded,
+
+        /// <summary>
+        /// <see cref="LeastLoaded"/> over the loops that are active: all of them at first, then the
+        /// count that relayed the most in trials under load (<see cref="LoopPacking"/>); open
+        /// connections move between loops when the count changes.
+        /// </summary>
+        Packed,
     }
 
     /// <summary>The layout chosen for the process: <see cref="LoopLayout.ReusePort"/> unless <c>TCPLB_LOOP_LAYOUT</c> says otherwise (a diagnostic, not a user setting).</summary>
@@ -29,7 +36,8 @@ namespace TcpLb.Engine.Net.EventLoop
             "a loop layout",
             ("reuseport", LoopLayout.ReusePort),
             ("handoff", LoopLayout.HandOff),
-            ("leastloaded", LoopLayout.LeastLoaded));
+            ("leastloaded", LoopLayout.LeastLoaded),
+            ("packed", LoopLayout.Packed));
 
         /// <summary>The layout from the environment, or <see cref="BuiltIn"/>; an unknown value is an <see cref="EnvironmentValueException"/> naming it.</summary>
         public static LoopLayout Default => Choice.Read() ?? BuiltIn;

@@ -96,6 +96,9 @@ namespace TcpLb.Engine.Proxying.Loop
 
             public EpollLoop Loop { get; }
 
+            /// <summary>The newest connection; the rest follow through <see cref="LoopRelayConnection.ListNext"/> (loop thread).</summary>
+            public LoopRelayConnection? First => _head;
+
             public void Add(LoopRelayConnection connection)
             {
                 connection.ListNext = _head;

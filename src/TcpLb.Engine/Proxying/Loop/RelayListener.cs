@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// what happens to it. <see cref="LoopRelay"/> is the featureless owner; the balancer's transport
     /// is meant to be another (its pipeline the observer and the admission).
     /// </summary>
-    internal sealed class RelayListener : IAcceptHandler, IDisposable
+    internal sealed class RelayListener : IAcceptHandler, ILoopRebalancer, IDisposable
     {
         private readonly IRelayObserver? _observer;
         private readonly IRelayAdmission _admission;
@@ -27,7 +27,7 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             _observer = observer;
             _admission = admission ?? throw new ArgumentNullException(nameof(admission));
-            _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.Layout, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers);
+            _group = new LoopGroup(options.ListenEndPoint, options.LoopCount, options.Layout, options.Backlog, this, options.Trace, options.BufferSize, options.MaxRetainedBuffers, this);
             Connections = new RelayConnectionSet(_group.Loops, options.Timeouts);
         }
 
@@ -35,6 +35,11 @@ namespace TcpLb.Engine.Proxying.Loop
         public IPEndPoint LocalEndPoint => _group.LocalEndPoint;
 
         internal EpollLoop[] Loops => _group.Loops;
+
+        /// <summary>The loops taking new connections (all of them but in the packed layout).</summary>
+        internal int ActiveLoops => _group.ActiveLoops;
+
+        internal LoopPacker? Packer => _group.Packer;
 
         /// <summary>The open connections, by loop: live deadlines (<see cref="RelayConnectionSet.ApplyTimeouts"/>), the outage hold.</summary>
         public RelayConnectionSet Connections { get; }
@@ -82,9 +87,68 @@ namespace TcpLb.Engine.Proxying.Loop
             return request.Done.Task;
         }
 
+        /// <summary>The packer changed the active loops: each loop whose share changed moves connections, on its own thread.</summary>
+        void ILoopRebalancer.Rebalance(int wasActive, int active)
+        {
+            EpollLoop[] loops = _group.Loops;
+            int from = active > wasActive ? 0 : active;
+            for (int i = from; i < wasActive && i < loops.Length; i++)
+            {
+                loops[i].Post(new Rebalance(Connections.ListOf(loops[i]), loops, wasActive, active));
+            }
+        }
+
         /// <summary>Stops every loop: listeners closed, connections reset, threads joined; the port is free when this returns.</summary>
         public void Dispose() => _group.Dispose();
     
+        /// <summary>
+        /// One loop's part of a change in the active loops, on that loop: more loops, and every
+        /// connection whose turn (its place in the list, modulo the new count) falls on a new loop
+        /// goes there, so each gives the newcomers their share; fewer, and a loop that left gives every
+        /// connection to the remaining ones in turn. A connection that cannot move now stays.
+        /// </summary>
+        private sealed class Rebalance : ILoopWorkItem
+        {
+            private readonly RelayConnectionSet.ConnectionList _list;
+            private readonly EpollLoop[] _loops;
+            private readonly int _wasActive;
+            private readonly int _active;
+
+            public Rebalance(RelayConnectionSet.ConnectionList list, EpollLoop[] loops, int wasActive, int active)
+            {
+                _list = list;
+                _loops = loops;
+                _wasActive = wasActive;
+                _active = active;
+            }
+
+            public void Execute(EpollLoop loop)
+            {
+                bool growing = _active > _wasActive;
+                int turn = 0;
+                LoopRelayConnection? connection = _list.First;
+                while (connection != null)
+                {
+                    LoopRelayConnection? next = connection.ListNext; // a move unlinks it
+                    int target = turn++ % _active;
+                    if (!growing || target >= _wasActive)
+                    {
+                        try
+                        {
+                            connection.TryMove(_loops[target]);
+                        }
+                        catch (Exception e)
+                        {
+                            // A move that failed half-way costs its own connection only.
+                            loop.ReportFault(e);
+                            connection.Abort();
+                        }
+                    }
+                    connection = next;
+                }
+            }
+        }
+
         /// <summary>A move asked from another thread, run on the connection's loop (rare: it may allocate).</summary>
         private sealed class MoveRequest : ILoopWorkItem, IDisposable
         {
