@@ -45,7 +45,7 @@ usage: bash bench/run.sh [options]
                           tcplb@NAME, tcplb-setsid@NAME (not in the default list) = a variant of tcplb or
                           tcplb-setsid with extra environment (--tcplb-variant), measured beside it in the
                           same interleaved rounds; without --tcplb-variant NAME means TCPLB_LOOP_LAYOUT=NAME
-                          (reuseport, handoff, leastloaded: the loop layout A/B)
+                          (reuseport, handoff, leastloaded, packed: the loop layout A/B)
                           tcplb-tls = tcplb terminating TLS (-SelfSignedCertificate; wrk over https):
                           what TLS costs; keep-alive and new connections only (no bulk, no idle)
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
