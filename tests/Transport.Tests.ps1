@@ -89,7 +89,7 @@ Describe 'Transport' {
             $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
 
             $err.Exception.Message | Should -BeLike "*TCPLB_LOOP_LAYOUT='fastest'*"
-            $err.Exception.Message | Should -BeLike '*accepted: reuseport, handoff, leastloaded*'
+            $err.Exception.Message | Should -BeLike '*accepted: reuseport, handoff, leastloaded, packed*'
             @(Get-Job).Count | Should -Be $before
             Test-PortFree $port | Should -BeTrue
         }
