@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using TcpLb.Engine.Backends;
 using TcpLb.Engine.Balancing;
 using TcpLb.Engine.Net;
+using TcpLb.Engine.Tests.EventLoop;
 using Xunit;
 
 namespace TcpLb.Engine.Tests
@@ -45,7 +46,7 @@ namespace TcpLb.Engine.Tests
             try
             {
                 byte[] bytes = Encoding.ASCII.GetBytes(message);
-                bytes = prefix == null ? bytes : Concat(prefix, bytes);
+                bytes = prefix == null ? bytes : SocketIo.Concat(prefix, bytes);
                 if (bytes.Length > 0)
                 {
                     await socket.SendAsync(bytes.AsMemory(), SocketFlags.None);
@@ -57,14 +58,6 @@ namespace TcpLb.Engine.Tests
             {
                 return (null, client);
             }
-        }
-
-        private static byte[] Concat(byte[] a, byte[] b)
-        {
-            var all = new byte[a.Length + b.Length];
-            a.CopyTo(all, 0);
-            b.CopyTo(all, a.Length);
-            return all;
         }
 
         [Theory]

@@ -46,8 +46,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 Task<byte[]> serverTail = RawBackend.ReadExactlyAsync(server, up.Length - Megabyte);
                 Task<byte[]> clientTail = RawBackend.ReadExactlyAsync(client, down.Length - Megabyte);
                 await sends;
-                byte[] atServer = Concat(serverHead, await serverTail);
-                byte[] atClient = Concat(clientHead, await clientTail);
+                byte[] atServer = SocketIo.Concat(serverHead, await serverTail);
+                byte[] atClient = SocketIo.Concat(clientHead, await clientTail);
                 Assert.True(up.AsSpan().SequenceEqual(atServer), "client→server bytes differ");
                 Assert.True(down.AsSpan().SequenceEqual(atClient), "server→client bytes differ");
                 await SocketIo.HalfCloseAsync(client, server);
@@ -148,7 +148,7 @@ namespace TcpLb.Engine.Tests.EventLoop
 
             Assert.Same(home, connection.Loop);
             byte[] data = SocketIo.RandomBytes(5000, 41);
-            await client.SendAsync(Concat(Encoding.ASCII.GetBytes("R!"), data), SocketFlags.None);
+            await client.SendAsync(SocketIo.Concat(Encoding.ASCII.GetBytes("R!"), data), SocketFlags.None);
             using Socket server = await backend.AcceptAsync();
             Assert.Equal(data, await RawBackend.ReadExactlyAsync(server, data.Length));
             await server.SendAsync(data, SocketFlags.None);
@@ -240,14 +240,6 @@ namespace TcpLb.Engine.Tests.EventLoop
 
         /// <summary>What the loops hold with no connection: their listeners (one each with SO_REUSEPORT).</summary>
         private static int ListenerSockets(RelayUnderTest relay) => relay.Relay.Loops.Length;
-
-        private static byte[] Concat(byte[] a, byte[] b)
-        {
-            var all = new byte[a.Length + b.Length];
-            a.CopyTo(all, 0);
-            b.CopyTo(all, a.Length);
-            return all;
-        }
 
         /// <summary>Keeps the connection it was told about and the loop a timeout fired on; takes the preamble "HDR!" (4 bytes), then connects.</summary>
         private sealed class MoveObserver : RecordingObserver

@@ -22,7 +22,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             using var relay = Relay(backend, out ProxyHeaderObserver observer);
             using Socket client = await relay.ConnectAsync();
             byte[] data = SocketIo.RandomBytes(3000, 11);
-            await client.SendAsync(Concat(Header, data), SocketFlags.None); // header and data in one segment
+            await client.SendAsync(SocketIo.Concat(Header, data), SocketFlags.None); // header and data in one segment
             using Socket server = await backend.AcceptAsync();
             Assert.Equal(data, await RawBackend.ReadExactlyAsync(server, data.Length));
             Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 1234), observer.Source);
@@ -40,7 +40,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             await observer.WaitAsync(() => observer.Peeks >= 1); // seen, judged incomplete
             Assert.False(observer.Saw("connected"));
             // The rest of the header and a data byte together: the peek finds them short of the maximum.
-            await client.SendAsync(Concat(Header.AsSpan(10).ToArray(), new byte[] { 42 }), SocketFlags.None);
+            await client.SendAsync(SocketIo.Concat(Header.AsSpan(10).ToArray(), new byte[] { 42 }), SocketFlags.None);
             using Socket server = await backend.AcceptAsync();
             Assert.Equal(new byte[] { 42 }, await RawBackend.ReadExactlyAsync(server, 1));
             Assert.True(observer.Peeks >= 2);
@@ -83,14 +83,6 @@ namespace TcpLb.Engine.Tests.EventLoop
         {
             observer = new ProxyHeaderObserver(new NativeEndPoint(new IPEndPoint(IPAddress.Loopback, backend.Port)));
             return new RelayUnderTest(backend.Port, loops: 1, observer: observer, preambleMaxBytes: ProxyHeaderParser.MaxV1Length, preambleTimeout: timeoutMilliseconds);
-        }
-
-        private static byte[] Concat(byte[] a, byte[] b)
-        {
-            var all = new byte[a.Length + b.Length];
-            a.CopyTo(all, 0);
-            b.CopyTo(all, a.Length);
-            return all;
         }
 
         /// <summary>Stands in for the pipeline with AcceptProxyProtocol: parse, remember the source, connect.</summary>

@@ -47,13 +47,13 @@ namespace TcpLb.Engine.Tests.EventLoop
                 byte[] expected;
                 if (clientFinFirst)
                 {
-                    expected = Concat(Header, request);
+                    expected = SocketIo.Concat(Header, request);
                 }
                 else
                 {
                     await SocketIo.SendAllAsync(client, more);
                     client.Shutdown(SocketShutdown.Send);
-                    expected = Concat(Header, request, more);
+                    expected = SocketIo.Concat(Header, request, more);
                 }
                 // The header, the replay, what the client sent since, then the client's FIN.
                 Assert.Equal(expected, await SocketIo.ReadToEndAsync(server2));
@@ -240,23 +240,6 @@ namespace TcpLb.Engine.Tests.EventLoop
             }
             await rig.Observer.WaitForAsync("closed");
             Assert.Equal(new[] { "connected", "fin:Client", "timeout:Idle", "ending", "closed" }, rig.Observer.Events);
-        }
-
-        internal static byte[] Concat(params byte[][] parts)
-        {
-            int length = 0;
-            foreach (byte[] part in parts)
-            {
-                length += part.Length;
-            }
-            var all = new byte[length];
-            int offset = 0;
-            foreach (byte[] part in parts)
-            {
-                Buffer.BlockCopy(part, 0, all, offset, part.Length);
-                offset += part.Length;
-            }
-            return all;
         }
 
         /// <summary>Stands in for the pipeline: a movable client moves once, to the next backend, with a header first.</summary>

@@ -247,6 +247,24 @@ namespace TcpLb.Engine.Tests.EventLoop
 
     internal static class SocketIo
     {
+        /// <summary>The parts one after another in one array.</summary>
+        public static byte[] Concat(params byte[][] parts)
+        {
+            int length = 0;
+            foreach (byte[] part in parts)
+            {
+                length += part.Length;
+            }
+            var all = new byte[length];
+            int offset = 0;
+            foreach (byte[] part in parts)
+            {
+                Buffer.BlockCopy(part, 0, all, offset, part.Length);
+                offset += part.Length;
+            }
+            return all;
+        }
+
         public static byte[] RandomBytes(int count, int seed)
         {
             var bytes = new byte[count];
