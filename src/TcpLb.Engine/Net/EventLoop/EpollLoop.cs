@@ -167,10 +167,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 throw new SocketException((int)NativeSocket.ToSocketError(Errno));
             }
-            socket.MarkClosed();
-            _slots[socket.Slot] = null;
-            _slotsUsed--;
-            FreeSlot(socket.Slot);
+            Unregister(socket);
             return fd;
         }
 
@@ -230,10 +227,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 return;
             }
-            socket.MarkClosed();
-            _slots[socket.Slot] = null;
-            _slotsUsed--;
-            FreeSlot(socket.Slot);
+            Unregister(socket);
             // close() takes the descriptor out of the epoll set; events already gathered carry the old generation.
             if (reset)
             {
@@ -243,6 +237,15 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 close(fd);
             }
+        }
+
+        /// <summary>The socket reads as closed and gives up its slot (the generation moves on); its descriptor is the caller's.</summary>
+        private void Unregister(LoopSocket socket)
+        {
+            socket.MarkClosed();
+            _slots[socket.Slot] = null;
+            _slotsUsed--;
+            FreeSlot(socket.Slot);
         }
 
         /// <summary>Handles one event as if epoll had returned it (the loop's own path; tests use it to send stale events).</summary>
