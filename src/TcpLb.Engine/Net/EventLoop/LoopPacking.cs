@@ -92,7 +92,6 @@ namespace TcpLb.Engine.Net.EventLoop
         public bool Observe(double loopWork, long bytesSent, int openSockets)
         {
             bool loaded = loopWork >= LoadToMeasure;
-            _openSockets = openSockets;
             switch (_phase)
             {
                 case Phase.Holding:
@@ -125,7 +124,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     if (!loaded)
                     {
                         // No verdict: the held count again, measured anew when the load is back.
-                        Decide(keep: false, "the load went away during the trial");
+                        Decide(keep: false, "the load went away during the trial", openSockets);
                         _decided = false;
                         return true;
                     }
@@ -135,7 +134,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     }
                     bool better = _measured > _heldBytes * (1 + BetterBy);
                     string figures = string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1}, {2} loops {3}", Active, PerSecond(_measured), _held, PerSecond(_heldBytes));
-                    return Decide(keep: better, figures);
+                    return Decide(keep: better, figures, openSockets);
             }
         }
 
@@ -147,8 +146,6 @@ namespace TcpLb.Engine.Net.EventLoop
             _phase = Phase.Holding;
             _trialsOff = true;
         }
-
-        private int _openSockets;
 
         /// <summary>
         /// Whether the open sockets (for <see cref="WindowsMeasured"/> loaded windows in a row: not a
@@ -209,14 +206,14 @@ namespace TcpLb.Engine.Net.EventLoop
             return _tryFewer ? Active - 1 : Active + 1;
         }
 
-        private bool Decide(bool keep, string why)
+        private bool Decide(bool keep, string why, int openSockets)
         {
             int trial = Active;
             _tryFewer = keep == (trial < _held);
             _phase = Phase.Holding;
             _loadedSinceTrial = 0;
             _decided = true;
-            _decidedSockets = _openSockets;
+            _decidedSockets = openSockets;
             _decidedBytes = keep ? _measured : _heldBytes;
             _recentCount = 0;
             _socketsChanged = 0;
