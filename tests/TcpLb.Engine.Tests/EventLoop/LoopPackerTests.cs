@@ -52,7 +52,9 @@ namespace TcpLb.Engine.Tests.EventLoop
                 await LoopConnectionSetTests.WaitUntilAsync(() => loops[1].OpenSockets == listening[1] && loops[0].OpenSockets == listening[0] + 16);
                 await EchoEveryWayAsync(pairs, 1);
 
-                // New connections all go to the first loop, whichever loop accepts them.
+                // New connections all go to the first loop, and the kernel gives them to its
+                // listener: none is accepted on the second loop to be handed across.
+                long handOffs = relay.Relay.Listener.HandOffs;
                 for (int i = 0; i < 4; i++)
                 {
                     pairs.Add(await relay.PairAsync(backend));
@@ -60,6 +62,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 await LoopConnectionSetTests.WaitUntilAsync(() => relay.Relay.Connections.Count == 12);
                 Assert.Equal(listening[0] + 24, loops[0].OpenSockets);
                 Assert.Equal(listening[1], loops[1].OpenSockets);
+                Assert.Equal(handOffs, relay.Relay.Listener.HandOffs);
 
                 // The trial relays less: back to two loops, and half the connections move back.
                 while (packer.Active == 1)

@@ -16,6 +16,7 @@ namespace TcpLb.Engine.Net.EventLoop
     {
         private const string Libc = "libc"; // the runtime maps "libc" to libc.so.6 on Linux
 
+        public const int ENOENT = 2;
         public const int EINTR = 4;
         public const int EAGAIN = 11;
         public const int ENOMEM = 12;
@@ -42,6 +43,8 @@ namespace TcpLb.Engine.Net.EventLoop
         public const int SO_RCVBUF = 8;
         public const int SO_LINGER = 13;
         public const int SO_REUSEPORT = 15;
+        public const int SO_ATTACH_REUSEPORT_CBPF = 51;
+        public const int SO_DETACH_REUSEPORT_BPF = 68;
         public const int IPPROTO_TCP = 6;
         public const int TCP_NODELAY = 1;
         public const int IPPROTO_IPV6 = 41;

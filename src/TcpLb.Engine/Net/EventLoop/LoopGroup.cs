@@ -9,15 +9,18 @@ namespace TcpLb.Engine.Net.EventLoop
     /// <see cref="LoopLayout"/>: one SO_REUSEPORT listener per loop (the kernel spreads new
     /// connections; nothing crosses threads), one listener on the first loop that hands connections
     /// to the loops in turn, or a listener per loop whose connections go to the least loaded loop
-    /// (of all loops, or of those a <see cref="LoopPacker"/> keeps active).
+    /// (of all loops, or of those a <see cref="LoopPacker"/> keeps active; the kernel is told to give
+    /// new connections to the active loops' listeners only, see <see cref="ReusePortSteering"/>).
     /// Each accepted connection goes to <see cref="IAcceptHandler"/> on the thread of the loop that
     /// will own it.
     /// Stopping closes the listeners, resets every connection and joins the threads; the port is free
     /// when <see cref="Dispose"/> returns.
     /// </summary>
-    internal sealed class LoopGroup : IAcceptHandler, IDisposable
+    internal sealed class LoopGroup : IAcceptHandler, ILoopRebalancer, IDisposable
     {
         private readonly IAcceptHandler _handler;
+        private readonly ILoopRebalancer? _rebalancer;
+        private readonly ILoopTrace? _trace;
         private readonly EpollLoop[] _loops;
         private readonly LoopListener[] _listeners;
         private readonly LoopLayout _layout;
@@ -26,6 +29,8 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly LoopPacker? _packer;
         private readonly object _listening = new object();
         private int _nextLoop = -1;
+        private long _handOffs;
+        private bool _steers = true;
         private bool _stopped;
 
         /// <param name="rebalancer">Who moves open connections when the <see cref="LoopLayout.Packed"/> layout changes the active loops (without one, every loop is active).</param>
@@ -36,6 +41,8 @@ namespace TcpLb.Engine.Net.EventLoop
                 throw new ArgumentOutOfRangeException(nameof(loopCount), loopCount, "The loop count is from 1 to 256.");
             }
             _handler = handler ?? throw new ArgumentNullException(nameof(handler));
+            _rebalancer = rebalancer;
+            _trace = trace;
             _layout = layout;
             bool reusePort = ReusesPort;
             _handingOff = new int[loopCount];
@@ -66,7 +73,7 @@ namespace TcpLb.Engine.Net.EventLoop
                 }
                 if (layout == LoopLayout.Packed && loopCount > 1 && rebalancer != null)
                 {
-                    _packer = new LoopPacker(_loops, rebalancer, trace);
+                    _packer = new LoopPacker(_loops, this, trace);
                 }
             }
             catch
@@ -88,6 +95,9 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>The packer of the <see cref="LoopLayout.Packed"/> layout (null in the others).</summary>
         internal LoopPacker? Packer => _packer;
+
+        /// <summary>Connections accepted on one loop and posted to another so far.</summary>
+        public long HandOffs => Interlocked.Read(ref _handOffs);
 
         /// <summary>A SO_REUSEPORT listener per loop (every layout but <see cref="LoopLayout.HandOff"/>).</summary>
         private bool ReusesPort => _layout != LoopLayout.HandOff;
@@ -169,6 +179,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     _loops[i].Post(_listeners[i]);
                 }
                 IsListening = true;
+                SteerNewConnections(); // a new group: the kernel's hash until told
             }
         }
 
@@ -199,6 +210,7 @@ namespace TcpLb.Engine.Net.EventLoop
             }
             else
             {
+                Interlocked.Increment(ref _handOffs);
                 Interlocked.Increment(ref _handingOff[target]);
                 _loops[target].Post(new HandOff(this, target, fd, peer));
             }
@@ -224,6 +236,40 @@ namespace TcpLb.Engine.Net.EventLoop
                 }
             }
             return ReferenceEquals(_loops[best], accepting) ? -1 : best;
+        }
+
+        /// <summary>The packer changed the active loops: new connections go to the new set first, then the open ones follow.</summary>
+        void ILoopRebalancer.Rebalance(int wasActive, int active)
+        {
+            SteerNewConnections();
+            _rebalancer!.Rebalance(wasActive, active);
+        }
+
+        /// <summary>
+        /// Tells the kernel to give new connections to the active loops' listeners only, so that an
+        /// inactive loop accepts none to hand across (only those already in its queue). Where the
+        /// kernel refuses, the hand-offs do the same work and steering is not tried again.
+        /// </summary>
+        private void SteerNewConnections()
+        {
+            if (_packer == null)
+            {
+                return;
+            }
+            lock (_listening)
+            {
+                // The listeners' descriptors stay open while the group listens (closing them takes this lock).
+                if (!_steers || !IsListening || _stopped)
+                {
+                    return;
+                }
+                int errno = ReusePortSteering.Steer(_listeners[0].Fd, ActiveLoops, _listeners.Length);
+                if (errno != 0)
+                {
+                    _steers = false;
+                    _trace?.Faulted("loop group", new InvalidOperationException("The kernel refused to steer new connections to the active loops (errno " + errno + "); they are handed across instead."));
+                }
+            }
         }
 
         /// <summary>Loop <paramref name="index"/>'s open sockets and the connections handed to it not yet taken up (two sockets each).</summary>

@@ -32,6 +32,9 @@ namespace TcpLb.Engine.Net.EventLoop
             _pause = new LoopTimer(this);
         }
 
+        /// <summary>The listening descriptor (-1 once closed).</summary>
+        public int Fd => _fd;
+
         /// <summary>Connections accepted so far.</summary>
         public long Accepted { get; private set; }
 

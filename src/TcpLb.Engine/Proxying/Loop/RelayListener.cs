@@ -41,6 +41,9 @@ namespace TcpLb.Engine.Proxying.Loop
 
         internal LoopPacker? Packer => _group.Packer;
 
+        /// <summary>Connections accepted on one loop and handed to another so far.</summary>
+        internal long HandOffs => _group.HandOffs;
+
         /// <summary>The open connections, by loop: live deadlines (<see cref="RelayConnectionSet.ApplyTimeouts"/>), the outage hold.</summary>
         public RelayConnectionSet Connections { get; }
 
