@@ -38,8 +38,8 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
                 await LoopConnectionSetTests.WaitUntilAsync(() => relay.Relay.Connections.Count == 8);
                 Assert.Equal(2, relay.Relay.Listener.ActiveLoops);
-                Assert.Equal(listening[0] + 8, loops[0].OpenSockets);
-                Assert.Equal(listening[1] + 8, loops[1].OpenSockets);
+                // The backend may accept a connection before the loop has registered its socket: wait for the counts.
+                await LoopConnectionSetTests.WaitUntilAsync(() => loops[0].OpenSockets == listening[0] + 8 && loops[1].OpenSockets == listening[1] + 8);
 
                 // A trial of one loop: the second loop's connections move to the first and relay on.
                 while (packer.Active == 2)
@@ -60,7 +60,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                     pairs.Add(await relay.PairAsync(backend));
                 }
                 await LoopConnectionSetTests.WaitUntilAsync(() => relay.Relay.Connections.Count == 12);
-                Assert.Equal(listening[0] + 24, loops[0].OpenSockets);
+                await LoopConnectionSetTests.WaitUntilAsync(() => loops[0].OpenSockets == listening[0] + 24);
                 Assert.Equal(listening[1], loops[1].OpenSockets);
                 Assert.Equal(handOffs, relay.Relay.Listener.HandOffs);
 
