@@ -51,6 +51,39 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.Contains("kept 1 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s", packing.Reason);
         }
 
+        [Fact]
+        public void Another_load_starts_again_from_every_loop_at_once_and_the_same_load_later_is_tried_from_the_held_count()
+        {
+            var packing = new LoopPacking(4);
+            ChangeAfter(packing, Held, Measurement + 1); // 4 -> trying 3
+            for (int i = 0; i < Measurement; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 2, 130)); // kept 3
+            }
+            Assert.Equal(3, packing.Active);
+
+            // The same load, later: the held count is measured, then one fewer is tried.
+            LoadUntilTheNextTrial(packing, Held * 2);
+            Assert.Equal(2, packing.Active);
+            for (int i = 0; i < Measurement; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 3, 130)); // kept 2
+            }
+            Assert.Equal(2, packing.Active);
+
+            // Four streams after one (the open sockets 1.5x for a second): every loop at once.
+            for (int i = 1; i < LoopPacking.WindowsMeasured; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 3, 300), $"window {i}");
+            }
+            Assert.True(packing.Observe(Busy, Held * 3, 300));
+            Assert.Equal(4, packing.Active);
+            Assert.Contains("another load", packing.Reason);
+            // Then measured there (from the window that saw it), and one fewer tried.
+            ChangeAfter(packing, Held * 3, Measurement);
+            Assert.Equal(3, packing.Active);
+        }
+
         [Theory]
         [InlineData(0.92)] // behind, but within the margin for giving up early: the whole second
         [InlineData(1.0)]

@@ -11,9 +11,10 @@ namespace TcpLb.Engine.Net.EventLoop
     /// session, by 15-20 % each way (docs/design/event-loop.md). So a group starts with every loop
     /// (the spread that suits bulk transfers and the load's session), and under load the policy
     /// measures the bytes relayed per second with the count it holds, tries one loop fewer (or more),
-    /// measures again, and keeps the trial only when it relays more by a clear margin. A held count
-    /// is tried against again after a while under load; a quiet group keeps its count. Each
-    /// measurement starts after the moves of a change have settled.
+    /// measures again, and keeps the trial only when it relays more by a clear margin (a trial
+    /// clearly behind is given up early). A held count is tried against again after a while under
+    /// the same load; another load starts again from every loop; a quiet group keeps its count.
+    /// Each measurement starts after the moves of a change have settled.
     /// </summary>
     internal sealed class LoopPacking
     {
@@ -30,7 +31,7 @@ namespace TcpLb.Engine.Net.EventLoop
         internal const int WindowsMeasured = 4;
 
         /// <summary>The share by which a trial count must relay more to be kept.</summary>
-        internal const double BetterBy = 0.03;
+        internal const double BetterBy = 0.05;
 
         /// <summary>
         /// The share by which a trial that is behind after any of its measured windows is given up at
@@ -105,9 +106,22 @@ namespace TcpLb.Engine.Net.EventLoop
                     {
                         _recentBytes[_recentCount++ % WindowsMeasured] = bytesSent;
                     }
-                    if (loaded && Loops > 1 && !_trialsOff && (!_decided || ++_loadedSinceTrial >= LoadedWindowsBetweenTrials || AnotherLoad(openSockets)))
+                    if (!loaded || Loops == 1 || _trialsOff)
+                    {
+                        return false;
+                    }
+                    bool anotherLoad = !_decided || AnotherLoad(openSockets);
+                    if (anotherLoad || ++_loadedSinceTrial >= LoadedWindowsBetweenTrials)
                     {
                         Begin(Phase.MeasuringHeld);
+                        if (anotherLoad && Active < Loops)
+                        {
+                            // What suited the last load may not suit this one: it starts where a
+                            // group starts, on every loop (the spread bulk transfers need at once).
+                            Active = Loops;
+                            Reason = "another load: every loop until a trial says otherwise";
+                            return true;
+                        }
                     }
                     return false;
                 case Phase.MeasuringHeld:
