@@ -61,8 +61,8 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Theory]
-        [InlineData(null, "ReusePort")]
-        [InlineData("", "ReusePort")]
+        [InlineData(null, "Packed")] // the default
+        [InlineData("", "Packed")]
         [InlineData("reuseport", "ReusePort")]
         [InlineData("HandOff", "HandOff")]
         [InlineData(" leastloaded ", "LeastLoaded")]

@@ -18,18 +18,19 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>
         /// <see cref="LeastLoaded"/> over the loops that are active: all of them at first, then the
-        /// count that relayed the most in trials under load (<see cref="LoopPacking"/>); open
-        /// connections move between loops when the count changes.
+        /// count that relayed the most in trials under load (<see cref="LoopPacking"/>); the kernel
+        /// queues new connections on the active loops' listeners only, and open connections move
+        /// between loops when the count changes. The default.
         /// </summary>
         Packed,
     }
 
-    /// <summary>The layout chosen for the process: <see cref="LoopLayout.ReusePort"/> unless <c>TCPLB_LOOP_LAYOUT</c> says otherwise (a diagnostic, not a user setting).</summary>
+    /// <summary>The layout chosen for the process: <see cref="LoopLayout.Packed"/> unless <c>TCPLB_LOOP_LAYOUT</c> says otherwise (a diagnostic, not a user setting).</summary>
     internal static class LoopLayouts
     {
         public const string EnvironmentVariable = "TCPLB_LOOP_LAYOUT";
 
-        public const LoopLayout BuiltIn = LoopLayout.ReusePort;
+        public const LoopLayout BuiltIn = LoopLayout.Packed;
 
         private static readonly EnvironmentChoice<LoopLayout> Choice = new EnvironmentChoice<LoopLayout>(
             EnvironmentVariable,
