@@ -43,12 +43,32 @@ namespace TcpLb.Engine.Tests.EventLoop
             {
                 Assert.False(packing.Observe(Busy, 10, 130));
             }
-            for (int i = 0; i < LoopPacking.WindowsMeasured; i++)
+            for (int i = 1; i < LoopPacking.WindowsMeasured; i++)
             {
                 Assert.False(packing.Observe(Busy, (long)(Held * 1.2), 130));
             }
+            // Ahead: two loops once more, to tell a better count from a load that was growing.
+            Assert.True(packing.Observe(Busy, (long)(Held * 1.2), 130));
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("measuring again: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s", packing.Reason);
+            Assert.Equal(1, ChangeAfter(packing, Held, Measurement));
             Assert.Equal(1, packing.Active);
-            Assert.Contains("kept 1 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s", packing.Reason);
+            Assert.Contains("kept 1 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s, then 12.0 MB/s", packing.Reason);
+        }
+
+        [Fact]
+        public void A_trial_that_was_only_ahead_of_a_growing_load_is_not_kept()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1); // trying one loop
+            ChangeAfter(packing, (long)(Held * 1.2), Measurement); // ahead: two loops again
+            Assert.Equal(2, packing.Active);
+            for (int i = 0; i < Measurement; i++)
+            {
+                Assert.False(packing.Observe(Busy, (long)(Held * 1.25), 130)); // the load, not the count
+            }
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("back to 2 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s, then 15.0 MB/s", packing.Reason);
         }
 
         [Fact]
@@ -56,20 +76,12 @@ namespace TcpLb.Engine.Tests.EventLoop
         {
             var packing = new LoopPacking(4);
             ChangeAfter(packing, Held, Measurement + 1); // 4 -> trying 3
-            for (int i = 0; i < Measurement; i++)
-            {
-                Assert.False(packing.Observe(Busy, Held * 2, 130)); // kept 3
-            }
-            Assert.Equal(3, packing.Active);
+            KeepTrial(packing, Held * 2, Held); // kept 3
 
             // The same load, later: the held count is measured, then one fewer is tried.
             LoadUntilTheNextTrial(packing, Held * 2);
             Assert.Equal(2, packing.Active);
-            for (int i = 0; i < Measurement; i++)
-            {
-                Assert.False(packing.Observe(Busy, Held * 3, 130)); // kept 2
-            }
-            Assert.Equal(2, packing.Active);
+            KeepTrial(packing, Held * 3, Held * 2); // kept 2
 
             // Four streams after one (the open sockets 1.5x for a second): every loop at once.
             for (int i = 1; i < LoopPacking.WindowsMeasured; i++)
@@ -113,7 +125,8 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.False(packing.Observe(Busy, (long)(Held * 1.3), 130));
             Assert.False(packing.Observe(Busy, (long)(Held * 0.85), 130));
             Assert.False(packing.Observe(Busy, (long)(Held * 1.1), 130));
-            Assert.False(packing.Observe(Busy, (long)(Held * 1.1), 130));
+            Assert.True(packing.Observe(Busy, (long)(Held * 1.1), 130)); // ahead: two loops again
+            ChangeAfter(packing, Held, Measurement);
             Assert.Equal(1, packing.Active);
             Assert.Contains("kept 1 loops", packing.Reason);
         }
@@ -149,11 +162,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 packing.Observe(Busy, Held, atDecision);
             }
             Assert.True(packing.Observe(Busy, Held, atDecision)); // trying one loop
-            for (int i = 0; i < Measurement; i++)
-            {
-                packing.Observe(Busy, Held * 2, atDecision); // kept: one loop relays twice as much
-            }
-            Assert.Equal(1, packing.Active);
+            KeepTrial(packing, Held * 2, Held, atDecision); // one loop relays twice as much
             // A load opening or closing its connections changes the count for a moment only: no trial.
             for (int i = 0; i < 10; i++)
             {
@@ -182,10 +191,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                 packing.Observe(Busy, Held, 130);
             }
             Assert.True(packing.Observe(Busy, Held, 130)); // trying one loop
-            for (int i = 0; i < Measurement; i++)
-            {
-                packing.Observe(Busy, Held * 2, 130); // kept
-            }
+            KeepTrial(packing, Held * 2, Held);
             for (int i = 0; i < 50; i++)
             {
                 Assert.False(packing.Observe(Quiet, 0, 2)); // quiet between loads: no verdict lost
@@ -213,6 +219,19 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public void A_load_that_goes_away_while_the_held_count_is_measured_again_leaves_it_and_no_verdict()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1); // trying one loop
+            ChangeAfter(packing, Held * 2, Measurement); // ahead: two loops again
+            Assert.False(packing.Observe(Quiet, 0, 130));
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("the load went away during the trial", packing.Reason);
+            ChangeAfter(packing, Held, Measurement + 1); // the next load is measured at once
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
         public void A_load_that_goes_away_while_the_held_count_is_measured_starts_the_measurement_over()
         {
             var packing = new LoopPacking(2);
@@ -232,11 +251,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             var packing = new LoopPacking(4);
             ChangeAfter(packing, Held, Measurement + 1); // 4 -> trying 3
             Assert.Equal(3, packing.Active);
-            for (int i = 0; i < Measurement; i++)
-            {
-                Assert.False(packing.Observe(Busy, Held * 2, 130)); // kept 3
-            }
-            Assert.Equal(3, packing.Active);
+            KeepTrial(packing, Held * 2, Held); // kept 3
             LoadUntilTheNextTrial(packing, Held * 2);
             Assert.Equal(2, packing.Active); // on down: trying 2
             ChangeAfter(packing, Held, FirstMeasured); // clearly lost: back to 3
@@ -271,14 +286,25 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         /// <summary>Loaded windows of <paramref name="bytes"/> each; the window (1-based) whose figures changed the count, after asserting it changed there and not before.</summary>
-        private static int ChangeAfter(LoopPacking packing, long bytes, int windows)
+        private static int ChangeAfter(LoopPacking packing, long bytes, int windows, int openSockets = 130)
         {
             for (int i = 1; i < windows; i++)
             {
-                Assert.False(packing.Observe(Busy, bytes, 130), $"window {i} of {windows}");
+                Assert.False(packing.Observe(Busy, bytes, openSockets), $"window {i} of {windows}");
             }
-            Assert.True(packing.Observe(Busy, bytes, 130), $"window {windows}");
+            Assert.True(packing.Observe(Busy, bytes, openSockets), $"window {windows}");
             return 1;
+        }
+
+        /// <summary>A trial relaying <paramref name="trialBytes"/> a window (ahead), then the held count measured again at <paramref name="heldAgain"/>: kept.</summary>
+        private static void KeepTrial(LoopPacking packing, long trialBytes, long heldAgain, int openSockets = 130)
+        {
+            int trial = packing.Active;
+            ChangeAfter(packing, trialBytes, Measurement, openSockets);
+            Assert.Contains("measuring again", packing.Reason);
+            ChangeAfter(packing, heldAgain, Measurement, openSockets);
+            Assert.Equal(trial, packing.Active);
+            Assert.Contains("kept", packing.Reason);
         }
 
         /// <summary>Loaded windows at the decided rate until the next trial starts (and changes the count).</summary>

@@ -11,8 +11,9 @@ namespace TcpLb.Engine.Net.EventLoop
     /// session, by 15-20 % each way (docs/design/event-loop.md). So a group starts with every loop
     /// (the spread that suits bulk transfers and the load's session), and under load the policy
     /// measures the bytes relayed per second with the count it holds, tries one loop fewer (or more),
-    /// measures again, and keeps the trial only when it relays more by a clear margin (a trial
-    /// clearly behind is given up early). A held count is tried against again after a while under
+    /// measures again, and keeps the trial only when it relays more by a clear margin than the
+    /// held count did both before and after it (a load that grows during the measurements must
+    /// not pass for a better count; a trial clearly behind is given up early). A held count is tried against again after a while under
     /// the same load; another load starts again from every loop; a quiet group keeps its count.
     /// Each measurement starts after the moves of a change have settled.
     /// </summary>
@@ -60,6 +61,8 @@ namespace TcpLb.Engine.Net.EventLoop
         private int _held;
         private long _measured;
         private long _heldBytes;
+        private int _trial;
+        private long _trialBytes;
         private int _decidedSockets;
         private long _decidedBytes;
         private readonly long[] _recentBytes = new long[WindowsMeasured]; // the last loaded windows since the decision
@@ -82,6 +85,7 @@ namespace TcpLb.Engine.Net.EventLoop
             Holding,
             MeasuringHeld,
             MeasuringTrial,
+            MeasuringHeldAgain,
         }
 
         public int Loops { get; }
@@ -140,23 +144,53 @@ namespace TcpLb.Engine.Net.EventLoop
                     Reason = string.Format(CultureInfo.InvariantCulture, "trying {0} loops against {1} ({2})", Active, _held, PerSecond(_heldBytes));
                     Begin(Phase.MeasuringTrial);
                     return true;
-                default:
+                case Phase.MeasuringTrial:
                     if (!loaded)
                     {
-                        // No verdict: the held count again, measured anew when the load is back.
-                        Decide(keep: false, "the load went away during the trial", openSockets);
-                        _decided = false;
-                        return true;
+                        return NoVerdict(openSockets);
                     }
                     if (!Measure(bytesSent))
                     {
-                        return ClearlyBehind(out string behind) && Decide(keep: false, behind, openSockets);
+                        return ClearlyBehind(out string behind) && Decide(Active, keep: false, behind, openSockets);
                     }
-                    bool better = _measured > _heldBytes * (1 + BetterBy);
-                    string figures = string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1}, {2} loops {3}", Active, PerSecond(_measured), _held, PerSecond(_heldBytes));
-                    return Decide(keep: better, figures, openSockets);
+                    if (_measured <= _heldBytes * (1 + BetterBy))
+                    {
+                        return Decide(Active, keep: false, Figures(Active, _measured), openSockets);
+                    }
+                    // Ahead: the held count is measured once more, so that a load that was only
+                    // growing (the trial came second) does not pass for a better count.
+                    _trial = Active;
+                    _trialBytes = _measured;
+                    Active = _held;
+                    Reason = "measuring again: " + Figures(_trial, _trialBytes);
+                    Begin(Phase.MeasuringHeldAgain);
+                    return true;
+                default:
+                    if (!loaded)
+                    {
+                        return NoVerdict(openSockets);
+                    }
+                    if (!Measure(bytesSent))
+                    {
+                        return false;
+                    }
+                    long heldBest = Math.Max(_heldBytes, _measured);
+                    string figures = Figures(_trial, _trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
+                    _heldBytes = heldBest;
+                    return Decide(_trial, keep: _trialBytes > heldBest * (1 + BetterBy), figures, openSockets);
             }
         }
+
+        /// <summary>The load went away during a trial: the held count again, measured anew when the load is back.</summary>
+        private bool NoVerdict(int openSockets)
+        {
+            bool changed = Decide(_phase == Phase.MeasuringTrial ? Active : _trial, keep: false, "the load went away during the trial", openSockets);
+            _decided = false;
+            return changed;
+        }
+
+        private string Figures(int trial, long trialBytes)
+            => string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1}, {2} loops {3}", trial, PerSecond(trialBytes), _held, PerSecond(_heldBytes));
 
         /// <summary>Every loop takes connections from here on, and no trial follows (the figures could not be read).</summary>
         public void ActivateAll(string reason)
@@ -234,25 +268,23 @@ namespace TcpLb.Engine.Net.EventLoop
             return _tryFewer ? Active - 1 : Active + 1;
         }
 
-        private bool Decide(bool keep, string why, int openSockets)
+        /// <summary>Ends a trial of <paramref name="trial"/> loops: kept, or back to the held count. True when <see cref="Active"/> changed.</summary>
+        private bool Decide(int trial, bool keep, string why, int openSockets)
         {
-            int trial = Active;
+            int was = Active;
             _tryFewer = keep == (trial < _held);
             _phase = Phase.Holding;
             _loadedSinceTrial = 0;
             _decided = true;
             _decidedSockets = openSockets;
-            _decidedBytes = keep ? _measured : _heldBytes;
+            _decidedBytes = keep ? _trialBytes : _heldBytes;
             _recentCount = 0;
             _socketsChanged = 0;
-            if (keep)
-            {
-                Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", trial, why);
-                return false;
-            }
-            Active = _held;
-            Reason = string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
-            return true;
+            Active = keep ? trial : _held;
+            Reason = keep
+                ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", trial, why)
+                : string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
+            return Active != was;
         }
 
         private static string PerSecond(long bytes, int windows = WindowsMeasured)
