@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Net.EventLoop
     /// measures the bytes relayed per second with the count it holds, tries one loop fewer (or more),
     /// measures again, and keeps the trial only when it relays more by a clear margin than the
     /// held count did both before and after it (a load that grows during the measurements must
-    /// not pass for a better count; a trial clearly behind is given up early). A held count is tried against again after a while under
+    /// not pass for a better count). A held count is tried against again after a while under
     /// the same load; another load starts again from every loop; a quiet group keeps its count.
     /// Each measurement starts after the moves of a change have settled.
     /// </summary>
@@ -33,12 +33,6 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>The share by which a trial count must relay more to be kept.</summary>
         internal const double BetterBy = 0.05;
-
-        /// <summary>
-        /// The share by which a trial that is behind after any of its measured windows is given up at
-        /// once, rather than after the whole second (a count that suits the load worse costs less).
-        /// </summary>
-        internal const double WorseBy = 0.10;
 
         /// <summary>Windows under load between a decision and the next trial (30 seconds).</summary>
         internal const int LoadedWindowsBetweenTrials = 120;
@@ -151,7 +145,8 @@ namespace TcpLb.Engine.Net.EventLoop
                     }
                     if (!Measure(bytesSent))
                     {
-                        return ClearlyBehind(out string behind) && Decide(Active, keep: false, behind, openSockets);
+                        // Not judged on fewer windows: one window's bytes vary by a fifth either way.
+                        return false;
                     }
                     if (_measured <= _heldBytes * (1 + BetterBy))
                     {
@@ -246,14 +241,6 @@ namespace TcpLb.Engine.Net.EventLoop
             return _windows == WindowsToSettle + WindowsMeasured;
         }
 
-        /// <summary>Whether the trial's measured windows so far relayed clearly less than the held count did in as many.</summary>
-        private bool ClearlyBehind(out string figures)
-        {
-            int measured = _windows - WindowsToSettle;
-            figures = string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1} in their first {2} ms, {3} loops {4}", Active, PerSecond(_measured, measured), measured * WindowMilliseconds, _held, PerSecond(_heldBytes));
-            return measured > 0 && _measured * WindowsMeasured < _heldBytes * measured * (1 - WorseBy);
-        }
-
         /// <summary>One fewer from the top, one more from one; in between, on in the direction that last won (a lost trial turns it).</summary>
         private int TrialCount()
         {
@@ -287,7 +274,7 @@ namespace TcpLb.Engine.Net.EventLoop
             return Active != was;
         }
 
-        private static string PerSecond(long bytes, int windows = WindowsMeasured)
-            => string.Format(CultureInfo.InvariantCulture, "{0:0.0} MB/s", bytes / (windows * WindowMilliseconds / 1000.0) / 1e6);
+        private static string PerSecond(long bytes)
+            => string.Format(CultureInfo.InvariantCulture, "{0:0.0} MB/s", bytes / (WindowsMeasured * WindowMilliseconds / 1000.0) / 1e6);
     }
 }
