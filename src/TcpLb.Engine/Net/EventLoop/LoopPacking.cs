@@ -55,7 +55,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private int _held;
         private long _measured;
         private long _heldBytes;
-        private int _trial;
+        private int _trial; // the count on trial, from its start to its decision
         private long _trialBytes;
         private int _decidedSockets;
         private long _decidedBytes;
@@ -134,7 +134,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     }
                     _held = Active;
                     _heldBytes = _measured;
-                    Active = TrialCount();
+                    _trial = Active = TrialCount();
                     Reason = string.Format(CultureInfo.InvariantCulture, "trying {0} loops against {1} ({2})", Active, _held, PerSecond(_heldBytes));
                     Begin(Phase.MeasuringTrial);
                     return true;
@@ -150,14 +150,13 @@ namespace TcpLb.Engine.Net.EventLoop
                     }
                     if (_measured <= _heldBytes * (1 + BetterBy))
                     {
-                        return Decide(Active, keep: false, Figures(Active, _measured), openSockets);
+                        return Decide(keep: false, Figures(_measured), openSockets);
                     }
                     // Ahead: the held count is measured once more, so that a load that was only
                     // growing (the trial came second) does not pass for a better count.
-                    _trial = Active;
                     _trialBytes = _measured;
                     Active = _held;
-                    Reason = "measuring again: " + Figures(_trial, _trialBytes);
+                    Reason = "measuring again: " + Figures(_trialBytes);
                     Begin(Phase.MeasuringHeldAgain);
                     return true;
                 default:
@@ -170,22 +169,22 @@ namespace TcpLb.Engine.Net.EventLoop
                         return false;
                     }
                     long heldBest = Math.Max(_heldBytes, _measured);
-                    string figures = Figures(_trial, _trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
-                    _heldBytes = heldBest;
-                    return Decide(_trial, keep: _trialBytes > heldBest * (1 + BetterBy), figures, openSockets);
+                    string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
+                    _heldBytes = heldBest; // the held count's rate, should it stay
+                    return Decide(keep: _trialBytes > heldBest * (1 + BetterBy), figures, openSockets);
             }
         }
 
         /// <summary>The load went away during a trial: the held count again, measured anew when the load is back.</summary>
         private bool NoVerdict(int openSockets)
         {
-            bool changed = Decide(_phase == Phase.MeasuringTrial ? Active : _trial, keep: false, "the load went away during the trial", openSockets);
+            bool changed = Decide(keep: false, "the load went away during the trial", openSockets);
             _decided = false;
             return changed;
         }
 
-        private string Figures(int trial, long trialBytes)
-            => string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1}, {2} loops {3}", trial, PerSecond(trialBytes), _held, PerSecond(_heldBytes));
+        private string Figures(long trialBytes)
+            => string.Format(CultureInfo.InvariantCulture, "{0} loops relayed {1}, {2} loops {3}", _trial, PerSecond(trialBytes), _held, PerSecond(_heldBytes));
 
         /// <summary>Every loop takes connections from here on, and no trial follows (the figures could not be read).</summary>
         public void ActivateAll(string reason)
@@ -255,11 +254,11 @@ namespace TcpLb.Engine.Net.EventLoop
             return _tryFewer ? Active - 1 : Active + 1;
         }
 
-        /// <summary>Ends a trial of <paramref name="trial"/> loops: kept, or back to the held count. True when <see cref="Active"/> changed.</summary>
-        private bool Decide(int trial, bool keep, string why, int openSockets)
+        /// <summary>Ends the trial: its count kept, or back to the held count. True when <see cref="Active"/> changed.</summary>
+        private bool Decide(bool keep, string why, int openSockets)
         {
             int was = Active;
-            _tryFewer = keep == (trial < _held);
+            _tryFewer = keep == (_trial < _held);
             _phase = Phase.Holding;
             _loadedSinceTrial = 0;
             _decided = true;
@@ -267,9 +266,9 @@ namespace TcpLb.Engine.Net.EventLoop
             _decidedBytes = keep ? _trialBytes : _heldBytes;
             _recentCount = 0;
             _socketsChanged = 0;
-            Active = keep ? trial : _held;
+            Active = keep ? _trial : _held;
             Reason = keep
-                ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", trial, why)
+                ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", _trial, why)
                 : string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
             return Active != was;
         }
