@@ -221,6 +221,56 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public void A_measurement_leaves_out_its_lowest_window()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1); // trying one loop
+            for (int i = 0; i < LoopPacking.WindowsToSettle; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, 130));
+            }
+            for (int i = 1; i < LoopPacking.WindowsMeasured; i++)
+            {
+                Assert.False(packing.Observe(Busy, (long)(Held * 1.2), 130));
+            }
+            // One window stalls (the machine, not the count): the trial is judged on the others.
+            Assert.True(packing.Observe(Busy, Held / 4, 130));
+            Assert.Contains("measuring again: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s", packing.Reason);
+        }
+
+        [Fact]
+        public void A_trial_during_which_the_load_changes_its_connections_leaves_the_held_count_and_no_verdict()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1); // trying one loop
+            for (int i = 0; i < LoopPacking.WindowsToSettle + 1; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 2, 130));
+            }
+            // The load closes its connections and opens others (a client restarting): still busy, but not the load measured.
+            Assert.True(packing.Observe(Busy, Held * 2, 2));
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("back to 2 loops: the load's connections changed during the trial", packing.Reason);
+            // The load that follows is measured at once, not after the wait between trials.
+            ChangeAfter(packing, Held, Measurement + 1);
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
+        public void A_held_measurement_during_which_the_load_changes_its_connections_starts_over()
+        {
+            var packing = new LoopPacking(2);
+            for (int i = 0; i < LoopPacking.WindowsToSettle + 2; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, 130));
+            }
+            Assert.False(packing.Observe(Busy, Held, 2));
+            // A whole new measurement from the next window, not the rest of the old one.
+            ChangeAfter(packing, Held, Measurement);
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
         public void With_more_loops_it_steps_one_at_a_time_on_in_the_direction_that_won_and_a_lost_trial_turns_it()
         {
             var packing = new LoopPacking(4);

@@ -15,10 +15,19 @@ namespace TcpLb.Engine.Net.EventLoop
     /// held count did both before and after it (a load that grows during the measurements must
     /// not pass for a better count). A held count is tried against again after a while under
     /// the same load; another load starts again from every loop; a quiet group keeps its count.
-    /// Each measurement starts after the moves of a change have settled.
+    /// Each measurement starts after the moves of a change have settled, leaves out its lowest
+    /// window (a stall of the machine's, not of the count), and is spoiled when the open sockets
+    /// change on the way (a load closing its connections and opening others measures nothing).
     /// </summary>
     internal sealed class LoopPacking
     {
+        private enum Measurement
+        {
+            Running,
+            Complete,
+            Spoiled,
+        }
+
         /// <summary>How often the figures are read.</summary>
         public const int WindowMilliseconds = 250;
 
@@ -54,6 +63,8 @@ namespace TcpLb.Engine.Net.EventLoop
         private bool _tryFewer = true;
         private int _held;
         private long _measured;
+        private long _lowest; // the measurement's lowest window, left out of it
+        private int _measuredSockets; // the sockets open at the measurement's first window
         private long _heldBytes;
         private int _trial; // the count on trial, from its start to its decision
         private long _trialBytes;
@@ -128,9 +139,13 @@ namespace TcpLb.Engine.Net.EventLoop
                         _phase = Phase.Holding; // the load went away: measure again when it is back
                         return false;
                     }
-                    if (!Measure(bytesSent))
+                    switch (Measure(bytesSent, openSockets))
                     {
-                        return false;
+                        case Measurement.Spoiled:
+                            Begin(Phase.MeasuringHeld);
+                            return false;
+                        case Measurement.Running:
+                            return false;
                     }
                     _held = Active;
                     _heldBytes = _measured;
@@ -141,12 +156,15 @@ namespace TcpLb.Engine.Net.EventLoop
                 case Phase.MeasuringTrial:
                     if (!loaded)
                     {
-                        return NoVerdict(openSockets);
+                        return NoVerdict("the load went away during the trial", openSockets);
                     }
-                    if (!Measure(bytesSent))
+                    switch (Measure(bytesSent, openSockets))
                     {
-                        // Not judged on fewer windows: one window's bytes vary by a fifth either way.
-                        return false;
+                        case Measurement.Spoiled:
+                            return NoVerdict("the load's connections changed during the trial", openSockets);
+                        case Measurement.Running:
+                            // Not judged on fewer windows: one window's bytes vary by a fifth either way.
+                            return false;
                     }
                     if (_measured <= _heldBytes * (1 + BetterBy))
                     {
@@ -162,11 +180,14 @@ namespace TcpLb.Engine.Net.EventLoop
                 default:
                     if (!loaded)
                     {
-                        return NoVerdict(openSockets);
+                        return NoVerdict("the load went away during the trial", openSockets);
                     }
-                    if (!Measure(bytesSent))
+                    switch (Measure(bytesSent, openSockets))
                     {
-                        return false;
+                        case Measurement.Spoiled:
+                            return NoVerdict("the load's connections changed during the trial", openSockets);
+                        case Measurement.Running:
+                            return false;
                     }
                     long heldBest = Math.Max(_heldBytes, _measured);
                     string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
@@ -175,10 +196,10 @@ namespace TcpLb.Engine.Net.EventLoop
             }
         }
 
-        /// <summary>The load went away during a trial: the held count again, measured anew when the load is back.</summary>
-        private bool NoVerdict(int openSockets)
+        /// <summary>The load went away or changed during a trial: the held count again, measured anew when the load is back.</summary>
+        private bool NoVerdict(string why, int openSockets)
         {
-            bool changed = Decide(keep: false, "the load went away during the trial", openSockets);
+            bool changed = Decide(keep: false, why, openSockets);
             _decided = false;
             return changed;
         }
@@ -202,9 +223,7 @@ namespace TcpLb.Engine.Net.EventLoop
         /// </summary>
         private bool AnotherLoad(int openSockets)
         {
-            int low = Math.Min(openSockets, _decidedSockets);
-            int high = Math.Max(openSockets, _decidedSockets);
-            _socketsChanged = high - low >= SocketsToRemeasure && high >= low * FactorToRemeasure ? _socketsChanged + 1 : 0;
+            _socketsChanged = OtherSockets(openSockets, _decidedSockets) ? _socketsChanged + 1 : 0;
             if (_socketsChanged >= WindowsMeasured)
             {
                 return true;
@@ -221,23 +240,50 @@ namespace TcpLb.Engine.Net.EventLoop
             return recent > _decidedBytes * FactorToRemeasure || recent * FactorToRemeasure < _decidedBytes;
         }
 
+        /// <summary>Whether two socket counts are another load's: <see cref="FactorToRemeasure"/> apart, by at least <see cref="SocketsToRemeasure"/>.</summary>
+        private static bool OtherSockets(int a, int b)
+        {
+            int low = Math.Min(a, b);
+            int high = Math.Max(a, b);
+            return high - low >= SocketsToRemeasure && high >= low * FactorToRemeasure;
+        }
+
         private void Begin(Phase phase)
         {
             _phase = phase;
             _windows = 0;
             _measured = 0;
+            _lowest = long.MaxValue;
         }
 
-        /// <summary>Counts one window of the current measurement; true when it is complete.</summary>
-        private bool Measure(long bytesSent)
+        /// <summary>
+        /// Counts one window of the current measurement. Complete after <see cref="WindowsMeasured"/>
+        /// windows past the settling ones, with the lowest window left out and the rest scaled to
+        /// the whole measurement; spoiled when the open sockets became another load's on the way.
+        /// </summary>
+        private Measurement Measure(long bytesSent, int openSockets)
         {
             _windows++;
             if (_windows <= WindowsToSettle)
             {
-                return false;
+                return Measurement.Running;
+            }
+            if (_windows == WindowsToSettle + 1)
+            {
+                _measuredSockets = openSockets;
+            }
+            else if (OtherSockets(openSockets, _measuredSockets))
+            {
+                return Measurement.Spoiled;
             }
             _measured += bytesSent;
-            return _windows == WindowsToSettle + WindowsMeasured;
+            _lowest = Math.Min(_lowest, bytesSent);
+            if (_windows < WindowsToSettle + WindowsMeasured)
+            {
+                return Measurement.Running;
+            }
+            _measured = (_measured - _lowest) * WindowsMeasured / (WindowsMeasured - 1);
+            return Measurement.Complete;
         }
 
         /// <summary>One fewer from the top, one more from one; in between, on in the direction that last won (a lost trial turns it).</summary>
