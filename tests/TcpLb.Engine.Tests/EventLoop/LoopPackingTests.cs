@@ -271,6 +271,57 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public void New_connections_churning_their_sockets_do_not_spoil_a_measurement()
+        {
+            var packing = new LoopPacking(2);
+            // Up to half again either way against the measurement's first window (the third here), window to window.
+            int[] sockets = { 130, 130, 130, 200, 70, 180 };
+            Assert.Equal(Measurement + 1, sockets.Length);
+            for (int i = 0; i < Measurement; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held, sockets[i]));
+            }
+            Assert.True(packing.Observe(Busy, Held, sockets[Measurement]));
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
+        public void A_load_that_fewer_loops_could_not_run_keeps_every_loop_untried()
+        {
+            var packing = new LoopPacking(2);
+            const double BothLoopsBusy = 1.3; // four bulk streams: more than one loop's core
+            for (int i = 0; i < LoopPacking.LoadedWindowsBetweenTrials + Measurement; i++)
+            {
+                Assert.False(packing.Observe(BothLoopsBusy, Held, 12), $"window {i}");
+            }
+            Assert.Equal(2, packing.Active);
+            Assert.Equal("kept 2 loops untried: they ran 1.30 cores (12.0 MB/s), more than 1 can", packing.Reason);
+            // The same load once it needs less than a loop's core: tried as usual (the wait between trials is over).
+            bool tried = false;
+            for (int i = 0; i < 2 * Measurement && !tried; i++)
+            {
+                tried = packing.Observe(Busy, Held, 12);
+            }
+            Assert.True(tried);
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
+        public void When_fewer_loops_could_not_run_the_work_one_more_is_tried_instead()
+        {
+            var packing = new LoopPacking(4);
+            ChangeAfter(packing, Held, Measurement + 1); // 4 -> trying 3
+            KeepTrial(packing, Held * 2, Held); // kept 3
+            for (int i = 1; i < LoopPacking.LoadedWindowsBetweenTrials + Measurement; i++)
+            {
+                Assert.False(packing.Observe(2.5, Held * 2, 130), $"loaded window {i}"); // three loops running 2.5 cores
+            }
+            Assert.True(packing.Observe(2.5, Held * 2, 130));
+            Assert.Equal(4, packing.Active);
+            Assert.Contains("trying 4 loops against 3", packing.Reason);
+        }
+
+        [Fact]
         public void With_more_loops_it_steps_one_at_a_time_on_in_the_direction_that_won_and_a_lost_trial_turns_it()
         {
             var packing = new LoopPacking(4);

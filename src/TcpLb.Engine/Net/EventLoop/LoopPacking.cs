@@ -56,6 +56,13 @@ namespace TcpLb.Engine.Net.EventLoop
 
         internal const int SocketsToRemeasure = 4;
 
+        /// <summary>
+        /// A change in the open sockets, against a measurement's first window, that spoils it in a
+        /// single window: a load closing its connections and opening others (new connections churn
+        /// their sockets by a third either way from one window to the next).
+        /// </summary>
+        internal const double FactorToSpoil = 2;
+
         private Phase _phase = Phase.Holding;
         private int _windows;
         private int _loadedSinceTrial;
@@ -64,6 +71,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private int _held;
         private long _measured;
         private long _lowest; // the measurement's lowest window, left out of it
+        private double _measuredWork; // the loop work (cores) summed over the measurement's windows
         private int _measuredSockets; // the sockets open at the measurement's first window
         private long _heldBytes;
         private int _trial; // the count on trial, from its start to its decision
@@ -139,7 +147,7 @@ namespace TcpLb.Engine.Net.EventLoop
                         _phase = Phase.Holding; // the load went away: measure again when it is back
                         return false;
                     }
-                    switch (Measure(bytesSent, openSockets))
+                    switch (Measure(loopWork, bytesSent, openSockets))
                     {
                         case Measurement.Spoiled:
                             Begin(Phase.MeasuringHeld);
@@ -149,7 +157,18 @@ namespace TcpLb.Engine.Net.EventLoop
                     }
                     _held = Active;
                     _heldBytes = _measured;
-                    _trial = Active = TrialCount();
+                    int trial = TrialCount();
+                    if (trial < _held && _measuredWork / WindowsMeasured >= trial)
+                    {
+                        // Fewer loops could not even run the work the held ones did (a bulk load
+                        // on every loop): one more, if there are more, else the held count stays untried.
+                        if (_held == Loops)
+                        {
+                            return HoldUntried(openSockets);
+                        }
+                        trial = _held + 1;
+                    }
+                    _trial = Active = trial;
                     Reason = string.Format(CultureInfo.InvariantCulture, "trying {0} loops against {1} ({2})", Active, _held, PerSecond(_heldBytes));
                     Begin(Phase.MeasuringTrial);
                     return true;
@@ -158,7 +177,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     {
                         return NoVerdict("the load went away during the trial", openSockets);
                     }
-                    switch (Measure(bytesSent, openSockets))
+                    switch (Measure(loopWork, bytesSent, openSockets))
                     {
                         case Measurement.Spoiled:
                             return NoVerdict("the load's connections changed during the trial", openSockets);
@@ -182,7 +201,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     {
                         return NoVerdict("the load went away during the trial", openSockets);
                     }
-                    switch (Measure(bytesSent, openSockets))
+                    switch (Measure(loopWork, bytesSent, openSockets))
                     {
                         case Measurement.Spoiled:
                             return NoVerdict("the load's connections changed during the trial", openSockets);
@@ -253,6 +272,7 @@ namespace TcpLb.Engine.Net.EventLoop
             _phase = phase;
             _windows = 0;
             _measured = 0;
+            _measuredWork = 0;
             _lowest = long.MaxValue;
         }
 
@@ -261,7 +281,7 @@ namespace TcpLb.Engine.Net.EventLoop
         /// windows past the settling ones, with the lowest window left out and the rest scaled to
         /// the whole measurement; spoiled when the open sockets became another load's on the way.
         /// </summary>
-        private Measurement Measure(long bytesSent, int openSockets)
+        private Measurement Measure(double loopWork, long bytesSent, int openSockets)
         {
             _windows++;
             if (_windows <= WindowsToSettle)
@@ -272,11 +292,12 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 _measuredSockets = openSockets;
             }
-            else if (OtherSockets(openSockets, _measuredSockets))
+            else if (Math.Max(openSockets, _measuredSockets) > Math.Min(openSockets, _measuredSockets) * FactorToSpoil)
             {
                 return Measurement.Spoiled;
             }
             _measured += bytesSent;
+            _measuredWork += loopWork;
             _lowest = Math.Min(_lowest, bytesSent);
             if (_windows < WindowsToSettle + WindowsMeasured)
             {
@@ -300,23 +321,38 @@ namespace TcpLb.Engine.Net.EventLoop
             return _tryFewer ? Active - 1 : Active + 1;
         }
 
+        /// <summary>No trial this time: fewer loops could not run the work, and there are no more (the held count stays, decided).</summary>
+        private bool HoldUntried(int openSockets)
+        {
+            _tryFewer = false;
+            Settle(_held, _heldBytes, openSockets);
+            Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops untried: they ran {1:0.00} cores ({2}), more than {3} can", _held, _measuredWork / WindowsMeasured, PerSecond(_heldBytes), _held - 1);
+            return false;
+        }
+
         /// <summary>Ends the trial: its count kept, or back to the held count. True when <see cref="Active"/> changed.</summary>
         private bool Decide(bool keep, string why, int openSockets)
         {
             int was = Active;
             _tryFewer = keep == (_trial < _held);
-            _phase = Phase.Holding;
-            _loadedSinceTrial = 0;
-            _decided = true;
-            _decidedSockets = openSockets;
-            _decidedBytes = keep ? _trialBytes : _heldBytes;
-            _recentCount = 0;
-            _socketsChanged = 0;
-            Active = keep ? _trial : _held;
+            Settle(keep ? _trial : _held, keep ? _trialBytes : _heldBytes, openSockets);
             Reason = keep
                 ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", _trial, why)
                 : string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
             return Active != was;
+        }
+
+        /// <summary>Holds <paramref name="active"/> loops as decided for a load of these figures, until the next trial or another load.</summary>
+        private void Settle(int active, long bytes, int openSockets)
+        {
+            _phase = Phase.Holding;
+            _loadedSinceTrial = 0;
+            _decided = true;
+            _decidedSockets = openSockets;
+            _decidedBytes = bytes;
+            _recentCount = 0;
+            _socketsChanged = 0;
+            Active = active;
         }
 
         private static string PerSecond(long bytes)
