@@ -180,6 +180,29 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public void The_part_loaded_windows_where_one_run_of_a_load_ends_and_the_next_begins_are_not_another_load()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, Measurement + 1); // trying one loop
+            KeepTrial(packing, Held * 2, Held); // kept one loop at twice the bytes
+            for (int round = 0; round < 5; round++)
+            {
+                // A run's last windows, the last one partly loaded; quiet; the next run's first window partly loaded.
+                Assert.False(packing.Observe(Busy, Held * 2, 130));
+                Assert.False(packing.Observe(Busy, Held * 2, 130));
+                Assert.False(packing.Observe(Busy, Held / 2, 130));
+                for (int i = 0; i < 20; i++)
+                {
+                    Assert.False(packing.Observe(Quiet, 0, 2));
+                }
+                Assert.False(packing.Observe(Busy, Held / 2, 130));
+                Assert.False(packing.Observe(Busy, Held * 2, 130));
+            }
+            Assert.Equal(1, packing.Active);
+            Assert.Contains("kept 1 loops", packing.Reason);
+        }
+
+        [Fact]
         public void A_load_that_goes_away_mid_trial_leaves_the_held_count_and_no_verdict()
         {
             var packing = new LoopPacking(2);

@@ -48,9 +48,9 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>
         /// A change, against the last decision, that makes a load another load, measured at once:
-        /// the bytes relayed per second (over the last loaded second) or the open sockets, this
-        /// factor either way (sockets by at least <see cref="SocketsToRemeasure"/>): keep-alive
-        /// requests after new connections, four streams after one.
+        /// the bytes relayed per second or the open sockets, this factor either way (sockets by at
+        /// least <see cref="SocketsToRemeasure"/>) for a second of loaded windows in a row:
+        /// keep-alive requests after new connections, four streams after one.
         /// </summary>
         internal const double FactorToRemeasure = 1.5;
 
@@ -78,9 +78,8 @@ namespace TcpLb.Engine.Net.EventLoop
         private long _trialBytes;
         private int _decidedSockets;
         private long _decidedBytes;
-        private readonly long[] _recentBytes = new long[WindowsMeasured]; // the last loaded windows since the decision
-        private int _recentCount;
-        private int _socketsChanged;
+        private int _socketsChanged; // loaded windows in a row with another load's sockets
+        private int _rateChanged; // loaded windows in a row with another load's rate
         private bool _trialsOff;
 
         public LoopPacking(int loops)
@@ -119,15 +118,11 @@ namespace TcpLb.Engine.Net.EventLoop
             switch (_phase)
             {
                 case Phase.Holding:
-                    if (loaded)
-                    {
-                        _recentBytes[_recentCount++ % WindowsMeasured] = bytesSent;
-                    }
                     if (!loaded || Loops == 1 || _trialsOff)
                     {
                         return false;
                     }
-                    bool anotherLoad = !_decided || AnotherLoad(openSockets);
+                    bool anotherLoad = !_decided || AnotherLoad(bytesSent, openSockets);
                     if (anotherLoad || ++_loadedSinceTrial >= LoadedWindowsBetweenTrials)
                     {
                         Begin(Phase.MeasuringHeld);
@@ -236,27 +231,16 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>
-        /// Whether the open sockets (for <see cref="WindowsMeasured"/> loaded windows in a row: not a
-        /// load opening or closing its connections) or the rate changed enough since the decision to
-        /// make this another load.
+        /// Whether the open sockets or the rate changed enough since the decision to make this another
+        /// load, each for <see cref="WindowsMeasured"/> loaded windows in a row: not a load opening or
+        /// closing its connections, nor the part-loaded windows where one load ends and the next begins.
         /// </summary>
-        private bool AnotherLoad(int openSockets)
+        private bool AnotherLoad(long bytesSent, int openSockets)
         {
             _socketsChanged = OtherSockets(openSockets, _decidedSockets) ? _socketsChanged + 1 : 0;
-            if (_socketsChanged >= WindowsMeasured)
-            {
-                return true;
-            }
-            if (_recentCount < WindowsMeasured)
-            {
-                return false;
-            }
-            long recent = 0;
-            foreach (long bytes in _recentBytes)
-            {
-                recent += bytes;
-            }
-            return recent > _decidedBytes * FactorToRemeasure || recent * FactorToRemeasure < _decidedBytes;
+            long rate = bytesSent * WindowsMeasured; // the window's bytes at a measurement's length
+            _rateChanged = rate > _decidedBytes * FactorToRemeasure || rate * FactorToRemeasure < _decidedBytes ? _rateChanged + 1 : 0;
+            return _socketsChanged >= WindowsMeasured || _rateChanged >= WindowsMeasured;
         }
 
         /// <summary>Whether two socket counts are another load's: <see cref="FactorToRemeasure"/> apart, by at least <see cref="SocketsToRemeasure"/>.</summary>
@@ -350,8 +334,8 @@ namespace TcpLb.Engine.Net.EventLoop
             _decided = true;
             _decidedSockets = openSockets;
             _decidedBytes = bytes;
-            _recentCount = 0;
             _socketsChanged = 0;
+            _rateChanged = 0;
             Active = active;
         }
 
