@@ -297,14 +297,15 @@ namespace TcpLb.Engine.Tests.EventLoop
         public void New_connections_churning_their_sockets_do_not_spoil_a_measurement()
         {
             var packing = new LoopPacking(2);
-            // Up to half again either way against the measurement's first window (the third here), window to window.
-            int[] sockets = { 130, 130, 130, 200, 70, 180 };
-            Assert.Equal(Measurement + 1, sockets.Length);
+            // 130 up to the measurement's first window (after the one that starts it and the settling ones), then up to half again either way.
+            int[] churn = { 200, 70, 180 };
+            int first = LoopPacking.WindowsToSettle + 1;
+            int Sockets(int window) => window <= first ? 130 : churn[window % churn.Length];
             for (int i = 0; i < Measurement; i++)
             {
-                Assert.False(packing.Observe(Busy, Held, sockets[i]));
+                Assert.False(packing.Observe(Busy, Held, Sockets(i)));
             }
-            Assert.True(packing.Observe(Busy, Held, sockets[Measurement]));
+            Assert.True(packing.Observe(Busy, Held, Sockets(Measurement)));
             Assert.Equal(1, packing.Active);
         }
 

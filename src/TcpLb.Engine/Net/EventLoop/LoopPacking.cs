@@ -34,8 +34,8 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>Loop work (cores, summed over the loops) below which there is no load to measure.</summary>
         internal const double LoadToMeasure = 0.30;
 
-        /// <summary>Windows after a change before measuring (the moves land, the load settles).</summary>
-        internal const int WindowsToSettle = 1;
+        /// <summary>Windows after a change before measuring (the moves land, the load settles: traced by hand, one loop in a session of its own relays a fifth less in its first 250 ms and reaches its steady rate after about a second, as the scheduler moves the other threads off its core).</summary>
+        internal const int WindowsToSettle = 4;
 
         /// <summary>Windows whose relayed bytes make one measurement (one second).</summary>
         internal const int WindowsMeasured = 4;
