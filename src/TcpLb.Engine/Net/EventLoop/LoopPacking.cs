@@ -34,14 +34,22 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>Loop work (cores, summed over the loops) below which there is no load to measure.</summary>
         internal const double LoadToMeasure = 0.30;
 
-        /// <summary>Windows after a change before measuring (the moves land, the load settles: traced by hand, one loop in a session of its own relays a fifth less in its first 250 ms and reaches its steady rate after about a second, as the scheduler moves the other threads off its core).</summary>
-        internal const int WindowsToSettle = 4;
+        /// <summary>Windows before measuring the held count (the moves back land).</summary>
+        internal const int WindowsToSettle = 1;
+
+        /// <summary>
+        /// Windows before measuring a trial: traced by hand, one loop in a session of its own relays
+        /// a fifth less in its first 250 ms and reaches its steady rate after about a second, as the
+        /// scheduler moves the other threads off its core. The whole check (held, trial, held
+        /// again) still fits in a 6 s run of a load.
+        /// </summary>
+        internal const int WindowsToSettleTrial = 4;
 
         /// <summary>Windows whose relayed bytes make one measurement (one second).</summary>
         internal const int WindowsMeasured = 4;
 
         /// <summary>The share by which a trial count must relay more to be kept.</summary>
-        internal const double BetterBy = 0.05;
+        internal const double BetterBy = 0.03;
 
         /// <summary>Windows under load between a decision and the next trial (30 seconds).</summary>
         internal const int LoadedWindowsBetweenTrials = 120;
@@ -65,6 +73,7 @@ namespace TcpLb.Engine.Net.EventLoop
 
         private Phase _phase = Phase.Holding;
         private int _windows;
+        private int _settle; // the current measurement's settling windows
         private int _loadedSinceTrial;
         private bool _decided;
         private bool _tryFewer = true;
@@ -254,6 +263,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private void Begin(Phase phase)
         {
             _phase = phase;
+            _settle = phase == Phase.MeasuringTrial ? WindowsToSettleTrial : WindowsToSettle;
             _windows = 0;
             _measured = 0;
             _measuredWork = 0;
@@ -268,11 +278,11 @@ namespace TcpLb.Engine.Net.EventLoop
         private Measurement Measure(double loopWork, long bytesSent, int openSockets)
         {
             _windows++;
-            if (_windows <= WindowsToSettle)
+            if (_windows <= _settle)
             {
                 return Measurement.Running;
             }
-            if (_windows == WindowsToSettle + 1)
+            if (_windows == _settle + 1)
             {
                 _measuredSockets = openSockets;
             }
@@ -283,7 +293,7 @@ namespace TcpLb.Engine.Net.EventLoop
             _measured += bytesSent;
             _measuredWork += loopWork;
             _lowest = Math.Min(_lowest, bytesSent);
-            if (_windows < WindowsToSettle + WindowsMeasured)
+            if (_windows < _settle + WindowsMeasured)
             {
                 return Measurement.Running;
             }
@@ -309,7 +319,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private bool HoldUntried(int openSockets)
         {
             _tryFewer = false;
-            Settle(_held, _heldBytes, openSockets);
+            HoldDecided(_held, _heldBytes, openSockets);
             Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops untried: they ran {1:0.00} cores ({2}), more than {3} can", _held, _measuredWork / WindowsMeasured, PerSecond(_heldBytes), _held - 1);
             return false;
         }
@@ -319,7 +329,7 @@ namespace TcpLb.Engine.Net.EventLoop
         {
             int was = Active;
             _tryFewer = keep == (_trial < _held);
-            Settle(keep ? _trial : _held, keep ? _trialBytes : _heldBytes, openSockets);
+            HoldDecided(keep ? _trial : _held, keep ? _trialBytes : _heldBytes, openSockets);
             Reason = keep
                 ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", _trial, why)
                 : string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
@@ -327,7 +337,7 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>Holds <paramref name="active"/> loops as decided for a load of these figures, until the next trial or another load.</summary>
-        private void Settle(int active, long bytes, int openSockets)
+        private void HoldDecided(int active, long bytes, int openSockets)
         {
             _phase = Phase.Holding;
             _loadedSinceTrial = 0;
