@@ -313,6 +313,28 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Fact]
+        public void A_decision_remembers_the_sockets_of_its_measurement_on_average_not_of_its_last_window()
+        {
+            var packing = new LoopPacking(2);
+            // New connections: the sockets churn from window to window, and the window that decides has few.
+            int deciding = 2 * HeldWindows + TrialWindows; // held, trial, held again (0-based)
+            int[] churn = { 150, 190, 130, 170 };
+            int Sockets(int window) => window == deciding ? 85 : churn[window % churn.Length];
+            for (int i = 0; i < deciding; i++)
+            {
+                packing.Observe(Busy, packing.Active == 1 ? Held * 2 : Held, Sockets(i));
+            }
+            Assert.True(packing.Observe(Busy, Held, Sockets(deciding)));
+            Assert.StartsWith("kept 1 loops", packing.Reason);
+            // The same load goes on: not another load (85 against 130-190 would be, four windows in a row).
+            for (int i = deciding + 1; i < deciding + 40; i++)
+            {
+                Assert.False(packing.Observe(Busy, Held * 2, Sockets(i)), $"window {i}");
+            }
+            Assert.Equal(1, packing.Active);
+        }
+
+        [Fact]
         public void A_load_that_fewer_loops_could_not_run_keeps_every_loop_untried()
         {
             var packing = new LoopPacking(2);

@@ -66,10 +66,10 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>
         /// A change in the open sockets, against a measurement's first window, that spoils it in a
-        /// single window: a load closing its connections and opening others (new connections churn
-        /// their sockets by a third either way from one window to the next).
+        /// single window: a load closing its connections and opening others (wrk between runs: 130
+        /// sockets, then 2); new connections churn them from 85 to 233 in a few windows.
         /// </summary>
-        internal const double FactorToSpoil = 2;
+        internal const double FactorToSpoil = 3;
 
         private Phase _phase = Phase.Holding;
         private int _windows;
@@ -81,7 +81,9 @@ namespace TcpLb.Engine.Net.EventLoop
         private long _measured;
         private long _lowest; // the measurement's lowest window, left out of it
         private double _measuredWork; // the loop work (cores) summed over the measurement's windows
-        private int _measuredSockets; // the sockets open at the measurement's first window
+        private int _firstSockets; // the sockets open at the measurement's first window
+        private long _socketSum; // the open sockets summed over the measurement's windows
+        private int _measuredSockets; // the open sockets over the last complete measurement, on average
         private long _heldBytes;
         private int _trial; // the count on trial, from its start to its decision
         private long _trialBytes;
@@ -168,7 +170,7 @@ namespace TcpLb.Engine.Net.EventLoop
                         // on every loop): one more, if there are more, else the held count stays untried.
                         if (_held == Loops)
                         {
-                            return HoldUntried(openSockets);
+                            return HoldUntried();
                         }
                         trial = _held + 1;
                     }
@@ -179,19 +181,19 @@ namespace TcpLb.Engine.Net.EventLoop
                 case Phase.MeasuringTrial:
                     if (!loaded)
                     {
-                        return NoVerdict("the load went away during the trial", openSockets);
+                        return NoVerdict("the load went away during the trial");
                     }
                     switch (Measure(loopWork, bytesSent, openSockets))
                     {
                         case Measurement.Spoiled:
-                            return NoVerdict("the load's connections changed during the trial", openSockets);
+                            return NoVerdict("the load's connections changed during the trial");
                         case Measurement.Running:
                             // Not judged on fewer windows: one window's bytes vary by a fifth either way.
                             return false;
                     }
                     if (_measured <= _heldBytes * (1 + BetterBy))
                     {
-                        return Decide(keep: false, Figures(_measured), openSockets);
+                        return Decide(keep: false, Figures(_measured));
                     }
                     // Ahead: the held count is measured once more, so that a load that was only
                     // growing (the trial came second) does not pass for a better count.
@@ -203,26 +205,26 @@ namespace TcpLb.Engine.Net.EventLoop
                 default:
                     if (!loaded)
                     {
-                        return NoVerdict("the load went away during the trial", openSockets);
+                        return NoVerdict("the load went away during the trial");
                     }
                     switch (Measure(loopWork, bytesSent, openSockets))
                     {
                         case Measurement.Spoiled:
-                            return NoVerdict("the load's connections changed during the trial", openSockets);
+                            return NoVerdict("the load's connections changed during the trial");
                         case Measurement.Running:
                             return false;
                     }
                     long heldBest = Math.Max(_heldBytes, _measured);
                     string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
                     _heldBytes = heldBest; // the held count's rate, should it stay
-                    return Decide(keep: _trialBytes > heldBest * (1 + BetterBy), figures, openSockets);
+                    return Decide(keep: _trialBytes > heldBest * (1 + BetterBy), figures);
             }
         }
 
         /// <summary>The load went away or changed during a trial: the held count again, measured anew when the load is back.</summary>
-        private bool NoVerdict(string why, int openSockets)
+        private bool NoVerdict(string why)
         {
-            bool changed = Decide(keep: false, why, openSockets);
+            bool changed = Decide(keep: false, why);
             _decided = false;
             return changed;
         }
@@ -267,6 +269,7 @@ namespace TcpLb.Engine.Net.EventLoop
             _windows = 0;
             _measured = 0;
             _measuredWork = 0;
+            _socketSum = 0;
             _lowest = long.MaxValue;
         }
 
@@ -284,12 +287,13 @@ namespace TcpLb.Engine.Net.EventLoop
             }
             if (_windows == _settle + 1)
             {
-                _measuredSockets = openSockets;
+                _firstSockets = openSockets;
             }
-            else if (Math.Max(openSockets, _measuredSockets) > Math.Min(openSockets, _measuredSockets) * FactorToSpoil)
+            else if (Math.Max(openSockets, _firstSockets) > Math.Min(openSockets, _firstSockets) * FactorToSpoil)
             {
                 return Measurement.Spoiled;
             }
+            _socketSum += openSockets;
             _measured += bytesSent;
             _measuredWork += loopWork;
             _lowest = Math.Min(_lowest, bytesSent);
@@ -298,6 +302,7 @@ namespace TcpLb.Engine.Net.EventLoop
                 return Measurement.Running;
             }
             _measured = (_measured - _lowest) * WindowsMeasured / (WindowsMeasured - 1);
+            _measuredSockets = (int)(_socketSum / WindowsMeasured);
             return Measurement.Complete;
         }
 
@@ -316,33 +321,37 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>No trial this time: fewer loops could not run the work, and there are no more (the held count stays, decided).</summary>
-        private bool HoldUntried(int openSockets)
+        private bool HoldUntried()
         {
             _tryFewer = false;
-            HoldDecided(_held, _heldBytes, openSockets);
+            HoldDecided(_held, _heldBytes);
             Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops untried: they ran {1:0.00} cores ({2}), more than {3} can", _held, _measuredWork / WindowsMeasured, PerSecond(_heldBytes), _held - 1);
             return false;
         }
 
         /// <summary>Ends the trial: its count kept, or back to the held count. True when <see cref="Active"/> changed.</summary>
-        private bool Decide(bool keep, string why, int openSockets)
+        private bool Decide(bool keep, string why)
         {
             int was = Active;
             _tryFewer = keep == (_trial < _held);
-            HoldDecided(keep ? _trial : _held, keep ? _trialBytes : _heldBytes, openSockets);
+            HoldDecided(keep ? _trial : _held, keep ? _trialBytes : _heldBytes);
             Reason = keep
                 ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", _trial, why)
                 : string.Format(CultureInfo.InvariantCulture, "back to {0} loops: {1}", _held, why);
             return Active != was;
         }
 
-        /// <summary>Holds <paramref name="active"/> loops as decided for a load of these figures, until the next trial or another load.</summary>
-        private void HoldDecided(int active, long bytes, int openSockets)
+        /// <summary>
+        /// Holds <paramref name="active"/> loops as decided for a load of <paramref name="bytes"/> and
+        /// the last measurement's sockets (on average: new connections churn them by half from one
+        /// window to the next), until the next trial or another load.
+        /// </summary>
+        private void HoldDecided(int active, long bytes)
         {
             _phase = Phase.Holding;
             _loadedSinceTrial = 0;
             _decided = true;
-            _decidedSockets = openSockets;
+            _decidedSockets = _measuredSockets;
             _decidedBytes = bytes;
             _socketsChanged = 0;
             _rateChanged = 0;
