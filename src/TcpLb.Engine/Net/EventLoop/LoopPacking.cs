@@ -178,47 +178,63 @@ namespace TcpLb.Engine.Net.EventLoop
                     Reason = string.Format(CultureInfo.InvariantCulture, "trying {0} loops against {1} ({2})", Active, _held, PerSecond(_heldBytes));
                     Begin(Phase.MeasuringTrial);
                     return true;
-                case Phase.MeasuringTrial:
-                    if (!loaded)
-                    {
-                        return NoVerdict("the load went away during the trial");
-                    }
-                    switch (Measure(loopWork, bytesSent, openSockets))
-                    {
-                        case Measurement.Spoiled:
-                            return NoVerdict("the load's connections changed during the trial");
-                        case Measurement.Running:
-                            // Not judged on fewer windows: one window's bytes vary by a fifth either way.
-                            return false;
-                    }
-                    if (_measured <= _heldBytes * (1 + BetterBy))
-                    {
-                        return Decide(keep: false, Figures(_measured));
-                    }
-                    // Ahead: the held count is measured once more, so that a load that was only
-                    // growing (the trial came second) does not pass for a better count.
-                    _trialBytes = _measured;
-                    Active = _held;
-                    Reason = "measuring again: " + Figures(_trialBytes);
-                    Begin(Phase.MeasuringHeldAgain);
-                    return true;
                 default:
-                    if (!loaded)
+                    if (!TrialWindow(loaded, loopWork, bytesSent, openSockets, out bool changed))
                     {
-                        return NoVerdict("the load went away during the trial");
+                        return changed;
                     }
-                    switch (Measure(loopWork, bytesSent, openSockets))
-                    {
-                        case Measurement.Spoiled:
-                            return NoVerdict("the load's connections changed during the trial");
-                        case Measurement.Running:
-                            return false;
-                    }
-                    long heldBest = Math.Max(_heldBytes, _measured);
-                    string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
-                    _heldBytes = heldBest; // the held count's rate, should it stay
-                    return Decide(keep: _trialBytes > heldBest * (1 + BetterBy), figures);
+                    return _phase == Phase.MeasuringTrial ? JudgeTrial() : JudgeHeldAgain();
             }
+        }
+
+        /// <summary>
+        /// One window of the trial's two measurements (the trial count, then the held count again):
+        /// true when the measurement is complete; else false, with whether the count changed (the
+        /// load went away or changed its connections: no verdict).
+        /// </summary>
+        private bool TrialWindow(bool loaded, double loopWork, long bytesSent, int openSockets, out bool changed)
+        {
+            changed = false;
+            if (!loaded)
+            {
+                changed = NoVerdict("the load went away during the trial");
+                return false;
+            }
+            switch (Measure(loopWork, bytesSent, openSockets))
+            {
+                case Measurement.Spoiled:
+                    changed = NoVerdict("the load's connections changed during the trial");
+                    return false;
+                case Measurement.Running:
+                    // Not judged on fewer windows: one window's bytes vary by a fifth either way.
+                    return false;
+                default:
+                    return true;
+            }
+        }
+
+        /// <summary>The trial measured: back when it is not clearly ahead; ahead, the held count is measured once more.</summary>
+        private bool JudgeTrial()
+        {
+            if (_measured <= _heldBytes * (1 + BetterBy))
+            {
+                return Decide(keep: false, Figures(_measured));
+            }
+            // A load that was only growing (the trial came second) must not pass for a better count.
+            _trialBytes = _measured;
+            Active = _held;
+            Reason = "measuring again: " + Figures(_trialBytes);
+            Begin(Phase.MeasuringHeldAgain);
+            return true;
+        }
+
+        /// <summary>The held count measured again: the trial is kept only when it beats both of the held count's measurements.</summary>
+        private bool JudgeHeldAgain()
+        {
+            long heldBest = Math.Max(_heldBytes, _measured);
+            string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
+            _heldBytes = heldBest; // the held count's rate, should it stay
+            return Decide(keep: _trialBytes > heldBest * (1 + BetterBy), figures);
         }
 
         /// <summary>The load went away or changed during a trial: the held count again, measured anew when the load is back.</summary>
