@@ -73,7 +73,6 @@ namespace TcpLb.Engine.Net.EventLoop
 
         private Phase _phase = Phase.Holding;
         private int _windows;
-        private int _settle; // the current measurement's settling windows
         private int _loadedSinceTrial;
         private bool _decided;
         private bool _tryFewer = true;
@@ -281,7 +280,6 @@ namespace TcpLb.Engine.Net.EventLoop
         private void Begin(Phase phase)
         {
             _phase = phase;
-            _settle = phase == Phase.MeasuringTrial ? WindowsToSettleTrial : WindowsToSettle;
             _windows = 0;
             _measured = 0;
             _measuredWork = 0;
@@ -297,11 +295,12 @@ namespace TcpLb.Engine.Net.EventLoop
         private Measurement Measure(double loopWork, long bytesSent, int openSockets)
         {
             _windows++;
-            if (_windows <= _settle)
+            int settle = _phase == Phase.MeasuringTrial ? WindowsToSettleTrial : WindowsToSettle;
+            if (_windows <= settle)
             {
                 return Measurement.Running;
             }
-            if (_windows == _settle + 1)
+            if (_windows == settle + 1)
             {
                 _firstSockets = openSockets;
             }
@@ -313,7 +312,7 @@ namespace TcpLb.Engine.Net.EventLoop
             _measured += bytesSent;
             _measuredWork += loopWork;
             _lowest = Math.Min(_lowest, bytesSent);
-            if (_windows < _settle + WindowsMeasured)
+            if (_windows < settle + WindowsMeasured)
             {
                 return Measurement.Running;
             }
@@ -339,7 +338,6 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>No trial this time: fewer loops could not run the work, and there are no more (the held count stays, decided).</summary>
         private bool HoldUntried()
         {
-            _tryFewer = false;
             HoldDecided(_held, _heldBytes);
             Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops untried: they ran {1:0.00} cores ({2}), more than {3} can", _held, _measuredWork / WindowsMeasured, PerSecond(_heldBytes), _held - 1);
             return false;
