@@ -29,7 +29,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b3 = net.Backend();
-            TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, b1.Port, TestNet.ClosedPort(), b3.Port);
+            TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, b1.Port, TestNet.RefusingPort(), b3.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 9);
 

@@ -168,7 +168,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet(Transport);
             TcpTestBackend b1 = net.Backend(), b3 = net.Backend();
-            TcpBalancer balancer = net.Balancer(o => o.Retries = 0, b1.Port, TestNet.ClosedPort(), b3.Port);
+            TcpBalancer balancer = net.Balancer(o => o.Retries = 0, b1.Port, TestNet.RefusingPort(), b3.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 6);
 

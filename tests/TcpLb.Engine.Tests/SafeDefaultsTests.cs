@@ -121,7 +121,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             TcpTestBackend good = net.Backend();
-            int closed = TestNet.ClosedPort();
+            int closed = TestNet.RefusingPort();
             TcpBalancer balancer = net.Balancer(o => { o.HealthCheck.Interval = TimeSpan.Zero; o.RetryOn = RetryConditions.None; }, closed, good.Port);
 
             var results = await TestNet.ProbeAsync(balancer.Port, 2);

@@ -15,6 +15,7 @@ namespace TcpLb.Engine.Tests
     internal sealed class TestNet : IAsyncDisposable
     {
         public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+        private static readonly System.Collections.Concurrent.ConcurrentBag<Socket> RefusingSockets = new System.Collections.Concurrent.ConcurrentBag<Socket>(); // held for the run (a dozen)
         private readonly List<Net.TcpServer> _servers = new List<Net.TcpServer>();
         private readonly BalancerTransport _transport;
 
@@ -55,11 +56,30 @@ namespace TcpLb.Engine.Tests
             o.HealthCheck.Fall = 2;
         }
 
-        /// <summary>A port that nothing listens on (bound, then released).</summary>
+        /// <summary>
+        /// A port that nothing listens on now and the test may listen on later (bound, then
+        /// released: a listener on port 0 started meanwhile may be given it). For a backend that
+        /// only has to refuse, use <see cref="RefusingPort"/>.
+        /// </summary>
         public static int ClosedPort()
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        }
+
+        /// <summary>
+        /// A port that refuses every connect for the rest of the test run: bound without address
+        /// reuse and never listened on, so no other socket (the balancer under test on port 0
+        /// included: once it was given a just-released port and refused itself as its own backend)
+        /// can take it.
+        /// </summary>
+        public static int RefusingPort()
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            RefusingSockets.Add(socket);
             return ((IPEndPoint)socket.LocalEndPoint!).Port;
         }
 

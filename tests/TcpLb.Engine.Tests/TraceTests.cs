@@ -32,7 +32,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             TcpTestBackend live = net.Backend();
-            int closed = TestNet.ClosedPort();
+            int closed = TestNet.RefusingPort();
             var trace = new RecordingTrace();
             TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, closed, live.Port);
             balancer.Trace = trace;
@@ -52,7 +52,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             var trace = new RecordingTrace();
-            TcpBalancer balancer = net.Balancer(o => { o.HealthCheck.Interval = TimeSpan.Zero; o.Retries = 0; }, TestNet.ClosedPort());
+            TcpBalancer balancer = net.Balancer(o => { o.HealthCheck.Interval = TimeSpan.Zero; o.Retries = 0; }, TestNet.RefusingPort());
             balancer.Trace = trace;
 
             var failed = await TestNet.ProbeAsync(balancer.Port, 1);
@@ -71,7 +71,7 @@ namespace TcpLb.Engine.Tests
         {
             await using var net = new TestNet();
             TcpTestBackend live = net.Backend();
-            TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, TestNet.ClosedPort(), live.Port);
+            TcpBalancer balancer = net.Balancer(o => o.HealthCheck.Interval = TimeSpan.Zero, TestNet.RefusingPort(), live.Port);
             balancer.Trace = new RecordingTrace { Throw = true };
 
             var results = await TestNet.ProbeAsync(balancer.Port, 4);

@@ -182,7 +182,7 @@ namespace TcpLb.Engine.Tests.EventLoop
         [Fact]
         public async Task A_refused_connect_is_reported_and_the_client_is_reset()
         {
-            using var relay = new RelayUnderTest(TestNet.ClosedPort());
+            using var relay = new RelayUnderTest(TestNet.RefusingPort());
             SocketError ended = await relay.ConnectAndReadUntilEndAsync();
             Assert.Equal(SocketError.ConnectionReset, ended);
             await relay.Observer.WaitForAsync("closed");
@@ -462,7 +462,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             byte[] header = System.Text.Encoding.ASCII.GetBytes("PROXY TCP4 192.0.2.1 192.0.2.2 1234 80\r\n");
             var observer = new SendFirstOnAccept(header, new TcpLb.Engine.Net.EventLoop.NativeEndPoint(new IPEndPoint(IPAddress.Loopback, backend.Port)));
             // The relay's own backend refuses: the observer moves the client to the real one.
-            using var relay = new RelayUnderTest(TestNet.ClosedPort(), loops: 1, observer: observer);
+            using var relay = new RelayUnderTest(TestNet.RefusingPort(), loops: 1, observer: observer);
             var (client, server) = await relay.PairAsync(backend);
             using (client)
             using (server)
