@@ -93,5 +93,7 @@ internal static class Program
         public void Faulted(string loop, Exception exception) => Console.Error.WriteLine($"{loop}: {exception}");
 
         public void AcceptPaused(string loop, int errno) => Console.Error.WriteLine($"{loop}: accept paused (errno {errno})");
+
+        public void Packed(int active, int loops, string reason) => Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss.fff} loops: {active} of {loops} take new connections ({reason})");
     }
 }

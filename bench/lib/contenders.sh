@@ -252,7 +252,12 @@ EOF
 # tcplb: our balancer in a real pwsh 7.6.9, the one pinned in the repository's tool manifest
 # (.config/dotnet-tools.json, restored by `dotnet tool restore`), started exactly as a user does:
 #   pwsh -NoProfile -Command "Import-Module <repo>/module/TcpLbModule.psd1
-#        $lb = Start-TcpBalancer -Port <p> -Backend <b>,<b>,<b>; '<READY line>'; $lb | Wait-Job"
+#        $DebugPreference = 'Continue'; $lb = Start-TcpBalancer -Port <p> -Backend <b>,<b>,<b>
+#        '<READY line>'; $lb | Receive-Job -Wait"
+# ($DebugPreference and Receive-Job put the balancer's events, among them how many event loops it
+# packs connections on and why, with their times, in stdout.log; Receive-Job waits on the job's
+# events, it does not poll. Not -Debug: on a compiled cmdlet, pwsh 7.6 then asks before each
+# Verbose line, and with no terminal to ask on, the cmdlet fails.)
 # We run the tool's pwsh.dll with `dotnet`, which is what `dotnet pwsh` does after its shim, so
 # the measured process is the pwsh process itself. The targets apply to this row.
 # Stopped with SIGTERM (pwsh exits on it).
@@ -321,9 +326,10 @@ start_pwsh_balancer() {   # <contender name> <role> <launcher prefix: "" or sets
         backends="127.0.0.1:$(bulk_backend_port)"
     fi
     script="Import-Module '$REPO_ROOT/module/TcpLbModule.psd1'
+\$DebugPreference = 'Continue'
 \$lb = Start-TcpBalancer -Port $INST_PORT -Backend $backends$tls${TCPLB_EXTRA:+ $TCPLB_EXTRA}$watched
 \"READY port=\$(\$lb.Port) pid=\$PID job=\$(\$lb.Id) state=\$(\$lb.State) pwsh=\$(\$PSVersionTable.PSVersion)\$(if (\$dash) { ' dash=' + \$dash.Uri })\"
-\$lb | Wait-Job"
+\$lb | Receive-Job -Wait"
     printf '%s\n' "$script" >"$dir/script.ps1"
     local -a envs=()
     read -ra envs <<<"$TCPLB_ENV $(variant_env "$name")"

@@ -98,6 +98,22 @@ namespace TcpLb.Engine.Tests
                 w => Assert.Contains("cannot create sockets while accepting connections on loop 1: too many open files", w.Message));
         }
 
+        [Fact]
+        public void What_the_event_loops_decide_about_their_count_is_the_balancer_s_LoopsChanged()
+        {
+            var balancer = new TcpBalancer(new TcpBalancerOptions { Port = 0, Backends = { new BackendAddress("127.0.0.1", 1) } });
+            var changes = new ConcurrentQueue<LoopsChangedEventArgs>();
+            balancer.LoopsChanged += (sender, e) => changes.Enqueue(e);
+            Net.EventLoop.ILoopTrace loops = balancer.LoopTrace;
+
+            loops.Packed(1, 2, "kept 1 loops: 1 loops relayed 12.4 MB/s, 2 loops 11.9 MB/s");
+
+            LoopsChangedEventArgs change = Assert.Single(changes);
+            Assert.Equal(1, change.Active);
+            Assert.Equal(2, change.Loops);
+            Assert.Equal("event loops: 1 of 2 take new connections (kept 1 loops: 1 loops relayed 12.4 MB/s, 2 loops 11.9 MB/s)", change.ToString());
+        }
+
         private sealed class RecordingTrace : IBalancerTrace
         {
             public ConcurrentQueue<string> Lines { get; } = new ConcurrentQueue<string>();

@@ -75,6 +75,13 @@ namespace TcpLb.Engine.Balancing
         public event EventHandler<OutageChangedEventArgs>? OutageChanged;
 
         /// <summary>
+        /// Raised when the event loops (the loop transport's packed layout) change how many take
+        /// new connections or decide to keep their count, a few times a minute at most under a
+        /// changing load (on a timer thread). What a handler throws is dropped.
+        /// </summary>
+        public event EventHandler<LoopsChangedEventArgs>? LoopsChanged;
+
+        /// <summary>
         /// Says why connections fail, are refused or move (one call per event, on the connection's
         /// thread): silent until set; null sets it silent again. Takes effect for the next event.
         /// </summary>
@@ -392,10 +399,12 @@ namespace TcpLb.Engine.Balancing
 
         internal bool HasProber => _upkeep.HasProber;
 
-        /// <summary>For the event loops the balancer runs on (the loop transport): what they catch becomes the balancer's warnings.</summary>
-        internal Net.EventLoop.ILoopTrace LoopTrace => new BalancerLoopTrace(_upkeep);
+        /// <summary>For the event loops the balancer runs on (the loop transport): what they catch becomes the balancer's warnings, their count's changes its <see cref="LoopsChanged"/>.</summary>
+        internal Net.EventLoop.ILoopTrace LoopTrace => new BalancerLoopTrace(this, _upkeep);
 
         internal void RaiseWarning(string message, bool resolved = false) => Warning?.Invoke(this, new BalancerWarningEventArgs(message, resolved));
+
+        internal void RaiseLoopsChanged(LoopsChangedEventArgs change) => LoopsChanged?.Invoke(this, change);
 
         internal void RaiseBackendStateChanged(BackendStateChangedEventArgs change) => BackendStateChanged?.Invoke(this, change);
 

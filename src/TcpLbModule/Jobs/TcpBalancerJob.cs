@@ -39,6 +39,8 @@ namespace TcpLbModule.Jobs
                 WriteVerboseMessage(record.ToString());
                 WriteTrace("toxic: " + record);
             };
+            // How the engine tunes itself, not the pool's story: Verbose only, no output record.
+            balancer.LoopsChanged += (sender, change) => WriteKeptTrace(change.ToString());
         }
 
         /// <summary>The engine object behind the job (internal: scripts get snapshots, which serialize promptly).</summary>
@@ -132,10 +134,19 @@ namespace TcpLbModule.Jobs
             {
                 line += $" ({suppressed} more trace line(s) were not written: at most {TraceLinesPerSecond} a second)";
             }
+            WriteKeptTrace(line, "trace: ");
+        }
+
+        /// <summary>
+        /// A line to Verbose, and to Debug when the job traces, the oldest unread one dropped once
+        /// <see cref="TraceVerboseCap"/> are kept (for lines that come for as long as the balancer runs).
+        /// </summary>
+        private void WriteKeptTrace(string line, string debugPrefix = "")
+        {
             KeepRoom(Verbose);
             WriteVerboseMessage(line);
             KeepRoom(Debug);
-            WriteTrace("trace: " + line);
+            WriteTrace(debugPrefix + line);
         }
 
         /// <summary>Drops the oldest unread record once <see cref="TraceVerboseCap"/> are kept.</summary>

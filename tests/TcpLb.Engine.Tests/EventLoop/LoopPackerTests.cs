@@ -70,6 +70,10 @@ namespace TcpLb.Engine.Tests.EventLoop
                     packer.Weigh(Loaded, 500_000, 10);
                 }
                 Assert.Contains("back to 2 loops", packer.Reason);
+                // The trace heard each change once, with its reason (the balancer's LoopsChanged, Verbose in the job).
+                Assert.Collection(relay.Trace.Packings,
+                    p => Assert.StartsWith("1 of 2: trying 1 loops against 2 (", p),
+                    p => Assert.StartsWith("2 of 2: back to 2 loops: 1 loops relayed ", p));
                 await LoopConnectionSetTests.WaitUntilAsync(() => loops[1].OpenSockets == listening[1] + 12 && loops[0].OpenSockets == listening[0] + 12);
                 await EchoEveryWayAsync(pairs, 2);
 
@@ -90,6 +94,31 @@ namespace TcpLb.Engine.Tests.EventLoop
                 }
             }
             Assert.Empty(relay.Trace.Faults);
+        }
+
+        [Fact]
+        public void A_trace_that_throws_does_not_stop_the_packer()
+        {
+            using var backend = new RawBackend();
+            using var relay = new RelayUnderTest(backend.Port, LoopLayout.Packed, loops: 2);
+            LoopPacker packer = relay.Relay.Listener.Packer!;
+            packer.DriveByHand();
+            relay.Trace.PackedThrows = true;
+
+            for (int i = 0; i < 40 && packer.Active == 2; i++)
+            {
+                packer.Weigh(Loaded, 1_000_000, 10);
+            }
+            Assert.Equal(1, packer.Active);
+            for (int i = 0; i < 40 && packer.Active == 1; i++)
+            {
+                packer.Weigh(Loaded, 500_000, 10);
+            }
+
+            // Both changes carried out and told, though the trace threw each time: the packer did not give up.
+            Assert.Equal(2, packer.Active);
+            Assert.Contains("back to 2 loops", packer.Reason);
+            Assert.Equal(2, relay.Trace.Packings.Count);
         }
 
         [Fact]

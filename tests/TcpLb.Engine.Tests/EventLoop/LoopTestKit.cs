@@ -214,6 +214,20 @@ namespace TcpLb.Engine.Tests.EventLoop
         public void Faulted(string loop, Exception exception) => Faults.Enqueue(exception);
 
         public void AcceptPaused(string loop, int errno) => Pauses.Enqueue(errno);
+
+        public ConcurrentQueue<string> Packings { get; } = new ConcurrentQueue<string>();
+
+        /// <summary>Whether <see cref="Packed"/> throws after recording (a trace's fault must not stop the packer).</summary>
+        public bool PackedThrows { get; set; }
+
+        public void Packed(int active, int loops, string reason)
+        {
+            Packings.Enqueue($"{active} of {loops}: {reason}");
+            if (PackedThrows)
+            {
+                throw new InvalidOperationException("a trace that throws");
+            }
+        }
     }
 
     /// <summary>Runs a function on a loop's thread and hands back its result.</summary>

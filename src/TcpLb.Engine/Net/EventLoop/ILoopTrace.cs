@@ -4,8 +4,9 @@ namespace TcpLb.Engine.Net.EventLoop
 {
     /// <summary>
     /// Where a loop reports what it caught instead of letting it escape (an exception that leaves
-    /// a loop thread would end the process, and with it the user's shell). Silent by default;
-    /// the balancer's trace hook (Verbose/Debug in the jobs) plugs in here.
+    /// a loop thread would end the process, and with it the user's shell), and where the packed
+    /// layout says what it decided. Silent by default; the balancer's warnings and events (Verbose
+    /// and Debug in the jobs) plug in here.
     /// </summary>
     internal interface ILoopTrace
     {
@@ -14,5 +15,11 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>Accepting paused (out of descriptors or memory: errno) and resumes after a short wait.</summary>
         void AcceptPaused(string loop, int errno);
+
+        /// <summary>
+        /// The packed layout changed how many loops take new connections, or decided to keep the
+        /// count (<see cref="LoopPacking.Reason"/>), on the packer's timer. What it throws is dropped.
+        /// </summary>
+        void Packed(int active, int loops, string reason);
     }
 }

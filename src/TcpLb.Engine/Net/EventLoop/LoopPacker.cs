@@ -20,6 +20,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly ILoopTrace? _trace;
         private readonly LoopPacking _policy;
         private readonly Timer _timer;
+        private string _told; // the last reason told to the trace
         private long _run;
         private long _sent;
         private long _stamp;
@@ -35,6 +36,7 @@ namespace TcpLb.Engine.Net.EventLoop
             _trace = trace;
             _policy = new LoopPacking(loops.Length);
             _active = _policy.Active;
+            _told = _policy.Reason;
             _timer = new Timer(_ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
         }
 
@@ -80,10 +82,8 @@ namespace TcpLb.Engine.Net.EventLoop
         internal void Weigh(double loopWork, long bytesSent, int openSockets)
         {
             int was = _policy.Active;
-            if (_policy.Observe(loopWork, bytesSent, openSockets))
-            {
-                Apply(was);
-            }
+            _policy.Observe(loopWork, bytesSent, openSockets);
+            Apply(was);
         }
 
         /// <summary>Stops the timer: from here only <see cref="Weigh"/> moves the count (tests).</summary>
@@ -142,13 +142,37 @@ namespace TcpLb.Engine.Net.EventLoop
         private void Apply(int was)
         {
             int active = _policy.Active;
-            if (active == was || _disposed)
+            if (_disposed)
+            {
+                return;
+            }
+            Tell(active);
+            if (active == was)
             {
                 return;
             }
             // New connections go to the new set first, then the open ones follow.
             Volatile.Write(ref _active, active);
             _rebalancer.Rebalance(was, active);
+        }
+
+        /// <summary>A decision or change the trace has not heard yet (a new <see cref="LoopPacking.Reason"/>) goes to it.</summary>
+        private void Tell(int active)
+        {
+            string reason = _policy.Reason;
+            if (_trace == null || ReferenceEquals(reason, _told))
+            {
+                return;
+            }
+            _told = reason;
+            try
+            {
+                _trace.Packed(active, _loops.Length, reason);
+            }
+            catch (Exception)
+            {
+                // A trace never takes the packer down.
+            }
         }
 
         /// <summary>Stops the timer and waits for a window being weighed (the loops stop after this).</summary>
