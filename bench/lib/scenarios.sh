@@ -37,13 +37,13 @@ cpu_json() {   # ticks_before ticks_after -> JSON number or null
     ticks_to_seconds "$(($2 - $1))"
 }
 
-# run_wrk <contender> <scenario: warmup|keepalive|close> <port> <seconds> [round tag]
+# run_wrk <contender> <scenario: keepalive|close, or warmup-keepalive|warmup-close (not reported)> <port> <seconds> [round tag]
 run_wrk() {
     local name=$1 scen=$2 port=$3 dur=$4 out="$RUN_DIR/$1.$2${5:+.$5}" rc t0 t1 json cpu rt0 rt foreign cs0 cs1 cs perf_pid="" sys lt0 lt1
     local be0 be1 mb0 mi0 mb1 mi1 sg0 sg1 w0 w1
     local -a args=(-t "$WRK_THREADS" -c "$WRK_CONNS" -d "${dur}s" --latency --timeout "${WRK_TIMEOUT}s"
                    -s "$BENCH_DIR/wrk/report.lua")
-    [[ $scen == close ]] && args+=(-H 'Connection: close')
+    [[ $scen == close || $scen == warmup-close ]] && args+=(-H 'Connection: close')
     local scheme=http
     [[ $name == tcplb-tls ]] && scheme=https
     log "  $name $scen: wrk ${args[*]} $scheme://127.0.0.1:$port/"
@@ -53,7 +53,7 @@ run_wrk() {
     cs0=$(ctx_switches $INST_PIDS)
     lt0=$(loop_ticks $INST_PIDS)
     # System calls of the proxy over the wrk window (perf stat; its window is wrk's duration).
-    [[ $scen != warmup ]] && perf_pid=$(syscall_count_start "$out.perf" "$dur" $INST_PIDS)
+    [[ $scen != warmup-* ]] && perf_pid=$(syscall_count_start "$out.perf" "$dur" $INST_PIDS)
     # Where the CPU goes over the wrk window: the backend nginx, the whole machine, wrk itself,
     # and the TCP segments the machine sent (sampled last before and first after wrk).
     be0=$(cpu_ticks $BACKEND_NGINX_PIDS)
@@ -100,7 +100,7 @@ run_wrk() {
          | .busiest_loop_pct = (if .loop_cpu_ticks == null or (.loop_cpu_ticks | add) <= 0 then null
                                 else (.loop_cpu_ticks | max) * 100 / (.loop_cpu_ticks | add) | round end)' \
         <<<"$json" >"$out.json"
-    [[ $scen == warmup ]] && return 0
+    [[ $scen == warmup-* ]] && return 0
     jq -r --arg n "$name" --arg s "$scen" \
         '"    -> \($n) \($s): \(.rps|floor) req/s  p50 \(.lat_p50_us)us  p99 \(.lat_p99_us)us  errors \(.errors)  other load \(.foreign_cpu_pct)%  cpu \(if .cpu_s == null then "n/a" else "\(.cpu_s)s" end)  cs/req \(.ctx_switches_per_request // "n/a")  sys/req \(.syscalls_per_request // "n/a")  idle \(.machine_idle_pct)%  wrk \(.wrk_cpu_us_per_request)us  nginx \(.backend_cpu_us_per_request)us  segs \(.tcp_out_segs_per_request)\(if .loop_cpu_ticks then "  loop ticks \(.loop_cpu_ticks | map(tostring) | join("/"))" else "" end)"' \
         "$out.json" >&2
@@ -293,11 +293,13 @@ run_all() {
     local c r s
     log "== main instances (3 HTTP backends, round robin) =="
     start_all main
-    for c in $CONTENDERS; do
-        use_instance "$c"
-        run_wrk "$c" warmup "$INST_PORT" "$WARMUP_SECONDS"
-    done
     for s in keepalive close; do
+        # Each scenario's load first runs unmeasured on every contender: JIT tiering, and the
+        # packed layout's check of its loop count (about 5 s of a load), as in a load's first seconds.
+        for c in $CONTENDERS; do
+            use_instance "$c"
+            run_wrk "$c" "warmup-$s" "$INST_PORT" "$WARMUP_SECONDS"
+        done
         for ((r = 1; r <= ROUNDS; r++)); do
             log "-- $s round $r/$ROUNDS"
             for c in $(rotated "$r"); do
