@@ -104,38 +104,16 @@ Describe 'SafeDefaultsTests' {
     }
 
     It 'iperf3 -P 4 -t 8 through a default balancer passes 5 runs of 5 and the backend stays Up' -Tag 'Bulk' {
-        $iperf = (Get-Command iperf3 -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
-        # iperf3 needs a fixed port: take a free one, and another if it was taken meanwhile.
-        $server = $null
-        foreach ($try in 1..5) {
-            $port = Get-FreePort
-            $info = [System.Diagnostics.ProcessStartInfo]::new($iperf, "-s -B 127.0.0.1 -p $port")
-            $info.RedirectStandardOutput = $true
-            $info.RedirectStandardError = $true
-            $server = [System.Diagnostics.Process]::Start($info)
-            $null = $server.StandardOutput.ReadToEndAsync(); $null = $server.StandardError.ReadToEndAsync()
-            if ((Wait-Until { $server.HasExited -or -not (Test-PortFree $port) }) -and -not $server.HasExited) { break }
-            $server.Dispose(); $server = $null
-        }
-        $server | Should -Not -BeNullOrEmpty -Because 'iperf3 -s listens on a free port'
+        $server = Start-Iperf3Server
         try {
             # The defaults, except that health checks come every 2 minutes (so none lands during the runs)
             # rather than every 2 s: iperf3's server takes every connection to its port as part of the test
             # in progress, so a connect-only check arriving between a test's control and data connections
             # became one of its streams (1 run in about 20 under load ended with 0 bytes). Checks still run,
             # so passive health is on, and the retry and response-timeout defaults are the ones tested.
-            $lb = Start-TcpBalancer -Port 0 -Backend $port -Name lb -HealthCheckInterval 120000
+            $lb = Start-TcpBalancer -Port 0 -Backend $server.Port -Name lb -HealthCheckInterval 120000
             $runs = foreach ($run in 1..5) {
-                $info = [System.Diagnostics.ProcessStartInfo]::new($iperf, "-c 127.0.0.1 -p $($lb.Port) -P 4 -t 8 -J")
-                $info.RedirectStandardOutput = $true
-                $info.RedirectStandardError = $true
-                $client = [System.Diagnostics.Process]::Start($info)
-                $stdout = $client.StandardOutput.ReadToEndAsync()
-                $null = $client.StandardError.ReadToEndAsync()
-                if (-not $client.WaitForExit(90000)) { $client.Kill() ; $client.WaitForExit() }
-                $result = $stdout.Result | ConvertFrom-Json
-                [pscustomobject]@{ Run = $run; ExitCode = $client.ExitCode; Bytes = [long] $result.end.sum_received.bytes; Error = $result.error }
-                $client.Dispose()
+                Invoke-Iperf3Client -Port $lb.Port -Arguments '-P 4 -t 8' | Add-Member -NotePropertyName Run -NotePropertyValue $run -PassThru
             }
             $status = Get-TcpBalancerBackend $lb
             Write-Host ("iperf3 through a default balancer: " + (($runs | ForEach-Object { "run $($_.Run) exit $($_.ExitCode) $([math]::Round($_.Bytes / 1MB)) MiB" }) -join '; ') + "; backend $($status.State), $($status.Failures) failures")
@@ -151,9 +129,7 @@ Describe 'SafeDefaultsTests' {
             $lb.Served | Should -Be 25 -Because '5 runs of one control and 4 data connections'
         }
         finally {
-            if (-not $server.HasExited) { $server.Kill() }
-            $server.WaitForExit()
-            $server.Dispose()
+            Stop-Iperf3Server $server
         }
     }
 

@@ -85,6 +85,71 @@ function Test-PortFree {
     }
 }
 
+function Start-Iperf3Server {
+    <#
+    .SYNOPSIS
+    Starts `iperf3 -s` on a free 127.0.0.1 port.
+
+    .DESCRIPTION
+    iperf3 needs a fixed port: takes a free one, and another if it was taken meanwhile (5 tries).
+    Returns the process with its port in a Port note property; the caller stops it with
+    Stop-Iperf3Server. Needs iperf3 (.ci/run installs it).
+
+    .OUTPUTS
+    System.Diagnostics.Process
+
+    .EXAMPLE
+    $server = Start-Iperf3Server
+    try { $lb = Start-TcpBalancer -Port 0 -Backend $server.Port } finally { Stop-Iperf3Server $server }
+    #>
+    $iperf = (Get-Command iperf3 -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    foreach ($try in 1..5) {
+        $port = Get-FreePort
+        $info = [System.Diagnostics.ProcessStartInfo]::new($iperf, "-s -B 127.0.0.1 -p $port")
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $server = [System.Diagnostics.Process]::Start($info)
+        $null = $server.StandardOutput.ReadToEndAsync(); $null = $server.StandardError.ReadToEndAsync()
+        if ((Wait-Until { $server.HasExited -or -not (Test-PortFree $port) }) -and -not $server.HasExited) {
+            return $server | Add-Member -NotePropertyName Port -NotePropertyValue $port -PassThru
+        }
+        $server.Dispose()
+    }
+    throw 'iperf3 -s did not listen on a free port in 5 tries.'
+}
+
+function Stop-Iperf3Server([System.Diagnostics.Process] $Server) {
+    if (-not $Server) { return }
+    if (-not $Server.HasExited) { $Server.Kill() }
+    $Server.WaitForExit()
+    $Server.Dispose()
+}
+
+function Invoke-Iperf3Client([int] $Port, [string] $Arguments) {
+    <#
+    .SYNOPSIS
+    Runs `iperf3 -c 127.0.0.1 -p <Port> <Arguments> -J` to its end (killed after 90 s).
+
+    .OUTPUTS
+    An object with ExitCode, Bytes (received, summed over the streams) and Error (iperf3's own).
+    #>
+    $iperf = (Get-Command iperf3 -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    $info = [System.Diagnostics.ProcessStartInfo]::new($iperf, "-c 127.0.0.1 -p $Port $Arguments -J")
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $client = [System.Diagnostics.Process]::Start($info)
+    try {
+        $stdout = $client.StandardOutput.ReadToEndAsync()
+        $null = $client.StandardError.ReadToEndAsync()
+        if (-not $client.WaitForExit(90000)) { $client.Kill(); $client.WaitForExit() }
+        $result = $stdout.Result | ConvertFrom-Json
+        [pscustomobject]@{ ExitCode = $client.ExitCode; Bytes = [long] $result.end.sum_received.bytes; Error = $result.error }
+    }
+    finally {
+        $client.Dispose()
+    }
+}
+
 # Polls $Condition (an observed state, never a fixed sleep) until it holds; $false after $Seconds,
 # a safety net far above what a busy machine needs (counters are updated just after a client has
 # seen the end of its connection, so tests wait for them rather than read them at once).

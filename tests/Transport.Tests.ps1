@@ -118,6 +118,27 @@ Describe 'Transport' {
         (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 
+    It 'Under a load the packed loops say in the job''s Verbose stream how many of them take new connections, and why' -Tag 'Bulk' -Skip:(-not $IsLinux) {
+        # Two loops whatever the core count, packed (the default layout): under a bulk load the
+        # first measurement either tries one loop fewer or keeps both untried (they ran more work
+        # than one loop can). Either is a new reason, and a Verbose line with the measured figures.
+        $env:TCPLB_LOOPS = '2'
+        $server = Start-Iperf3Server
+        try {
+            # No health checks: iperf3's server would take a connect-only check as one of its streams.
+            $lb = Start-TcpBalancer -Port 0 -Backend $server.Port -HealthCheckInterval 0 -Transport Loop
+            $run = Invoke-Iperf3Client -Port $lb.Port -Arguments '-P 4 -t 6'
+            $run.ExitCode | Should -Be 0 -Because $run.Error
+
+            $said = @($lb.Verbose | ForEach-Object Message | Where-Object { $_ -like 'event loops: *' })
+            $said | Should -Not -BeNullOrEmpty -Because "6 s of iperf3 is a load to measure (Verbose: $(@($lb.Verbose | ForEach-Object Message) -join ' | '))"
+            $said[0] | Should -Match '^event loops: (1 of 2 take new connections \(trying 1 loops against 2 \(\d+\.\d MB/s\)\)|2 of 2 take new connections \(kept 2 loops untried: they ran \d\.\d\d cores \(\d+\.\d MB/s\), more than 1 can\))$'
+        }
+        finally {
+            Stop-Iperf3Server $server
+        }
+    }
+
     It 'TLS takes the stream path even when the loop is asked for' {
         $lb = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -SelfSignedCertificate -Transport Loop
 

@@ -163,7 +163,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     _held = Active;
                     _heldBytes = _measured;
                     int trial = TrialCount();
-                    if (trial < _held && _measuredWork / WindowsMeasured >= trial)
+                    if (trial < _held && MeasuredCores >= trial)
                     {
                         // Fewer loops could not even run the work the held ones did (a bulk load
                         // on every loop): one more, if there are more, else the held count stays untried.
@@ -339,7 +339,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private bool HoldUntried()
         {
             HoldDecided(_held, _heldBytes);
-            Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops untried: they ran {1:0.00} cores ({2}), more than {3} can", _held, _measuredWork / WindowsMeasured, PerSecond(_heldBytes), _held - 1);
+            Reason = string.Format(CultureInfo.InvariantCulture, "kept {0} loops untried: they ran {1:0.00} cores ({2}), more than {3} can", _held, MeasuredCores, PerSecond(_heldBytes), _held - 1);
             return false;
         }
 
@@ -371,6 +371,9 @@ namespace TcpLb.Engine.Net.EventLoop
             _rateChanged = 0;
             Active = active;
         }
+
+        /// <summary>The loop work over the last measurement, on average (cores, summed over the loops).</summary>
+        private double MeasuredCores => _measuredWork / WindowsMeasured;
 
         private static string PerSecond(long bytes)
             => string.Format(CultureInfo.InvariantCulture, "{0:0.0} MB/s", bytes / (WindowsMeasured * WindowMilliseconds / 1000.0) / 1e6);
