@@ -73,7 +73,8 @@ namespace TcpLb.Engine.Tests
         public async Task With_every_backend_down_probes_fail_fast_and_service_resumes_when_one_returns()
         {
             await using var net = new TestNet(Transport);
-            int port = TestNet.ClosedPort();
+            using TestNet.PortHold held = TestNet.HoldPort(); // refused until the backend comes up on it
+            int port = held.Port;
             TcpBalancer balancer = net.Balancer(o => { FastChecks(o); o.HealthCheck.Rise = 1; }, port);
 
             var clock = Stopwatch.StartNew();
@@ -86,6 +87,7 @@ namespace TcpLb.Engine.Tests
             Assert.False(balancer.Completion.IsCompleted);
 
             Task up = BalancerEvents.WhenState(balancer, port, BackendState.Up);
+            held.Dispose();
             net.Backend(TcpBackendMode.Identify, port);
             await up;
             var served = await TestNet.ProbeAsync(balancer.Port, 3);

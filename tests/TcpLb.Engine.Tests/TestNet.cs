@@ -59,7 +59,8 @@ namespace TcpLb.Engine.Tests
         /// <summary>
         /// A port that nothing listens on now and the test may listen on later (bound, then
         /// released: a listener on port 0 started meanwhile may be given it). For a backend that
-        /// only has to refuse, use <see cref="RefusingPort"/>.
+        /// only has to refuse, use <see cref="RefusingPort"/>; for one that comes up later,
+        /// <see cref="HoldPort"/>.
         /// </summary>
         public static int ClosedPort()
         {
@@ -76,11 +77,41 @@ namespace TcpLb.Engine.Tests
         /// </summary>
         public static int RefusingPort()
         {
+            Socket socket = BoundNotListening();
+            RefusingSockets.Add(socket);
+            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        }
+
+        /// <summary>
+        /// A port that refuses every connect until the test releases it (<see cref="PortHold.Dispose"/>)
+        /// to listen on it: bound as <see cref="RefusingPort"/> binds, so nothing started on port 0
+        /// meanwhile (the balancer under test) can be given it.
+        /// </summary>
+        public static PortHold HoldPort() => new PortHold(BoundNotListening());
+
+        /// <summary>A loopback port bound without address reuse and not listened on: connects to it are refused, and no other socket can take it.</summary>
+        private static Socket BoundNotListening()
+        {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            RefusingSockets.Add(socket);
-            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+            return socket;
+        }
+
+        /// <summary>A port held by <see cref="HoldPort"/>; disposing releases it.</summary>
+        public sealed class PortHold : IDisposable
+        {
+            private readonly Socket _socket;
+
+            internal PortHold(Socket socket)
+            {
+                _socket = socket;
+                Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            }
+
+            public int Port { get; }
+
+            public void Dispose() => _socket.Dispose();
         }
 
         public static bool PortIsFree(int port)
