@@ -134,13 +134,23 @@ loop_ticks() {
     done | awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }' | sort -n | awk '{ printf "%s%d", (NR > 1 ? "," : ""), $2 }'
 }
 
-# ctx_switches <pids...>: voluntary + involuntary context switches of every thread, summed
-# (/proc/<pid>/task/*/status; a thread that exits takes its count with it, so a delta can only
-# under-count, and the caller drops a negative one).
+# ctx_switches <pids...>: "tid switches" for every thread (voluntary + involuntary, /proc)
 ctx_switches() {
     local pid
-    for pid in "$@"; do cat /proc/"$pid"/task/*/status 2>/dev/null; done |
-        awk '$1 == "voluntary_ctxt_switches:" || $1 == "nonvoluntary_ctxt_switches:" { s += $2 } END { print s + 0 }'
+    for pid in "$@"; do
+        awk 'FNR == 1 { n = split(FILENAME, p, "/"); t = p[n - 1] }
+             $1 == "voluntary_ctxt_switches:" || $1 == "nonvoluntary_ctxt_switches:" { s[t] += $2 }
+             END { for (t in s) print t, s[t] }' /proc/"$pid"/task/*/status 2>/dev/null
+    done
+}
+
+# ctx_switches_delta "<before>" "<after>" (ctx_switches output): the switches in between, thread by
+# thread. A thread that exited meanwhile (the .NET thread pool retires idle workers) is left out,
+# its switches in the window lost; one started meanwhile counts from 0. (A sum over the threads
+# alive at each end went down whenever a thread exited: the column said n/a.)
+ctx_switches_delta() {
+    awk 'NR == FNR { if (NF == 2) a[$1] = $2; next } NF == 2 { d += $2 - (($1 in a) ? a[$1] : 0) } END { print d + 0 }' \
+        <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
 # perf_usable: perf (Debian linux-perf) can count a process's system calls here (the tracepoint

@@ -76,7 +76,7 @@ run_wrk() {
     rt=$(runtime_delta "$rt0" "$(runtime_stats "$INST_STOP")")
     cpu=$(cpu_json "$t0" "$t1")
     cs=null
-    if [[ -n "${INST_PIDS// /}" ]] && instance_alive && ((cs1 >= cs0)); then cs=$((cs1 - cs0)); fi
+    if [[ -n "${INST_PIDS// /}" ]] && instance_alive; then cs=$(ctx_switches_delta "$cs0" "$cs1"); fi
     json=$(sed -n 's/^WRKJSON //p' "$out.txt" | tail -n 1)
     if [[ -z "$json" ]] || ! jq -e . >/dev/null 2>&1 <<<"$json"; then
         warn "wrk produced no result for $name $scen (exit $rc); see $out.txt"
