@@ -130,10 +130,31 @@ namespace TcpLb.Engine.Tests.EventLoop
             packer.DriveByHand();
             EpollLoop loop = relay.Relay.Loops[0];
             await LoopConnectionSetTests.WaitUntilAsync(() => loop.ThreadId != 0);
-            Assert.True(SchedulerFigures.TryReadThread(loop.ThreadId, out long run, out long wait));
+            // The thread's CPU clock: the run time its schedstat starts with, read again a moment later.
+            string schedstat = System.IO.File.ReadAllText($"/proc/self/task/{loop.ThreadId}/schedstat");
+            long fromProc = long.Parse(schedstat.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(SchedulerFigures.TryReadThread(loop.ThreadId, out long run));
             Assert.True(run > 0, "the loop thread has run");
-            Assert.True(wait >= 0);
-            Assert.False(SchedulerFigures.TryReadThread(int.MaxValue, out _, out _), "no such thread");
+            Assert.True(run >= fromProc, $"the clock read {run} ns after schedstat said {fromProc}");
+            Assert.False(SchedulerFigures.TryReadThread(4 * 1024 * 1024 - 1, out _), "no such thread (the highest id Linux hands out)");
+            Assert.False(SchedulerFigures.TryReadThread(int.MaxValue, out _), "not a thread id: its clock id would wrap to another clock");
+            Assert.False(SchedulerFigures.TryReadThread(0, out _), "a loop not started yet has no thread");
+
+            // Four times a second for every loop, as long as the balancer runs: no allocation.
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                SchedulerFigures.TryReadThread(loop.ThreadId, out _);
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            // And so does a whole window of the packer with no load to weigh (the timer's work).
+            packer.Tick();
+            allocated = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                packer.Tick();
+            }
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
 
             // What the trials compare: every byte the loops send, both ways.
             var (client, server) = await relay.PairAsync(backend);

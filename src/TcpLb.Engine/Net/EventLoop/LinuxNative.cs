@@ -131,6 +131,26 @@ namespace TcpLb.Engine.Net.EventLoop
         [DllImport(Libc)]
         public static extern int gettid();
 
+        /// <summary>
+        /// Reads clock <paramref name="clockId"/> into <paramref name="timespec"/> (seconds, then
+        /// nanoseconds: two longs on a 64-bit Linux).
+        /// </summary>
+        [DllImport(Libc, SetLastError = true)]
+        public static extern int clock_gettime(int clockId, long* timespec);
+
+        /// <summary>
+        /// The clock of how long thread <paramref name="threadId"/> of this process has run on a CPU
+        /// (the kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED), as glibc's pthread_getcpuclockid
+        /// makes it). A thread that no longer exists reads as EINVAL, not as another's.
+        /// </summary>
+        public static int ThreadCpuClock(int threadId) => (~threadId << 3) | CpuClockPerThread | CpuClockSched;
+
+        /// <summary>The highest thread id Linux hands out (PID_MAX_LIMIT on 64-bit); a larger one would not fit in <see cref="ThreadCpuClock"/>.</summary>
+        public const int MaxThreadId = 4 * 1024 * 1024;
+
+        private const int CpuClockSched = 2;
+        private const int CpuClockPerThread = 4;
+
         /// <summary>errno of the last call above on this thread.</summary>
         public static int Errno => Marshal.GetLastWin32Error();
 

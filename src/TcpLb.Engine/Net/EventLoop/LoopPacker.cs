@@ -110,7 +110,7 @@ namespace TcpLb.Engine.Net.EventLoop
                     _primed = false;
                     return true; // not running yet
                 }
-                if (!SchedulerFigures.TryReadThread(threadId, out long ran, out _))
+                if (!SchedulerFigures.TryReadThread(threadId, out long ran))
                 {
                     return false;
                 }
