@@ -257,7 +257,7 @@ EOF
 # ($DebugPreference and Receive-Job put the balancer's events, among them how many event loops it
 # packs connections on and why, with their times, in stdout.log; Receive-Job waits on the job's
 # events, it does not poll. Not -Debug: on a compiled cmdlet, pwsh 7.6 then asks before each
-# Verbose line, and with no terminal to ask on, the cmdlet fails.)
+# Verbose and Warning record, and with no terminal to ask on, the cmdlet fails.)
 # We run the tool's pwsh.dll with `dotnet`, which is what `dotnet pwsh` does after its shim, so
 # the measured process is the pwsh process itself. The targets apply to this row.
 # Stopped with SIGTERM (pwsh exits on it).

@@ -136,7 +136,7 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.True(SchedulerFigures.TryReadThread(loop.ThreadId, out long run));
             Assert.True(run > 0, "the loop thread has run");
             Assert.True(run >= fromProc, $"the clock read {run} ns after schedstat said {fromProc}");
-            Assert.False(SchedulerFigures.TryReadThread(4 * 1024 * 1024 - 1, out _), "no such thread (the highest id Linux hands out)");
+            Assert.False(SchedulerFigures.TryReadThread(LinuxNative.MaxThreadId - 1, out _), "no such thread (the highest id Linux hands out)");
             Assert.False(SchedulerFigures.TryReadThread(int.MaxValue, out _), "not a thread id: its clock id would wrap to another clock");
             Assert.False(SchedulerFigures.TryReadThread(0, out _), "a loop not started yet has no thread");
 
