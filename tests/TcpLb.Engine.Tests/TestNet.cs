@@ -57,17 +57,31 @@ namespace TcpLb.Engine.Tests
         }
 
         /// <summary>
-        /// A port that nothing listens on now and the test may listen on later (bound, then
-        /// released: a listener on port 0 started meanwhile may be given it). For a backend that
-        /// only has to refuse, use <see cref="RefusingPort"/>; for one that comes up later,
-        /// <see cref="HoldPort"/>.
+        /// A port that nothing listens on now and the test may listen on later (free, not held).
+        /// It is taken below the kernel's ephemeral range (Linux hands out 32768 and up to port 0,
+        /// Windows and macOS 49152 and up), so no listener started on port 0 meanwhile, by a test
+        /// running beside this one, can be given it, and each call in this run gets another. (One
+        /// from port 0, bound and released, was given to another test's balancer now and then.)
+        /// For a backend that only has to refuse, use <see cref="RefusingPort"/>; for one that
+        /// comes up later, <see cref="HoldPort"/>.
         /// </summary>
         public static int ClosedPort()
         {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+            for (int tries = 0; tries < BelowEphemeralCount; tries++)
+            {
+                int port = BelowEphemeralFirst + (int)((uint)Interlocked.Increment(ref _closedPortTurn) % BelowEphemeralCount);
+                if (PortIsFree(port))
+                {
+                    return port;
+                }
+            }
+
+            throw new InvalidOperationException($"Every port from {BelowEphemeralFirst} to {BelowEphemeralFirst + BelowEphemeralCount - 1} is in use.");
         }
+
+        private const int BelowEphemeralFirst = 20000;
+        private const int BelowEphemeralCount = 12768; // to 32767, the port below Linux's ephemeral range
+        private static int _closedPortTurn = Random.Shared.Next(BelowEphemeralCount); // another start each run, so runs do not meet ports in TIME_WAIT
 
         /// <summary>
         /// A port that refuses every connect for the rest of the test run: bound without address
