@@ -176,6 +176,7 @@ function Invoke-TestTask {
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) {
         # dotnet test failed without a failing test (a crash, a build problem): count it.
         $xunit.Failed = 1
+        $xunit.Failures.Add("dotnet test exited with code $xunitExit and no failed test (a crash or a hang: see its output above)")
     }
     if ($IsLinux -and -not $env:TCPLB_TRANSPORT) {
         # The engine's tests once more with every balancer on the portable stream path (issue 17:
@@ -190,11 +191,13 @@ function Invoke-TestTask {
             $count = Get-TrxCount -Directory $streamDir
             if ($streamExit -ne 0 -and $count.Failed -eq 0) {
                 $count.Failed = 1
+                $count.Failures.Add("dotnet test exited with code $streamExit and no failed test (a crash or a hang: see its output above)")
             }
             $count
         }
         $xunit.Passed += $stream.Passed
         $xunit.Failed += $stream.Failed
+        $stream.Failures | ForEach-Object { $xunit.Failures.Add("$_ (TCPLB_TRANSPORT=stream)") }
     }
 
     $pester = Import-Pester
@@ -212,6 +215,13 @@ function Invoke-TestTask {
     $pesterFailed = ($runs | ForEach-Object { $_.FailedCount + $_.FailedBlocksCount + $_.FailedContainersCount } | Measure-Object -Sum).Sum
 
     Write-Host ''
+    # The failed tests again, by name, next to the closing line: a CI log is often read from its end.
+    $failures = @($xunit.Failures) +
+        @($runs | ForEach-Object { $_.Failed } | ForEach-Object { "$($_.ExpandedPath): $(Get-FailureGist $_.ErrorRecord[0].Exception.Message)" }) +
+        @($runs | ForEach-Object { $_.FailedContainers } | ForEach-Object { "$($_.Item): $(Get-FailureGist $_.ErrorRecord[0].Exception.Message)" })
+    foreach ($failure in $failures) {
+        Write-Host "failed: $failure" -ForegroundColor Red
+    }
     Write-Host "xunit:  $($xunit.Passed) passed, $($xunit.Failed) failed ($xunitDir)"
     Write-Host "Pester: $pesterPassed passed, $pesterFailed failed ($ResultsDir/Pester*.xml)"
     # The one closing line CI reads, summed over every run of both runners.
@@ -257,13 +267,26 @@ function Invoke-OnStreamPath {
 function Get-TrxCount {
     # Sums the counters of every TRX file that dotnet test wrote under the folder.
     param([string] $Directory)
-    $count = [pscustomobject] @{ Passed = 0; Failed = 0 }
+    # Failures names each failed test with the gist of its message.
+    $count = [pscustomobject] @{ Passed = 0; Failed = 0; Failures = [System.Collections.Generic.List[string]]::new() }
     foreach ($file in @(Get-ChildItem -Path $Directory -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue)) {
-        $counters = ([xml] (Get-Content -LiteralPath $file.FullName -Raw)).TestRun.ResultSummary.Counters
+        $run = ([xml] (Get-Content -LiteralPath $file.FullName -Raw)).TestRun
+        $counters = $run.ResultSummary.Counters
         $count.Passed += [int] $counters.passed
         $count.Failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        foreach ($result in @($run.Results.UnitTestResult | Where-Object outcome -ne 'Passed' | Where-Object outcome -ne 'NotExecuted')) {
+            $count.Failures.Add("$($result.testName): $(Get-FailureGist $result.Output.ErrorInfo.Message)")
+        }
     }
     $count
+}
+
+function Get-FailureGist {
+    # A test's failure message on one line: its first three lines, at most 300 characters.
+    param([string] $Text)
+    $gist = (@("$Text" -split "`r?`n" | ForEach-Object Trim | Where-Object { $_ }) | Select-Object -First 3) -join ' / '
+    if ($gist.Length -gt 300) { $gist = $gist.Substring(0, 300) + '...' }
+    $gist
 }
 
 function Import-Pester {
