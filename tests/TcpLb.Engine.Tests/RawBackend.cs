@@ -38,6 +38,20 @@ namespace TcpLb.Engine.Tests
             return buffer;
         }
 
+        /// <summary>Reads until the peer's FIN: what it sent, all of it (a close with bytes left unread would send a reset).</summary>
+        public static async Task<int> ReadToEndAsync(Socket socket)
+        {
+            var buffer = new byte[4096];
+            using var timeout = new CancellationTokenSource(TestNet.Patience);
+            int total = 0;
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, timeout.Token)) > 0)
+            {
+                total += read;
+            }
+            return total;
+        }
+
         /// <summary>Connections <see cref="ResetAfterRequestsAsync"/> has reset so far.</summary>
         public int ResetCount => Volatile.Read(ref _resets);
 
