@@ -13,9 +13,10 @@ namespace TcpLb.Engine.Balancing
     /// means (served, failed, move on with the held bytes, reset the client), and what is counted
     /// (Retried, Redispatched, Served, Failed, the backend's failures). Nothing here waits or moves a
     /// byte, so a Task-based driver (<see cref="ConnectionAttempts"/>) and an event-driven one (the
-    /// event loop's observer, docs/design/event-loop.md) run the same pipeline.
+    /// event loop's observer, docs/design/event-loop.md) run the same pipeline. A struct, kept in
+    /// its driver (a field of the loop's client, a local of the Task's): no object per connection.
     /// </summary>
-    internal sealed class AttemptPlan
+    internal struct AttemptPlan
     {
         private readonly ConnectionAttempts _owner;
         private readonly TcpBalancerOptions _options;

@@ -79,9 +79,17 @@ namespace TcpLb.Engine.Balancing
                     }
                     plan.OnPicked();
                     BackendConnectResult connect = await transport.ConnectAsync(backend).ConfigureAwait(false);
-                    AttemptStep step = connect.Socket == null
-                        ? plan.OnConnectFailed(backend, connect)
-                        : plan.OnRelayEnded(backend, await ProxyAsync(transport, backend, plan.MovableEnds(backend)).ConfigureAwait(false), transport.Connection!, transport.LastEnd, transport.LastReset);
+                    AttemptStep step;
+                    if (connect.Socket == null)
+                    {
+                        step = plan.OnConnectFailed(backend, connect);
+                    }
+                    else
+                    {
+                        // Awaited first, then the plan told: it is a struct, so no copy of it may be taken across the await.
+                        ProxyAttemptOutcome outcome = await ProxyAsync(transport, backend, plan.MovableEnds(backend)).ConfigureAwait(false);
+                        step = plan.OnRelayEnded(backend, outcome, transport.Connection!, transport.LastEnd, transport.LastReset);
+                    }
                     if (step != AttemptStep.Next)
                     {
                         resetClient = step == AttemptStep.Reset;

@@ -26,7 +26,7 @@ namespace TcpLb.Engine.Balancing
         private TcpBalancerOptions _options;
         private ProxyHeader? _received;
         private OutgoingProxyHeaders? _proxyHeaders;
-        private AttemptPlan? _plan;
+        private AttemptPlan _plan; // made by StartAttempts
         private Backend? _backend; // reserved for the attempt in flight or relaying
         private bool _inTable; // in the connection table from the first backend reached
         private Phase _phase;
@@ -240,7 +240,7 @@ namespace TcpLb.Engine.Balancing
         /// <summary>The next backend: at once, or after the backend queue (the client stays, its bytes wait).</summary>
         private void Pick()
         {
-            PickRequest request = _plan!.Request;
+            PickRequest request = _plan.Request;
             Backend? backend = _transport.Picker.TryReserve(request);
             if (backend != null)
             {
@@ -274,7 +274,7 @@ namespace TcpLb.Engine.Balancing
 
         private void Connect(Backend backend)
         {
-            _plan!.OnPicked();
+            _plan.OnPicked();
             _backend = backend;
             if (!_toxicsDrawn)
             {
@@ -349,7 +349,7 @@ namespace TcpLb.Engine.Balancing
             }
             _backend = null;
             var result = new BackendConnectResult(null, tried, NativeSocket.ToSocketError(errno));
-            if (_plan!.OnConnectFailed(backend, result) != AttemptStep.Next)
+            if (_plan.OnConnectFailed(backend, result) != AttemptStep.Next)
             {
                 _decided = true; // the relay resets the client when this returns
                 return;
@@ -377,7 +377,7 @@ namespace TcpLb.Engine.Balancing
             UnansweredEnd end = _relay.ServerEnd;
             // A toxic's connection is not watched: however its server ends, it is not the server's failure (as on the stream path).
             _lastEnd = Watched ? end : UnansweredEnd.None;
-            if (!movable || !Watched || Aborted || (_plan!.MovableEnds(backend) & end) == 0)
+            if (!movable || !Watched || Aborted || (_plan.MovableEnds(backend) & end) == 0)
             {
                 return; // the end goes on (a reset, a FIN, a timeout); counted when the pair closes
             }
@@ -449,7 +449,7 @@ namespace TcpLb.Engine.Balancing
                     ProxyAttemptOutcome outcome = (_lastEnd & (UnansweredEnd.Reset | UnansweredEnd.Timeout)) != 0 && !Aborted
                         ? ProxyAttemptOutcome.FailedBeforeResponse
                         : ProxyAttemptOutcome.Completed;
-                    _plan!.OnRelayEnded(backend!, outcome, this, _lastEnd, _reset);
+                    _plan.OnRelayEnded(backend!, outcome, this, _lastEnd, _reset);
                     break;
                 case Phase.Preamble:
                     BadHeader("the client closed before a complete PROXY header");

@@ -101,6 +101,14 @@ namespace TcpLb.Engine.Proxying
         }
 
         /// <summary>Gives the array back to the pool; the buffer holds nothing afterwards.</summary>
+        /// <summary>Empty again, as made (its array back to the pool; no FIN, not overflowed): for another connection.</summary>
+        public void Reset()
+        {
+            Release();
+            HasFin = false;
+            Overflowed = false;
+        }
+
         public void Release()
         {
             byte[]? bytes = _bytes;

@@ -25,6 +25,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly LoopListener[] _listeners;
         private readonly LoopLayout _layout;
         private readonly int[] _handingOff; // per loop: connections posted to it, not yet taken up (LeastLoaded)
+        private readonly HandOff?[] _spareHandOffs = new HandOff?[SpareHandOffs]; // taken up, for the next (a new connection allocates none)
         private readonly int _backlog;
         private readonly LoopPacker? _packer;
         private readonly object _listening = new object();
@@ -212,7 +213,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 Interlocked.Increment(ref _handOffs);
                 Interlocked.Increment(ref _handingOff[target]);
-                _loops[target].Post(new HandOff(this, target, fd, peer));
+                _loops[target].Post(RentHandOff(target, fd, in peer));
             }
         }
 
@@ -359,16 +360,45 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>A connection accepted on one loop, taken up by another (reset if that loop stops first).</summary>
+        private const int SpareHandOffs = 16;
+
+        /// <summary>A hand-off of <paramref name="fd"/> to loop <paramref name="target"/>: a spare one if there is one (from any thread).</summary>
+        private HandOff RentHandOff(int target, int fd, in SockAddrBuffer peer)
+        {
+            HandOff? handOff = null;
+            for (int i = 0; i < _spareHandOffs.Length && handOff == null; i++)
+            {
+                handOff = Interlocked.Exchange(ref _spareHandOffs[i], null);
+            }
+            handOff ??= new HandOff(this);
+            handOff.Set(target, fd, in peer);
+            return handOff;
+        }
+
+        /// <summary>Keeps a hand-off that has been taken up for the next, if a spare place is free.</summary>
+        private void ReturnHandOff(HandOff handOff)
+        {
+            for (int i = 0; i < _spareHandOffs.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref _spareHandOffs[i], handOff, null) == null)
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>An accepted connection on its way to another loop; reused (see <see cref="RentHandOff"/>).</summary>
         private sealed class HandOff : ILoopWorkItem, IDisposable
         {
             private readonly LoopGroup _group;
-            private readonly int _target;
-            private readonly int _fd;
-            private readonly SockAddrBuffer _peer;
+            private int _target;
+            private int _fd;
+            private SockAddrBuffer _peer;
 
-            public HandOff(LoopGroup group, int target, int fd, SockAddrBuffer peer)
+            public HandOff(LoopGroup group) => _group = group;
+
+            public void Set(int target, int fd, in SockAddrBuffer peer)
             {
-                _group = group;
                 _target = target;
                 _fd = fd;
                 _peer = peer;
@@ -376,14 +406,18 @@ namespace TcpLb.Engine.Net.EventLoop
 
             public void Execute(EpollLoop loop)
             {
+                int target = _target;
+                int fd = _fd;
+                SockAddrBuffer peer = _peer;
+                _group.ReturnHandOff(this); // its fields are read: the next connection may have it
                 try
                 {
-                    _group._handler.OnAccepted(loop, _fd, in _peer);
+                    _group._handler.OnAccepted(loop, fd, in peer);
                 }
                 finally
                 {
                     // After: its sockets count on the loop by now (counted twice for a moment, never missed).
-                    Interlocked.Decrement(ref _group._handingOff[_target]);
+                    Interlocked.Decrement(ref _group._handingOff[target]);
                 }
             }
 

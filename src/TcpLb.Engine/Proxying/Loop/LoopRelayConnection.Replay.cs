@@ -27,7 +27,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 throw new InvalidOperationException("Client bytes are held once.");
             }
-            var replay = new RelayReplay();
+            RelayReplay replay = RelayReplay.Rent();
             replay.Begin(capacity);
             _replay = replay;
             _up.Hold = replay;
@@ -111,6 +111,18 @@ namespace TcpLb.Engine.Proxying.Loop
             _awaitingSince = 0;
             _replay?.Release();
             _observer?.OnFirstServerByte(this);
+        }
+
+        /// <summary>The connection is over: its replay (copy let go) goes back for another connection, and nothing here reads it again.</summary>
+        private void RecycleReplay()
+        {
+            RelayReplay? replay = _replay;
+            if (replay != null)
+            {
+                _replay = null;
+                _up.Hold = null;
+                replay.Recycle();
+            }
         }
 
         /// <summary>The next server has the replay: its counter counts those bytes too.</summary>

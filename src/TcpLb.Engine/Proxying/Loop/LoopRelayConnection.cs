@@ -526,7 +526,7 @@ namespace TcpLb.Engine.Proxying.Loop
             {
                 _loop.Cancel(_timer);
                 _preamble.End();
-                _replay?.Release();
+                RecycleReplay();
                 NativeBufferPool pool = _loop.Buffers;
                 _up.Release(pool);
                 _down.Release(pool);
