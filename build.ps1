@@ -183,21 +183,12 @@ function Invoke-TestTask {
         # the default on Linux is the engine's own event loop), less those the variable does not
         # change: the event loop's own (no balancer) and the *OnLoopTests classes (their stream
         # twins ran above). About a minute.
-        Write-Host "> dotnet test (xunit: the engine again, TCPLB_TRANSPORT=stream)" -ForegroundColor Cyan
-        $streamDir = Join-Path $ResultsDir 'xunit-stream'
-        $stream = Invoke-OnStreamPath {
-            & dotnet test (Join-Path $RepoRoot 'tests/TcpLb.Engine.Tests') -c $Configuration --no-build --filter 'FullyQualifiedName!~TcpLb.Engine.Tests.EventLoop.&FullyQualifiedName!~OnLoopTests' --logger 'trx' --results-directory $streamDir --blame-hang --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
-            $streamExit = $LASTEXITCODE
-            $count = Get-TrxCount -Directory $streamDir
-            if ($streamExit -ne 0 -and $count.Failed -eq 0) {
-                $count.Failed = 1
-                $count.Failures.Add("dotnet test exited with code $streamExit and no failed test (a crash or a hang: see its output above)")
-            }
-            $count
-        }
-        $xunit.Passed += $stream.Passed
-        $xunit.Failed += $stream.Failed
-        $stream.Failures | ForEach-Object { $xunit.Failures.Add("$_ (TCPLB_TRANSPORT=stream)") }
+        Add-XunitPass -Total $xunit -Label 'TCPLB_TRANSPORT=stream' -Variable 'TCPLB_TRANSPORT' -Value 'stream' -Directory (Join-Path $ResultsDir 'xunit-stream') `
+            -Filter 'FullyQualifiedName!~TcpLb.Engine.Tests.EventLoop.&FullyQualifiedName!~OnLoopTests'
+        # The event loop's tests and the balancer's on the loop once more with one system call at a
+        # time, the path a kernel without io_uring takes (the default batches them). About 30 seconds.
+        Add-XunitPass -Total $xunit -Label 'TCPLB_IO_URING=off' -Variable 'TCPLB_IO_URING' -Value 'off' -Directory (Join-Path $ResultsDir 'xunit-one-call') `
+            -Filter 'FullyQualifiedName~TcpLb.Engine.Tests.EventLoop.|FullyQualifiedName~OnLoopTests'
     }
 
     $pester = Import-Pester
@@ -255,13 +246,41 @@ function Invoke-PesterRun {
 function Invoke-OnStreamPath {
     # Runs the script block with every balancer of this process (and its jobs) on the stream path.
     param([scriptblock] $Script)
-    $env:TCPLB_TRANSPORT = 'stream'
+    Invoke-WithEnvironment -Variable 'TCPLB_TRANSPORT' -Value 'stream' -Script $Script
+}
+
+function Invoke-WithEnvironment {
+    # Runs the script block with one environment variable set (this process and what it starts),
+    # then puts back what it was.
+    param([string] $Variable, [string] $Value, [scriptblock] $Script)
+    $was = [Environment]::GetEnvironmentVariable($Variable)
+    [Environment]::SetEnvironmentVariable($Variable, $Value)
     try {
         & $Script
     }
     finally {
-        Remove-Item Env:TCPLB_TRANSPORT
+        [Environment]::SetEnvironmentVariable($Variable, $was)
     }
+}
+
+function Add-XunitPass {
+    # The engine's xunit tests matching Filter once more with Variable=Value; their counts and
+    # failures (labelled) are added to Total.
+    param($Total, [string] $Label, [string] $Variable, [string] $Value, [string] $Directory, [string] $Filter)
+    Write-Host "> dotnet test (xunit: the engine again, $Label)" -ForegroundColor Cyan
+    $count = Invoke-WithEnvironment -Variable $Variable -Value $Value -Script {
+        & dotnet test (Join-Path $RepoRoot 'tests/TcpLb.Engine.Tests') -c $Configuration --no-build --filter $Filter --logger 'trx' --results-directory $Directory --blame-hang --blame-hang-timeout 5m --blame-hang-dump-type none | Out-Host
+        $exit = $LASTEXITCODE
+        $pass = Get-TrxCount -Directory $Directory
+        if ($exit -ne 0 -and $pass.Failed -eq 0) {
+            $pass.Failed = 1
+            $pass.Failures.Add("dotnet test exited with code $exit and no failed test (a crash or a hang: see its output above)")
+        }
+        $pass
+    }
+    $Total.Passed += $count.Passed
+    $Total.Failed += $count.Failed
+    $count.Failures | ForEach-Object { $Total.Failures.Add("$_ ($Label)") }
 }
 
 function Get-TrxCount {

@@ -1,8 +1,8 @@
 # Issue 17 through the cmdlets: which transport a balancer runs on. Auto (the default) is the
 # engine's own event loop on Linux; -Transport and the configuration key choose; TLS always takes
 # the stream path; TCPLB_TRANSPORT overrides for the process; a reload cannot change it; the job's
-# Transport property says which one runs; a TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT or TCPLB_LOOPS that
-# names nothing known is an error and starts nothing. This file clears the variables while it runs
+# Transport property says which one runs; a TCPLB_TRANSPORT, TCPLB_LOOP_LAYOUT, TCPLB_LOOPS or
+# TCPLB_IO_URING that names nothing known is an error and starts nothing. This file clears the variables while it runs
 # (CI's second pass sets TCPLB_TRANSPORT for other files) and puts them back afterwards.
 
 Describe 'Transport' {
@@ -12,7 +12,8 @@ Describe 'Transport' {
         $script:forced = $env:TCPLB_TRANSPORT
         $script:layout = $env:TCPLB_LOOP_LAYOUT
         $script:loops = $env:TCPLB_LOOPS
-        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS -ErrorAction SilentlyContinue
+        $script:uring = $env:TCPLB_IO_URING
+        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS, Env:TCPLB_IO_URING -ErrorAction SilentlyContinue
         $script:backend = Start-TcpBackend -Port 0
     }
 
@@ -22,10 +23,11 @@ Describe 'Transport' {
         if ($script:forced) { $env:TCPLB_TRANSPORT = $script:forced }
         if ($script:layout) { $env:TCPLB_LOOP_LAYOUT = $script:layout }
         if ($script:loops) { $env:TCPLB_LOOPS = $script:loops }
+        if ($script:uring) { $env:TCPLB_IO_URING = $script:uring }
     }
 
     AfterEach {
-        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS -ErrorAction SilentlyContinue
+        Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS, Env:TCPLB_IO_URING -ErrorAction SilentlyContinue
         Get-Job | Where-Object { $_ -ne $script:backend } | Stop-Job
         Get-Job | Where-Object { $_ -ne $script:backend } | Remove-Job -Force
     }
@@ -94,6 +96,31 @@ Describe 'Transport' {
             Test-PortFree $port | Should -BeTrue
         }
         # The stream path has no loops to lay out: the variable does not concern it.
+        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
+    }
+
+    It 'TCPLB_IO_URING off makes one system call at a time and serves the same; a value other than on or off is an error naming it; nothing starts' {
+        $port = Get-FreePort
+        if ($IsLinux) {
+            foreach ($value in 'off', 'on') {
+                $env:TCPLB_IO_URING = $value
+                $lb = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Loop
+                $sent = Invoke-TcpProbe -Port $lb.Port -Count 3 -Message ('x' * 40000)
+                @($sent | Where-Object Status -eq 'Success').Count | Should -Be 3 -Because "TCPLB_IO_URING=$value"
+                $lb | Stop-TcpBalancer
+            }
+
+            $before = @(Get-Job).Count
+            $env:TCPLB_IO_URING = '1'
+            $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
+
+            $err.Exception.Message | Should -BeLike "*TCPLB_IO_URING='1'*"
+            $err.Exception.Message | Should -BeLike '*accepted: on, off*'
+            @(Get-Job).Count | Should -Be $before
+            Test-PortFree $port | Should -BeTrue
+        }
+        # The stream path makes its calls through .NET's sockets: the variable does not concern it.
+        $env:TCPLB_IO_URING = 'sometimes'
         (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 

@@ -46,12 +46,16 @@ namespace TcpLb.Engine.Net.EventLoop
         private List<ILoopWorkItem> _deferred = new List<ILoopWorkItem>();
         private List<ILoopWorkItem> _running = new List<ILoopWorkItem>();
         private Thread? _thread;
+        private readonly bool _batchCalls;
+        private LoopCallBatch? _batch; // made on the loop thread as it starts, where the kernel allows
         private int _sleeping;
         private volatile bool _stopRequested;
         private bool _disposed;
 
-        public EpollLoop(string name, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024)
+        /// <param name="batchCalls">Whether sends and receives are batched on an io_uring where the kernel allows one (null: <see cref="CallBatching.Default"/>).</param>
+        public EpollLoop(string name, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024, bool? batchCalls = null)
         {
+            _batchCalls = batchCalls ?? CallBatching.Default;
             if (!IsSupported)
             {
                 throw new PlatformNotSupportedException("The event loop runs on 64-bit Linux (x86-64 or arm64) only; use the portable transport here.");
@@ -162,6 +166,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 throw new InvalidOperationException("Only an open socket of this loop is detached.");
             }
+            SettleCalls(); // a queued send on it is made here, not after it has left
             byte* ev = stackalloc byte[16];
             if (epoll_ctl(_epoll, EPOLL_CTL_DEL, fd, ev) != 0)
             {
@@ -169,6 +174,48 @@ namespace TcpLb.Engine.Net.EventLoop
             }
             Unregister(socket);
             return fd;
+        }
+
+        /// <summary>Whether sends and receives are queued (<see cref="QueueSend"/>, <see cref="QueueReceive"/>) and made together, one system call a batch (loop thread; false before the loop runs).</summary>
+        public bool BatchesCalls => _batch != null;
+
+        /// <summary>See <see cref="LoopCallBatch.QueueSend"/> (loop thread, <see cref="BatchesCalls"/> only).</summary>
+        internal void QueueSend(LoopSocket socket, IRingCompletion sender, byte* buffer, int length) => _batch!.QueueSend(socket, sender, buffer, length);
+
+        /// <summary>See <see cref="LoopCallBatch.QueueReceive"/> (loop thread, <see cref="BatchesCalls"/> only).</summary>
+        internal void QueueReceive(LoopSocket socket, IRingCompletion receiver, byte* buffer, int length) => _batch!.QueueReceive(socket, receiver, buffer, length);
+
+        /// <summary>Makes the queued calls now and hands each its result, running no handler: before a descriptor closes or leaves, a direct call on a socket, or a buffer a queued call uses goes back.</summary>
+        internal void SettleCalls() => _batch?.Settle();
+
+        /// <summary>Makes every queued call and runs the handlers their results wake, until none is queued (the top of the loop only).</summary>
+        private void DrainCalls()
+        {
+            if (_batch == null)
+            {
+                return;
+            }
+            List<LoopSocket>? woken;
+            while ((woken = _batch.TakeWoken()) != null)
+            {
+                for (int i = 0; i < woken.Count; i++)
+                {
+                    LoopSocket socket = woken[i];
+                    if (!socket.IsOpen)
+                    {
+                        continue; // closed or moved on since its call was made
+                    }
+                    try
+                    {
+                        socket.Handler.OnReady(socket, 0);
+                    }
+                    catch (Exception e)
+                    {
+                        Fault(socket.Handler, e);
+                    }
+                }
+                woken.Clear();
+            }
         }
 
         /// <summary>Runs <paramref name="item"/> on the loop thread soon; from any thread. Wakes the loop only if it is blocked.</summary>
@@ -227,6 +274,7 @@ namespace TcpLb.Engine.Net.EventLoop
             {
                 return;
             }
+            SettleCalls(); // a queued send on it is made before its number can be reused
             Unregister(socket);
             // close() takes the descriptor out of the epoll set; events already gathered carry the old generation.
             if (reset)
@@ -293,10 +341,15 @@ namespace TcpLb.Engine.Net.EventLoop
             Volatile.Write(ref _threadId, gettid());
             try
             {
+                if (_batchCalls)
+                {
+                    _batch = LoopCallBatch.TryCreate();
+                }
                 while (!_stopRequested)
                 {
                     RunPosted();
                     RunDeferred();
+                    DrainCalls();
                     int timeout = _deferred.Count > 0 ? 0 : Timers.MillisecondsUntilNext(Now);
                     if (timeout != 0)
                     {
@@ -318,9 +371,11 @@ namespace TcpLb.Engine.Net.EventLoop
                     {
                         Dispatch(EpollEvents.DataAt(_events, i), EpollEvents.EventsAt(_events, i));
                     }
+                    DrainCalls();
                     if (Timers.Count > 0)
                     {
                         Timers.Advance(Now, _fireTimer);
+                        DrainCalls();
                     }
                 }
             }
@@ -485,6 +540,9 @@ namespace TcpLb.Engine.Net.EventLoop
                     Trace(e);
                 }
             }
+            SettleCalls();
+            _batch?.Dispose();
+            _batch = null;
             ReleaseNative();
         }
 

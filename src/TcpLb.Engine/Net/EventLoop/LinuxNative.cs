@@ -30,6 +30,7 @@ namespace TcpLb.Engine.Net.EventLoop
         public const int ETIMEDOUT = 110;
         public const int ECONNREFUSED = 111;
         public const int EINPROGRESS = 115;
+        public const int EBUSY = 16;
 
         public const int AF_INET = 2;
         public const int AF_INET6 = 10;
@@ -126,6 +127,21 @@ namespace TcpLb.Engine.Net.EventLoop
 
         [DllImport(Libc, SetLastError = true)]
         public static extern int close(int fd);
+
+        public const int PROT_READ = 0x1;
+        public const int PROT_WRITE = 0x2;
+        public const int MAP_SHARED = 0x01;
+        public const int MAP_POPULATE = 0x8000;
+
+        [DllImport(Libc, SetLastError = true)]
+        public static extern void* mmap(void* addr, IntPtr length, int prot, int flags, int fd, long offset);
+
+        [DllImport(Libc, SetLastError = true)]
+        public static extern int munmap(void* addr, IntPtr length);
+
+        /// <summary>A system call by number (io_uring has no libc wrapper); six arguments, as the kernel takes them.</summary>
+        [DllImport(Libc, SetLastError = true)]
+        public static extern long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
 
         /// <summary>The calling thread's kernel id (glibc 2.30 and later): its /proc/self/task entry.</summary>
         [DllImport(Libc)]

@@ -107,6 +107,7 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>Sends what fits: the count sent, or minus errno (-EAGAIN when full; <see cref="WriteReady"/> is cleared then and after a partial send).</summary>
         public int Send(byte* buffer, int length)
         {
+            Loop.SettleCalls(); // bytes queued on the loop (on any socket, rarely this one) go first
             while (true)
             {
                 long sent = (long)send(Fd, buffer, (IntPtr)length, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -133,10 +134,18 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>Sends FIN (shutdown SHUT_WR); minus errno when the socket is already gone.</summary>
-        public int ShutdownSend() => shutdown(Fd, SHUT_WR) == 0 ? 0 : -Errno;
+        public int ShutdownSend()
+        {
+            Loop.SettleCalls(); // the FIN after every byte queued before it
+            return shutdown(Fd, SHUT_WR) == 0 ? 0 : -Errno;
+        }
 
         /// <summary>Shuts both ways (shutdown SHUT_RDWR): the peer gets FIN, and reads here see the end at once.</summary>
-        public int ShutdownBoth() => shutdown(Fd, SHUT_RDWR) == 0 ? 0 : -Errno;
+        public int ShutdownBoth()
+        {
+            Loop.SettleCalls();
+            return shutdown(Fd, SHUT_RDWR) == 0 ? 0 : -Errno;
+        }
 
         /// <summary>Closes with FIN; the loop forgets the descriptor (stale events for it are ignored).</summary>
         public void Close() => Loop.Close(this, reset: false);

@@ -12,7 +12,7 @@ namespace TcpLb.Engine.Proxying.Loop
     /// each send and keeps what it may not send yet; with <see cref="Hold"/> (replay) it copies what
     /// it sends. Loop thread only.
     /// </summary>
-    internal sealed unsafe class RelayDirection
+    internal sealed unsafe class RelayDirection : IRingCompletion
     {
         private byte* _buffer;
         private int _offset;
@@ -22,6 +22,13 @@ namespace TcpLb.Engine.Proxying.Loop
         private int _allowance; // bytes a shaper allowed that are not sent yet
         private bool _cutAfterAllowance;
         private bool _finAllowed;
+        private EpollLoop? _sendLoop; // the loop that queued a send of this direction's bytes; null for none
+        private bool _sendDone;
+        private int _sendResult;
+        private int _sendLength;
+        private EpollLoop? _receiveLoop; // the loop that queued a receive into this direction's buffer; null for none
+        private bool _receiveDone;
+        private int _receiveResult;
 
         public RelayDirection(RelaySide from)
         {
@@ -98,6 +105,7 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         public void Retarget()
         {
+            DropQueuedSend(); // what it sent went to the abandoned server: those bytes are still here, for the next
             Destination = null;
             Finished = false;
             Errno = 0;
@@ -106,6 +114,7 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>The source was abandoned: this direction starts over for the next one.</summary>
         public void Detach(NativeBufferPool pool)
         {
+            DropQueuedCalls();
             Release(pool);
             Source = null;
             SourceEnded = false;
@@ -142,27 +151,67 @@ namespace TcpLb.Engine.Proxying.Loop
             }
             while (true)
             {
-                if (_count > 0)
+                if (_receiveLoop != null)
                 {
-                    LoopSocket? destination = Destination;
-                    if (destination == null || !destination.WriteReady)
+                    // A receive queued in the loop's batch: its result, once the batch is made.
+                    if (!_receiveDone)
                     {
                         return RelayStep.Blocked;
                     }
-                    int length = _count;
-                    if (Shaper != null)
+                    int received = _receiveResult;
+                    _receiveLoop = null;
+                    _receiveDone = false;
+                    RelayStep? afterRead = TakeRead(received, pool);
+                    if (afterRead != null)
                     {
-                        RelayStep? shaped = ShapePending(now, out length);
-                        if (shaped != null)
-                        {
-                            return shaped.Value;
-                        }
-                        if (length == 0)
-                        {
-                            continue; // dropped, or cut right here
-                        }
+                        return afterRead.Value;
                     }
-                    int sent = destination.Send(_buffer + _offset, length);
+                }
+                if (_count > 0)
+                {
+                    int length;
+                    int sent;
+                    if (_sendLoop != null)
+                    {
+                        // A send queued in the loop's batch: its result, once the batch is made.
+                        if (!_sendDone)
+                        {
+                            return RelayStep.Blocked;
+                        }
+                        sent = _sendResult;
+                        length = _sendLength;
+                        _sendLoop = null;
+                        _sendDone = false;
+                    }
+                    else
+                    {
+                        LoopSocket? destination = Destination;
+                        if (destination == null || !destination.WriteReady)
+                        {
+                            return RelayStep.Blocked;
+                        }
+                        length = _count;
+                        if (Shaper != null)
+                        {
+                            RelayStep? shaped = ShapePending(now, out length);
+                            if (shaped != null)
+                            {
+                                return shaped.Value;
+                            }
+                            if (length == 0)
+                            {
+                                continue; // dropped, or cut right here
+                            }
+                        }
+                        if (destination.Loop.BatchesCalls)
+                        {
+                            _sendLoop = destination.Loop;
+                            _sendLength = length;
+                            destination.Loop.QueueSend(destination, this, _buffer + _offset, length);
+                            return RelayStep.Blocked;
+                        }
+                        sent = destination.Send(_buffer + _offset, length);
+                    }
                     if (sent < 0)
                     {
                         if (sent == -EAGAIN)
@@ -235,33 +284,47 @@ namespace TcpLb.Engine.Proxying.Loop
                 {
                     _buffer = pool.Rent();
                 }
-                int read = Source.Receive(_buffer, pool.BufferSize);
                 reads++;
-                if (read > 0)
+                if (Source.Loop.BatchesCalls)
                 {
-                    _offset = 0;
-                    _count = read;
-                    Bytes += read;
-                    if (read < pool.BufferSize && Source.PeerShutWrite)
-                    {
-                        SourceEnded = true; // everything before the FIN is read: the FIN without another read
-                    }
-                }
-                else if (read == 0)
-                {
-                    SourceEnded = true;
-                }
-                else if (read == -EAGAIN)
-                {
-                    Release(pool);
+                    _receiveLoop = Source.Loop;
+                    Source.Loop.QueueReceive(Source, this, _buffer, pool.BufferSize);
                     return RelayStep.Blocked;
                 }
-                else
+                RelayStep? step = TakeRead(Source.Receive(_buffer, pool.BufferSize), pool);
+                if (step != null)
                 {
-                    Errno = -read;
-                    return RelayStep.SourceFailed;
+                    return step.Value;
                 }
             }
+        }
+
+        /// <summary>What a read of the source (<paramref name="read"/>: bytes, 0 at FIN, or minus errno) means: null to go on moving bytes, else the step to report.</summary>
+        private RelayStep? TakeRead(int read, NativeBufferPool pool)
+        {
+            if (read > 0)
+            {
+                _offset = 0;
+                _count = read;
+                Bytes += read;
+                if (read < pool.BufferSize && Source!.PeerShutWrite)
+                {
+                    SourceEnded = true; // everything before the FIN is read: the FIN without another read
+                }
+                return null;
+            }
+            if (read == 0)
+            {
+                SourceEnded = true;
+                return null;
+            }
+            if (read == -EAGAIN)
+            {
+                Release(pool);
+                return RelayStep.Blocked;
+            }
+            Errno = -read;
+            return RelayStep.SourceFailed;
         }
 
         /// <summary>Sends the prefix: null once it is all sent, else the step to report.</summary>
@@ -382,6 +445,41 @@ namespace TcpLb.Engine.Proxying.Loop
             SourceEnded = true; // the FIN is still the shaper's to time (a slow close after a limit)
         }
 
+        void IRingCompletion.SendCompleted(int result)
+        {
+            _sendResult = result;
+            _sendDone = true;
+        }
+
+        void IRingCompletion.ReceiveCompleted(int result)
+        {
+            _receiveResult = result;
+            _receiveDone = true;
+        }
+
+        /// <summary>A queued send is made now, and its result forgotten: the bytes it took are counted nowhere (still here, for the next server).</summary>
+        private void DropQueuedSend()
+        {
+            if (_sendLoop != null && !_sendDone)
+            {
+                _sendLoop.SettleCalls(); // on its loop's thread: a call queued is never taken across (LeaveLoop settles it)
+            }
+            _sendLoop = null;
+            _sendDone = false;
+        }
+
+        /// <summary>A queued send or receive is made now, and its result forgotten (the source is abandoned or the connection is over: what a receive brought goes with the buffer).</summary>
+        private void DropQueuedCalls()
+        {
+            DropQueuedSend();
+            if (_receiveLoop != null && !_receiveDone)
+            {
+                _receiveLoop.SettleCalls();
+            }
+            _receiveLoop = null;
+            _receiveDone = false;
+        }
+
         /// <summary>
         /// The connection leaves its loop (a move): an empty buffer goes back to <paramref name="pool"/>;
         /// one with bytes in flight goes along (counted out here, <see cref="JoinLoop"/> counts it in
@@ -389,16 +487,20 @@ namespace TcpLb.Engine.Proxying.Loop
         /// </summary>
         public void LeaveLoop(NativeBufferPool pool)
         {
+            if ((_sendLoop != null && !_sendDone) || (_receiveLoop != null && !_receiveDone))
+            {
+                (_sendLoop ?? _receiveLoop)!.SettleCalls(); // made on the loop it was queued on; its result is taken on the next
+            }
             if (_buffer == null)
             {
                 return;
             }
-            if (_count == 0)
+            if (_count == 0 && _receiveLoop == null)
             {
                 Release(pool);
                 return;
             }
-            pool.Disown(_buffer);
+            pool.Disown(_buffer); // with bytes to send, or a receive's result the next loop takes
         }
 
         /// <summary>The connection arrives on another loop: a buffer it brought is counted as rented from <paramref name="pool"/>, and returns there.</summary>
@@ -413,6 +515,7 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>Gives the buffer back (unsent bytes are dropped: the connection is over).</summary>
         public void Release(NativeBufferPool pool)
         {
+            DropQueuedCalls(); // the kernel uses the buffer until a queued call is made
             if (_buffer != null)
             {
                 pool.Return(_buffer);
