@@ -207,9 +207,7 @@ function Invoke-TestTask {
 
     Write-Host ''
     # The failed tests again, by name, next to the closing line: a CI log is often read from its end.
-    $failures = @($xunit.Failures) +
-        @($runs | ForEach-Object { $_.Failed } | ForEach-Object { "$($_.ExpandedPath): $(Get-FailureGist $_.ErrorRecord[0].Exception.Message)" }) +
-        @($runs | ForEach-Object { $_.FailedContainers } | ForEach-Object { "$($_.Item): $(Get-FailureGist $_.ErrorRecord[0].Exception.Message)" })
+    $failures = @($xunit.Failures) + @($runs | ForEach-Object { Get-PesterFailures -Run $_ })
     foreach ($failure in $failures) {
         Write-Host "failed: $failure" -ForegroundColor Red
     }
@@ -298,6 +296,19 @@ function Get-TrxCount {
         }
     }
     $count
+}
+
+function Get-PesterFailures {
+    # Each failed test, block (a BeforeAll that threw) and file of a Pester run, with the gist of its error.
+    param($Run)
+    $items = @($Run.Failed | ForEach-Object { @{ Name = $_.ExpandedPath; Errors = $_.ErrorRecord } }) +
+        @($Run.FailedBlocks | ForEach-Object { @{ Name = $_.ExpandedPath; Errors = $_.ErrorRecord } }) +
+        @($Run.FailedContainers | ForEach-Object { @{ Name = "$($_.Item)"; Errors = $_.ErrorRecord } })
+    foreach ($item in $items) {
+        $first = @($item.Errors) | Select-Object -First 1
+        $gist = if ($first) { Get-FailureGist $first.Exception.Message } else { 'failed (its block or file failed first: see above)' }
+        "$($item.Name): $gist"
+    }
 }
 
 function Get-FailureGist {
