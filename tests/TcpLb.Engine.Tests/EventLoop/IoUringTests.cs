@@ -43,7 +43,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                     offset += texts[i].Length;
                 }
                 Assert.Equal(3, ring.Queued);
-                ring.Submit();
+                Assert.Equal(0, ring.Submit());
                 var results = new ResultList();
                 Assert.Equal(3, ring.Reap(ref results));
                 Assert.Equal(0, ring.Queued);
@@ -81,7 +81,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                     // fill the socket until it refuses
                 }
                 Assert.True(ring.TryQueueSend(a, chunk, 4096, 7));
-                ring.Submit();
+                Assert.Equal(0, ring.Submit());
                 var results = new ResultList();
 
                 Assert.Equal(1, ring.Reap(ref results));

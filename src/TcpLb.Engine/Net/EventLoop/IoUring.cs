@@ -1,5 +1,4 @@
 using System;
-using System.Net.Sockets;
 using System.Threading;
 using static TcpLb.Engine.Net.EventLoop.LinuxNative;
 
@@ -142,10 +141,11 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>
-        /// Hands every queued call to the kernel in one call; each has completed when it returns (MSG_DONTWAIT).
-        /// Throws when the kernel refuses the call itself.
+        /// Hands every queued call to the kernel in one call; each has completed when it returns
+        /// (MSG_DONTWAIT). 0, or the errno of a refused io_uring_enter: the calls are then taken back
+        /// (<see cref="Queued"/> is 0 again, none was made).
         /// </summary>
-        public void Submit()
+        public int Submit()
         {
             while (_queued > 0)
             {
@@ -157,10 +157,15 @@ namespace TcpLb.Engine.Net.EventLoop
                     {
                         continue;
                     }
-                    throw new SocketException((int)NativeSocket.ToSocketError(errno));
+                    // Not consumed by the kernel (its head has not moved past them): withdrawn.
+                    _tail -= (uint)_queued;
+                    Volatile.Write(ref *_sqTail, _tail);
+                    _queued = 0;
+                    return errno;
                 }
                 _queued -= (int)done;
             }
+            return 0;
         }
 
         /// <summary>Hands each completion to <paramref name="completed"/> (its user data and result: bytes moved or minus errno) and frees its slot.</summary>

@@ -70,7 +70,18 @@ namespace TcpLb.Engine.Net.EventLoop
                 return;
             }
             int queued = _count;
-            _ring.Submit();
+            int refused = _ring.Submit();
+            if (refused != 0)
+            {
+                // The kernel made none of them: each fails as its own call would have (its connection ends).
+                for (int i = 0; i < queued; i++)
+                {
+                    Complete(i, -refused);
+                }
+                Array.Clear(_calls, 0, queued);
+                _count = 0;
+                return;
+            }
             var sink = new Sink(this);
             int reaped = _ring.Reap(ref sink);
             if (reaped != queued)
