@@ -10,7 +10,9 @@ namespace TcpLb.Engine.Proxying.Loop
     /// not lost); passes the source's FIN on as a send-shutdown once the buffer has drained. It holds
     /// its buffer only while bytes are in flight. With a <see cref="Shaper"/> (toxics) it asks before
     /// each send and keeps what it may not send yet; with <see cref="Hold"/> (replay) it copies what
-    /// it sends. Loop thread only.
+    /// it sends. Where its loop batches calls (<see cref="EpollLoop.BatchesCalls"/>), each read and
+    /// send is queued there instead of made at once, and its result taken on the next turn; a queued
+    /// call is settled before the direction lets go of its buffer or its peer. Loop thread only.
     /// </summary>
     internal sealed unsafe class RelayDirection : IRingCompletion
     {
