@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using static TcpLb.Engine.Net.EventLoop.LinuxNative;
 
 namespace TcpLb.Engine.Net.EventLoop
 {
@@ -16,8 +15,8 @@ namespace TcpLb.Engine.Net.EventLoop
     /// turns, no buffer stays lent to it, and a socket's state is settled before the loop waits. A
     /// result goes to the call's owner (<see cref="IRingCompletion"/>), which takes it on its next
     /// turn; the socket's handler is then run (<see cref="TakeWoken"/>) as for an event. The
-    /// readiness flags follow each result as <see cref="LoopSocket.Send"/> and
-    /// <see cref="LoopSocket.Receive"/> set them. Loop thread only.
+    /// readiness flags follow each result by the socket's own rules (<see cref="LoopSocket.TookRead"/>,
+    /// <see cref="LoopSocket.TookSend"/>). Loop thread only.
     /// </summary>
     internal sealed unsafe class LoopCallBatch : IDisposable
     {
@@ -131,24 +130,12 @@ namespace TcpLb.Engine.Net.EventLoop
             LoopSocket socket = call.Socket!;
             if (call.Receive)
             {
-                // As LoopSocket.Receive: drained at EAGAIN, and after a short read unless the peer has sent FIN.
-                if (result == -EAGAIN || (result > 0 && result < call.Length && !socket.ReadHangup))
-                {
-                    socket.ReadReady = false;
-                }
+                socket.TookRead(result, call.Length);
                 call.Owner!.ReceiveCompleted(result);
             }
             else
             {
-                // As LoopSocket.Send: full at EAGAIN or after a partial send.
-                if (result > 0)
-                {
-                    socket.Loop.CountSent(result);
-                }
-                if (result == -EAGAIN || (result >= 0 && result < call.Length))
-                {
-                    socket.WriteReady = false;
-                }
+                socket.TookSend(result, call.Length);
                 call.Owner!.SendCompleted(result);
             }
             _woken.Add(socket);

@@ -59,11 +59,21 @@ namespace TcpLb.Engine.Net.EventLoop
         public int Receive(byte* buffer, int length)
         {
             int read = Recv(buffer, length, 0);
-            if (read > 0 && read < length && !ReadHangup)
+            TookRead(read, length);
+            return read;
+        }
+
+        /// <summary>
+        /// A receive of up to <paramref name="length"/> bytes returned <paramref name="read"/> (bytes,
+        /// 0 at FIN, or minus errno), made here or in the loop's batch: drained at EAGAIN, and after a
+        /// short read unless the peer has sent FIN.
+        /// </summary>
+        internal void TookRead(int read, int length)
+        {
+            if (read == -EAGAIN || (read > 0 && read < length && !ReadHangup))
             {
                 ReadReady = false;
             }
-            return read;
         }
 
         /// <summary>
@@ -111,25 +121,31 @@ namespace TcpLb.Engine.Net.EventLoop
             while (true)
             {
                 long sent = (long)send(Fd, buffer, (IntPtr)length, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (sent >= 0)
-                {
-                    Loop.CountSent(sent);
-                    if (sent < length)
-                    {
-                        WriteReady = false;
-                    }
-                    return (int)sent;
-                }
-                int errno = Errno;
+                int errno = sent >= 0 ? 0 : Errno;
                 if (errno == EINTR)
                 {
                     continue;
                 }
-                if (errno == EAGAIN)
-                {
-                    WriteReady = false;
-                }
-                return -errno;
+                int result = sent >= 0 ? (int)sent : -errno;
+                TookSend(result, length);
+                return result;
+            }
+        }
+
+        /// <summary>
+        /// A send of <paramref name="length"/> bytes returned <paramref name="sent"/> (bytes or minus
+        /// errno), made here or in the loop's batch: counted for the loop, and full at EAGAIN or after
+        /// a partial send.
+        /// </summary>
+        internal void TookSend(int sent, int length)
+        {
+            if (sent > 0)
+            {
+                Loop.CountSent(sent);
+            }
+            if (sent == -EAGAIN || (sent >= 0 && sent < length))
+            {
+                WriteReady = false;
             }
         }
 
