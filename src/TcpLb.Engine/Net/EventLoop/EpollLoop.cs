@@ -19,9 +19,9 @@ namespace TcpLb.Engine.Net.EventLoop
     /// Deadlines live on one <see cref="TimerWheel"/>. Nothing thrown by an owner leaves the thread:
     /// it is traced and the owner aborted, and whatever descriptor the owner still has registered
     /// then (its Abort threw too) the loop resets. <see cref="Stop"/> aborts every owner, closes every
-    /// descriptor and joins the thread.
+    /// descriptor and joins the thread. Its sends and receives may be batched (EpollLoop.Calls.cs).
     /// </summary>
-    internal sealed unsafe class EpollLoop : IDisposable
+    internal sealed unsafe partial class EpollLoop : IDisposable
     {
         private const int MaxEvents = 256;
         private const ulong WakeData = ulong.MaxValue;
@@ -47,7 +47,6 @@ namespace TcpLb.Engine.Net.EventLoop
         private List<ILoopWorkItem> _running = new List<ILoopWorkItem>();
         private Thread? _thread;
         private readonly bool _batchCalls;
-        private LoopCallBatch? _batch; // made on the loop thread as it starts, where the kernel allows
         private int _sleeping;
         private volatile bool _stopRequested;
         private bool _disposed;
@@ -174,48 +173,6 @@ namespace TcpLb.Engine.Net.EventLoop
             }
             Unregister(socket);
             return fd;
-        }
-
-        /// <summary>Whether sends and receives are queued (<see cref="QueueSend"/>, <see cref="QueueReceive"/>) and made together, one system call a batch (loop thread; false before the loop runs).</summary>
-        public bool BatchesCalls => _batch != null;
-
-        /// <summary>See <see cref="LoopCallBatch.QueueSend"/> (loop thread, <see cref="BatchesCalls"/> only).</summary>
-        internal void QueueSend(LoopSocket socket, IRingCompletion sender, byte* buffer, int length) => _batch!.QueueSend(socket, sender, buffer, length);
-
-        /// <summary>See <see cref="LoopCallBatch.QueueReceive"/> (loop thread, <see cref="BatchesCalls"/> only).</summary>
-        internal void QueueReceive(LoopSocket socket, IRingCompletion receiver, byte* buffer, int length) => _batch!.QueueReceive(socket, receiver, buffer, length);
-
-        /// <summary>Makes the queued calls now and hands each its result, running no handler: before a descriptor closes or leaves, a direct call on a socket, or a buffer a queued call uses goes back.</summary>
-        internal void SettleCalls() => _batch?.Settle();
-
-        /// <summary>Makes every queued call and runs the handlers their results wake, until none is queued (the top of the loop only).</summary>
-        private void DrainCalls()
-        {
-            if (_batch == null)
-            {
-                return;
-            }
-            List<LoopSocket>? woken;
-            while ((woken = _batch.TakeWoken()) != null)
-            {
-                for (int i = 0; i < woken.Count; i++)
-                {
-                    LoopSocket socket = woken[i];
-                    if (!socket.IsOpen)
-                    {
-                        continue; // closed or moved on since its call was made
-                    }
-                    try
-                    {
-                        socket.Handler.OnReady(socket, 0);
-                    }
-                    catch (Exception e)
-                    {
-                        Fault(socket.Handler, e);
-                    }
-                }
-                woken.Clear();
-            }
         }
 
         /// <summary>Runs <paramref name="item"/> on the loop thread soon; from any thread. Wakes the loop only if it is blocked.</summary>

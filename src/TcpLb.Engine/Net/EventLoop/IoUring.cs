@@ -21,8 +21,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private const uint SetupCoopTaskrun = 1u << 8;
         private const uint SetupSingleIssuer = 1u << 12;
         private const uint FeatSingleMmap = 1u << 0;
-        private const long OffSqRing = 0;
-        private const long OffCqRing = 0x8000000;
+        private const long OffSqRing = 0; // and the completion ring with it (IORING_FEAT_SINGLE_MMAP)
         private const long OffSqes = 0x10000000;
         private const byte OpSend = 26;
         private const byte OpRecv = 27;
@@ -35,7 +34,6 @@ namespace TcpLb.Engine.Net.EventLoop
         private readonly byte* _sqes;
         private readonly long _sqesSize;
         private readonly uint* _sqTail;
-        private readonly uint* _sqHead;
         private readonly uint _sqMask;
         private readonly uint* _sqArray;
         private readonly uint* _cqHead;
@@ -54,7 +52,6 @@ namespace TcpLb.Engine.Net.EventLoop
             _sqes = sqes;
             _sqesSize = sqesSize;
             Entries = *(uint*)(p + 0);
-            _sqHead = (uint*)(ring + *(uint*)(p + 40));
             _sqTail = (uint*)(ring + *(uint*)(p + 44));
             _sqMask = *(uint*)(ring + *(uint*)(p + 48));
             _sqArray = (uint*)(ring + *(uint*)(p + 64));
