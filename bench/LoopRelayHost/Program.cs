@@ -18,7 +18,7 @@ internal static class Program
         "  --loops    loop threads (default: one per core)\n" +
         "  --handoff  one listener handing connections to the loops in turn (default: a SO_REUSEPORT listener per loop)\n" +
         "  --layout   reuseport, handoff or leastloaded (default: TCPLB_LOOP_LAYOUT, else reuseport)\n" +
-        "  --buffer   bytes per relay buffer (default 16384)";
+        "  --buffer   bytes per relay buffer (default 65536)";
 
     private static int Main(string[] args)
     {

@@ -13,7 +13,7 @@ namespace TcpLb.Engine.Tests.EventLoop
     /// <summary>A relay on the engine's loops in front of a <see cref="RawBackend"/>, with what the relay reported.</summary>
     internal sealed class RelayUnderTest : IDisposable
     {
-        public RelayUnderTest(int backendPort, LoopLayout layout = LoopLayout.ReusePort, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = 16 * 1024, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000, int replayCapacity = 0, bool holdClients = false)
+        public RelayUnderTest(int backendPort, LoopLayout layout = LoopLayout.ReusePort, int loops = 2, RelayTimeouts? timeouts = null, IPAddress? address = null, int bufferSize = NativeBufferPool.DefaultBufferSize, IRelayObserver? observer = null, int preambleMaxBytes = 0, int preambleTimeout = 5000, int replayCapacity = 0, bool holdClients = false)
         {
             var options = new LoopRelayOptions
             {

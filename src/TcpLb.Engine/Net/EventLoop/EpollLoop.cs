@@ -52,7 +52,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private bool _disposed;
 
         /// <param name="batchCalls">Whether sends and receives are batched on an io_uring where the kernel allows one (null: <see cref="CallBatching.Default"/>).</param>
-        public EpollLoop(string name, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024, bool? batchCalls = null)
+        public EpollLoop(string name, ILoopTrace? trace = null, int bufferSize = NativeBufferPool.DefaultBufferSize, int maxRetainedBuffers = NativeBufferPool.DefaultMaxRetained, bool? batchCalls = null)
         {
             _batchCalls = batchCalls ?? CallBatching.Default;
             if (!IsSupported)

@@ -35,7 +35,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private bool _stopped;
 
         /// <param name="rebalancer">Who moves open connections when the <see cref="LoopLayout.Packed"/> layout changes the active loops (without one, every loop is active).</param>
-        public LoopGroup(IPEndPoint endPoint, int loopCount, LoopLayout layout, int backlog, IAcceptHandler handler, ILoopTrace? trace = null, int bufferSize = 16 * 1024, int maxRetainedBuffers = 1024, ILoopRebalancer? rebalancer = null)
+        public LoopGroup(IPEndPoint endPoint, int loopCount, LoopLayout layout, int backlog, IAcceptHandler handler, ILoopTrace? trace = null, int bufferSize = NativeBufferPool.DefaultBufferSize, int maxRetainedBuffers = NativeBufferPool.DefaultMaxRetained, ILoopRebalancer? rebalancer = null)
         {
             if (loopCount < 1 || loopCount > 256)
             {

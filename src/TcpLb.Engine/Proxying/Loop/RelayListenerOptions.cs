@@ -24,9 +24,9 @@ namespace TcpLb.Engine.Proxying.Loop
         /// <summary>The first deadlines; live afterwards through <see cref="RelayListener.Connections"/>.</summary>
         public RelayTimeouts Timeouts { get; set; } = new RelayTimeouts(5000, 0, 0);
 
-        public int BufferSize { get; set; } = 16 * 1024;
+        public int BufferSize { get; set; } = NativeBufferPool.DefaultBufferSize;
 
-        public int MaxRetainedBuffers { get; set; } = 1024;
+        public int MaxRetainedBuffers { get; set; } = NativeBufferPool.DefaultMaxRetained;
 
         public ILoopTrace? Trace { get; set; }
     }
