@@ -51,7 +51,7 @@ usage: bash bench/run.sh [options]
   --duration <s>          wrk duration per scenario and round (default 6, quick 3)
   --rounds <n>            wrk rounds per scenario, interleaved across contenders (default 3, quick 1)
   --iperf-seconds <s>     iperf3 duration per stream count and round (default 5, quick 2)
-  --bulk-rounds <n>       iperf3 rounds (default 2, quick 1)
+  --bulk-rounds <n>       iperf3 rounds (default 3, quick 1)
   --idle-count <n>        idle connections to hold (default 10000)
   --base-port <p>         first port of the bench's port block (default 18000; uses base+81..+290)
   --no-install            do not apt-get install missing tools (fail if missing)
@@ -120,7 +120,7 @@ if $QUICK; then
     WARMUP_SECONDS=1
     IDLE_HOLD=1
 else
-    : "${WRK_SECONDS:=6}" "${IPERF_SECONDS:=5}" "${ROUNDS:=3}" "${BULK_ROUNDS:=2}"
+    : "${WRK_SECONDS:=6}" "${IPERF_SECONDS:=5}" "${ROUNDS:=3}" "${BULK_ROUNDS:=3}"
     WARMUP_SECONDS=6
     IDLE_HOLD=3
 fi
