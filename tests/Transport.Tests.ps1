@@ -15,6 +15,25 @@ Describe 'Transport' {
         $script:uring = $env:TCPLB_IO_URING
         Remove-Item Env:TCPLB_TRANSPORT, Env:TCPLB_LOOP_LAYOUT, Env:TCPLB_LOOPS, Env:TCPLB_IO_URING -ErrorAction SilentlyContinue
         $script:backend = Start-TcpBackend -Port 0
+
+        # Sets $Variable to $Value and asserts a start with $Start's parameters refuses it: the
+        # error names the variable, its value and what is accepted; no job is left and the port
+        # stays free. Returns the port, with the variable still set.
+        function Assert-EnvironmentRefused([string] $Variable, [string] $Value, [string] $Accepted, [hashtable] $Start = @{}) {
+            $before = @(Get-Job).Count
+            $port = Get-FreePort
+            Set-Item "Env:$Variable" $Value
+            $parameters = @{ Port = $port; Backend = $script:backend; HealthCheckInterval = 0 } + $Start
+
+            $err = { Start-TcpBalancer @parameters } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
+
+            $err.Exception.Message | Should -BeLike "*$Variable='$Value'*"
+            $err.Exception.Message | Should -BeLike "*accepted: $Accepted*"
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            @(Get-Job).Count | Should -Be $before
+            Test-PortFree $port | Should -BeTrue
+            $port
+        }
     }
 
     AfterAll {
@@ -60,17 +79,8 @@ Describe 'Transport' {
     }
 
     It 'A TCPLB_TRANSPORT that names no transport is an error naming it and loop, stream; nothing starts, the port stays free' {
-        $before = @(Get-Job).Count
-        $port = Get-FreePort
-        $env:TCPLB_TRANSPORT = 'fast'
+        $port = Assert-EnvironmentRefused -Variable TCPLB_TRANSPORT -Value 'fast' -Accepted 'loop, stream'
 
-        $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
-
-        $err.Exception.Message | Should -BeLike "*TCPLB_TRANSPORT='fast'*"
-        $err.Exception.Message | Should -BeLike '*accepted: loop, stream*'
-        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        @(Get-Job).Count | Should -Be $before
-        Test-PortFree $port | Should -BeTrue
         # TLS would take the stream path whatever the variable says: a bad value is still an error.
         { Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -SelfSignedCertificate } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*'
         # A -Detached balancer's process inherits the variable: the same error, no server left.
@@ -83,24 +93,15 @@ Describe 'Transport' {
     }
 
     It 'A TCPLB_LOOP_LAYOUT that names no layout is an error on the loop, naming it and the layouts; nothing starts' {
-        $before = @(Get-Job).Count
-        $port = Get-FreePort
-        $env:TCPLB_LOOP_LAYOUT = 'fastest'
-
         if ($IsLinux) {
-            $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
-
-            $err.Exception.Message | Should -BeLike "*TCPLB_LOOP_LAYOUT='fastest'*"
-            $err.Exception.Message | Should -BeLike '*accepted: reuseport, handoff, leastloaded, packed*'
-            @(Get-Job).Count | Should -Be $before
-            Test-PortFree $port | Should -BeTrue
+            $null = Assert-EnvironmentRefused -Variable TCPLB_LOOP_LAYOUT -Value 'fastest' -Accepted 'reuseport, handoff, leastloaded, packed' -Start @{ Transport = 'Loop' }
         }
         # The stream path has no loops to lay out: the variable does not concern it.
-        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
+        $env:TCPLB_LOOP_LAYOUT = 'fastest'
+        (Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 
     It 'TCPLB_IO_URING off makes one system call at a time and serves the same; a value other than on or off is an error naming it; nothing starts' {
-        $port = Get-FreePort
         if ($IsLinux) {
             foreach ($value in 'off', 'on') {
                 $env:TCPLB_IO_URING = $value
@@ -110,39 +111,24 @@ Describe 'Transport' {
                 $lb | Stop-TcpBalancer
             }
 
-            $before = @(Get-Job).Count
-            $env:TCPLB_IO_URING = '1'
-            $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
-
-            $err.Exception.Message | Should -BeLike "*TCPLB_IO_URING='1'*"
-            $err.Exception.Message | Should -BeLike '*accepted: on, off*'
-            @(Get-Job).Count | Should -Be $before
-            Test-PortFree $port | Should -BeTrue
+            $null = Assert-EnvironmentRefused -Variable TCPLB_IO_URING -Value '1' -Accepted 'on, off' -Start @{ Transport = 'Loop' }
         }
         # The stream path makes its calls through .NET's sockets: the variable does not concern it.
         $env:TCPLB_IO_URING = 'sometimes'
-        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
+        (Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 
     It 'TCPLB_LOOPS sets how many loops serve (1 to 8); any other value is an error naming it; nothing starts' {
-        $port = Get-FreePort
         if ($IsLinux) {
             $env:TCPLB_LOOPS = '1'
             $one = Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Loop
             @(Invoke-TcpProbe -Port $one.Port -Count 3 | Where-Object Status -eq 'Success').Count | Should -Be 3
 
-            $before = @(Get-Job).Count
-            $env:TCPLB_LOOPS = '0'
-            $err = { Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Loop } | Should -Throw -ErrorId 'InvalidEnvironmentVariable,*' -PassThru
-
-            $err.Exception.Message | Should -BeLike "*TCPLB_LOOPS='0'*"
-            $err.Exception.Message | Should -BeLike '*accepted: 1, 2, 3, 4, 5, 6, 7, 8*'
-            @(Get-Job).Count | Should -Be $before
-            Test-PortFree $port | Should -BeTrue
+            $null = Assert-EnvironmentRefused -Variable TCPLB_LOOPS -Value '0' -Accepted '1, 2, 3, 4, 5, 6, 7, 8' -Start @{ Transport = 'Loop' }
         }
         # The stream path has no loops: the variable does not concern it.
         $env:TCPLB_LOOPS = 'many'
-        (Start-TcpBalancer -Port $port -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
+        (Start-TcpBalancer -Port 0 -Backend $script:backend -HealthCheckInterval 0 -Transport Stream).Transport | Should -Be 'Stream'
     }
 
     It 'Under a load the packed loops say in the job''s Verbose stream how many of them take new connections, and why' -Tag 'Bulk' -Skip:(-not $IsLinux) {
