@@ -160,7 +160,7 @@ namespace TcpLb.Engine.Tests.EventLoop
                     written += await send;
                     Assert.True(written < 256L * 1024 * 1024, "the relay kept reading a server whose client does not read");
                 }
-                // One buffer per direction at most: the relay holds no more than one buffer of it.
+                // One buffer per direction at most: the relay holds no more of the stream than its buffers.
                 int rented = await OnLoop<int>.RunAsync(relay.Relay.Loops[0], loop => loop.Buffers.Rented);
                 Assert.InRange(rented, 0, 2);
 
