@@ -77,18 +77,18 @@ namespace TcpLb.Engine.Net.EventLoop
                 {
                     Complete(i, -refused);
                 }
-                Array.Clear(_calls, 0, queued);
-                _count = 0;
-                return;
             }
-            var sink = new Sink(this);
-            int reaped = _ring.Reap(ref sink);
-            if (reaped != queued)
+            else
             {
-                // With MSG_DONTWAIT the kernel finishes every call while submitting (a non-blocking
-                // socket call is never parked to wait). Should one not be, its slot would be reused
-                // under it: the loop stops rather than guess.
-                throw new InvalidOperationException($"io_uring completed {reaped} of {queued} non-blocking calls while submitting them.");
+                var sink = new Sink(this);
+                int reaped = _ring.Reap(ref sink);
+                if (reaped != queued)
+                {
+                    // With MSG_DONTWAIT the kernel finishes every call while submitting (a non-blocking
+                    // socket call is never parked to wait). Should one not be, its slot would be reused
+                    // under it: the loop stops rather than guess.
+                    throw new InvalidOperationException($"io_uring completed {reaped} of {queued} non-blocking calls while submitting them.");
+                }
             }
             Array.Clear(_calls, 0, queued);
             _count = 0;

@@ -14,10 +14,10 @@ namespace TcpLb.Engine.Net.EventLoop
     {
         /// <summary>
         /// Bytes per buffer unless a caller names another size: 64 KiB, the loopback MTU and the
-        /// stream path's buffer. A bulk stream then moves 64 KiB per read and per send; with 16 KiB
-        /// (HAProxy's <c>tune.bufsize</c>) a single stream spent its loop on four times the calls and
-        /// reached 0.8x HAProxy, against 1.3x at 64 KiB (bench, 2026-12-07). Small exchanges do not
-        /// mind: a read touches only the bytes it brings, and an idle connection holds no buffer.
+        /// stream path's buffer. A bulk stream then moves 64 KiB per read and per send, where 16 KiB
+        /// (HAProxy's <c>tune.bufsize</c>) took four times the calls (the measurements:
+        /// docs/design/event-loop.md, "The buffer size"). Small exchanges do not mind: a read touches
+        /// only the bytes it brings, and an idle connection holds no buffer.
         /// </summary>
         public const int DefaultBufferSize = 64 * 1024;
 
