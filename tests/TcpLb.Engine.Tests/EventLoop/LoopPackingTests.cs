@@ -4,7 +4,8 @@ namespace TcpLb.Engine.Tests.EventLoop
 {
     /// <summary>
     /// The packed layout's policy (<see cref="LoopPacking"/>): under load it measures the count it
-    /// holds, tries another, and keeps the trial only when it relays clearly more.
+    /// holds, tries another, and measures the held count again; fewer loops are kept unless they
+    /// relay clearly less, more loops only when they relay clearly more.
     /// </summary>
     public class LoopPackingTests
     {
@@ -56,19 +57,68 @@ namespace TcpLb.Engine.Tests.EventLoop
             Assert.Contains("kept 1 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s, then 12.0 MB/s", packing.Reason);
         }
 
-        [Fact]
-        public void A_trial_that_was_only_ahead_of_a_growing_load_is_not_kept()
+        [Theory]
+        [InlineData(0.98)] // within the margin: one loop does the same work with one thread less
+        [InlineData(1.0)]
+        [InlineData(1.02)]
+        public void Fewer_loops_that_relay_about_as_much_as_the_held_count_are_kept(double share)
         {
             var packing = new LoopPacking(2);
             ChangeAfter(packing, Held, HeldWindows + 1); // trying one loop
-            ChangeAfter(packing, (long)(Held * 1.2), TrialWindows); // ahead: two loops again
+            ChangeAfter(packing, (long)(Held * share), TrialWindows);
             Assert.Equal(2, packing.Active);
+            Assert.Contains("measuring again", packing.Reason);
+            Assert.Equal(1, ChangeAfter(packing, Held, HeldWindows));
+            Assert.Equal(1, packing.Active);
+            Assert.StartsWith("kept 1 loops", packing.Reason);
+        }
+
+        [Fact]
+        public void Fewer_loops_are_judged_against_the_held_count_around_them_when_the_load_drifts()
+        {
+            // A growing load: the trial, measured between the held count's two measurements, is
+            // weighed against their average (what two loops would have relayed at its time).
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, HeldWindows + 1); // trying one loop
+            ChangeAfter(packing, (long)(Held * 1.2), TrialWindows); // ahead of the first measurement
             for (int i = 0; i < HeldWindows; i++)
             {
-                Assert.False(packing.Observe(Busy, (long)(Held * 1.25), 130)); // the load, not the count
+                Assert.False(packing.Observe(Busy, (long)(Held * 1.6), 130)); // but the load grew more than that
             }
             Assert.Equal(2, packing.Active);
-            Assert.Contains("back to 2 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s, then 15.0 MB/s", packing.Reason);
+            Assert.Equal("back to 2 loops: 1 loops relayed 14.4 MB/s, 2 loops 12.0 MB/s, then 19.2 MB/s", packing.Reason);
+
+            // A shrinking load: behind the first measurement, level with the average.
+            packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, HeldWindows + 1);
+            ChangeAfter(packing, (long)(Held * 0.98), TrialWindows);
+            Assert.Equal(1, ChangeAfter(packing, (long)(Held * 0.96), HeldWindows));
+            Assert.Equal(1, packing.Active);
+            Assert.Contains("kept 1 loops", packing.Reason);
+        }
+
+        [Fact]
+        public void More_loops_that_were_only_ahead_of_a_growing_load_are_not_kept()
+        {
+            var packing = OnOneLoopUntilTheNextTrial();
+            Assert.Contains("trying 2 loops against 1 (24.0 MB/s)", packing.Reason);
+            ChangeAfter(packing, (long)(Held * 2.4), TrialWindows); // ahead: one loop again
+            Assert.Equal(1, packing.Active);
+            for (int i = 0; i < HeldWindows; i++)
+            {
+                Assert.False(packing.Observe(Busy, (long)(Held * 2.5), 130)); // the load, not the count
+            }
+            Assert.Equal(1, packing.Active);
+            Assert.Contains("back to 1 loops: 2 loops relayed 28.8 MB/s, 1 loops 24.0 MB/s, then 30.0 MB/s", packing.Reason);
+        }
+
+        [Fact]
+        public void More_loops_that_relay_clearly_more_than_both_of_the_held_count_s_measurements_are_kept()
+        {
+            var packing = OnOneLoopUntilTheNextTrial();
+            KeepTrial(packing, (long)(Held * 2.4), Held * 2);
+            Assert.Equal(2, packing.Active);
+            Assert.Contains("kept 2 loops: 2 loops relayed 28.8 MB/s, 1 loops 24.0 MB/s, then 24.0 MB/s", packing.Reason);
         }
 
         [Fact]
@@ -97,16 +147,28 @@ namespace TcpLb.Engine.Tests.EventLoop
         }
 
         [Theory]
+        [InlineData(0.5)]
         [InlineData(0.85)]
-        [InlineData(1.0)]
-        [InlineData(1.02)] // within the margin: not clearly more
-        public void A_trial_that_does_not_relay_clearly_more_goes_back(double share)
+        [InlineData(0.96)] // beyond the margin: clearly less
+        public void Fewer_loops_that_relay_clearly_less_go_back_at_once(double share)
         {
             var packing = new LoopPacking(2);
             ChangeAfter(packing, Held, HeldWindows + 1);
             Assert.Equal(1, ChangeAfter(packing, (long)(Held * share), TrialWindows));
             Assert.Equal(2, packing.Active);
             Assert.Contains("back to 2 loops", packing.Reason);
+        }
+
+        [Theory]
+        [InlineData(0.85)]
+        [InlineData(1.0)]
+        [InlineData(1.02)] // within the margin: not clearly more
+        public void More_loops_that_do_not_relay_clearly_more_go_back_at_once(double share)
+        {
+            var packing = OnOneLoopUntilTheNextTrial();
+            Assert.Equal(1, ChangeAfter(packing, (long)(Held * 2 * share), TrialWindows));
+            Assert.Equal(1, packing.Active);
+            Assert.Contains("back to 1 loops", packing.Reason);
         }
 
         [Fact]
@@ -430,6 +492,17 @@ namespace TcpLb.Engine.Tests.EventLoop
             ChangeAfter(packing, heldAgain, HeldWindows, openSockets);
             Assert.Equal(trial, packing.Active);
             Assert.Contains("kept", packing.Reason);
+        }
+
+        /// <summary>A group of two that kept one loop at twice the held count's bytes, under the same load until its next trial (of two loops).</summary>
+        private static LoopPacking OnOneLoopUntilTheNextTrial()
+        {
+            var packing = new LoopPacking(2);
+            ChangeAfter(packing, Held, HeldWindows + 1);
+            KeepTrial(packing, Held * 2, Held);
+            LoadUntilTheNextTrial(packing, Held * 2);
+            Assert.Equal(2, packing.Active);
+            return packing;
         }
 
         /// <summary>Loaded windows at the decided rate until the next trial starts (and changes the count).</summary>

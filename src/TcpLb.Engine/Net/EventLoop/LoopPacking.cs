@@ -6,18 +6,21 @@ namespace TcpLb.Engine.Net.EventLoop
     /// <summary>
     /// How many of a group's loops take connections (the <see cref="LoopLayout.Packed"/> layout's
     /// policy; <see cref="LoopPacker"/> feeds it and acts on it), decided by trial. Which count is
-    /// faster depends on where the load runs, and the balancer cannot see that: on the bench's
-    /// 2-core machine one loop is faster in a session of its own and two are faster in the load's own
-    /// session, by 15-20 % each way (docs/design/event-loop.md). So a group starts with every loop
-    /// (the spread that suits bulk transfers and the load's session), and under load the policy
-    /// measures the bytes relayed per second with the count it holds, tries one loop fewer (or more),
-    /// measures again, and keeps the trial only when it relays more by a clear margin than the
-    /// held count did both before and after it (a load that grows during the measurements must
-    /// not pass for a better count). A held count is tried against again after a while under
-    /// the same load; another load starts again from every loop; a quiet group keeps its count.
-    /// Each measurement starts after the moves of a change have settled, leaves out its lowest
-    /// window (a stall of the machine's, not of the count), and is spoiled when the open sockets
-    /// change on the way (a load closing its connections and opening others measures nothing).
+    /// faster depends on the load and where it runs, and the balancer cannot see that: on the
+    /// bench's 2-core machine keep-alive requests run faster on one loop and new connections on two
+    /// (docs/design/event-loop.md). So a group starts with every loop (the spread that suits bulk
+    /// transfers), and under load the policy measures the bytes relayed per second with the count it
+    /// holds, tries one loop fewer (or more), measures again, and measures the held count once more
+    /// (an A-B-A check: a load that grows or shrinks during the measurements must not pass for a
+    /// better or worse count). Fewer loops are kept unless they relay clearly less than the held
+    /// count did around them: at the same rate they do the same work with fewer threads to wake,
+    /// which costs the machine less CPU and the requests less tail. More loops are kept only when
+    /// they relay clearly more than both of the held count's measurements. A held count is tried
+    /// against again after a while under the same load; another load starts again from every loop;
+    /// a quiet group keeps its count. Each measurement starts after the moves of a change have
+    /// settled, leaves out its lowest window (a stall of the machine's, not of the count), and is
+    /// spoiled when the open sockets change on the way (a load closing its connections and opening
+    /// others measures nothing).
     /// </summary>
     internal sealed class LoopPacking
     {
@@ -48,8 +51,12 @@ namespace TcpLb.Engine.Net.EventLoop
         /// <summary>Windows whose relayed bytes make one measurement (one second).</summary>
         internal const int WindowsMeasured = 4;
 
-        /// <summary>The share by which a trial count must relay more to be kept.</summary>
-        internal const double BetterBy = 0.03;
+        /// <summary>
+        /// The share of the held count's rate that makes a difference clear: more loops are kept only
+        /// when they relay this much more, fewer unless they relay this much less. One second's
+        /// measurement of a steady load varies by a few percent (its windows by a fifth).
+        /// </summary>
+        internal const double ClearShare = 0.03;
 
         /// <summary>Windows under load between a decision and the next trial (30 seconds).</summary>
         internal const int LoadedWindowsBetweenTrials = 120;
@@ -212,10 +219,16 @@ namespace TcpLb.Engine.Net.EventLoop
             }
         }
 
-        /// <summary>The trial measured: back when it is not clearly ahead; ahead, the held count is measured once more.</summary>
+        /// <summary>
+        /// The trial measured: back when it is clearly behind the held count (fewer loops) or not
+        /// clearly ahead (more); otherwise the held count is measured once more before the verdict.
+        /// </summary>
         private bool JudgeTrial()
         {
-            if (_measured <= _heldBytes * (1 + BetterBy))
+            bool behind = TryingFewer
+                ? _measured < _heldBytes * (1 - ClearShare)
+                : _measured <= _heldBytes * (1 + ClearShare);
+            if (behind)
             {
                 return Decide(keep: false, Figures(_measured));
             }
@@ -227,14 +240,30 @@ namespace TcpLb.Engine.Net.EventLoop
             return true;
         }
 
-        /// <summary>The held count measured again: the trial is kept only when it beats both of the held count's measurements.</summary>
+        /// <summary>
+        /// The held count measured again, and the verdict: fewer loops are kept unless they relayed
+        /// clearly less than the held count's two measurements on average (what it relayed at the
+        /// trial's time, were the load drifting evenly); more loops only when they relayed clearly
+        /// more than the better of the two.
+        /// </summary>
         private bool JudgeHeldAgain()
         {
-            long heldBest = Math.Max(_heldBytes, _measured);
             string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
-            _heldBytes = heldBest; // the held count's rate, should it stay
-            return Decide(keep: _trialBytes > heldBest * (1 + BetterBy), figures);
+            bool keep;
+            if (TryingFewer)
+            {
+                _heldBytes = (_heldBytes + _measured) / 2;
+                keep = _trialBytes >= _heldBytes * (1 - ClearShare);
+            }
+            else
+            {
+                _heldBytes = Math.Max(_heldBytes, _measured);
+                keep = _trialBytes > _heldBytes * (1 + ClearShare);
+            }
+            return Decide(keep, figures); // _heldBytes: the held count's rate, should it stay
         }
+
+        private bool TryingFewer => _trial < _held;
 
         /// <summary>The load went away or changed during a trial: the held count again, measured anew when the load is back.</summary>
         private bool NoVerdict(string why)
@@ -347,7 +376,7 @@ namespace TcpLb.Engine.Net.EventLoop
         private bool Decide(bool keep, string why)
         {
             int was = Active;
-            _tryFewer = keep == (_trial < _held);
+            _tryFewer = keep == TryingFewer;
             HoldDecided(keep ? _trial : _held, keep ? _trialBytes : _heldBytes);
             Reason = keep
                 ? string.Format(CultureInfo.InvariantCulture, "kept {0} loops: {1}", _trial, why)
