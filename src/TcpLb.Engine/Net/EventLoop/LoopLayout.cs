@@ -18,7 +18,7 @@ namespace TcpLb.Engine.Net.EventLoop
 
         /// <summary>
         /// <see cref="LeastLoaded"/> over the loops that are active: all of them at first, then the
-        /// count that relayed the most in trials under load (<see cref="LoopPacking"/>); the kernel
+        /// fewest that relay as much in trials under load (<see cref="LoopPacking"/>); the kernel
         /// queues new connections on the active loops' listeners only, and open connections move
         /// between loops when the count changes. The default.
         /// </summary>
