@@ -228,15 +228,13 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>
-        /// The trial measured: back when it is clearly behind the held count (fewer loops) or not
-        /// clearly ahead (more); otherwise the held count is measured once more before the verdict.
+        /// The trial measured: back when it does not hold its own against the held count (fewer
+        /// loops clearly behind, more loops not clearly ahead); otherwise the held count is measured
+        /// once more before the verdict.
         /// </summary>
         private bool JudgeTrial()
         {
-            bool behind = TryingFewer
-                ? _measured < _heldBytes * (1 - ClearShare)
-                : _measured <= _heldBytes * (1 + ClearShare);
-            if (behind)
+            if (!TrialHolds(_measured, _heldBytes))
             {
                 return Decide(keep: false, Figures(_measured));
             }
@@ -249,27 +247,23 @@ namespace TcpLb.Engine.Net.EventLoop
         }
 
         /// <summary>
-        /// The held count measured again, and the verdict: fewer loops are kept unless they relayed
-        /// clearly less than the held count's two measurements on average (what it relayed at the
-        /// trial's time, were the load drifting evenly); more loops only when they relayed clearly
-        /// more than the better of the two.
+        /// The held count measured again, and the verdict against its rate: for fewer loops the two
+        /// measurements' average (what it relayed at the trial's time, were the load drifting
+        /// evenly), for more loops the better of the two.
         /// </summary>
         private bool JudgeHeldAgain()
         {
             string figures = Figures(_trialBytes) + string.Format(CultureInfo.InvariantCulture, ", then {0}", PerSecond(_measured));
-            bool keep;
-            if (TryingFewer)
-            {
-                _heldBytes = (_heldBytes + _measured) / 2;
-                keep = _trialBytes >= _heldBytes * (1 - ClearShare);
-            }
-            else
-            {
-                _heldBytes = Math.Max(_heldBytes, _measured);
-                keep = _trialBytes > _heldBytes * (1 + ClearShare);
-            }
-            return Decide(keep, figures); // _heldBytes: the held count's rate, should it stay
+            _heldBytes = TryingFewer ? (_heldBytes + _measured) / 2 : Math.Max(_heldBytes, _measured); // the held count's rate, should it stay
+            return Decide(keep: TrialHolds(_trialBytes, _heldBytes), figures);
         }
+
+        /// <summary>
+        /// Whether the trial's bytes hold against the held count's by <see cref="ClearShare"/>: fewer
+        /// loops unless they relayed clearly less, more loops only when they relayed clearly more.
+        /// </summary>
+        private bool TrialHolds(long trialBytes, long heldBytes)
+            => TryingFewer ? trialBytes >= heldBytes * (1 - ClearShare) : trialBytes > heldBytes * (1 + ClearShare);
 
         private bool TryingFewer => _trial < _held;
 
